@@ -1,0 +1,127 @@
+//! The shared handle on every conversation: the store plus one broadcast channel per conversation
+//! that has listeners. Appending and subscribing happen under one lock, so a stream that reads the
+//! backlog and then listens can neither miss an event written in between nor see it twice.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use baton_protocol::{ClientId, ConversationId, Event, EventKind, Seq, TranscriptEntry};
+use tokio::sync::broadcast;
+
+use crate::store::{Appended, ConversationRecord, Store, StoreError};
+
+/// How many live events a slow listener may fall behind before it re-reads from the store.
+const CHANNEL_CAPACITY: usize = 256;
+
+/// A cheap-to-clone handle on the store and the live channels.
+#[derive(Clone, Debug)]
+pub struct Conversations {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    channels: HashMap<ConversationId, broadcast::Sender<Event>>,
+}
+
+/// A listener on one conversation: the events stored after the seq it asked for, then a live feed.
+#[derive(Debug)]
+pub struct Subscription {
+    /// Stored events the listener has not seen, in order.
+    pub backlog: Vec<Event>,
+    /// Events appended after the backlog was read.
+    pub live: broadcast::Receiver<Event>,
+}
+
+impl Conversations {
+    /// Opens (or creates) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let store = Store::open(path)?;
+        Ok(Self { inner: Arc::new(Mutex::new(Inner { store, channels: HashMap::new() })) })
+    }
+
+    // The lock is a std mutex: nothing is awaited while it is held, and each SQLite statement
+    // under it takes microseconds. A poisoned lock only means another request panicked; the
+    // store's transactions keep the data consistent, so it is used as it is.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a new conversation.
+    pub fn create(&self, record: &ConversationRecord) -> Result<(), StoreError> {
+        self.lock().store.create_conversation(record, now_millis())
+    }
+
+    /// The conversation, if it exists.
+    pub fn get(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
+        self.lock().store.conversation(id)
+    }
+
+    /// Appends an event and tells every listener.
+    pub fn append(&self, id: &ConversationId, kind: EventKind) -> Result<Event, StoreError> {
+        let mut inner = self.lock();
+        let event = inner.store.append(id, now_millis(), kind)?;
+        inner.publish(id, &event);
+        Ok(event)
+    }
+
+    /// Appends the visitor's message unless this client id was stored before.
+    pub fn append_visitor_message(
+        &self,
+        id: &ConversationId,
+        client_id: ClientId,
+        text: String,
+    ) -> Result<Appended, StoreError> {
+        let mut inner = self.lock();
+        let appended = inner.store.append_visitor_message(id, now_millis(), client_id, text)?;
+        if let Appended::New(event) = &appended {
+            inner.publish(id, event);
+        }
+        Ok(appended)
+    }
+
+    /// Everything stored after `after`, and a live feed of what comes next.
+    pub fn subscribe(&self, id: &ConversationId, after: Seq) -> Result<Subscription, StoreError> {
+        let mut inner = self.lock();
+        // Subscribe before reading the backlog, under the same lock as `append`: an event is
+        // either in the backlog or on the feed, never in neither. The reader drops feed events
+        // at or below the backlog's last seq, so it is never in both either.
+        let live = inner
+            .channels
+            .entry(id.clone())
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe();
+        let backlog = inner.store.events_after(id, after)?;
+        Ok(Subscription { backlog, live })
+    }
+
+    /// Stored events after `after`, for a listener that fell behind its feed.
+    pub fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
+        self.lock().store.events_after(id, after)
+    }
+
+    /// The finished messages, oldest first.
+    pub fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
+        self.lock().store.transcript(id)
+    }
+}
+
+impl Inner {
+    fn publish(&mut self, id: &ConversationId, event: &Event) {
+        if let Some(sender) = self.channels.get(id) {
+            if sender.send(event.clone()).is_err() {
+                // Nobody listens any more: forget the channel until someone subscribes again.
+                self.channels.remove(id);
+            }
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, as events record time.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,121 @@
+//! The bridge's one error type at the HTTP boundary: every failure becomes the documented JSON
+//! shape with the right status, and internals are logged, never shown.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use baton_protocol::{ErrorBody, ErrorDetail, MAX_MESSAGE_CHARS};
+
+use crate::store::StoreError;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not the JSON the endpoint expects.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A request body over the size limit.
+    #[error("The request body is too large.")]
+    BodyTooLarge,
+    /// A message over [`MAX_MESSAGE_CHARS`].
+    #[error("A message can be at most {MAX_MESSAGE_CHARS} characters long.")]
+    MessageTooLong,
+    /// The token is missing or wrong, or the conversation does not exist: the caller learns
+    /// nothing about which.
+    #[error("No such conversation, or the token does not match it.")]
+    Unauthorized,
+    /// No agent of that id is configured.
+    #[error("No such agent.")]
+    UnknownAgent,
+    /// The page's origin may not talk to this agent.
+    #[error("This site may not start conversations with this agent.")]
+    OriginNotAllowed,
+    /// Too many requests; try again after this many seconds.
+    #[error("Too many requests; try again shortly.")]
+    RateLimited {
+        /// Seconds until a retry is welcome.
+        retry_after_secs: u64,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge | Self::MessageTooLong => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::UnknownAgent => StatusCode::NOT_FOUND,
+            Self::OriginNotAllowed => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::BodyTooLarge => "body_too_large",
+            Self::MessageTooLong => "message_too_long",
+            Self::Unauthorized => "unauthorized",
+            Self::UnknownAgent => "unknown_agent",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Store(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "Something went wrong on our side.".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message } };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Self::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::BodyTooLarge
+        } else {
+            Self::BadRequest(rejection.body_text())
+        }
+    }
+}
+
+/// `axum::Json`, but a rejected body answers with [`ApiError`]'s shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}

@@ -1,0 +1,101 @@
+//! Starting a conversation, sending messages to it, and reading it back.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use baton_protocol::{
+    ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, SendMessage,
+    Snapshot, MAX_MESSAGE_CHARS,
+};
+
+use crate::error::{ApiError, Json};
+use crate::store::{Appended, ConversationRecord};
+use crate::{token, AppState};
+
+/// `POST /v1/conversations`
+pub async fn create_conversation(
+    State(state): State<AppState>,
+    Json(body): Json<CreateConversation>,
+) -> Result<(StatusCode, Json<ConversationCreated>), ApiError> {
+    if state.agents.get(&body.agent).is_none() {
+        return Err(ApiError::UnknownAgent);
+    }
+    let id = ConversationId(token::random_hex(16));
+    let secret = token::new_token();
+    let record = ConversationRecord {
+        id: id.clone(),
+        agent: body.agent,
+        token_hash: token::hash(&secret),
+        page_url: body.page_url,
+        page_title: body.page_title,
+        locale: body.locale,
+        mode: Mode::Ai,
+        last_seq: Default::default(),
+    };
+    state.conversations.create(&record)?;
+    Ok((StatusCode::CREATED, Json(ConversationCreated { id, token: secret })))
+}
+
+/// `POST /v1/conversations/{id}/messages`
+pub async fn send_message(
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    headers: HeaderMap,
+    Json(body): Json<SendMessage>,
+) -> Result<(StatusCode, Json<MessageAccepted>), ApiError> {
+    let record = authorize(&state, &id, bearer(&headers))?;
+    if body.text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::MessageTooLong);
+    }
+    if body.text.trim().is_empty() {
+        return Err(ApiError::BadRequest("A message cannot be empty.".into()));
+    }
+    let seq = match state.conversations.append_visitor_message(&id, body.client_id, body.text)? {
+        Appended::Duplicate(seq) => seq,
+        Appended::New(event) => {
+            if let Some(entry) = state.agents.get(&record.agent) {
+                state.responder.answer(state.conversations.clone(), id, entry.agent.clone());
+            }
+            event.seq
+        }
+    };
+    Ok((StatusCode::ACCEPTED, Json(MessageAccepted { seq })))
+}
+
+/// `GET /v1/conversations/{id}`
+pub async fn get_conversation(
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    headers: HeaderMap,
+) -> Result<Json<Snapshot>, ApiError> {
+    let record = authorize(&state, &id, bearer(&headers))?;
+    let transcript = state.conversations.transcript(&id)?;
+    Ok(Json(Snapshot {
+        id,
+        agent: record.agent,
+        mode: record.mode,
+        last_seq: record.last_seq,
+        transcript,
+    }))
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")
+}
+
+/// The conversation, if `token` opens it. A wrong token and an unknown id answer alike.
+pub fn authorize(
+    state: &AppState,
+    id: &ConversationId,
+    token: Option<&str>,
+) -> Result<ConversationRecord, ApiError> {
+    let token = token.ok_or(ApiError::Unauthorized)?;
+    let record = state.conversations.get(id)?.ok_or(ApiError::Unauthorized)?;
+    // Comparing hashes, not secrets: how long the comparison takes says nothing usable about
+    // the token itself.
+    if record.token_hash == token::hash(token) {
+        Ok(record)
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}

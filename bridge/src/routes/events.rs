@@ -1,0 +1,107 @@
+//! `GET /v1/conversations/{id}/events`: the conversation's log as a server-sent event stream,
+//! resumable from any seq. Browsers' `EventSource` cannot send headers, so the token may also
+//! come as the `token` query parameter; request logs never record query strings.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{self, KeepAlive, Sse};
+use baton_protocol::{ConversationId, Event, Seq};
+use futures::stream::{self, Stream};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::conversations::{authorize, bearer};
+use crate::conversations::Conversations;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Proxies close idle connections; a comment this often keeps the stream open and tells the
+/// widget the connection is alive.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// Query parameters of the event stream.
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    /// Send only events after this seq.
+    after: Option<u64>,
+    /// The conversation's token, for clients that cannot set headers.
+    token: Option<String>,
+}
+
+/// `GET /v1/conversations/{id}/events?after=N`
+pub async fn stream_events(
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Query(query): Query<EventsQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>, ApiError> {
+    authorize(&state, &id, bearer(&headers).or(query.token.as_deref()))?;
+    // A reconnecting EventSource repeats its first URL and adds `Last-Event-ID`: the header is
+    // the newer of the two.
+    let last_event_id = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    let after = Seq(query.after.max(last_event_id).unwrap_or(0));
+    let subscription = state.conversations.subscribe(&id, after)?;
+    let reader = Reader {
+        conversations: state.conversations.clone(),
+        id,
+        last: after,
+        pending: subscription.backlog.into(),
+        live: subscription.live,
+    };
+    let events = stream::unfold(reader, |mut reader| async move {
+        let event = reader.next().await?;
+        Some((Ok(to_sse(&event)), reader))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+}
+
+/// Walks the backlog, then the live feed, never yielding a seq twice or skipping one.
+struct Reader {
+    conversations: Conversations,
+    id: ConversationId,
+    last: Seq,
+    pending: VecDeque<Event>,
+    live: tokio::sync::broadcast::Receiver<Event>,
+}
+
+impl Reader {
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                if event.seq > self.last {
+                    self.last = event.seq;
+                    return Some(event);
+                }
+                continue;
+            }
+            match self.live.recv().await {
+                Ok(event) => self.pending.push_back(event),
+                // Fell behind the channel: what it dropped is in the store.
+                Err(RecvError::Lagged(_)) => match self.conversations.events_after(&self.id, self.last) {
+                    Ok(missed) => self.pending.extend(missed),
+                    Err(error) => {
+                        tracing::error!(conversation = %self.id, %error, "could not re-read the log");
+                        return None;
+                    }
+                },
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+fn to_sse(event: &Event) -> sse::Event {
+    let data = serde_json::to_string(event).unwrap_or_else(|error| {
+        // Every field of an event serializes; this would be a bug in the protocol crate.
+        tracing::error!(%error, "event did not serialize");
+        String::from("{}")
+    });
+    sse::Event::default().id(event.seq.to_string()).data(data)
+}

@@ -1,0 +1,21 @@
+//! The demo site: the sample company page at `/` and the built widget under `/pkg/`, straight
+//! from the directory the bridge was pointed at.
+
+use std::path::Path;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+
+/// Routes for `index.html` and `pkg/` inside `site_dir`.
+pub fn router(site_dir: &Path) -> Router<AppState> {
+    // The widget changes with every build; browsers must revalidate rather than run a stale one.
+    let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Router::new()
+        .route_service("/", ServeFile::new(site_dir.join("index.html")))
+        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
+        .layer(no_cache)
+}

@@ -1,0 +1,323 @@
+//! The embedded SQLite store: conversations and their append-only event logs. An event is written
+//! (WAL, `synchronous = NORMAL`) before anyone is told about it, so what was acknowledged survives
+//! a killed process. Plain synchronous code: [`crate::conversations`] decides when it runs.
+
+use std::path::Path;
+
+use baton_protocol::{
+    AgentId, Author, ClientId, ConversationId, Event, EventKind, Mode, Seq, TranscriptEntry,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused or failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored event no longer parses: the file was written by an incompatible version.
+    #[error("stored event {conversation}#{seq} is unreadable: {source}")]
+    Corrupt {
+        /// The conversation.
+        conversation: String,
+        /// The event.
+        seq: u64,
+        /// Why it did not parse.
+        source: serde_json::Error,
+    },
+    /// An event could not be encoded.
+    #[error("event could not be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// What the bridge knows about a conversation besides its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecord {
+    /// The conversation.
+    pub id: ConversationId,
+    /// Its agent.
+    pub agent: AgentId,
+    /// SHA-256 of its bearer token, hex.
+    pub token_hash: String,
+    /// The page it started on.
+    pub page_url: Option<String>,
+    /// That page's title.
+    pub page_title: Option<String>,
+    /// The visitor's locale.
+    pub locale: Option<String>,
+    /// Who answers now.
+    pub mode: Mode,
+    /// The last event of its log.
+    pub last_seq: Seq,
+}
+
+/// A visitor message as stored: fresh, or the earlier copy of a retried send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// Stored now.
+    New(Event),
+    /// Stored before under the same client id, at this seq.
+    Duplicate(Seq),
+}
+
+/// The open database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS conversations (
+    id          TEXT PRIMARY KEY,
+    agent       TEXT NOT NULL,
+    token_hash  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    page_url    TEXT,
+    page_title  TEXT,
+    locale      TEXT,
+    mode        TEXT NOT NULL DEFAULT 'ai',
+    last_seq    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    seq             INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    client_id       TEXT,
+    body            TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_client_id
+    ON events (conversation_id, client_id) WHERE client_id IS NOT NULL;
+";
+
+impl Store {
+    /// Opens the database at `path`, creating the file and its tables on first use.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    /// Records a new conversation with an empty log.
+    pub fn create_conversation(
+        &mut self,
+        record: &ConversationRecord,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO conversations (id, agent, token_hash, created_at, page_url, page_title, locale)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                record.id.0,
+                record.agent.0,
+                record.token_hash,
+                at,
+                record.page_url,
+                record.page_title,
+                record.locale
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The conversation, if it exists.
+    pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
+        let record = self
+            .conn
+            .query_row(
+                "SELECT agent, token_hash, page_url, page_title, locale, mode, last_seq
+                 FROM conversations WHERE id = ?1",
+                params![id.0],
+                |row| {
+                    Ok(ConversationRecord {
+                        id: id.clone(),
+                        agent: AgentId(row.get(0)?),
+                        token_hash: row.get(1)?,
+                        page_url: row.get(2)?,
+                        page_title: row.get(3)?,
+                        locale: row.get(4)?,
+                        mode: mode_from_column(&row.get::<_, String>(5)?),
+                        last_seq: Seq(row.get(6)?),
+                    })
+                },
+            )
+            .optional()?;
+        Ok(record)
+    }
+
+    /// Appends `kind` to the log as its next event, and moves the conversation's mode with it.
+    pub fn append(&mut self, id: &ConversationId, at: i64, kind: EventKind) -> Result<Event, StoreError> {
+        self.append_with_client_id(id, at, kind, None)
+    }
+
+    /// Appends the visitor's message unless one with the same client id is already stored.
+    pub fn append_visitor_message(
+        &mut self,
+        id: &ConversationId,
+        at: i64,
+        client_id: ClientId,
+        text: String,
+    ) -> Result<Appended, StoreError> {
+        let earlier: Option<u64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM events WHERE conversation_id = ?1 AND client_id = ?2",
+                params![id.0, client_id.0],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(seq) = earlier {
+            return Ok(Appended::Duplicate(Seq(seq)));
+        }
+        let key = client_id.0.clone();
+        let kind = EventKind::VisitorMessage { client_id, text };
+        Ok(Appended::New(self.append_with_client_id(id, at, kind, Some(&key))?))
+    }
+
+    fn append_with_client_id(
+        &mut self,
+        id: &ConversationId,
+        at: i64,
+        kind: EventKind,
+        client_id: Option<&str>,
+    ) -> Result<Event, StoreError> {
+        let body = serde_json::to_string(&kind)?;
+        let tx = self.conn.transaction()?;
+        let (mode, last): (String, u64) = tx.query_row(
+            "SELECT mode, last_seq FROM conversations WHERE id = ?1",
+            params![id.0],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let seq = last + 1;
+        let mode = mode_from_column(&mode).after(&kind);
+        tx.execute(
+            "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.0, seq, at, client_id, body],
+        )?;
+        tx.execute(
+            "UPDATE conversations SET last_seq = ?2, mode = ?3 WHERE id = ?1",
+            params![id.0, seq, mode_column(mode)],
+        )?;
+        tx.commit()?;
+        Ok(Event { seq: Seq(seq), at, kind })
+    }
+
+    /// Every event after `after`, in order.
+    pub fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT seq, at, body FROM events WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq",
+        )?;
+        let rows = statement.query_map(params![id.0, after.0], |row| {
+            Ok((row.get::<_, u64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
+        })?;
+        rows.map(|row| {
+            let (seq, at, body) = row?;
+            let kind = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                conversation: id.0.clone(),
+                seq,
+                source,
+            })?;
+            Ok(Event { seq: Seq(seq), at, kind })
+        })
+        .collect()
+    }
+
+    /// The finished messages of the conversation, oldest first.
+    pub fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
+        Ok(self.events_after(id, Seq(0))?.into_iter().filter_map(transcript_entry).collect())
+    }
+}
+
+/// The message an event finished, if it finished one.
+fn transcript_entry(event: Event) -> Option<TranscriptEntry> {
+    let (author, text) = match event.kind {
+        EventKind::VisitorMessage { text, .. } => (Author::Visitor, text),
+        EventKind::AgentMessageCompleted { text, .. } => (Author::Agent, text),
+        EventKind::TeammateMessage { teammate, text } => (Author::Teammate { name: teammate.name }, text),
+        _ => return None,
+    };
+    Some(TranscriptEntry { seq: event.seq, at: event.at, author, text })
+}
+
+fn mode_column(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Ai => "ai",
+        Mode::Connecting => "connecting",
+        Mode::Waiting => "waiting",
+        Mode::Human => "human",
+        Mode::Closed => "closed",
+    }
+}
+
+fn mode_from_column(column: &str) -> Mode {
+    match column {
+        "connecting" => Mode::Connecting,
+        "waiting" => Mode::Waiting,
+        "human" => Mode::Human,
+        "closed" => Mode::Closed,
+        _ => Mode::Ai,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with_conversation() -> (tempfile::TempDir, Store, ConversationId) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(&dir.path().join("baton.db")).expect("opens");
+        let id = ConversationId::from("c1");
+        let record = ConversationRecord {
+            id: id.clone(),
+            agent: AgentId::from("demo"),
+            token_hash: "00".into(),
+            page_url: None,
+            page_title: None,
+            locale: None,
+            mode: Mode::Ai,
+            last_seq: Seq(0),
+        };
+        store.create_conversation(&record, 1).expect("creates");
+        (dir, store, id)
+    }
+
+    #[test]
+    fn events_get_consecutive_seqs_and_read_back_in_order() {
+        let (_dir, mut store, id) = store_with_conversation();
+        store.append(&id, 1, EventKind::HandoffRequested).expect("appends");
+        store.append(&id, 2, EventKind::HandoffFailed).expect("appends");
+        let events = store.events_after(&id, Seq(0)).expect("reads");
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [Seq(1), Seq(2)]);
+        assert_eq!(store.events_after(&id, Seq(1)).expect("reads").len(), 1);
+        let record = store.conversation(&id).expect("reads").expect("exists");
+        assert_eq!((record.mode, record.last_seq), (Mode::Connecting, Seq(2)));
+    }
+
+    #[test]
+    fn a_retried_visitor_message_is_stored_once() {
+        let (_dir, mut store, id) = store_with_conversation();
+        let first = store
+            .append_visitor_message(&id, 1, ClientId::from("k"), "hi".into())
+            .expect("appends");
+        let again = store
+            .append_visitor_message(&id, 2, ClientId::from("k"), "hi".into())
+            .expect("appends");
+        assert!(matches!(first, Appended::New(Event { seq: Seq(1), .. })));
+        assert_eq!(again, Appended::Duplicate(Seq(1)));
+        assert_eq!(store.events_after(&id, Seq(0)).expect("reads").len(), 1);
+    }
+
+    #[test]
+    fn the_log_survives_reopening_the_file() {
+        let (dir, mut store, id) = store_with_conversation();
+        store.append_visitor_message(&id, 1, ClientId::from("k"), "hi".into()).expect("appends");
+        drop(store);
+        let store = Store::open(&dir.path().join("baton.db")).expect("reopens");
+        let transcript = store.transcript(&id).expect("reads");
+        assert_eq!(transcript.len(), 1);
+        assert_eq!(transcript[0].text, "hi");
+    }
+}

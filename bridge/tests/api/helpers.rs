@@ -1,0 +1,126 @@
+//! A real bridge on 127.0.0.1:0 with a fresh database per test, and a client that speaks to it
+//! over HTTP the way the widget does.
+
+use std::time::Duration;
+
+use baton_bridge::agents::Agents;
+use baton_bridge::conversations::Conversations;
+use baton_bridge::AppState;
+use baton_protocol::{ConversationCreated, Event, EventKind, Seq};
+use eventsource_stream::Eventsource;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use serde_json::{json, Value};
+
+/// A running bridge; stops when dropped.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A bridge serving the demo agent, streaming answers without delay.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store opens");
+    let state = AppState::new(conversations, Agents::demo(Duration::ZERO), dir.path().to_owned());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let base = format!("http://{}", listener.local_addr().expect("has an address"));
+    let server = tokio::spawn(async move {
+        baton_bridge::serve(listener, state).await.expect("serves");
+    });
+    TestApp { base, http: reqwest::Client::new(), server, _dir: dir }
+}
+
+/// An open event stream, parsed into protocol events.
+pub struct EventStream {
+    inner: BoxStream<'static, Event>,
+}
+
+impl EventStream {
+    /// The next event; fails the test after five seconds of silence.
+    pub async fn next(&mut self) -> Event {
+        tokio::time::timeout(Duration::from_secs(5), self.inner.next())
+            .await
+            .expect("an event within 5 s")
+            .expect("the stream stays open")
+    }
+
+    /// Events up to and including the first one `until` accepts.
+    pub async fn collect_until(&mut self, until: impl Fn(&EventKind) -> bool) -> Vec<Event> {
+        let mut events = Vec::new();
+        loop {
+            let event = self.next().await;
+            let done = until(&event.kind);
+            events.push(event);
+            if done {
+                return events;
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Starts a conversation with the demo agent.
+    pub async fn create_conversation(&self) -> ConversationCreated {
+        let response = self
+            .http
+            .post(self.url("/v1/conversations"))
+            .json(&json!({"agent": "demo", "page_url": "https://lumen.example/shop"}))
+            .send()
+            .await
+            .expect("request completes");
+        assert_eq!(response.status(), 201);
+        response.json().await.expect("created body")
+    }
+
+    /// Sends a message and returns the raw response.
+    pub async fn send(&self, conversation: &ConversationCreated, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/v1/conversations/{}/messages", conversation.id)))
+            .bearer_auth(&conversation.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request completes")
+    }
+
+    /// Opens the event stream after `after`.
+    pub async fn events(&self, conversation: &ConversationCreated, after: Seq) -> EventStream {
+        let response = self
+            .http
+            .get(self.url(&format!("/v1/conversations/{}/events?after={after}", conversation.id)))
+            .bearer_auth(&conversation.token)
+            .send()
+            .await
+            .expect("request completes");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let inner = response
+            .bytes_stream()
+            .eventsource()
+            .map(|frame| {
+                let frame = frame.expect("well-formed SSE");
+                let event: Event = serde_json::from_str(&frame.data).expect("a protocol event");
+                assert_eq!(frame.id, event.seq.to_string(), "the SSE id is the seq");
+                event
+            })
+            .boxed();
+        EventStream { inner }
+    }
+}
+
+pub fn is_completed(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::AgentMessageCompleted { .. })
+}

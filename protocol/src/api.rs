@@ -1,0 +1,177 @@
+//! Bodies of the widget API's requests and responses, and the one error shape every endpoint uses.
+
+use crate::event::Mode;
+use crate::ids::{AgentId, ClientId, ConversationId, Seq};
+use serde::{Deserialize, Serialize};
+
+/// The longest message a visitor may send, in characters; a longer one is refused, never truncated.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+/// `GET /v1/agents/{id}`: what the widget shows of an agent before the first message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    /// The agent.
+    pub id: AgentId,
+    /// The agent's display name.
+    pub name: String,
+    /// The company the site belongs to.
+    pub company: String,
+    /// The first thing the visitor reads.
+    pub greeting: String,
+}
+
+/// `POST /v1/conversations`: start a conversation with an agent, from a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateConversation {
+    /// The agent named by the script tag.
+    pub agent: AgentId,
+    /// The page the visitor was on, shown to the teammate at handoff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    /// The page's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_title: Option<String>,
+    /// The visitor's locale, such as `en-GB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// The answer to [`CreateConversation`]: the id, and the secret every later call must present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationCreated {
+    /// The new conversation.
+    pub id: ConversationId,
+    /// A bearer token for this conversation alone.
+    pub token: String,
+}
+
+/// `POST /v1/conversations/{id}/messages`: the visitor sends a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessage {
+    /// Chosen by the widget; sending the same id again stores nothing new.
+    pub client_id: ClientId,
+    /// What the visitor typed.
+    pub text: String,
+}
+
+/// The answer to [`SendMessage`]: where the message stands in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageAccepted {
+    /// The sequence number of the visitor's message event.
+    pub seq: Seq,
+}
+
+/// `GET /v1/conversations/{id}`: the conversation as it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The conversation.
+    pub id: ConversationId,
+    /// The agent it belongs to.
+    pub agent: AgentId,
+    /// Who is answering now.
+    pub mode: Mode,
+    /// The last event in the log; resume the event stream after it.
+    pub last_seq: Seq,
+    /// Every finished message, oldest first.
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+/// Who wrote a message in the transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "role")]
+pub enum Author {
+    /// The website visitor.
+    Visitor,
+    /// The AI agent.
+    Agent,
+    /// A person on the support team.
+    Teammate {
+        /// Their display name.
+        name: String,
+    },
+}
+
+/// One message of a [`Snapshot`]'s transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    /// The event that finished this message.
+    pub seq: Seq,
+    /// When, in milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Who wrote it.
+    pub author: Author,
+    /// What it says.
+    pub text: String,
+}
+
+/// Every error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ErrorDetail,
+}
+
+/// A machine-readable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, such as `message_too_long`.
+    pub code: String,
+    /// Human-readable, safe to show.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn create_conversation_reads_the_agent_and_optional_context() {
+        let body: CreateConversation =
+            serde_json::from_value(json!({"agent": "demo", "page_url": "https://x.test/p", "extra": 1}))
+                .expect("valid body");
+        assert_eq!(body.agent, AgentId::from("demo"));
+        assert_eq!(body.page_url.as_deref(), Some("https://x.test/p"));
+        assert_eq!(body.locale, None);
+    }
+
+    #[test]
+    fn message_accepted_is_a_bare_seq() {
+        let json = serde_json::to_value(MessageAccepted { seq: Seq(7) }).expect("serializes");
+        assert_eq!(json, json!({"seq": 7}));
+    }
+
+    #[test]
+    fn error_body_has_the_documented_shape() {
+        let body = ErrorBody {
+            error: ErrorDetail { code: "not_found".into(), message: "No such agent.".into() },
+        };
+        assert_eq!(
+            serde_json::to_value(&body).expect("serializes"),
+            json!({"error": {"code": "not_found", "message": "No such agent."}})
+        );
+    }
+
+    #[test]
+    fn snapshot_round_trips_with_every_author() {
+        let snapshot = Snapshot {
+            id: ConversationId::from("c1"),
+            agent: AgentId::from("demo"),
+            mode: Mode::Human,
+            last_seq: Seq(9),
+            transcript: vec![
+                TranscriptEntry { seq: Seq(1), at: 1, author: Author::Visitor, text: "hi".into() },
+                TranscriptEntry { seq: Seq(4), at: 2, author: Author::Agent, text: "hello".into() },
+                TranscriptEntry {
+                    seq: Seq(9),
+                    at: 3,
+                    author: Author::Teammate { name: "Ana".into() },
+                    text: "Ana here".into(),
+                },
+            ],
+        };
+        let json = serde_json::to_string(&snapshot).expect("serializes");
+        assert!(json.contains(r#""author":{"role":"teammate","name":"Ana"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Snapshot>(&json).expect("parses"), snapshot);
+    }
+}
