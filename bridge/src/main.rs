@@ -11,12 +11,16 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
     let conversations = Conversations::open(&config.db)?;
     let state = AppState::new(conversations, Agents::demo(config.agent_pace()), config.site_dir.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, db = %config.db.display(), "bridge listening");
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, db = %config.db.display(), "bridge listening");
+    // The last thing a person starting the demo reads; tests also wait for this line.
+    println!("Baton is running. Open the demo site: http://{addr}/");
     serve(listener, state).await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -18,4 +19,6 @@ pub fn router(site_dir: &Path) -> Router<AppState> {
         .route_service("/", ServeFile::new(site_dir.join("index.html")))
         .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
         .layer(no_cache)
+        // Only here: the event stream must never sit in a compressor's buffer.
+        .layer(CompressionLayer::new())
 }

@@ -1,0 +1,53 @@
+//! Where the visitor types: a growing text box labelled "Message" and a "Send" button. Enter
+//! sends, Shift+Enter starts a new line.
+
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+/// Properties of [`Composer`].
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct ComposerProps {
+    /// Called with the trimmed text when the visitor sends.
+    pub on_send: Callback<String>,
+}
+
+/// The message box and send button.
+#[component]
+pub fn Composer(props: &ComposerProps) -> Html {
+    let text = use_state(String::new);
+    let send = {
+        let text = text.clone();
+        let on_send = props.on_send.clone();
+        Callback::from(move |()| {
+            let trimmed = text.trim();
+            if !trimmed.is_empty() {
+                on_send.emit(trimmed.to_owned());
+                text.set(String::new());
+            }
+        })
+    };
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |event: InputEvent| {
+            let area: HtmlTextAreaElement = event.target_unchecked_into();
+            text.set(area.value());
+        })
+    };
+    let onkeydown = {
+        let send = send.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+                event.prevent_default();
+                send.emit(());
+            }
+        })
+    };
+    let onsubmit = send.reform(|event: SubmitEvent| event.prevent_default());
+    html! {
+        <form class="baton-composer" {onsubmit}>
+            <textarea class="baton-input" aria-label="Message" placeholder="Write a message…" rows="1"
+                value={(*text).clone()} {oninput} {onkeydown} />
+            <button class="baton-send" type="submit" disabled={text.trim().is_empty()}>{ "Send" }</button>
+        </form>
+    }
+}

@@ -1,0 +1,13 @@
+//! The widget's Yew components, from the root that owns the state down to one message bubble.
+
+mod composer;
+mod launcher;
+mod message_list;
+mod panel;
+mod widget;
+
+pub use composer::{Composer, ComposerProps};
+pub use launcher::{Launcher, LauncherProps};
+pub use message_list::{MessageList, MessageListProps, MessageView, MessageViewProps};
+pub use panel::{Panel, PanelProps};
+pub use widget::{Widget, WidgetProps};

@@ -1,0 +1,19 @@
+//! Baton's chat widget: a launcher and chat panel in Yew, compiled to WebAssembly, talking to the
+//! bridge over its widget API and event stream.
+//!
+//! # Layout
+//! - [`conversation`]: the pure reducer of what the visitor sees; [`options`]: what the host
+//!   page configures.
+//! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
+//!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook.
+//! - [`components`]: the Yew components, rooted at [`components::Widget`].
+//! - [`mount`]: the JavaScript entry point, rendering into a Shadow DOM.
+
+pub mod api;
+pub mod components;
+pub mod conversation;
+pub mod mount;
+pub mod options;
+pub mod outbox;
+pub mod session;
+pub mod stream;

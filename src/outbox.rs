@@ -1,0 +1,81 @@
+//! Delivers the visitor's messages one at a time, in the order they were typed, starting the
+//! conversation on the bridge with the first one. A message that cannot be delivered is marked
+//! failed; retrying sends it again under the same client id, so it is never stored twice.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use baton_protocol::{AgentId, ClientId, CreateConversation, SendMessage};
+use futures::channel::mpsc;
+use futures::StreamExt;
+use yew::Callback;
+
+use crate::api::{ApiError, Client};
+use crate::conversation::Action;
+use crate::session::{self, Session};
+
+/// A message waiting to be delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Its id, reused on retry.
+    pub client_id: ClientId,
+    /// Its text.
+    pub text: String,
+}
+
+/// Where a conversation's messages are sent, and what to tell when things happen.
+pub struct Outbox {
+    /// The bridge.
+    pub client: Client,
+    /// The agent a new conversation is started with.
+    pub agent: AgentId,
+    /// Where the session is remembered.
+    pub storage_key: String,
+    /// The current session, shared with the widget.
+    pub session: Rc<RefCell<Option<Session>>>,
+    /// Told when the first message starts a conversation.
+    pub on_session: Callback<Session>,
+    /// Told when a message fails.
+    pub dispatch: Callback<Action>,
+}
+
+impl Outbox {
+    /// Starts the delivery loop; messages go in through the returned sender.
+    pub fn spawn(self) -> mpsc::UnboundedSender<Outgoing> {
+        let (sender, mut queue) = mpsc::unbounded::<Outgoing>();
+        yew::platform::spawn_local(async move {
+            while let Some(message) = queue.next().await {
+                if self.deliver(&message).await.is_err() {
+                    self.dispatch.emit(Action::SendFailed { client_id: message.client_id });
+                }
+            }
+        });
+        sender
+    }
+
+    async fn deliver(&self, message: &Outgoing) -> Result<(), ApiError> {
+        let session = self.session().await?;
+        let body = SendMessage { client_id: message.client_id.clone(), text: message.text.clone() };
+        self.client.send_message(&session, &body).await.map(drop)
+    }
+
+    async fn session(&self) -> Result<Session, ApiError> {
+        if let Some(session) = self.session.borrow().clone() {
+            return Ok(session);
+        }
+        let location = web_sys::window().map(|window| window.location());
+        let document = web_sys::window().and_then(|window| window.document());
+        let body = CreateConversation {
+            agent: self.agent.clone(),
+            page_url: location.and_then(|location| location.href().ok()),
+            page_title: document.map(|document| document.title()),
+            locale: web_sys::window().and_then(|window| window.navigator().language()),
+        };
+        let created = self.client.create_conversation(&body).await?;
+        let session = Session { id: created.id, token: created.token };
+        session::save(&self.storage_key, &session);
+        *self.session.borrow_mut() = Some(session.clone());
+        self.on_session.emit(session.clone());
+        Ok(session)
+    }
+}

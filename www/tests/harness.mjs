@@ -1,0 +1,55 @@
+// Starts what the end-to-end tests drive: a real bridge on a free loopback port with a fresh
+// database, and headless Debian Chromium through playwright-core.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "../..");
+
+/** Starts the bridge; resolves once it prints the address it listens on. */
+export async function startBridge({ env = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "baton-e2e-"));
+  const bin = process.env.BATON_BRIDGE_BIN ?? join(root, "target/debug/baton-bridge");
+  const child = spawn(bin, ["--addr", "127.0.0.1:0", "--db", join(dir, "baton.db"), "--site-dir", root], {
+    env: { ...process.env, RUST_LOG: "warn", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    child.once("exit", (code) => reject(new Error(`bridge exited with ${code}: ${out}`)));
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const found = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (found) resolveUrl(found[0]);
+    });
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium with the flags this machine needs. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    ],
+  });
+}
+
+/** Fails the test on any console error or uncaught exception of the page. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}
