@@ -1,0 +1,28 @@
+# Baton's two commands. `make demo` runs the demo site; `make test` runs every test.
+# Both install what is missing first (scripts/install.sh) and are quick when nothing is.
+
+SHELL := bash
+PORT ?= 8080
+export PATH := $(CURDIR)/www/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: demo test widget tools test-tools
+
+demo: widget
+	cargo build --release -p baton-bridge
+	@echo
+	RUST_LOG=warn target/release/baton-bridge --addr 127.0.0.1:$(PORT) --db baton.db --site-dir .
+
+test: test-tools widget
+	cargo test --workspace
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+		cargo test -p baton-widget --target wasm32-unknown-unknown
+	cd www && node --test tests/
+
+widget: tools
+	scripts/build-widget.sh
+
+tools:
+	scripts/install.sh build
+
+test-tools:
+	scripts/install.sh test

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what building (`build`) or testing (`test`) Baton needs and this machine lacks.
+# Idempotent: each step checks first and skips what is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=${1:-build}
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The wasm target of the Rust toolchain.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen's CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
+  echo "installing wasm-bindgen-cli $version (about 3 minutes)"
+  cargo install wasm-bindgen-cli --version "$version" --force
+fi
+
+# wasm-opt from npm's binaryen (the only build that reads wasm-bindgen's output) and
+# playwright-core, both pinned by www/package-lock.json.
+if [ ! -x www/node_modules/.bin/wasm-opt ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
+  (cd www && npm ci --no-audit --no-fund)
+fi
+
+if [ "$need" = test ]; then
+  # Debian's Chromium and its driver, for the wasm tests and the end-to-end tests.
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+  fi
+fi

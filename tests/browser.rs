@@ -1,0 +1,137 @@
+//! The widget in headless Chromium: mounted the way a page mounts it, and fed events the way the
+//! stream feeds them, checked in the real DOM.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq};
+use baton_widget::components::MessageList;
+use baton_widget::conversation::{Action, Conversation};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().and_then(|w| w.document()).expect("a document")
+}
+
+fn new_host() -> Element {
+    let host = document().create_element("div").expect("div");
+    document().body().expect("body").append_child(&host).expect("attached");
+    host
+}
+
+fn shadow_query(host: &Element, selector: &str) -> Option<Element> {
+    host.shadow_root().expect("a shadow root").query_selector(selector).expect("valid selector")
+}
+
+#[wasm_bindgen_test]
+async fn mounting_shows_the_launcher_and_a_click_opens_the_panel() {
+    let host = new_host();
+    // The options object exactly as a page writes it.
+    let options = js_sys::JSON::parse(r#"{"agent": "demo", "endpoint": "http://127.0.0.1:9"}"#).expect("json");
+    let mut chat = baton_widget::mount::mount(&host, options).expect("mounts");
+    yew::scheduler::flush().await;
+
+    let launcher = shadow_query(&host, "button[aria-label='Open chat']").expect("launcher");
+    assert!(shadow_query(&host, "[role=log]").is_none(), "closed at first");
+    launcher.unchecked_into::<HtmlElement>().click();
+    yew::scheduler::flush().await;
+
+    assert!(shadow_query(&host, "button[aria-label='Close chat']").is_some());
+    assert!(shadow_query(&host, "[role=log]").is_some());
+    assert!(shadow_query(&host, "textarea[aria-label='Message']").is_some());
+    assert!(baton_widget::mount::mount(&host, JsValue::NULL).is_err(), "one widget per element");
+
+    chat.destroy();
+    yew::scheduler::flush().await;
+    assert!(shadow_query(&host, "button").is_none(), "destroy empties the widget");
+}
+
+/// A log driven by a reducer the test dispatches into.
+#[derive(Properties, Clone)]
+struct HarnessProps {
+    dispatch: Rc<RefCell<Option<UseReducerDispatcher<Conversation>>>>,
+}
+
+impl PartialEq for HarnessProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.dispatch, &other.dispatch)
+    }
+}
+
+#[component]
+fn Harness(props: &HarnessProps) -> Html {
+    let conversation = use_reducer(Conversation::default);
+    *props.dispatch.borrow_mut() = Some(conversation.dispatcher());
+    html! {
+        <MessageList greeting={None::<AttrValue>} messages={conversation.messages.clone()}
+            thinking={conversation.agent_thinking} on_retry={Callback::noop()} />
+    }
+}
+
+async fn harness() -> (Element, impl Fn(u64, EventKind)) {
+    let host = new_host();
+    let dispatch = Rc::new(RefCell::new(None));
+    yew::Renderer::<Harness>::with_root_and_props(host.clone(), HarnessProps { dispatch: dispatch.clone() }).render();
+    yew::scheduler::flush().await;
+    let send = move |seq, kind| {
+        let dispatcher = dispatch.borrow().clone().expect("rendered");
+        dispatcher.dispatch(Action::Received(Event { seq: Seq(seq), at: 0, kind }));
+    };
+    (host, send)
+}
+
+fn bubble_texts(host: &Element) -> Vec<String> {
+    let list = host.query_selector_all(".baton-text").expect("selector");
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.text_content()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn streamed_pieces_grow_one_bubble_in_place() {
+    let (host, send) = harness().await;
+    let id = || MessageId::from("m1");
+    send(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "Shipping?".into() });
+    send(2, EventKind::AgentMessageStarted { message_id: id() });
+    yew::scheduler::flush().await;
+    assert!(host.query_selector("[aria-label=Typing]").expect("selector").is_some());
+
+    let mut expected = String::new();
+    for (seq, piece) in (3..).zip(["We ship ", "within one ", "working day."]) {
+        send(seq, EventKind::AgentMessageDelta { message_id: id(), offset: expected.len(), text: piece.into() });
+        expected.push_str(piece);
+        yew::scheduler::flush().await;
+        assert_eq!(bubble_texts(&host), ["Shipping?".to_owned(), expected.clone()]);
+    }
+    assert!(host.query_selector("[aria-label=Typing]").expect("selector").is_none());
+    assert!(host.query_selector(".baton-streaming").expect("selector").is_some());
+    send(6, EventKind::AgentMessageCompleted { message_id: id(), text: expected.clone() });
+    yew::scheduler::flush().await;
+    assert!(host.query_selector(".baton-streaming").expect("selector").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn hostile_markup_in_a_message_stays_inert_text() {
+    let (host, send) = harness().await;
+    let payloads = [
+        r#"<img src=x onerror="window.__baton_pwned=1">"#,
+        "<script>window.__baton_pwned=1</script>",
+        r#"<a href="javascript:window.__baton_pwned=1">click</a>"#,
+        r#"<svg onload="window.__baton_pwned=1"></svg>"#,
+    ];
+    for (seq, payload) in (1..).zip(payloads) {
+        let text = payload.to_owned();
+        send(seq, EventKind::AgentMessageCompleted { message_id: MessageId(format!("m{seq}")), text });
+    }
+    yew::scheduler::flush().await;
+    assert_eq!(bubble_texts(&host), payloads);
+    for tag in ["img", "script", "a", "svg"] {
+        assert!(host.query_selector(tag).expect("selector").is_none(), "no <{tag}> element was created");
+    }
+    let pwned = js_sys::Reflect::get(&web_sys::window().expect("window"), &"__baton_pwned".into()).expect("get");
+    assert!(pwned.is_undefined());
+}
