@@ -2,10 +2,13 @@
 //! so `baton-bridge` alone starts a working demo.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+
+use crate::limits::LimitSettings;
 
 /// Command-line flags; each can also be set by its environment variable.
 #[derive(Debug, Clone, Parser)]
@@ -23,11 +26,33 @@ pub struct Config {
     /// Milliseconds between the pieces the builtin agent streams.
     #[arg(long, env = "BATON_AGENT_PACE_MS", default_value_t = 40)]
     pub agent_pace_ms: u64,
+    /// Origins whose pages may start conversations with the demo agent, comma-separated
+    /// (`https://shop.example`); any origin when empty.
+    #[arg(long, env = "BATON_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Conversations one IP may start per minute; 0 switches the limit off.
+    #[arg(long, env = "BATON_CONVERSATIONS_PER_IP_PER_MINUTE", default_value_t = 20)]
+    pub conversations_per_ip_per_minute: u32,
+    /// Messages one IP may send per minute; 0 switches the limit off.
+    #[arg(long, env = "BATON_MESSAGES_PER_IP_PER_MINUTE", default_value_t = 120)]
+    pub messages_per_ip_per_minute: u32,
+    /// Messages one conversation may receive per minute; 0 switches the limit off.
+    #[arg(long, env = "BATON_MESSAGES_PER_CONVERSATION_PER_MINUTE", default_value_t = 30)]
+    pub messages_per_conversation_per_minute: u32,
 }
 
 impl Config {
     /// The builtin agent's pace as a duration.
     pub fn agent_pace(&self) -> Duration {
         Duration::from_millis(self.agent_pace_ms)
+    }
+
+    /// The rate limits the flags ask for.
+    pub fn limits(&self) -> LimitSettings {
+        LimitSettings {
+            conversations_per_ip: NonZeroU32::new(self.conversations_per_ip_per_minute),
+            messages_per_ip: NonZeroU32::new(self.messages_per_ip_per_minute),
+            messages_per_conversation: NonZeroU32::new(self.messages_per_conversation_per_minute),
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use baton_protocol::{ClientId, ConversationId, Event, EventKind, Seq, TranscriptEntry};
 use tokio::sync::broadcast;
 
-use crate::store::{Appended, ConversationRecord, Store, StoreError};
+use crate::store::{Appended, ConversationRecord, InterruptedAnswer, Store, StoreError};
 
 /// How many live events a slow listener may fall behind before it re-reads from the store.
 const CHANNEL_CAPACITY: usize = 256;
@@ -100,6 +100,11 @@ impl Conversations {
     /// Stored events after `after`, for a listener that fell behind its feed.
     pub fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
         self.lock().store.events_after(id, after)
+    }
+
+    /// Answers a stopped process left mid-stream.
+    pub fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError> {
+        self.lock().store.interrupted_answers()
     }
 
     /// The finished messages, oldest first.

@@ -8,8 +8,8 @@
 //! - [`agent`]: the agent abstraction and its builtin implementation; [`knowledge`]: retrieval
 //!   over the knowledge file; [`agents`]: the configured agents; [`responder`]: runs an agent
 //!   and writes its answer into the log.
-//! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`token`]: ids and
-//!   secrets.
+//! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
+//!   limits; [`token`]: ids and secrets.
 
 pub mod agent;
 pub mod agents;
@@ -17,21 +17,27 @@ pub mod config;
 pub mod conversations;
 pub mod error;
 pub mod knowledge;
+pub mod limits;
 pub mod responder;
 pub mod routes;
 pub mod store;
 pub mod token;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, Method};
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::agents::Agents;
 use crate::conversations::Conversations;
+use crate::limits::{LimitSettings, RateLimits};
 use crate::responder::Responder;
 
 /// The largest request body accepted: a maximal message with every character JSON-escaped fits.
@@ -48,12 +54,27 @@ pub struct AppState {
     pub responder: Responder,
     /// Where `index.html` and `pkg/` are served from.
     pub site_dir: PathBuf,
+    /// Request rate limits.
+    pub limits: Arc<RateLimits>,
 }
 
 impl AppState {
-    /// State for `agents` over the given store, serving the site from `site_dir`.
+    /// State for `agents` over the given store, serving the site from `site_dir`, with the
+    /// default rate limits.
     pub fn new(conversations: Conversations, agents: Agents, site_dir: PathBuf) -> Self {
-        Self { conversations, agents: Arc::new(agents), responder: Responder::default(), site_dir }
+        Self {
+            conversations,
+            agents: Arc::new(agents),
+            responder: Responder::default(),
+            site_dir,
+            limits: Arc::new(RateLimits::new(LimitSettings::default())),
+        }
+    }
+
+    /// The same state with other rate limits.
+    pub fn with_limits(mut self, settings: LimitSettings) -> Self {
+        self.limits = Arc::new(RateLimits::new(settings));
+        self
     }
 }
 
@@ -67,13 +88,41 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations/{id}/messages", post(conversations::send_message))
         .route("/v1/conversations/{id}/events", get(events::stream_events))
         .route("/healthz", get(|| async { "ok" }))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(cors());
     api.merge(site::router(&state.site_dir)).with_state(state)
 }
 
-/// Serves the application on `listener` until the process is told to stop.
+/// Any page may call the API from the browser: which sites may start conversations is each
+/// agent's origin allowlist, checked by the handler, and everything after that needs the
+/// conversation's token, which no other site has. No cookies are involved.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, HeaderName::from_static("last-event-id")])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// Serves the application on `listener` until the process is told to stop, after setting off
+/// the answers a previous process left half-sent.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+    state
+        .responder
+        .resume_interrupted(&state.conversations, &state.agents)
+        .map_err(std::io::Error::other)?;
+    let limits = Arc::clone(&state.limits);
+    let sweeper = tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            limits.forget_idle();
+        }
+    });
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    sweeper.abort();
+    served
 }
 
 async fn shutdown_signal() {

@@ -15,7 +15,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let config = Config::parse();
     let conversations = Conversations::open(&config.db)?;
-    let state = AppState::new(conversations, Agents::demo(config.agent_pace()), config.site_dir.clone());
+    let agents = Agents::demo(config.agent_pace(), config.allowed_origins.clone());
+    let state = AppState::new(conversations, agents, config.site_dir.clone()).with_limits(config.limits());
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, db = %config.db.display(), "bridge listening");

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use baton_protocol::{
-    AgentId, Author, ClientId, ConversationId, Event, EventKind, Mode, Seq, TranscriptEntry,
+    AgentId, Author, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -51,6 +51,19 @@ pub struct ConversationRecord {
     pub last_seq: Seq,
 }
 
+/// An answer that was streaming when the process stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterruptedAnswer {
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// The conversation's agent.
+    pub agent: AgentId,
+    /// The answer.
+    pub message_id: MessageId,
+    /// What its deltas already sent.
+    pub shown: String,
+}
+
 /// A visitor message as stored: fresh, or the earlier copy of a retried send.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
@@ -76,8 +89,10 @@ CREATE TABLE IF NOT EXISTS conversations (
     page_title  TEXT,
     locale      TEXT,
     mode        TEXT NOT NULL DEFAULT 'ai',
-    last_seq    INTEGER NOT NULL DEFAULT 0
+    last_seq    INTEGER NOT NULL DEFAULT 0,
+    answering   TEXT
 );
+CREATE INDEX IF NOT EXISTS conversations_answering ON conversations (answering) WHERE answering IS NOT NULL;
 CREATE TABLE IF NOT EXISTS events (
     conversation_id TEXT NOT NULL REFERENCES conversations(id),
     seq             INTEGER NOT NULL,
@@ -201,8 +216,43 @@ impl Store {
             "UPDATE conversations SET last_seq = ?2, mode = ?3 WHERE id = ?1",
             params![id.0, seq, mode_column(mode)],
         )?;
+        // Which answer is mid-stream, so a restart can finish it.
+        match &kind {
+            EventKind::AgentMessageStarted { message_id } => {
+                tx.execute("UPDATE conversations SET answering = ?2 WHERE id = ?1", params![id.0, message_id.0])?;
+            }
+            EventKind::AgentMessageCompleted { .. } => {
+                tx.execute("UPDATE conversations SET answering = NULL WHERE id = ?1", params![id.0])?;
+            }
+            _ => {}
+        }
         tx.commit()?;
         Ok(Event { seq: Seq(seq), at, kind })
+    }
+
+    /// Answers a stopped process left unfinished: the conversation, the answer, and the text
+    /// its deltas already carried.
+    pub fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError> {
+        let mut statement =
+            self.conn.prepare("SELECT id, agent, answering FROM conversations WHERE answering IS NOT NULL")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((ConversationId(row.get(0)?), AgentId(row.get(1)?), MessageId(row.get(2)?)))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(conversation, agent, message_id)| {
+                let shown = self
+                    .events_after(&conversation, Seq(0))?
+                    .into_iter()
+                    .filter_map(|event| match event.kind {
+                        EventKind::AgentMessageDelta { message_id: of, text, .. } if of == message_id => Some(text),
+                        _ => None,
+                    })
+                    .collect();
+                Ok(InterruptedAnswer { conversation, agent, message_id, shown })
+            })
+            .collect()
     }
 
     /// Every event after `after`, in order.
@@ -308,6 +358,20 @@ mod tests {
         assert!(matches!(first, Appended::New(Event { seq: Seq(1), .. })));
         assert_eq!(again, Appended::Duplicate(Seq(1)));
         assert_eq!(store.events_after(&id, Seq(0)).expect("reads").len(), 1);
+    }
+
+    #[test]
+    fn an_answer_cut_off_mid_stream_is_found_with_what_it_showed() {
+        let (_dir, mut store, id) = store_with_conversation();
+        let m = || MessageId::from("m");
+        store.append(&id, 1, EventKind::AgentMessageStarted { message_id: m() }).expect("appends");
+        store.append(&id, 2, EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hel".into() }).expect("appends");
+        store.append(&id, 3, EventKind::AgentMessageDelta { message_id: m(), offset: 3, text: "lo".into() }).expect("appends");
+        let interrupted = store.interrupted_answers().expect("reads");
+        assert_eq!(interrupted.len(), 1);
+        assert_eq!((interrupted[0].message_id.clone(), interrupted[0].shown.as_str()), (m(), "Hello"));
+        store.append(&id, 4, EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() }).expect("appends");
+        assert!(store.interrupted_answers().expect("reads").is_empty());
     }
 
     #[test]

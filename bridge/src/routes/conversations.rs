@@ -1,6 +1,8 @@
 //! Starting a conversation, sending messages to it, and reading it back.
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use baton_protocol::{
     ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, SendMessage,
@@ -14,11 +16,16 @@ use crate::{token, AppState};
 /// `POST /v1/conversations`
 pub async fn create_conversation(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(body): Json<CreateConversation>,
 ) -> Result<(StatusCode, Json<ConversationCreated>), ApiError> {
-    if state.agents.get(&body.agent).is_none() {
-        return Err(ApiError::UnknownAgent);
+    let entry = state.agents.get(&body.agent).ok_or(ApiError::UnknownAgent)?;
+    let origin = headers.get(header::ORIGIN).map(|value| value.to_str().unwrap_or("invalid"));
+    if !entry.allows_origin(origin) {
+        return Err(ApiError::OriginNotAllowed);
     }
+    state.limits.check_new_conversation(client.ip())?;
     let id = ConversationId(token::random_hex(16));
     let secret = token::new_token();
     let record = ConversationRecord {
@@ -38,11 +45,13 @@ pub async fn create_conversation(
 /// `POST /v1/conversations/{id}/messages`
 pub async fn send_message(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<MessageAccepted>), ApiError> {
     let record = authorize(&state, &id, bearer(&headers))?;
+    state.limits.check_message(client.ip(), &id)?;
     if body.text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::MessageTooLong);
     }

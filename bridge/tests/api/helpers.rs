@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use baton_bridge::agents::Agents;
 use baton_bridge::conversations::Conversations;
+use baton_bridge::limits::LimitSettings;
 use baton_bridge::AppState;
 use baton_protocol::{ConversationCreated, Event, EventKind, Seq};
 use eventsource_stream::Eventsource;
@@ -12,12 +13,25 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-/// A running bridge; stops when dropped.
-pub struct TestApp {
+/// Speaks the widget API to one bridge.
+pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
+}
+
+/// A bridge running inside the test process; stops when dropped.
+pub struct TestApp {
+    api: Api,
     server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl Drop for TestApp {
@@ -26,17 +40,39 @@ impl Drop for TestApp {
     }
 }
 
+/// How a test's bridge differs from the defaults.
+pub struct Setup {
+    /// The demo agent's origin allowlist.
+    pub allowed_origins: Vec<String>,
+    /// Rate limits.
+    pub limits: LimitSettings,
+}
+
+impl Default for Setup {
+    /// Any origin; rate limits off, so only the tests about them meet them.
+    fn default() -> Self {
+        let off = LimitSettings { conversations_per_ip: None, messages_per_ip: None, messages_per_conversation: None };
+        Self { allowed_origins: Vec::new(), limits: off }
+    }
+}
+
 /// A bridge serving the demo agent, streaming answers without delay.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Setup::default()).await
+}
+
+/// A bridge set up as `setup` says.
+pub async fn spawn_app_with(setup: Setup) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store opens");
-    let state = AppState::new(conversations, Agents::demo(Duration::ZERO), dir.path().to_owned());
+    let agents = Agents::demo(Duration::ZERO, setup.allowed_origins);
+    let state = AppState::new(conversations, agents, dir.path().to_owned()).with_limits(setup.limits);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let base = format!("http://{}", listener.local_addr().expect("has an address"));
     let server = tokio::spawn(async move {
         baton_bridge::serve(listener, state).await.expect("serves");
     });
-    TestApp { base, http: reqwest::Client::new(), server, _dir: dir }
+    TestApp { api: Api { base, http: reqwest::Client::new() }, server, _dir: dir }
 }
 
 /// An open event stream, parsed into protocol events.
@@ -67,7 +103,7 @@ impl EventStream {
     }
 }
 
-impl TestApp {
+impl Api {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -1,4 +1,9 @@
 //! The bridge over real HTTP, one test binary so the workspace links it once.
 
+mod access;
 mod conversation;
+mod fuzz;
 mod helpers;
+mod process;
+mod restart;
+mod streams;
