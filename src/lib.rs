@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`conversation`]: the pure reducer of what the visitor sees; [`options`]: what the host
 //!   page configures.
+//! - [`markdown`]: the safe markdown subset of messages.
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
 //!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook.
 //! - [`components`]: the Yew components, rooted at [`components::Widget`].
@@ -12,6 +13,7 @@
 pub mod api;
 pub mod components;
 pub mod conversation;
+pub mod markdown;
 pub mod mount;
 pub mod options;
 pub mod outbox;

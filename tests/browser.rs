@@ -122,16 +122,40 @@ async fn hostile_markup_in_a_message_stays_inert_text() {
         "<script>window.__baton_pwned=1</script>",
         r#"<a href="javascript:window.__baton_pwned=1">click</a>"#,
         r#"<svg onload="window.__baton_pwned=1"></svg>"#,
+        "[click](javascript:window.__baton_pwned=1)",
+        "[click](JAVASCRIPT:window.__baton_pwned=1)",
+        "[click](data:text/html,<script>window.__baton_pwned=1</script>)",
+        r#"<iframe srcdoc="<script>parent.__baton_pwned=1</script>">"#,
+        "`<img src=x onerror=window.__baton_pwned=1>`",
     ];
     for (seq, payload) in (1..).zip(payloads) {
         let text = payload.to_owned();
         send(seq, EventKind::AgentMessageCompleted { message_id: MessageId(format!("m{seq}")), text });
     }
     yew::scheduler::flush().await;
-    assert_eq!(bubble_texts(&host), payloads);
-    for tag in ["img", "script", "a", "svg"] {
+    let shown = bubble_texts(&host);
+    assert_eq!(shown.len(), payloads.len());
+    for (shown, payload) in shown.iter().zip(payloads) {
+        // Markdown may drop a code span's backticks; every other character shows as written.
+        assert_eq!(shown.as_str(), payload.trim_matches('`'), "shown as text");
+    }
+    for tag in ["img", "script", "a", "svg", "iframe"] {
         assert!(host.query_selector(tag).expect("selector").is_none(), "no <{tag}> element was created");
     }
     let pwned = js_sys::Reflect::get(&web_sys::window().expect("window"), &"__baton_pwned".into()).expect("get");
     assert!(pwned.is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn a_safe_link_opens_in_a_new_tab_without_an_opener() {
+    let (host, send) = harness().await;
+    let text = "Read [our brew guide](https://lumen.example/brew) or **write** to mailto:help@lumen.example".to_owned();
+    send(1, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text });
+    yew::scheduler::flush().await;
+    let link = host.query_selector("a").expect("selector").expect("a live link");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("https://lumen.example/brew"));
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(link.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
+    assert_eq!(link.text_content().as_deref(), Some("our brew guide"));
+    assert!(host.query_selector("strong").expect("selector").is_some());
 }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::RichText;
 use crate::conversation::{Message, MessageKey, Sender, Status};
 use crate::outbox::Outgoing;
 
@@ -25,7 +26,7 @@ pub struct MessageListProps {
 #[component]
 pub fn MessageList(props: &MessageListProps) -> Html {
     let greeting = props.greeting.as_ref().map(|text| {
-        html! { <div class="baton-message baton-from-agent"><p class="baton-text">{ text.clone() }</p></div> }
+        html! { <div class="baton-message baton-from-agent"><RichText text={text.clone()} /></div> }
     });
     html! {
         <div class="baton-log" role="log" aria-live="polite" aria-label="Messages">
@@ -59,7 +60,8 @@ pub struct MessageViewProps {
     pub on_retry: Callback<Outgoing>,
 }
 
-/// One bubble. Text is always inserted as text, never as HTML.
+/// One bubble. The visitor's own words show exactly as typed; the agent's and the team's are
+/// the markdown subset. Either way, text is inserted as text, never as HTML.
 #[component]
 pub fn MessageView(props: &MessageViewProps) -> Html {
     let message = &props.message;
@@ -84,7 +86,11 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
     html! {
         <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
             if let Some(name) = author { <span class="baton-author">{ name }</span> }
-            <p class="baton-text">{ message.text.clone() }</p>
+            if message.sender == Sender::Visitor {
+                <p class="baton-text baton-plain">{ message.text.clone() }</p>
+            } else {
+                <RichText text={AttrValue::from(message.text.clone())} />
+            }
             { footer }
         </div>
     }

@@ -4,10 +4,12 @@ mod composer;
 mod launcher;
 mod message_list;
 mod panel;
+mod rich_text;
 mod widget;
 
 pub use composer::{Composer, ComposerProps};
 pub use launcher::{Launcher, LauncherProps};
 pub use message_list::{MessageList, MessageListProps, MessageView, MessageViewProps};
 pub use panel::{Panel, PanelProps};
+pub use rich_text::{RichText, RichTextProps};
 pub use widget::{Widget, WidgetProps};

@@ -105,3 +105,50 @@ fn to_sse(event: &Event) -> sse::Event {
     });
     sse::Event::default().id(event.seq.to_string()).data(data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ConversationRecord;
+    use baton_protocol::{AgentId, EventKind, Mode};
+
+    #[tokio::test]
+    async fn a_listener_that_falls_behind_its_channel_catches_up_from_the_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conversations = Conversations::open(&dir.path().join("baton.db")).expect("opens");
+        let id = ConversationId::from("c");
+        let record = ConversationRecord {
+            id: id.clone(),
+            agent: AgentId::from("demo"),
+            token_hash: String::new(),
+            page_url: None,
+            page_title: None,
+            locale: None,
+            mode: Mode::Ai,
+            last_seq: Seq(0),
+        };
+        conversations.create(&record).expect("creates");
+        conversations.append(&id, EventKind::HandoffRequested).expect("appends");
+        let subscription = conversations.subscribe(&id, Seq(0)).expect("subscribes");
+        let mut reader = Reader {
+            conversations: conversations.clone(),
+            id: id.clone(),
+            last: Seq(0),
+            pending: subscription.backlog.into(),
+            live: subscription.live,
+        };
+        // Far more than the channel holds, appended before the reader reads any.
+        let total = 3 * 256 + 1;
+        for _ in 1..total {
+            conversations.append(&id, EventKind::TeammateTyping { teammate: baton_protocol::Teammate {
+                name: "Ana".into(),
+                avatar_url: None,
+            } })
+            .expect("appends");
+        }
+        for expected in 1..=total {
+            let event = reader.next().await.expect("an event");
+            assert_eq!(event.seq, Seq(expected));
+        }
+    }
+}
