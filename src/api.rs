@@ -2,7 +2,7 @@
 
 use baton_protocol::{
     AgentId, AgentProfile, ConversationCreated, CreateConversation, ErrorBody, MessageAccepted,
-    SendMessage,
+    SendMessage, Visitor,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -86,12 +86,22 @@ impl Client {
         read(request.send().await?).await
     }
 
-    /// The URL of the conversation's event stream after the event `after`.
-    pub fn events_url(&self, session: &Session, after: u64) -> String {
-        self.url(&format!(
-            "/v1/conversations/{}/events?after={after}&token={}",
-            session.id, session.token
-        ))
+    /// Tells the bridge what is now known of the visitor.
+    pub async fn update_visitor(&self, session: &Session, visitor: &Visitor) -> Result<(), ApiError> {
+        let url = self.url(&format!("/v1/conversations/{}/visitor", session.id));
+        let request = Request::put(&url)
+            .header("authorization", &format!("Bearer {}", session.token))
+            .json(visitor)?;
+        let response = request.send().await?;
+        if response.ok() {
+            return Ok(());
+        }
+        read::<()>(response).await
+    }
+
+    /// The URL of the conversation's event stream; the stream adds `after`.
+    pub fn events_url(&self, session: &Session) -> String {
+        self.url(&format!("/v1/conversations/{}/events?token={}", session.id, session.token))
     }
 }
 

@@ -15,6 +15,25 @@ pub enum Sender {
     Agent,
     /// A person on the support team.
     Teammate(Teammate),
+    /// The conversation itself: a handoff step, a teammate joining, closing.
+    System(Notice),
+}
+
+/// A step of the conversation shown as a line of its own in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The agent is handing over to a person.
+    Connecting,
+    /// The team has the conversation and usually replies within this many minutes.
+    TeamNotified(Option<u32>),
+    /// The team could not be reached.
+    HandoffFailed,
+    /// A teammate joined.
+    Joined(String),
+    /// The team closed the conversation.
+    Closed,
+    /// The team reopened it.
+    Reopened,
 }
 
 /// Where a message stands.
@@ -37,15 +56,17 @@ pub enum MessageKey {
     Client(ClientId),
     /// An agent answer.
     Agent(MessageId),
-    /// A teammate message, by the seq of its event.
+    /// Anything else, by the seq of its event.
     Seq(Seq),
 }
 
-/// One bubble in the message log.
+/// One entry in the message log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// Identity, stable across updates.
     pub key: MessageKey,
+    /// The event that added it; `Seq(0)` until the bridge has it.
+    pub seq: Seq,
     /// Who wrote it.
     pub sender: Sender,
     /// What it says so far.
@@ -76,19 +97,35 @@ pub enum Action {
     },
     /// An event arrived from the bridge's stream.
     Received(Event),
+    /// The visitor has seen everything up to this seq (the panel is open, or was when it arrived).
+    Seen(Seq),
+    /// The teammate stopped typing without sending anything.
+    TypingExpired,
+    /// The visitor starts over after the conversation was closed.
+    Restarted,
 }
 
 /// The conversation as the widget renders it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Conversation {
-    /// Every bubble, oldest first. `Rc` so an update clones pointers, not texts.
+    /// Every entry, oldest first. `Rc` so an update clones pointers, not texts.
     pub messages: Vec<Rc<Message>>,
     /// Who answers now.
     pub mode: Mode,
     /// The last event applied: the stream resumes after it.
     pub last_seq: Seq,
+    /// The last event the visitor has seen.
+    pub seen_seq: Seq,
     /// The agent is working on an answer it has not started sending.
     pub agent_thinking: bool,
+    /// The teammate answering, once one joined.
+    pub teammate: Option<Teammate>,
+    /// The teammate is typing.
+    pub teammate_typing: bool,
+    /// The team's usual reply time, in minutes, once the handoff reached it.
+    pub expected_reply_minutes: Option<u32>,
+    /// The last handoff attempt failed and nobody has the conversation yet.
+    pub handoff_failed: bool,
     /// An error the bridge wants the visitor to see.
     pub notice: Option<String>,
 }
@@ -98,12 +135,7 @@ impl Conversation {
     pub fn apply(mut self, action: Action) -> Self {
         match action {
             Action::Queued { client_id, text } => {
-                self.messages.push(Rc::new(Message {
-                    key: MessageKey::Client(client_id),
-                    sender: Sender::Visitor,
-                    text,
-                    status: Status::Sending,
-                }));
+                self.push(MessageKey::Client(client_id), Seq(0), Sender::Visitor, text, Status::Sending);
             }
             Action::SendFailed { client_id } => {
                 self.set_status(&MessageKey::Client(client_id), Status::Sending, Status::Failed)
@@ -112,8 +144,21 @@ impl Conversation {
                 self.set_status(&MessageKey::Client(client_id), Status::Failed, Status::Sending)
             }
             Action::Received(event) => self.receive(event),
+            Action::Seen(seq) => self.seen_seq = self.seen_seq.max(seq),
+            Action::TypingExpired => self.teammate_typing = false,
+            Action::Restarted => return Self::default(),
         }
         self
+    }
+
+    /// Messages from the agent or the team the visitor has not seen yet.
+    pub fn unread(&self) -> usize {
+        self.messages
+            .iter()
+            .rev()
+            .take_while(|message| message.seq > self.seen_seq || message.seq == Seq(0))
+            .filter(|message| matches!(message.sender, Sender::Agent | Sender::Teammate(_)))
+            .count()
     }
 
     fn receive(&mut self, event: Event) {
@@ -121,21 +166,27 @@ impl Conversation {
         if event.seq <= self.last_seq {
             return;
         }
-        self.last_seq = event.seq;
+        let seq = event.seq;
+        self.last_seq = seq;
         self.mode = self.mode.after(&event.kind);
         match event.kind {
             EventKind::VisitorMessage { client_id, text } => {
                 let key = MessageKey::Client(client_id);
                 match self.position(&key) {
-                    Some(index) => self.update(index, |message| message.status = Status::Done),
+                    Some(index) => self.update(index, |message| {
+                        message.status = Status::Done;
+                        message.seq = seq;
+                    }),
                     // Sent from another tab, or before a reload.
-                    None => self.push(key, Sender::Visitor, text, Status::Done),
+                    None => self.push(key, seq, Sender::Visitor, text, Status::Done),
                 }
                 self.agent_thinking = self.mode == Mode::Ai;
                 self.notice = None;
+                // What the visitor sent, they have seen, and everything before it.
+                self.seen_seq = seq;
             }
             EventKind::AgentMessageStarted { message_id } => {
-                self.push(MessageKey::Agent(message_id), Sender::Agent, String::new(), Status::Streaming);
+                self.push(MessageKey::Agent(message_id), seq, Sender::Agent, String::new(), Status::Streaming);
             }
             EventKind::AgentMessageDelta { message_id, offset, text } => {
                 self.agent_thinking = false;
@@ -158,28 +209,61 @@ impl Conversation {
                         message.text = text;
                         message.status = Status::Done;
                     }),
-                    None => self.push(key, Sender::Agent, text, Status::Done),
+                    None => self.push(key, seq, Sender::Agent, text, Status::Done),
                 }
             }
-            EventKind::TeammateMessage { teammate, text } => {
-                self.push(MessageKey::Seq(event.seq), Sender::Teammate(teammate), text, Status::Done);
+            EventKind::HandoffRequested => {
+                self.agent_thinking = false;
+                self.system(seq, Notice::Connecting);
             }
+            EventKind::HandoffConnected { expected_reply_minutes } => {
+                self.handoff_failed = false;
+                self.expected_reply_minutes = expected_reply_minutes;
+                self.system(seq, Notice::TeamNotified(expected_reply_minutes));
+            }
+            EventKind::HandoffFailed => {
+                // Only news while nobody has the conversation; the bridge keeps retrying.
+                if self.mode == Mode::Connecting && !self.handoff_failed {
+                    self.handoff_failed = true;
+                    self.system(seq, Notice::HandoffFailed);
+                }
+            }
+            EventKind::TeammateJoined { teammate } => {
+                self.handoff_failed = false;
+                if self.teammate.as_ref() != Some(&teammate) {
+                    self.system(seq, Notice::Joined(teammate.name.clone()));
+                }
+                self.teammate = Some(teammate);
+            }
+            EventKind::TeammateTyping { teammate } => {
+                self.teammate_typing = self.mode != Mode::Closed;
+                self.teammate.get_or_insert(teammate);
+            }
+            EventKind::TeammateMessage { teammate, text } => {
+                self.handoff_failed = false;
+                self.teammate_typing = false;
+                self.teammate = Some(teammate.clone());
+                self.push(MessageKey::Seq(seq), seq, Sender::Teammate(teammate), text, Status::Done);
+            }
+            EventKind::ConversationClosed => {
+                self.teammate_typing = false;
+                self.agent_thinking = false;
+                self.system(seq, Notice::Closed);
+            }
+            EventKind::ConversationReopened => self.system(seq, Notice::Reopened),
             EventKind::ErrorRaised { message, .. } => {
                 self.agent_thinking = false;
                 self.notice = Some(message);
             }
-            EventKind::HandoffRequested
-            | EventKind::HandoffConnected { .. }
-            | EventKind::HandoffFailed
-            | EventKind::TeammateJoined { .. }
-            | EventKind::TeammateTyping { .. }
-            | EventKind::ConversationClosed
-            | EventKind::ConversationReopened => self.agent_thinking = false,
         }
     }
 
-    fn push(&mut self, key: MessageKey, sender: Sender, text: String, status: Status) {
-        self.messages.push(Rc::new(Message { key, sender, text, status }));
+    fn system(&mut self, seq: Seq, notice: Notice) {
+        self.push(MessageKey::Seq(seq), seq, Sender::System(notice), String::new(), Status::Done);
+    }
+
+    fn push(&mut self, key: MessageKey, seq: Seq, sender: Sender, text: String, status: Status) {
+        self.messages.push(Rc::new(Message { key, seq, sender, text, status }));
     }
 
     /// Index of the message with `key`. Searched from the end: updates almost always concern
@@ -315,10 +399,113 @@ mod tests {
         assert_eq!(state.apply(visitor(3, "b", "again")).notice, None);
     }
 
+    fn ana() -> Teammate {
+        Teammate { name: "Ana".into(), avatar_url: None }
+    }
+
+    fn notices(conversation: &Conversation) -> Vec<Notice> {
+        conversation
+            .messages
+            .iter()
+            .filter_map(|m| match &m.sender {
+                Sender::System(notice) => Some(notice.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
-    fn events_move_the_mode() {
-        let state = run([visitor(1, "a", "q"), event(2, EventKind::HandoffRequested)]);
+    fn a_handoff_shows_each_step_and_who_joined() {
+        let state = run([
+            visitor(1, "a", "I want a person"),
+            event(2, EventKind::HandoffRequested),
+        ]);
         assert_eq!(state.mode, Mode::Connecting);
-        assert!(!state.agent_thinking);
+        assert!(!state.agent_thinking, "the AI is not answering any more");
+        let state = state.apply(event(3, EventKind::HandoffConnected { expected_reply_minutes: Some(5) }));
+        assert_eq!((state.mode, state.expected_reply_minutes), (Mode::Waiting, Some(5)));
+        let state = state
+            .apply(event(4, EventKind::TeammateJoined { teammate: ana() }))
+            .apply(event(5, EventKind::TeammateTyping { teammate: ana() }));
+        assert!(state.teammate_typing);
+        let state = state.apply(event(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here".into() }));
+        assert!(!state.teammate_typing, "the message ends the typing");
+        assert_eq!(state.mode, Mode::Human);
+        assert_eq!(state.teammate, Some(ana()));
+        assert_eq!(state.messages.last().map(|m| &m.sender), Some(&Sender::Teammate(ana())));
+        assert_eq!(
+            notices(&state),
+            [Notice::Connecting, Notice::TeamNotified(Some(5)), Notice::Joined("Ana".into())]
+        );
+    }
+
+    #[test]
+    fn a_failed_handoff_is_told_once_and_cleared_when_the_team_answers() {
+        let state = run([
+            visitor(1, "a", "person please"),
+            event(2, EventKind::HandoffRequested),
+            event(3, EventKind::HandoffFailed),
+            event(4, EventKind::HandoffFailed),
+        ]);
+        assert!(state.handoff_failed);
+        assert_eq!(notices(&state), [Notice::Connecting, Notice::HandoffFailed]);
+        let state = state.apply(event(5, EventKind::HandoffConnected { expected_reply_minutes: None }));
+        assert!(!state.handoff_failed);
+    }
+
+    #[test]
+    fn messages_typed_while_connecting_stay_in_order() {
+        let state = run([
+            visitor(1, "a", "human please"),
+            event(2, EventKind::HandoffRequested),
+            Action::Queued { client_id: ClientId::from("b"), text: "my order is 1234".into() },
+            Action::Queued { client_id: ClientId::from("c"), text: "thanks".into() },
+            visitor(3, "b", "my order is 1234"),
+        ]);
+        let visitor_texts: Vec<(&str, Status)> = state
+            .messages
+            .iter()
+            .filter(|m| m.sender == Sender::Visitor)
+            .map(|m| (m.text.as_str(), m.status))
+            .collect();
+        assert_eq!(
+            visitor_texts,
+            [("human please", Status::Done), ("my order is 1234", Status::Done), ("thanks", Status::Sending)]
+        );
+        assert!(!state.agent_thinking, "the AI stays silent while a person is coming");
+    }
+
+    #[test]
+    fn closing_ends_typing_and_restarting_starts_clean() {
+        let state = run([
+            event(1, EventKind::TeammateJoined { teammate: ana() }),
+            event(2, EventKind::TeammateTyping { teammate: ana() }),
+            event(3, EventKind::ConversationClosed),
+        ]);
+        assert_eq!(state.mode, Mode::Closed);
+        assert!(!state.teammate_typing);
+        assert_eq!(notices(&state).last(), Some(&Notice::Closed));
+        assert_eq!(state.apply(Action::Restarted), Conversation::default());
+    }
+
+    #[test]
+    fn typing_expires_on_its_own() {
+        let state = run([event(1, EventKind::TeammateTyping { teammate: ana() }), Action::TypingExpired]);
+        assert!(!state.teammate_typing);
+    }
+
+    #[test]
+    fn unread_counts_answers_after_the_last_seen_seq() {
+        let completed = |seq, id: &str| {
+            event(seq, EventKind::AgentMessageCompleted { message_id: MessageId::from(id), text: "a".into() })
+        };
+        let state = run([visitor(1, "a", "q"), completed(2, "m1"), completed(3, "m2")]);
+        assert_eq!(state.unread(), 2, "the visitor's own message is read");
+        let state = state.apply(Action::Seen(Seq(2)));
+        assert_eq!(state.unread(), 1);
+        let state = state.apply(event(4, EventKind::TeammateMessage { teammate: ana(), text: "hi".into() }));
+        assert_eq!(state.unread(), 2);
+        assert_eq!(state.clone().apply(Action::Seen(Seq(4))).unread(), 0);
+        assert_eq!(state.apply(visitor(5, "b", "ok")).unread(), 0, "replying means reading");
     }
 }

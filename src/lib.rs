@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`conversation`]: the pure reducer of what the visitor sees; [`options`]: what the host
 //!   page configures.
+//! - [`i18n`]: every visible string, per language.
 //! - [`markdown`]: the safe markdown subset of messages.
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
 //!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook.
@@ -13,6 +14,7 @@
 pub mod api;
 pub mod components;
 pub mod conversation;
+pub mod i18n;
 pub mod markdown;
 pub mod mount;
 pub mod options;

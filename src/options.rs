@@ -1,11 +1,11 @@
 //! How the host page configures a widget: the options object of `mount`, which the script tag's
-//! data attributes also fill.
+//! data attributes also fill. Everything but the agent and the endpoint has a default.
 
-use baton_protocol::AgentId;
+use baton_protocol::{AgentId, Visitor};
 use serde::Deserialize;
 
 /// Everything `mount(element, options)` accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Options {
     /// The agent to talk to.
@@ -15,6 +15,52 @@ pub struct Options {
     /// Render in the given element without a launcher, always open.
     #[serde(default)]
     pub inline: bool,
+    /// Which bottom corner the launcher sits in.
+    #[serde(default)]
+    pub position: Position,
+    /// Light or dark colours.
+    #[serde(default)]
+    pub theme: Theme,
+    /// The accent colour, as `#rgb` or `#rrggbb`; anything else is ignored.
+    #[serde(default)]
+    pub accent_color: Option<String>,
+    /// The language, such as `fr`; the page's `<html lang>` when absent.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Who the visitor is, when the host page knows.
+    #[serde(default)]
+    pub visitor: Option<Visitor>,
+}
+
+/// The launcher's corner.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Position {
+    /// Bottom right.
+    #[default]
+    Right,
+    /// Bottom left.
+    Left,
+}
+
+/// The colour scheme.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Dark text on light surfaces.
+    #[default]
+    Light,
+    /// Light text on dark surfaces.
+    Dark,
+}
+
+impl Options {
+    /// The accent colour if it is a plain hex colour: only that may reach the stylesheet.
+    pub fn accent(&self) -> Option<&str> {
+        let colour = self.accent_color.as_deref()?;
+        let hex = colour.strip_prefix('#')?;
+        (matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(colour)
+    }
 }
 
 #[cfg(test)]
@@ -26,9 +72,23 @@ mod tests {
         let options: Options =
             serde_json::from_str(r#"{"agent": "demo", "endpoint": "http://127.0.0.1:8080"}"#).expect("parses");
         assert!(!options.inline);
-        let inline: Options =
-            serde_json::from_str(r#"{"agent": "demo", "endpoint": "", "inline": true}"#).expect("parses");
-        assert!(inline.inline);
+        assert_eq!((options.position, options.theme), (Position::Right, Theme::Light));
+        let full: Options = serde_json::from_str(
+            r##"{"agent": "demo", "endpoint": "", "inline": true, "position": "left", "theme": "dark",
+                "accentColor": "#0a7", "locale": "fr", "visitor": {"email": "a@b.example", "name": "Al"}}"##,
+        )
+        .expect("parses");
+        assert!(full.inline);
+        assert_eq!((full.position, full.theme, full.accent()), (Position::Left, Theme::Dark, Some("#0a7")));
+        assert_eq!(full.visitor.and_then(|v| v.email).as_deref(), Some("a@b.example"));
         assert!(serde_json::from_str::<Options>(r#"{"endpoint": ""}"#).is_err());
+    }
+
+    #[test]
+    fn an_accent_that_is_not_a_hex_colour_is_ignored() {
+        for hostile in ["red;}body{display:none", "#12345g", "url(x)", "#1234"] {
+            let options = Options { accent_color: Some(hostile.into()), ..Options::default() };
+            assert_eq!(options.accent(), None, "{hostile}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use baton_protocol::{AgentId, ClientId, CreateConversation, SendMessage};
+use baton_protocol::{AgentId, ClientId, CreateConversation, SendMessage, Visitor};
 use futures::channel::mpsc;
 use futures::StreamExt;
 use yew::Callback;
@@ -29,6 +29,8 @@ pub struct Outbox {
     pub client: Client,
     /// The agent a new conversation is started with.
     pub agent: AgentId,
+    /// Who the visitor is, as the host page said.
+    pub visitor: Option<Visitor>,
     /// Where the session is remembered.
     pub storage_key: String,
     /// The current session, shared with the widget.
@@ -70,6 +72,7 @@ impl Outbox {
             page_url: location.and_then(|location| location.href().ok()),
             page_title: document.map(|document| document.title()),
             locale: web_sys::window().and_then(|window| window.navigator().language()),
+            visitor: self.visitor.clone(),
         };
         let created = self.client.create_conversation(&body).await?;
         let session = Session { id: created.id, token: created.token };

@@ -33,6 +33,33 @@ pub fn save(key: &str, session: &Session) {
     }
 }
 
+/// Forgets the session, so the next message starts a new conversation.
+pub fn forget(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+        let _ = storage.remove_item(&seen_key(key));
+    }
+}
+
+/// The last seq the visitor saw, so a reload does not count old answers as unread.
+pub fn load_seen(key: &str) -> u64 {
+    local_storage()
+        .and_then(|storage| storage.get_item(&seen_key(key)).ok().flatten())
+        .and_then(|raw| raw.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Remembers the last seq the visitor saw.
+pub fn save_seen(key: &str, seq: u64) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(&seen_key(key), &seq.to_string());
+    }
+}
+
+fn seen_key(key: &str) -> String {
+    format!("{key}:seen")
+}
+
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }

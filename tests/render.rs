@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq};
+use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq, Teammate};
 use baton_widget::components::{Launcher, LauncherProps, Panel, PanelProps};
 use baton_widget::conversation::{Action, Conversation};
 use baton_widget::stream::Link;
@@ -19,20 +19,18 @@ fn received(seq: u64, kind: EventKind) -> Action {
 }
 
 async fn panel(conversation: Rc<Conversation>, link: Link) -> String {
-    let props = PanelProps {
-        profile: None,
-        conversation,
-        link,
-        on_send: Callback::noop(),
-        on_retry: Callback::noop(),
-    };
+    let props = yew::props!(PanelProps { profile: None, conversation, link, on_send: Callback::noop(), on_retry: Callback::noop() });
     LocalServerRenderer::<Panel>::with_props(props).render().await
+}
+
+fn ana() -> Teammate {
+    Teammate { name: "Ana".into(), avatar_url: Some("https://x.example/ana.png".into()) }
 }
 
 #[tokio::test]
 async fn the_launcher_is_named_for_what_a_click_does() {
     for (open, label) in [(false, "Open chat"), (true, "Close chat")] {
-        let props = LauncherProps { open, on_toggle: Callback::noop() };
+        let props = yew::props!(LauncherProps { open, on_toggle: Callback::noop() });
         let html = LocalServerRenderer::<Launcher>::with_props(props).render().await;
         assert!(html.contains(&format!(r#"aria-label="{label}""#)), "{html}");
         assert!(html.contains(&format!(r#"aria-expanded="{open}""#)), "{html}");
@@ -95,4 +93,90 @@ async fn the_typing_indicator_shows_until_the_first_piece_arrives() {
     let html = panel(conversation(answering), Link::Online).await;
     assert!(!html.contains(r#"aria-label="Typing""#), "{html}");
     assert!(html.contains("Sure"), "{html}");
+}
+
+#[tokio::test]
+async fn the_launcher_counts_unread_answers_only_while_closed() {
+    let closed = yew::props!(LauncherProps { open: false, unread: 2_usize, on_toggle: Callback::noop() });
+    let html = LocalServerRenderer::<Launcher>::with_props(closed).render().await;
+    assert!(html.contains("2 unread messages"), "{html}");
+    assert!(html.contains(r#"aria-label="Open chat""#), "the button keeps its name: {html}");
+    let open = yew::props!(LauncherProps { open: true, unread: 2_usize, on_toggle: Callback::noop() });
+    let html = LocalServerRenderer::<Launcher>::with_props(open).render().await;
+    assert!(!html.contains("unread"), "{html}");
+}
+
+#[tokio::test]
+async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
+    let connecting = conversation([
+        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() }),
+        received(2, EventKind::HandoffRequested),
+    ]);
+    let html = panel(connecting.clone(), Link::Online).await;
+    assert!(html.contains("Connecting you with our team…"), "{html}");
+
+    let mut steps: Vec<Action> = vec![
+        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() }),
+        received(2, EventKind::HandoffRequested),
+        received(3, EventKind::HandoffConnected { expected_reply_minutes: Some(4) }),
+    ];
+    let waiting = panel(conversation(steps.clone()), Link::Online).await;
+    assert!(waiting.contains("usually replies within 4 minutes"), "{waiting}");
+
+    steps.push(received(4, EventKind::TeammateJoined { teammate: ana() }));
+    steps.push(received(5, EventKind::TeammateMessage { teammate: ana(), text: "Hi, I'm **Ana**".into() }));
+    steps.push(received(6, EventKind::TeammateTyping { teammate: ana() }));
+    let html = panel(conversation(steps), Link::Online).await;
+    assert!(html.contains("Ana joined the conversation"), "{html}");
+    assert!(html.contains("Ana · Support team"), "the header names the person: {html}");
+    assert!(html.contains("baton-from-teammate"), "visibly from a person: {html}");
+    assert!(html.contains(r#"src="https://x.example/ana.png""#), "with the avatar: {html}");
+    assert!(html.contains("<strong>Ana</strong>"), "teammates write markdown too: {html}");
+    assert!(html.contains(r#"aria-label="Typing""#), "the teammate's typing shows: {html}");
+    assert!(!html.contains("AI assistant"), "{html}");
+}
+
+#[tokio::test]
+async fn a_closed_conversation_offers_a_new_one_instead_of_the_composer() {
+    let closed = conversation([
+        received(1, EventKind::TeammateJoined { teammate: ana() }),
+        received(2, EventKind::ConversationClosed),
+    ]);
+    let html = panel(closed, Link::Online).await;
+    assert!(html.contains("This conversation has been closed."), "{html}");
+    assert!(html.contains("Start a new conversation"), "{html}");
+    assert!(!html.contains(r#"aria-label="Message""#), "{html}");
+}
+
+#[tokio::test]
+async fn a_failed_handoff_says_so_plainly_and_asks_for_an_email() {
+    let failed = conversation([
+        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "person".into() }),
+        received(2, EventKind::HandoffRequested),
+        received(3, EventKind::HandoffFailed),
+    ]);
+    let props = yew::props!(PanelProps {
+        profile: None,
+        conversation: failed,
+        link: Link::Online,
+        on_send: Callback::noop(),
+        on_retry: Callback::noop(),
+        ask_email: true,
+    });
+    let html = LocalServerRenderer::<Panel>::with_props(props).render().await;
+    assert!(html.contains("We couldn&#x27;t reach our team") || html.contains("We couldn't reach our team"), "{html}");
+    assert!(html.contains(r#"type="email""#), "{html}");
+    assert!(html.contains(r#"aria-label="Message""#), "the visitor can still write: {html}");
+}
+
+#[tokio::test]
+async fn an_avatar_that_is_not_http_is_replaced_by_the_initial() {
+    let teammate = Teammate { name: "zoé".into(), avatar_url: Some("javascript:alert(1)".into()) };
+    let html = panel(
+        conversation([received(1, EventKind::TeammateMessage { teammate, text: "hi".into() })]),
+        Link::Online,
+    )
+    .await;
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(html.contains(">Z</span>"), "{html}");
 }

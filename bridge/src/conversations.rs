@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use baton_protocol::{ClientId, ConversationId, Event, EventKind, Seq, TranscriptEntry};
+use baton_protocol::{ClientId, ConversationId, Event, EventKind, Seq, TranscriptEntry, Visitor};
 use tokio::sync::broadcast;
 
 use crate::store::{Appended, ConversationRecord, InterruptedAnswer, Store, StoreError};
@@ -57,6 +57,11 @@ impl Conversations {
     /// The conversation, if it exists.
     pub fn get(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         self.lock().store.conversation(id)
+    }
+
+    /// Records what is now known of the visitor.
+    pub fn update_visitor(&self, id: &ConversationId, visitor: &Visitor) -> Result<(), StoreError> {
+        self.lock().store.update_visitor(id, visitor)
     }
 
     /// Appends an event and tells every listener.

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Method};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -86,6 +86,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations", post(conversations::create_conversation))
         .route("/v1/conversations/{id}", get(conversations::get_conversation))
         .route("/v1/conversations/{id}/messages", post(conversations::send_message))
+        .route("/v1/conversations/{id}/visitor", put(conversations::update_visitor))
         .route("/v1/conversations/{id}/events", get(events::stream_events))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -99,7 +100,7 @@ pub fn app(state: AppState) -> Router {
 fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::PUT])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, HeaderName::from_static("last-event-id")])
         .max_age(Duration::from_secs(3600))
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use baton_protocol::{
     AgentId, Author, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
+    Visitor,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -49,6 +50,8 @@ pub struct ConversationRecord {
     pub mode: Mode,
     /// The last event of its log.
     pub last_seq: Seq,
+    /// What is known of the visitor.
+    pub visitor: Visitor,
 }
 
 /// An answer that was streaming when the process stopped.
@@ -90,7 +93,11 @@ CREATE TABLE IF NOT EXISTS conversations (
     locale      TEXT,
     mode        TEXT NOT NULL DEFAULT 'ai',
     last_seq    INTEGER NOT NULL DEFAULT 0,
-    answering   TEXT
+    answering   TEXT,
+    email       TEXT,
+    name        TEXT,
+    user_id     TEXT,
+    user_hash   TEXT
 );
 CREATE INDEX IF NOT EXISTS conversations_answering ON conversations (answering) WHERE answering IS NOT NULL;
 CREATE TABLE IF NOT EXISTS events (
@@ -123,8 +130,9 @@ impl Store {
         at: i64,
     ) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO conversations (id, agent, token_hash, created_at, page_url, page_title, locale)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO conversations
+                 (id, agent, token_hash, created_at, page_url, page_title, locale, email, name, user_id, user_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 record.id.0,
                 record.agent.0,
@@ -132,7 +140,11 @@ impl Store {
                 at,
                 record.page_url,
                 record.page_title,
-                record.locale
+                record.locale,
+                record.visitor.email,
+                record.visitor.name,
+                record.visitor.user_id,
+                record.visitor.user_hash
             ],
         )?;
         Ok(())
@@ -143,7 +155,8 @@ impl Store {
         let record = self
             .conn
             .query_row(
-                "SELECT agent, token_hash, page_url, page_title, locale, mode, last_seq
+                "SELECT agent, token_hash, page_url, page_title, locale, mode, last_seq,
+                        email, name, user_id, user_hash
                  FROM conversations WHERE id = ?1",
                 params![id.0],
                 |row| {
@@ -156,11 +169,28 @@ impl Store {
                         locale: row.get(4)?,
                         mode: mode_from_column(&row.get::<_, String>(5)?),
                         last_seq: Seq(row.get(6)?),
+                        visitor: Visitor {
+                            email: row.get(7)?,
+                            name: row.get(8)?,
+                            user_id: row.get(9)?,
+                            user_hash: row.get(10)?,
+                        },
                     })
                 },
             )
             .optional()?;
         Ok(record)
+    }
+
+    /// Records what is now known of the visitor; fields `visitor` leaves out keep their value.
+    pub fn update_visitor(&mut self, id: &ConversationId, visitor: &Visitor) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE conversations SET email = coalesce(?2, email), name = coalesce(?3, name),
+                 user_id = coalesce(?4, user_id), user_hash = coalesce(?5, user_hash)
+             WHERE id = ?1",
+            params![id.0, visitor.email, visitor.name, visitor.user_id, visitor.user_hash],
+        )?;
+        Ok(())
     }
 
     /// Appends `kind` to the log as its next event, and moves the conversation's mode with it.
@@ -329,6 +359,7 @@ mod tests {
             locale: None,
             mode: Mode::Ai,
             last_seq: Seq(0),
+            visitor: Visitor { name: Some("Al".into()), ..Visitor::default() },
         };
         store.create_conversation(&record, 1).expect("creates");
         (dir, store, id)
@@ -372,6 +403,15 @@ mod tests {
         assert_eq!((interrupted[0].message_id.clone(), interrupted[0].shown.as_str()), (m(), "Hello"));
         store.append(&id, 4, EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() }).expect("appends");
         assert!(store.interrupted_answers().expect("reads").is_empty());
+    }
+
+    #[test]
+    fn a_visitor_update_fills_in_without_erasing() {
+        let (_dir, mut store, id) = store_with_conversation();
+        let email = Visitor { email: Some("al@x.example".into()), ..Visitor::default() };
+        store.update_visitor(&id, &email).expect("updates");
+        let visitor = store.conversation(&id).expect("reads").expect("exists").visitor;
+        assert_eq!((visitor.name.as_deref(), visitor.email.as_deref()), (Some("Al"), Some("al@x.example")));
     }
 
     #[test]

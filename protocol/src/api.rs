@@ -34,6 +34,27 @@ pub struct CreateConversation {
     /// The visitor's locale, such as `en-GB`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// Who the visitor is, when the host page knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<Visitor>,
+}
+
+/// What the host page or the visitor says about the visitor. `PUT /v1/conversations/{id}/visitor`
+/// updates it; fields left out keep their value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitor {
+    /// Their email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Their name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The host site's id for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// HMAC-SHA256 of `user_id` with the site's identity secret, for identity verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_hash: Option<String>,
 }
 
 /// The answer to [`CreateConversation`]: the id, and the secret every later call must present.
@@ -43,6 +64,21 @@ pub struct ConversationCreated {
     pub id: ConversationId,
     /// A bearer token for this conversation alone.
     pub token: String,
+}
+
+impl Visitor {
+    /// Whether `email` looks like an address a reply can go to: one `@`, a dotted domain, no
+    /// spaces, at most 254 characters. Deliverability is the mail server's business.
+    pub fn is_valid_email(email: &str) -> bool {
+        let Some((local, domain)) = email.split_once('@') else { return false };
+        email.len() <= 254
+            && !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
 }
 
 /// `POST /v1/conversations/{id}/messages`: the visitor sends a message.
@@ -133,6 +169,16 @@ mod tests {
         assert_eq!(body.agent, AgentId::from("demo"));
         assert_eq!(body.page_url.as_deref(), Some("https://x.test/p"));
         assert_eq!(body.locale, None);
+    }
+
+    #[test]
+    fn emails_are_checked_for_shape_only() {
+        for good in ["ana@lumen.example", "a.b+tag@sub.domain.example"] {
+            assert!(Visitor::is_valid_email(good), "{good}");
+        }
+        for bad in ["", "ana", "ana@", "@lumen.example", "ana@lumen", "ana@@x.example", "a na@x.example", "ana@x.example."] {
+            assert!(!Visitor::is_valid_email(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -4,16 +4,22 @@
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use crate::i18n::{Texts, EN};
+
 /// Properties of [`Composer`].
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct ComposerProps {
     /// Called with the trimmed text when the visitor sends.
     pub on_send: Callback<String>,
+    /// The text box, so the panel can focus it when it opens.
+    #[prop_or_default]
+    pub input_ref: NodeRef,
 }
 
 /// The message box and send button.
 #[component]
 pub fn Composer(props: &ComposerProps) -> Html {
+    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let text = use_state(String::new);
     let send = {
         let text = text.clone();
@@ -45,9 +51,9 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let onsubmit = send.reform(|event: SubmitEvent| event.prevent_default());
     html! {
         <form class="baton-composer" {onsubmit}>
-            <textarea class="baton-input" aria-label="Message" placeholder="Write a message…" rows="1"
-                value={(*text).clone()} {oninput} {onkeydown} />
-            <button class="baton-send" type="submit" disabled={text.trim().is_empty()}>{ "Send" }</button>
+            <textarea class="baton-input" aria-label={texts.message} placeholder={texts.write_a_message} rows="1"
+                ref={props.input_ref.clone()} value={(*text).clone()} {oninput} {onkeydown} />
+            <button class="baton-send" type="submit" disabled={text.trim().is_empty()}>{ texts.send }</button>
         </form>
     }
 }

@@ -1,12 +1,15 @@
-//! The message log: a `log` live region of bubbles, each its own component so a streamed piece
-//! re-renders one bubble, not the transcript.
+//! The message log: a `log` live region of bubbles and conversation notices, each its own
+//! component so a streamed piece re-renders one bubble, not the transcript.
 
 use std::rc::Rc;
 
+use baton_protocol::Teammate;
 use yew::prelude::*;
 
 use super::RichText;
-use crate::conversation::{Message, MessageKey, Sender, Status};
+use crate::conversation::{Message, MessageKey, Notice, Sender, Status};
+use crate::i18n::{Texts, EN};
+use crate::markdown;
 use crate::outbox::Outgoing;
 
 /// Properties of [`MessageList`].
@@ -18,6 +21,9 @@ pub struct MessageListProps {
     pub messages: Vec<Rc<Message>>,
     /// Show that the agent is preparing an answer.
     pub thinking: bool,
+    /// Show that this teammate is typing.
+    #[prop_or_default]
+    pub teammate_typing: Option<Teammate>,
     /// Called when the visitor retries a failed message.
     pub on_retry: Callback<Outgoing>,
 }
@@ -25,17 +31,21 @@ pub struct MessageListProps {
 /// The log of messages.
 #[component]
 pub fn MessageList(props: &MessageListProps) -> Html {
+    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let greeting = props.greeting.as_ref().map(|text| {
         html! { <div class="baton-message baton-from-agent"><RichText text={text.clone()} /></div> }
     });
+    let typing = props.thinking || props.teammate_typing.is_some();
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label="Messages">
+        <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0">
             { for greeting }
             { for props.messages.iter().map(|message| html! {
                 <MessageView key={key(&message.key)} message={message.clone()} on_retry={props.on_retry.clone()} />
             }) }
-            if props.thinking {
-                <div class="baton-message baton-from-agent baton-typing" role="status" aria-label="Typing">
+            if typing {
+                <div class={classes!("baton-message", "baton-typing",
+                        if props.teammate_typing.is_some() { "baton-from-teammate" } else { "baton-from-agent" })}
+                    role="status" aria-label={texts.typing}>
                     <span></span><span></span><span></span>
                 </div>
             }
@@ -60,24 +70,28 @@ pub struct MessageViewProps {
     pub on_retry: Callback<Outgoing>,
 }
 
-/// One bubble. The visitor's own words show exactly as typed; the agent's and the team's are
-/// the markdown subset. Either way, text is inserted as text, never as HTML.
+/// One entry of the log. The visitor's own words show exactly as typed; the agent's and the
+/// team's are the markdown subset. Either way, text is inserted as text, never as HTML.
 #[component]
 pub fn MessageView(props: &MessageViewProps) -> Html {
+    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let message = &props.message;
     let (class, author) = match &message.sender {
+        Sender::System(notice) => {
+            return html! { <p class="baton-system">{ notice_text(texts, notice) }</p> };
+        }
         Sender::Visitor => ("baton-from-visitor", None),
         Sender::Agent => ("baton-from-agent", None),
-        Sender::Teammate(teammate) => ("baton-from-teammate", Some(teammate.name.clone())),
+        Sender::Teammate(teammate) => ("baton-from-teammate", Some(teammate)),
     };
     let footer = match (message.status, &message.key) {
-        (Status::Sending, _) => html! { <span class="baton-status">{ "Sending…" }</span> },
+        (Status::Sending, _) => html! { <span class="baton-status">{ texts.sending }</span> },
         (Status::Failed, MessageKey::Client(client_id)) => {
             let outgoing = Outgoing { client_id: client_id.clone(), text: message.text.clone() };
             let onclick = props.on_retry.reform(move |_: MouseEvent| outgoing.clone());
             html! {
                 <span class="baton-status baton-failed">
-                    { "Not sent. " }<button type="button" class="baton-retry" {onclick}>{ "Retry" }</button>
+                    { texts.not_sent }{ " " }<button type="button" class="baton-retry" {onclick}>{ texts.retry }</button>
                 </span>
             }
         }
@@ -85,7 +99,9 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
     };
     html! {
         <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
-            if let Some(name) = author { <span class="baton-author">{ name }</span> }
+            if let Some(teammate) = author {
+                <span class="baton-author"><Avatar teammate={teammate.clone()} />{ teammate.name.clone() }</span>
+            }
             if message.sender == Sender::Visitor {
                 <p class="baton-text baton-plain">{ message.text.clone() }</p>
             } else {
@@ -93,5 +109,41 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
             }
             { footer }
         </div>
+    }
+}
+
+fn notice_text(texts: &Texts, notice: &Notice) -> String {
+    match notice {
+        Notice::Connecting => texts.connecting.to_owned(),
+        Notice::TeamNotified(minutes) => texts.team_notified(*minutes),
+        Notice::HandoffFailed => texts.handoff_failed.to_owned(),
+        Notice::Joined(name) => texts.joined(name),
+        Notice::Closed => texts.closed.to_owned(),
+        Notice::Reopened => texts.reopened.to_owned(),
+    }
+}
+
+/// Properties of [`Avatar`].
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct AvatarProps {
+    /// Whose.
+    pub teammate: Teammate,
+}
+
+/// A teammate's picture when it is an http(s) URL, else their initial.
+#[component]
+pub fn Avatar(props: &AvatarProps) -> Html {
+    let picture = props
+        .teammate
+        .avatar_url
+        .as_deref()
+        .and_then(markdown::safe_href)
+        .filter(|url| !url.to_ascii_lowercase().starts_with("mailto:"));
+    match picture {
+        Some(src) => html! { <img class="baton-avatar" {src} alt="" referrerpolicy="no-referrer" /> },
+        None => {
+            let initial: String = props.teammate.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+            html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The widget's Yew components, from the root that owns the state down to one message bubble.
 
 mod composer;
+mod email_form;
 mod launcher;
 mod message_list;
 mod panel;
@@ -8,8 +9,9 @@ mod rich_text;
 mod widget;
 
 pub use composer::{Composer, ComposerProps};
+pub use email_form::{EmailForm, EmailFormProps};
 pub use launcher::{Launcher, LauncherProps};
-pub use message_list::{MessageList, MessageListProps, MessageView, MessageViewProps};
+pub use message_list::{Avatar, AvatarProps, MessageList, MessageListProps, MessageView, MessageViewProps};
 pub use panel::{Panel, PanelProps};
 pub use rich_text::{RichText, RichTextProps};
 pub use widget::{Widget, WidgetProps};

@@ -1,12 +1,14 @@
-//! The chat panel: a header naming the company and the agent, the log, and the composer.
+//! The chat panel: a header naming the company and who is answering, the log, and the composer,
+//! or the way to start over once the team closed the conversation.
 
 use std::rc::Rc;
 
-use baton_protocol::AgentProfile;
+use baton_protocol::{AgentProfile, Mode};
 use yew::prelude::*;
 
-use super::{Composer, MessageList};
+use super::{Avatar, Composer, EmailForm, MessageList};
 use crate::conversation::Conversation;
+use crate::i18n::{Texts, EN};
 use crate::outbox::Outgoing;
 use crate::stream::Link;
 
@@ -23,32 +25,75 @@ pub struct PanelProps {
     pub on_send: Callback<String>,
     /// Called when the visitor retries a failed message.
     pub on_retry: Callback<Outgoing>,
+    /// Ask for an email: a handoff is under way and the team has none.
+    #[prop_or_default]
+    pub ask_email: bool,
+    /// The email the visitor left in this panel.
+    #[prop_or_default]
+    pub email_saved: Option<AttrValue>,
+    /// Called with the email the visitor leaves.
+    #[prop_or_default]
+    pub on_email: Callback<String>,
+    /// Called when the visitor starts a new conversation after closing.
+    #[prop_or_default]
+    pub on_restart: Callback<()>,
+    /// The message box.
+    #[prop_or_default]
+    pub input_ref: NodeRef,
 }
 
 /// The open chat.
 #[component]
 pub fn Panel(props: &PanelProps) -> Html {
+    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let company = props.profile.as_ref().map_or(AttrValue::from("Chat"), |p| p.company.clone().into());
-    let agent_name = props.profile.as_ref().map(|p| AttrValue::from(p.name.clone()));
     let greeting = props.profile.as_ref().map(|p| AttrValue::from(p.greeting.clone()));
     let conversation = &props.conversation;
+    let status = match (conversation.mode, &conversation.teammate) {
+        (Mode::Ai, _) => {
+            let name = props.profile.as_ref().map(|p| format!("{} · ", p.name)).unwrap_or_default();
+            format!("{name}{}", texts.ai_assistant)
+        }
+        (Mode::Connecting, _) => texts.status_connecting.to_owned(),
+        (Mode::Waiting, _) => match conversation.expected_reply_minutes {
+            Some(minutes) => texts.team_notified(Some(minutes)),
+            None => texts.status_waiting.to_owned(),
+        },
+        (Mode::Human, Some(teammate)) => texts.status_human(&teammate.name),
+        (Mode::Human, None) => texts.status_waiting.to_owned(),
+        (Mode::Closed, _) => texts.status_closed.to_owned(),
+    };
+    let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
+    let on_restart = props.on_restart.reform(|_: MouseEvent| ());
     html! {
-        <section class="baton-panel" role="dialog" aria-label={format!("Chat with {company}")}>
+        <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)}>
             <header class="baton-header">
-                <h2 class="baton-title">{ company.clone() }</h2>
-                if let Some(name) = agent_name {
-                    <p class="baton-subtitle">{ name }{ " · AI assistant" }</p>
+                if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {
+                    <Avatar teammate={teammate.clone()} />
                 }
+                <div>
+                    <h2 class="baton-title">{ company.clone() }</h2>
+                    <p class="baton-subtitle" aria-live="polite">{ status }</p>
+                </div>
             </header>
             if props.link == Link::Reconnecting {
-                <p class="baton-notice" role="status">{ "You're offline. Reconnecting…" }</p>
+                <p class="baton-notice" role="status">{ texts.offline }</p>
             }
             if let Some(notice) = &conversation.notice {
                 <p class="baton-notice" role="alert">{ notice.clone() }</p>
             }
-            <MessageList {greeting} messages={conversation.messages.clone()}
-                thinking={conversation.agent_thinking} on_retry={props.on_retry.clone()} />
-            <Composer on_send={props.on_send.clone()} />
+            <MessageList {greeting} messages={conversation.messages.clone()} thinking={conversation.agent_thinking}
+                {teammate_typing} on_retry={props.on_retry.clone()} />
+            if props.ask_email || props.email_saved.is_some() {
+                <EmailForm saved={props.email_saved.clone()} on_save={props.on_email.clone()} />
+            }
+            if conversation.mode == Mode::Closed {
+                <div class="baton-closed">
+                    <button type="button" class="baton-send" onclick={on_restart}>{ texts.new_conversation }</button>
+                </div>
+            } else {
+                <Composer on_send={props.on_send.clone()} input_ref={props.input_ref.clone()} />
+            }
         </section>
     }
 }

@@ -1,20 +1,26 @@
 //! The root component: owns the conversation reducer, the session, the outbox and the event
-//! stream, and lays out the launcher and the panel.
+//! stream; provides the language's texts; lays out the launcher and the panel, and moves focus
+//! between them.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use baton_protocol::{AgentProfile, ClientId};
+use baton_protocol::{AgentProfile, ClientId, Mode, Seq, Visitor};
 use futures::channel::mpsc::UnboundedSender;
+use gloo_timers::callback::Timeout;
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::{Launcher, Panel};
 use crate::api::Client;
 use crate::conversation::{Action, Conversation};
-use crate::options::Options;
+use crate::i18n::Texts;
+use crate::options::{Options, Position, Theme};
 use crate::outbox::{Outbox, Outgoing};
 use crate::session::{self, Session};
 use crate::stream::{use_event_stream, Link};
+
+/// How long "typing" shows without a new sign of it.
+const TYPING_TIMEOUT_MS: u32 = 6_000;
 
 /// Properties of [`Widget`].
 #[derive(Debug, Clone, PartialEq, Properties)]
@@ -27,23 +33,31 @@ pub struct WidgetProps {
 #[component]
 pub fn Widget(props: &WidgetProps) -> Html {
     let options = props.options.clone();
+    let texts = use_memo(options.locale.clone(), |locale| Texts::for_locale(&locale.clone().unwrap_or_else(page_locale)));
     let conversation = use_reducer(Conversation::default);
     let open = use_state_eq(|| options.inline);
     let profile = use_state_eq(|| None::<Rc<AgentProfile>>);
     let session = use_state_eq(|| None::<Session>);
+    let shared_session = use_mut_ref(|| None::<Session>);
     let link = use_state_eq(|| Link::Online);
+    let email_saved = use_state_eq(|| None::<AttrValue>);
     let outbox = use_mut_ref(|| None::<UnboundedSender<Outgoing>>);
     let client = use_memo(options.endpoint.clone(), |endpoint| Client::new(endpoint));
+    let storage_key = use_memo(options.clone(), |options| session::storage_key(&options.endpoint, &options.agent));
+    let (launcher_ref, input_ref) = (use_node_ref(), use_node_ref());
 
     {
         // Once, after the first render: restore the session, fetch the profile, start the outbox.
         let (client, session, profile, outbox) = (client.clone(), session.clone(), profile.clone(), outbox.clone());
+        let (shared_session, storage_key, options) = (shared_session.clone(), storage_key.clone(), options.clone());
         let dispatch = conversation.dispatcher();
-        let options = options.clone();
         use_effect_with((), move |()| {
-            let storage_key = session::storage_key(&options.endpoint, &options.agent);
             let remembered = session::load(&storage_key);
-            session.set(remembered.clone());
+            if remembered.is_some() {
+                dispatch.dispatch(Action::Seen(Seq(session::load_seen(&storage_key))));
+            }
+            *shared_session.borrow_mut() = remembered.clone();
+            session.set(remembered);
             let on_session = Callback::from({
                 let session = session.clone();
                 move |new: Session| session.set(Some(new))
@@ -52,8 +66,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
                 Outbox {
                     client: (*client).clone(),
                     agent: options.agent.clone(),
-                    storage_key,
-                    session: Rc::new(RefCell::new(remembered)),
+                    visitor: options.visitor.clone(),
+                    storage_key: (*storage_key).clone(),
+                    session: shared_session,
                     on_session,
                     dispatch: Callback::from(move |action| dispatch.dispatch(action)),
                 }
@@ -72,8 +87,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         });
     }
 
-    // The stream replays the whole log on (re)start, and the reducer ignores what it knows.
-    let events_url = (*session).as_ref().map(|session| client.events_url(session, 0));
+    // A new page replays the whole log; reconnects resume after the last event delivered.
+    let events_url = (*session).as_ref().map(|session| client.events_url(session));
     let on_event = {
         let dispatch = conversation.dispatcher();
         Callback::from(move |event| dispatch.dispatch(Action::Received(event)))
@@ -83,6 +98,41 @@ pub fn Widget(props: &WidgetProps) -> Html {
         Callback::from(move |state| link.set(state))
     };
     use_event_stream(events_url, on_event, on_link);
+
+    {
+        // What arrives while the panel is open is seen; remember it across reloads.
+        let dispatch = conversation.dispatcher();
+        let storage_key = storage_key.clone();
+        use_effect_with((*open, conversation.last_seq, conversation.seen_seq), move |&(open, last, seen)| {
+            if open && last > seen {
+                dispatch.dispatch(Action::Seen(last));
+            }
+            if seen > Seq(0) {
+                session::save_seen(&storage_key, seen.0);
+            }
+        });
+    }
+    {
+        let dispatch = conversation.dispatcher();
+        use_effect_with((conversation.teammate_typing, conversation.last_seq), move |&(typing, _)| {
+            let timeout = typing.then(|| Timeout::new(TYPING_TIMEOUT_MS, move || dispatch.dispatch(Action::TypingExpired)));
+            move || drop(timeout)
+        });
+    }
+    {
+        // Focus follows the panel: into the message box on open, back to the launcher on close.
+        let (input_ref, launcher_ref) = (input_ref.clone(), launcher_ref.clone());
+        let first = use_mut_ref(|| true);
+        use_effect_with(*open, move |&open| {
+            let was_first = std::mem::replace(&mut *first.borrow_mut(), false);
+            if !was_first {
+                let target = if open { &input_ref } else { &launcher_ref };
+                if let Some(element) = target.cast::<HtmlElement>() {
+                    let _ = element.focus();
+                }
+            }
+        });
+    }
 
     let deliver = {
         let outbox = outbox.clone();
@@ -109,21 +159,82 @@ pub fn Widget(props: &WidgetProps) -> Html {
             deliver(outgoing);
         })
     };
+    let on_email = {
+        let (client, session, email_saved) = (client.clone(), session.clone(), email_saved.clone());
+        Callback::from(move |email: String| {
+            let Some(current) = (*session).clone() else { return };
+            let (client, email_saved) = (client.clone(), email_saved.clone());
+            yew::platform::spawn_local(async move {
+                let visitor = Visitor { email: Some(email.clone()), ..Visitor::default() };
+                if client.update_visitor(&current, &visitor).await.is_ok() {
+                    email_saved.set(Some(email.into()));
+                }
+            });
+        })
+    };
+    let on_restart = {
+        let (dispatch, session, shared_session) = (conversation.dispatcher(), session.clone(), shared_session.clone());
+        let (storage_key, email_saved) = (storage_key.clone(), email_saved.clone());
+        Callback::from(move |()| {
+            session::forget(&storage_key);
+            shared_session.borrow_mut().take();
+            session.set(None);
+            email_saved.set(None);
+            dispatch.dispatch(Action::Restarted);
+        })
+    };
     let on_toggle = {
         let open = open.clone();
         Callback::from(move |()| open.set(!*open))
     };
-
-    let panel = html! {
-        <Panel profile={(*profile).clone()} conversation={Rc::new((*conversation).clone())}
-            link={*link} {on_send} {on_retry} />
+    let onkeydown = {
+        let open = open.clone();
+        let inline = options.inline;
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Escape" && *open && !inline {
+                open.set(false);
+            }
+        })
     };
+
+    let known_email = options.visitor.as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
+    let handing_off = matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
+    let ask_email = handing_off && !known_email && email_saved.is_none();
+    let panel = html! {
+        <Panel profile={(*profile).clone()} conversation={Rc::new((*conversation).clone())} link={*link}
+            {on_send} {on_retry} {ask_email} email_saved={(*email_saved).clone()} {on_email} {on_restart}
+            input_ref={input_ref.clone()} />
+    };
+    let classes = classes!(
+        "baton",
+        if options.inline { "baton-inline" } else { "baton-floating" },
+        (options.position == Position::Left).then_some("baton-left"),
+        (options.theme == Theme::Dark).then_some("baton-dark"),
+    );
+    let style = options.accent().map(|accent| format!("--baton-accent: {accent}"));
     html! {
-        <div class={classes!("baton", if options.inline { "baton-inline" } else { "baton-floating" })}>
-            if *open { { panel } }
-            if !options.inline { <Launcher open={*open} {on_toggle} /> }
-        </div>
+        <ContextProvider<&'static Texts> context={*texts}>
+            <div class={classes} {style} lang={texts.lang} {onkeydown}>
+                if *open { { panel } }
+                if !options.inline {
+                    <Launcher open={*open} unread={conversation.unread()} {on_toggle} button_ref={launcher_ref} />
+                }
+            </div>
+        </ContextProvider<&'static Texts>>
     }
+}
+
+/// The page's language: `<html lang>`, else the browser's.
+fn page_locale() -> String {
+    let window = web_sys::window();
+    window
+        .as_ref()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+        .and_then(|root| root.get_attribute("lang"))
+        .filter(|lang| !lang.is_empty())
+        .or_else(|| window.and_then(|window| window.navigator().language()))
+        .unwrap_or_default()
 }
 
 /// A random version-4 UUID from the browser's cryptographic generator.

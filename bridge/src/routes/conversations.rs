@@ -6,7 +6,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use baton_protocol::{
     ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, SendMessage,
-    Snapshot, MAX_MESSAGE_CHARS,
+    Snapshot, Visitor, MAX_MESSAGE_CHARS,
 };
 
 use crate::error::{ApiError, Json};
@@ -26,6 +26,8 @@ pub async fn create_conversation(
         return Err(ApiError::OriginNotAllowed);
     }
     state.limits.check_new_conversation(client.ip())?;
+    let visitor = body.visitor.unwrap_or_default();
+    check_visitor(&visitor)?;
     let id = ConversationId(token::random_hex(16));
     let secret = token::new_token();
     let record = ConversationRecord {
@@ -37,6 +39,7 @@ pub async fn create_conversation(
         locale: body.locale,
         mode: Mode::Ai,
         last_seq: Default::default(),
+        visitor,
     };
     state.conversations.create(&record)?;
     Ok((StatusCode::CREATED, Json(ConversationCreated { id, token: secret })))
@@ -68,6 +71,32 @@ pub async fn send_message(
         }
     };
     Ok((StatusCode::ACCEPTED, Json(MessageAccepted { seq })))
+}
+
+/// `PUT /v1/conversations/{id}/visitor`: the host page identified the visitor, or the visitor
+/// left an email for the team.
+pub async fn update_visitor(
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    headers: HeaderMap,
+    Json(visitor): Json<Visitor>,
+) -> Result<StatusCode, ApiError> {
+    authorize(&state, &id, bearer(&headers))?;
+    check_visitor(&visitor)?;
+    state.conversations.update_visitor(&id, &visitor)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Refuses an email that cannot be one, and fields longer than anyone's.
+fn check_visitor(visitor: &Visitor) -> Result<(), ApiError> {
+    if visitor.email.as_deref().is_some_and(|email| !Visitor::is_valid_email(email)) {
+        return Err(ApiError::BadRequest("That email address is not valid.".into()));
+    }
+    let fields = [&visitor.name, &visitor.user_id, &visitor.user_hash];
+    if fields.iter().any(|field| field.as_ref().is_some_and(|value| value.chars().count() > 256)) {
+        return Err(ApiError::BadRequest("A visitor field is longer than 256 characters.".into()));
+    }
+    Ok(())
 }
 
 /// `GET /v1/conversations/{id}`

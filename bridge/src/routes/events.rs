@@ -126,6 +126,7 @@ mod tests {
             locale: None,
             mode: Mode::Ai,
             last_seq: Seq(0),
+            visitor: Default::default(),
         };
         conversations.create(&record).expect("creates");
         conversations.append(&id, EventKind::HandoffRequested).expect("appends");

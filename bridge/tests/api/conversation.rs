@@ -138,3 +138,36 @@ async fn bad_requests_get_the_error_shape_with_the_right_status() {
     let exactly_max = app.send(&conversation, json!({"client_id": "k", "text": "é".repeat(10_000)})).await;
     assert_eq!(exactly_max.status(), 202, "10,000 characters is allowed, however many bytes");
 }
+
+#[tokio::test]
+async fn the_visitor_can_be_identified_and_a_bad_email_is_refused() {
+    let app = spawn_app().await;
+    let created = app
+        .http
+        .post(app.url("/v1/conversations"))
+        .json(&json!({"agent": "demo", "visitor": {"name": "Al", "user_id": "u-1", "user_hash": "abc"}}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), 201);
+    let conversation: baton_protocol::ConversationCreated = created.json().await.expect("created");
+    let put = |body: serde_json::Value| {
+        app.http
+            .put(app.url(&format!("/v1/conversations/{}/visitor", conversation.id)))
+            .bearer_auth(&conversation.token)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(put(json!({"email": "al@shop.example"})).await.expect("sent").status(), 204);
+    let refused = put(json!({"email": "not an email"})).await.expect("sent");
+    assert_eq!(refused.status(), 400);
+    assert_eq!(refused.json::<ErrorBody>().await.expect("shape").error.code, "bad_request");
+    let bad_create = app
+        .http
+        .post(app.url("/v1/conversations"))
+        .json(&json!({"agent": "demo", "visitor": {"email": "@@"}}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bad_create.status(), 400);
+}

@@ -1,0 +1,219 @@
+//! Every string the widget shows, per language, chosen by the page's locale. Adding a language
+//! is adding one table; a test keeps every table complete.
+
+/// The widget's texts in one language. `{name}`, `{n}` and `{company}` are filled in by the
+/// helper methods.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Texts {
+    /// BCP 47 tag of the language.
+    pub lang: &'static str,
+    /// The launcher, closed.
+    pub open_chat: &'static str,
+    /// The launcher, open.
+    pub close_chat: &'static str,
+    /// The panel's accessible name.
+    chat_with: &'static str,
+    /// The message box's label.
+    pub message: &'static str,
+    /// Its placeholder.
+    pub write_a_message: &'static str,
+    /// The send button.
+    pub send: &'static str,
+    /// A message on its way.
+    pub sending: &'static str,
+    /// A message that failed.
+    pub not_sent: &'static str,
+    /// Its retry button.
+    pub retry: &'static str,
+    /// The log's accessible name.
+    pub messages: &'static str,
+    /// The stream is down.
+    pub offline: &'static str,
+    /// Someone is typing.
+    pub typing: &'static str,
+    /// Status line while the AI answers.
+    pub ai_assistant: &'static str,
+    /// Status line while connecting.
+    pub status_connecting: &'static str,
+    /// Status line while waiting for a teammate.
+    pub status_waiting: &'static str,
+    /// Status line with a teammate.
+    status_human: &'static str,
+    /// Status line once closed.
+    pub status_closed: &'static str,
+    /// The handoff began.
+    pub connecting: &'static str,
+    /// The team has it, with a reply time.
+    team_notified_in: &'static str,
+    /// The team has it, no reply time known.
+    pub team_notified: &'static str,
+    /// The handoff failed.
+    pub handoff_failed: &'static str,
+    /// A teammate joined.
+    joined: &'static str,
+    /// The team closed the conversation.
+    pub closed: &'static str,
+    /// The team reopened it.
+    pub reopened: &'static str,
+    /// Start over after closing.
+    pub new_conversation: &'static str,
+    /// The unread badge's accessible text.
+    unread: &'static str,
+    /// The email field's label.
+    pub your_email: &'static str,
+    /// Why we ask for it.
+    pub email_prompt: &'static str,
+    /// Its submit button.
+    pub save_email: &'static str,
+    /// After it was saved.
+    email_saved: &'static str,
+    /// An email that does not look like one.
+    pub email_invalid: &'static str,
+}
+
+impl Texts {
+    /// The table for `locale` (`fr`, `fr-CA`, …); English when there is none.
+    pub fn for_locale(locale: &str) -> &'static Texts {
+        let language = locale.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        TABLES.iter().copied().find(|t| t.lang == language).unwrap_or(&EN)
+    }
+
+    /// "Chat with {company}".
+    pub fn chat_with(&self, company: &str) -> String {
+        self.chat_with.replace("{company}", company)
+    }
+
+    /// "{name} · Support team".
+    pub fn status_human(&self, name: &str) -> String {
+        self.status_human.replace("{name}", name)
+    }
+
+    /// The team has the conversation, and maybe how soon it replies.
+    pub fn team_notified(&self, minutes: Option<u32>) -> String {
+        match minutes {
+            Some(n) => self.team_notified_in.replace("{n}", &n.to_string()),
+            None => self.team_notified.to_owned(),
+        }
+    }
+
+    /// "{name} joined the conversation".
+    pub fn joined(&self, name: &str) -> String {
+        self.joined.replace("{name}", name)
+    }
+
+    /// "{n} unread messages".
+    pub fn unread(&self, n: usize) -> String {
+        self.unread.replace("{n}", &n.to_string())
+    }
+
+    /// "We'll reply to {email}".
+    pub fn email_saved(&self, email: &str) -> String {
+        self.email_saved.replace("{email}", email)
+    }
+}
+
+const TABLES: [&Texts; 2] = [&EN, &FR];
+
+/// English.
+pub const EN: Texts = Texts {
+    lang: "en",
+    open_chat: "Open chat",
+    close_chat: "Close chat",
+    chat_with: "Chat with {company}",
+    message: "Message",
+    write_a_message: "Write a message…",
+    send: "Send",
+    sending: "Sending…",
+    not_sent: "Not sent.",
+    retry: "Retry",
+    messages: "Messages",
+    offline: "You're offline. Reconnecting…",
+    typing: "Typing",
+    ai_assistant: "AI assistant",
+    status_connecting: "Connecting you with our team…",
+    status_waiting: "Waiting for a teammate",
+    status_human: "{name} · Support team",
+    status_closed: "Conversation closed",
+    connecting: "Connecting you with our team…",
+    team_notified_in: "Our team has your conversation and usually replies within {n} minutes.",
+    team_notified: "Our team has your conversation and will reply here.",
+    handoff_failed: "We couldn't reach our team just now. Leave your email and we'll get back to you.",
+    joined: "{name} joined the conversation",
+    closed: "This conversation has been closed.",
+    reopened: "The conversation was reopened.",
+    new_conversation: "Start a new conversation",
+    unread: "{n} unread messages",
+    your_email: "Your email",
+    email_prompt: "Leave your email so our team can follow up:",
+    save_email: "Save",
+    email_saved: "Thanks! We'll reply to {email}.",
+    email_invalid: "That doesn't look like an email address.",
+};
+
+/// French.
+pub const FR: Texts = Texts {
+    lang: "fr",
+    open_chat: "Ouvrir le chat",
+    close_chat: "Fermer le chat",
+    chat_with: "Discuter avec {company}",
+    message: "Message",
+    write_a_message: "Écrivez un message…",
+    send: "Envoyer",
+    sending: "Envoi…",
+    not_sent: "Non envoyé.",
+    retry: "Réessayer",
+    messages: "Messages",
+    offline: "Vous êtes hors ligne. Reconnexion…",
+    typing: "En train d'écrire",
+    ai_assistant: "Assistant IA",
+    status_connecting: "Nous vous mettons en relation avec notre équipe…",
+    status_waiting: "En attente d'un conseiller",
+    status_human: "{name} · Équipe support",
+    status_closed: "Conversation terminée",
+    connecting: "Nous vous mettons en relation avec notre équipe…",
+    team_notified_in: "Notre équipe a reçu votre conversation et répond en général sous {n} minutes.",
+    team_notified: "Notre équipe a reçu votre conversation et vous répondra ici.",
+    handoff_failed: "Nous n'avons pas pu joindre notre équipe. Laissez votre e-mail et nous reviendrons vers vous.",
+    joined: "{name} a rejoint la conversation",
+    closed: "Cette conversation est terminée.",
+    reopened: "La conversation a été rouverte.",
+    new_conversation: "Démarrer une nouvelle conversation",
+    unread: "{n} messages non lus",
+    your_email: "Votre e-mail",
+    email_prompt: "Laissez votre e-mail pour que notre équipe puisse vous répondre :",
+    save_email: "Enregistrer",
+    email_saved: "Merci ! Nous répondrons à {email}.",
+    email_invalid: "Cette adresse e-mail ne semble pas valide.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_locale_picks_the_table_and_unknown_ones_fall_back_to_english() {
+        assert_eq!(Texts::for_locale("fr-CA").lang, "fr");
+        assert_eq!(Texts::for_locale("FR").lang, "fr");
+        assert_eq!(Texts::for_locale("de-DE").lang, "en");
+        assert_eq!(Texts::for_locale("").lang, "en");
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(EN.joined("Ana"), "Ana joined the conversation");
+        assert_eq!(FR.team_notified(Some(5)), "Notre équipe a reçu votre conversation et répond en général sous 5 minutes.");
+        assert_eq!(EN.team_notified(None), EN.team_notified);
+        assert_eq!(EN.unread(3), "3 unread messages");
+    }
+
+    #[test]
+    fn every_table_has_every_text_and_keeps_its_placeholders() {
+        for table in TABLES {
+            let debug = format!("{table:?}");
+            assert!(!debug.contains(": \"\""), "{} has an empty text", table.lang);
+            assert!(table.chat_with.contains("{company}") && table.joined.contains("{name}"));
+            assert!(table.team_notified_in.contains("{n}") && table.unread.contains("{n}"));
+            assert!(table.email_saved.contains("{email}") && table.status_human.contains("{name}"));
+        }
+    }
+}
