@@ -8,11 +8,13 @@ import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "../..");
 
-/** Starts the bridge; resolves once it prints the address it listens on. */
-export async function startBridge({ env = {} } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "baton-e2e-"));
+/**
+ * Starts the bridge; resolves once it prints the address it listens on. Pass the `port` and `dir`
+ * of a stopped bridge to restart it on the same address and database.
+ */
+export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(tmpdir(), "baton-e2e-")) } = {}) {
   const bin = process.env.BATON_BRIDGE_BIN ?? join(root, "target/debug/baton-bridge");
-  const child = spawn(bin, ["--addr", "127.0.0.1:0", "--db", join(dir, "baton.db"), "--site-dir", root], {
+  const child = spawn(bin, ["--addr", `127.0.0.1:${port}`, "--db", join(dir, "baton.db"), "--site-dir", root], {
     env: { ...process.env, RUST_LOG: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -27,10 +29,13 @@ export async function startBridge({ env = {} } = {}) {
   });
   return {
     url,
-    async stop() {
-      child.kill("SIGTERM");
+    port: Number(new URL(url).port),
+    dir,
+    /** Stops the bridge; `keep` leaves its database for a restart. */
+    async stop({ keep = false, signal = "SIGTERM" } = {}) {
+      child.kill(signal);
       await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
