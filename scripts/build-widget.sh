@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release widget into pkg/: cargo (the size-optimised `wasm` profile), then
-# wasm-bindgen for the ES-module glue, then wasm-opt -Oz.
+# wasm-bindgen for the ES-module glue, then wasm-opt -Oz, then gzip and brotli copies that the
+# bridge serves precompressed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,4 +10,4 @@ rm -rf pkg
 wasm-bindgen --target web --out-dir pkg target/wasm32-unknown-unknown/wasm/baton_widget.wasm
 www/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   -o pkg/baton_widget_bg.wasm pkg/baton_widget_bg.wasm
-echo "widget built: $(wc -c < pkg/baton_widget_bg.wasm) bytes of wasm in pkg/"
+node scripts/compress.mjs pkg/baton_widget_bg.wasm pkg/baton_widget.js

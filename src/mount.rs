@@ -34,7 +34,12 @@ impl Chat {
 /// Renders the widget into `element` with `options` (`{agent, endpoint, inline?}`).
 #[wasm_bindgen]
 pub fn mount(element: &Element, options: JsValue) -> Result<Chat, JsError> {
-    let options: Options = serde_wasm_bindgen::from_value(options)
+    // Through JSON text, so the one JSON parser the widget already has reads the options too.
+    let json = js_sys::JSON::stringify(&options)
+        .ok()
+        .and_then(|json| json.as_string())
+        .ok_or_else(|| JsError::new("baton: options must be an object"))?;
+    let options: Options = serde_json::from_str(&json)
         .map_err(|error| JsError::new(&format!("baton: invalid options: {error}")))?;
     if element.shadow_root().is_some() {
         return Err(JsError::new("baton: this element already holds a widget"));

@@ -58,7 +58,7 @@ impl Outbox {
     async fn deliver(&self, message: &Outgoing) -> Result<(), ApiError> {
         let session = self.session().await?;
         let body = SendMessage { client_id: message.client_id.clone(), text: message.text.clone() };
-        self.client.send_message(&session, &body).await.map(drop)
+        self.client.send_message(&session, &body).await
     }
 
     async fn session(&self) -> Result<Session, ApiError> {

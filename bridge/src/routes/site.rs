@@ -17,7 +17,8 @@ pub fn router(site_dir: &Path) -> Router<AppState> {
     let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
         .route_service("/", ServeFile::new(site_dir.join("index.html")))
-        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
+        // The build writes .br and .gz beside each file, compressed harder than on the fly.
+        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")).precompressed_br().precompressed_gzip())
         .layer(no_cache)
         // Only here: the event stream must never sit in a compressor's buffer.
         .layer(CompressionLayer::new())
