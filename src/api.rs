@@ -58,7 +58,10 @@ impl Client {
     }
 
     /// Starts a conversation.
-    pub async fn create_conversation(&self, body: &CreateConversation) -> Result<ConversationCreated, ApiError> {
+    pub async fn create_conversation(
+        &self,
+        body: &CreateConversation,
+    ) -> Result<ConversationCreated, ApiError> {
         let json = serde_json::to_string(body)?;
         let body = fetch("POST", &self.url("/v1/conversations"), None, Some(&json)).await?;
         Ok(serde_json::from_str(&body)?)
@@ -85,7 +88,12 @@ impl Client {
 
 /// One `fetch`, answering the response text of a 2xx. Straight on `web-sys` rather than through
 /// an HTTP wrapper crate: the widget needs four calls, and every kilobyte ships to visitors.
-async fn fetch(method: &str, url: &str, session: Option<&Session>, json: Option<&str>) -> Result<String, ApiError> {
+async fn fetch(
+    method: &str,
+    url: &str,
+    session: Option<&Session>,
+    json: Option<&str>,
+) -> Result<String, ApiError> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = Headers::new()?;

@@ -186,7 +186,13 @@ impl Conversation {
                 self.seen_seq = seq;
             }
             EventKind::AgentMessageStarted { message_id } => {
-                self.push(MessageKey::Agent(message_id), seq, Sender::Agent, String::new(), Status::Streaming);
+                self.push(
+                    MessageKey::Agent(message_id),
+                    seq,
+                    Sender::Agent,
+                    String::new(),
+                    Status::Streaming,
+                );
             }
             EventKind::AgentMessageDelta { message_id, offset, text } => {
                 self.agent_thinking = false;
@@ -306,7 +312,10 @@ mod tests {
     }
 
     fn delta(seq: u64, offset: usize, text: &str) -> Action {
-        event(seq, EventKind::AgentMessageDelta { message_id: MessageId::from("m"), offset, text: text.into() })
+        event(
+            seq,
+            EventKind::AgentMessageDelta { message_id: MessageId::from("m"), offset, text: text.into() },
+        )
     }
 
     fn started(seq: u64) -> Action {
@@ -357,7 +366,10 @@ mod tests {
         assert_eq!(texts(&state)[1], ("Hello there", Status::Streaming));
         let done = state.apply(event(
             5,
-            EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "Hello there!".into() },
+            EventKind::AgentMessageCompleted {
+                message_id: MessageId::from("m"),
+                text: "Hello there!".into(),
+            },
         ));
         assert_eq!(texts(&done)[1], ("Hello there!", Status::Done));
         assert_eq!(done.last_seq, Seq(5));
@@ -416,10 +428,7 @@ mod tests {
 
     #[test]
     fn a_handoff_shows_each_step_and_who_joined() {
-        let state = run([
-            visitor(1, "a", "I want a person"),
-            event(2, EventKind::HandoffRequested),
-        ]);
+        let state = run([visitor(1, "a", "I want a person"), event(2, EventKind::HandoffRequested)]);
         assert_eq!(state.mode, Mode::Connecting);
         assert!(!state.agent_thinking, "the AI is not answering any more");
         let state = state.apply(event(3, EventKind::HandoffConnected { expected_reply_minutes: Some(5) }));
@@ -428,7 +437,8 @@ mod tests {
             .apply(event(4, EventKind::TeammateJoined { teammate: ana() }))
             .apply(event(5, EventKind::TeammateTyping { teammate: ana() }));
         assert!(state.teammate_typing);
-        let state = state.apply(event(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here".into() }));
+        let state = state
+            .apply(event(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here".into() }));
         assert!(!state.teammate_typing, "the message ends the typing");
         assert_eq!(state.mode, Mode::Human);
         assert_eq!(state.teammate, Some(ana()));

@@ -173,7 +173,8 @@ pub const FR: Texts = Texts {
     connecting: "Nous vous mettons en relation avec notre équipe…",
     team_notified_in: "Notre équipe a reçu votre conversation et répond en général sous {n} minutes.",
     team_notified: "Notre équipe a reçu votre conversation et vous répondra ici.",
-    handoff_failed: "Nous n'avons pas pu joindre notre équipe. Laissez votre e-mail et nous reviendrons vers vous.",
+    handoff_failed:
+        "Nous n'avons pas pu joindre notre équipe. Laissez votre e-mail et nous reviendrons vers vous.",
     joined: "{name} a rejoint la conversation",
     closed: "Cette conversation est terminée.",
     reopened: "La conversation a été rouverte.",
@@ -201,7 +202,10 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(EN.joined("Ana"), "Ana joined the conversation");
-        assert_eq!(FR.team_notified(Some(5)), "Notre équipe a reçu votre conversation et répond en général sous 5 minutes.");
+        assert_eq!(
+            FR.team_notified(Some(5)),
+            "Notre équipe a reçu votre conversation et répond en général sous 5 minutes."
+        );
         assert_eq!(EN.team_notified(None), EN.team_notified);
         assert_eq!(EN.unread(3), "3 unread messages");
     }

@@ -298,7 +298,11 @@ mod tests {
             parse("Grinds:\n- fine\n- medium\n  for filter\n\n3. three\n4. four"),
             [
                 Block::Paragraph(vec![text("Grinds:")]),
-                Block::List { ordered: false, start: 1, items: vec![vec![text("fine")], vec![text("medium\nfor filter")]] },
+                Block::List {
+                    ordered: false,
+                    start: 1,
+                    items: vec![vec![text("fine")], vec![text("medium\nfor filter")]]
+                },
                 Block::List { ordered: true, start: 3, items: vec![vec![text("three")], vec![text("four")]] },
             ]
         );
@@ -338,7 +342,10 @@ mod tests {
             inlines("See https://lumen.example/help."),
             [
                 text("See "),
-                Link { href: "https://lumen.example/help".into(), children: vec![text("https://lumen.example/help")] },
+                Link {
+                    href: "https://lumen.example/help".into(),
+                    children: vec![text("https://lumen.example/help")]
+                },
                 text("."),
             ]
         );
@@ -352,7 +359,8 @@ mod tests {
 
     #[test]
     fn arbitrary_text_never_panics() {
-        for input in ["*", "**", "`", "[", "[](", "[a](", "\\", "_", "1.", "- ", "é*é_é`é[é](é", "```"] {
+        for input in ["*", "**", "`", "[", "[](", "[a](", "\\", "_", "1.", "- ", "é*é_é`é[é](é", "```"]
+        {
             parse(input);
         }
     }

@@ -70,7 +70,8 @@ mod tests {
     #[test]
     fn only_agent_and_endpoint_are_required() {
         let options: Options =
-            serde_json::from_str(r#"{"agent": "demo", "endpoint": "http://127.0.0.1:8080"}"#).expect("parses");
+            serde_json::from_str(r#"{"agent": "demo", "endpoint": "http://127.0.0.1:8080"}"#)
+                .expect("parses");
         assert!(!options.inline);
         assert_eq!((options.position, options.theme), (Position::Right, Theme::Light));
         let full: Options = serde_json::from_str(

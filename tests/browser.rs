@@ -33,7 +33,8 @@ fn shadow_query(host: &Element, selector: &str) -> Option<Element> {
 async fn mounting_shows_the_launcher_and_a_click_opens_the_panel() {
     let host = new_host();
     // The options object exactly as a page writes it.
-    let options = js_sys::JSON::parse(r#"{"agent": "demo", "endpoint": "http://127.0.0.1:9"}"#).expect("json");
+    let options =
+        js_sys::JSON::parse(r#"{"agent": "demo", "endpoint": "http://127.0.0.1:9"}"#).expect("json");
     let mut chat = baton_widget::mount::mount(&host, options).expect("mounts");
     yew::scheduler::flush().await;
 
@@ -77,7 +78,8 @@ fn Harness(props: &HarnessProps) -> Html {
 async fn harness() -> (Element, impl Fn(u64, EventKind)) {
     let host = new_host();
     let dispatch = Rc::new(RefCell::new(None));
-    yew::Renderer::<Harness>::with_root_and_props(host.clone(), HarnessProps { dispatch: dispatch.clone() }).render();
+    yew::Renderer::<Harness>::with_root_and_props(host.clone(), HarnessProps { dispatch: dispatch.clone() })
+        .render();
     yew::scheduler::flush().await;
     let send = move |seq, kind| {
         let dispatcher = dispatch.borrow().clone().expect("rendered");
@@ -102,7 +104,10 @@ async fn streamed_pieces_grow_one_bubble_in_place() {
 
     let mut expected = String::new();
     for (seq, piece) in (3..).zip(["We ship ", "within one ", "working day."]) {
-        send(seq, EventKind::AgentMessageDelta { message_id: id(), offset: expected.len(), text: piece.into() });
+        send(
+            seq,
+            EventKind::AgentMessageDelta { message_id: id(), offset: expected.len(), text: piece.into() },
+        );
         expected.push_str(piece);
         yew::scheduler::flush().await;
         assert_eq!(bubble_texts(&host), ["Shipping?".to_owned(), expected.clone()]);
@@ -142,14 +147,16 @@ async fn hostile_markup_in_a_message_stays_inert_text() {
     for tag in ["img", "script", "a", "svg", "iframe"] {
         assert!(host.query_selector(tag).expect("selector").is_none(), "no <{tag}> element was created");
     }
-    let pwned = js_sys::Reflect::get(&web_sys::window().expect("window"), &"__baton_pwned".into()).expect("get");
+    let pwned =
+        js_sys::Reflect::get(&web_sys::window().expect("window"), &"__baton_pwned".into()).expect("get");
     assert!(pwned.is_undefined());
 }
 
 #[wasm_bindgen_test]
 async fn a_safe_link_opens_in_a_new_tab_without_an_opener() {
     let (host, send) = harness().await;
-    let text = "Read [our brew guide](https://lumen.example/brew) or **write** to mailto:help@lumen.example".to_owned();
+    let text = "Read [our brew guide](https://lumen.example/brew) or **write** to mailto:help@lumen.example"
+        .to_owned();
     send(1, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text });
     yew::scheduler::flush().await;
     let link = host.query_selector("a").expect("selector").expect("a live link");

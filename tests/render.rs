@@ -19,7 +19,13 @@ fn received(seq: u64, kind: EventKind) -> Action {
 }
 
 async fn panel(conversation: Rc<Conversation>, link: Link) -> String {
-    let props = yew::props!(PanelProps { profile: None, conversation, link, on_send: Callback::noop(), on_retry: Callback::noop() });
+    let props = yew::props!(PanelProps {
+        profile: None,
+        conversation,
+        link,
+        on_send: Callback::noop(),
+        on_retry: Callback::noop()
+    });
     LocalServerRenderer::<Panel>::with_props(props).render().await
 }
 
@@ -52,7 +58,10 @@ async fn message_text_is_escaped_never_markup() {
     let html = panel(
         conversation([
             received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: hostile.into() }),
-            received(2, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: hostile.into() }),
+            received(
+                2,
+                EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: hostile.into() },
+            ),
         ]),
         Link::Online,
     )
@@ -109,14 +118,20 @@ async fn the_launcher_counts_unread_answers_only_while_closed() {
 #[tokio::test]
 async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
     let connecting = conversation([
-        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() }),
+        received(
+            1,
+            EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() },
+        ),
         received(2, EventKind::HandoffRequested),
     ]);
     let html = panel(connecting.clone(), Link::Online).await;
     assert!(html.contains("Connecting you with our team…"), "{html}");
 
     let mut steps: Vec<Action> = vec![
-        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() }),
+        received(
+            1,
+            EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() },
+        ),
         received(2, EventKind::HandoffRequested),
         received(3, EventKind::HandoffConnected { expected_reply_minutes: Some(4) }),
     ];
@@ -164,7 +179,10 @@ async fn a_failed_handoff_says_so_plainly_and_asks_for_an_email() {
         ask_email: true,
     });
     let html = LocalServerRenderer::<Panel>::with_props(props).render().await;
-    assert!(html.contains("We couldn&#x27;t reach our team") || html.contains("We couldn't reach our team"), "{html}");
+    assert!(
+        html.contains("We couldn&#x27;t reach our team") || html.contains("We couldn't reach our team"),
+        "{html}"
+    );
     assert!(html.contains(r#"type="email""#), "{html}");
     assert!(html.contains(r#"aria-label="Message""#), "the visitor can still write: {html}");
 }

@@ -13,10 +13,10 @@ const TITLE_WEIGHT: usize = 3;
 
 /// Words too common to tell sections apart.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "am", "an", "and", "are", "as", "at", "be", "can", "could", "do", "does", "for",
-    "from", "get", "have", "hello", "hey", "hi", "how", "i", "if", "in", "is", "it", "me", "my", "of",
-    "on", "or", "our", "please", "so", "that", "the", "there", "this", "to", "us", "was", "we", "what",
-    "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
+    "a", "about", "am", "an", "and", "are", "as", "at", "be", "can", "could", "do", "does", "for", "from",
+    "get", "have", "hello", "hey", "hi", "how", "i", "if", "in", "is", "it", "me", "my", "of", "on", "or",
+    "our", "please", "so", "that", "the", "there", "this", "to", "us", "was", "we", "what", "when", "where",
+    "which", "who", "why", "will", "with", "would", "you", "your",
 ];
 
 /// One answer of the knowledge file.
@@ -142,7 +142,10 @@ mod tests {
         let knowledge = Knowledge::parse(FILE);
         let titles: Vec<&str> = knowledge.sections().iter().map(|s| s.title.as_str()).collect();
         assert_eq!(titles, ["Shipping", "Returns", "Subscriptions"]);
-        assert_eq!(knowledge.sections()[1].body, "Unopened bags can be returned within 30 days for a refund.");
+        assert_eq!(
+            knowledge.sections()[1].body,
+            "Unopened bags can be returned within 30 days for a refund."
+        );
     }
 
     #[test]

@@ -101,17 +101,18 @@ fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_methods([Method::GET, Method::POST, Method::PUT])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, HeaderName::from_static("last-event-id")])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("last-event-id"),
+        ])
         .max_age(Duration::from_secs(3600))
 }
 
 /// Serves the application on `listener` until the process is told to stop, after setting off
 /// the answers a previous process left half-sent.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    state
-        .responder
-        .resume_interrupted(&state.conversations, &state.agents)
-        .map_err(std::io::Error::other)?;
+    state.responder.resume_interrupted(&state.conversations, &state.agents).map_err(std::io::Error::other)?;
     let limits = Arc::clone(&state.limits);
     let sweeper = tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));

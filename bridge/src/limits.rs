@@ -46,7 +46,9 @@ pub struct RateLimits {
 impl RateLimits {
     /// Limiters for `settings`. Each allows its whole minute's worth in a burst, then refills evenly.
     pub fn new(settings: LimitSettings) -> Self {
-        fn limiter<K: std::hash::Hash + Eq + Clone>(per_minute: Option<NonZeroU32>) -> Option<DefaultKeyedRateLimiter<K>> {
+        fn limiter<K: std::hash::Hash + Eq + Clone>(
+            per_minute: Option<NonZeroU32>,
+        ) -> Option<DefaultKeyedRateLimiter<K>> {
             per_minute.map(|n| RateLimiter::keyed(Quota::per_minute(n)))
         }
         Self {
@@ -113,7 +115,9 @@ mod tests {
         assert!(limits.check_new_conversation(a).is_ok());
         assert!(limits.check_new_conversation(a).is_ok());
         let refused = limits.check_new_conversation(a);
-        assert!(matches!(refused, Err(ApiError::RateLimited { retry_after_secs }) if (1..=30).contains(&retry_after_secs)));
+        assert!(
+            matches!(refused, Err(ApiError::RateLimited { retry_after_secs }) if (1..=30).contains(&retry_after_secs))
+        );
         assert!(limits.check_new_conversation(b).is_ok(), "another IP is unaffected");
     }
 

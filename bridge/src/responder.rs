@@ -35,14 +35,21 @@ impl Responder {
     }
 
     /// Finishes, in the background, every answer the previous process left mid-stream.
-    pub fn resume_interrupted(&self, conversations: &Conversations, agents: &Agents) -> Result<(), StoreError> {
+    pub fn resume_interrupted(
+        &self,
+        conversations: &Conversations,
+        agents: &Agents,
+    ) -> Result<(), StoreError> {
         for answer in conversations.interrupted_answers()? {
             let begun = Begun { message_id: answer.message_id, shown: answer.shown };
             match agents.get(&answer.agent) {
-                Some(entry) => self.spawn(conversations.clone(), answer.conversation, entry.agent.clone(), Some(begun)),
+                Some(entry) => {
+                    self.spawn(conversations.clone(), answer.conversation, entry.agent.clone(), Some(begun))
+                }
                 // The agent is gone from the configuration: close the bubble with what it has.
                 None => {
-                    let done = EventKind::AgentMessageCompleted { message_id: begun.message_id, text: begun.shown };
+                    let done =
+                        EventKind::AgentMessageCompleted { message_id: begun.message_id, text: begun.shown };
                     conversations.append(&answer.conversation, done)?;
                 }
             }
@@ -50,7 +57,13 @@ impl Responder {
         Ok(())
     }
 
-    fn spawn(&self, conversations: Conversations, id: ConversationId, agent: Arc<dyn Agent>, begun: Option<Begun>) {
+    fn spawn(
+        &self,
+        conversations: Conversations,
+        id: ConversationId,
+        agent: Arc<dyn Agent>,
+        begun: Option<Begun>,
+    ) {
         let turn = {
             let mut turns = self.turns.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             Arc::clone(turns.entry(id.clone()).or_default())

@@ -124,11 +124,7 @@ impl Store {
     }
 
     /// Records a new conversation with an empty log.
-    pub fn create_conversation(
-        &mut self,
-        record: &ConversationRecord,
-        at: i64,
-    ) -> Result<(), StoreError> {
+    pub fn create_conversation(&mut self, record: &ConversationRecord, at: i64) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO conversations
                  (id, agent, token_hash, created_at, page_url, page_title, locale, email, name, user_id, user_hash)
@@ -231,11 +227,10 @@ impl Store {
     ) -> Result<Event, StoreError> {
         let body = serde_json::to_string(&kind)?;
         let tx = self.conn.transaction()?;
-        let (mode, last): (String, u64) = tx.query_row(
-            "SELECT mode, last_seq FROM conversations WHERE id = ?1",
-            params![id.0],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (mode, last): (String, u64) =
+            tx.query_row("SELECT mode, last_seq FROM conversations WHERE id = ?1", params![id.0], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
         let seq = last + 1;
         let mode = mode_from_column(&mode).after(&kind);
         tx.execute(
@@ -249,7 +244,10 @@ impl Store {
         // Which answer is mid-stream, so a restart can finish it.
         match &kind {
             EventKind::AgentMessageStarted { message_id } => {
-                tx.execute("UPDATE conversations SET answering = ?2 WHERE id = ?1", params![id.0, message_id.0])?;
+                tx.execute(
+                    "UPDATE conversations SET answering = ?2 WHERE id = ?1",
+                    params![id.0, message_id.0],
+                )?;
             }
             EventKind::AgentMessageCompleted { .. } => {
                 tx.execute("UPDATE conversations SET answering = NULL WHERE id = ?1", params![id.0])?;
@@ -263,8 +261,9 @@ impl Store {
     /// Answers a stopped process left unfinished: the conversation, the answer, and the text
     /// its deltas already carried.
     pub fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError> {
-        let mut statement =
-            self.conn.prepare("SELECT id, agent, answering FROM conversations WHERE answering IS NOT NULL")?;
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, agent, answering FROM conversations WHERE answering IS NOT NULL")?;
         let rows = statement
             .query_map([], |row| {
                 Ok((ConversationId(row.get(0)?), AgentId(row.get(1)?), MessageId(row.get(2)?)))
@@ -276,7 +275,9 @@ impl Store {
                     .events_after(&conversation, Seq(0))?
                     .into_iter()
                     .filter_map(|event| match event.kind {
-                        EventKind::AgentMessageDelta { message_id: of, text, .. } if of == message_id => Some(text),
+                        EventKind::AgentMessageDelta { message_id: of, text, .. } if of == message_id => {
+                            Some(text)
+                        }
                         _ => None,
                     })
                     .collect();
@@ -380,12 +381,8 @@ mod tests {
     #[test]
     fn a_retried_visitor_message_is_stored_once() {
         let (_dir, mut store, id) = store_with_conversation();
-        let first = store
-            .append_visitor_message(&id, 1, ClientId::from("k"), "hi".into())
-            .expect("appends");
-        let again = store
-            .append_visitor_message(&id, 2, ClientId::from("k"), "hi".into())
-            .expect("appends");
+        let first = store.append_visitor_message(&id, 1, ClientId::from("k"), "hi".into()).expect("appends");
+        let again = store.append_visitor_message(&id, 2, ClientId::from("k"), "hi".into()).expect("appends");
         assert!(matches!(first, Appended::New(Event { seq: Seq(1), .. })));
         assert_eq!(again, Appended::Duplicate(Seq(1)));
         assert_eq!(store.events_after(&id, Seq(0)).expect("reads").len(), 1);
@@ -396,12 +393,18 @@ mod tests {
         let (_dir, mut store, id) = store_with_conversation();
         let m = || MessageId::from("m");
         store.append(&id, 1, EventKind::AgentMessageStarted { message_id: m() }).expect("appends");
-        store.append(&id, 2, EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hel".into() }).expect("appends");
-        store.append(&id, 3, EventKind::AgentMessageDelta { message_id: m(), offset: 3, text: "lo".into() }).expect("appends");
+        store
+            .append(&id, 2, EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hel".into() })
+            .expect("appends");
+        store
+            .append(&id, 3, EventKind::AgentMessageDelta { message_id: m(), offset: 3, text: "lo".into() })
+            .expect("appends");
         let interrupted = store.interrupted_answers().expect("reads");
         assert_eq!(interrupted.len(), 1);
         assert_eq!((interrupted[0].message_id.clone(), interrupted[0].shown.as_str()), (m(), "Hello"));
-        store.append(&id, 4, EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() }).expect("appends");
+        store
+            .append(&id, 4, EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() })
+            .expect("appends");
         assert!(store.interrupted_answers().expect("reads").is_empty());
     }
 

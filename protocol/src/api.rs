@@ -176,7 +176,16 @@ mod tests {
         for good in ["ana@lumen.example", "a.b+tag@sub.domain.example"] {
             assert!(Visitor::is_valid_email(good), "{good}");
         }
-        for bad in ["", "ana", "ana@", "@lumen.example", "ana@lumen", "ana@@x.example", "a na@x.example", "ana@x.example."] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@lumen.example",
+            "ana@lumen",
+            "ana@@x.example",
+            "a na@x.example",
+            "ana@x.example.",
+        ] {
             assert!(!Visitor::is_valid_email(bad), "{bad}");
         }
     }
@@ -189,9 +198,8 @@ mod tests {
 
     #[test]
     fn error_body_has_the_documented_shape() {
-        let body = ErrorBody {
-            error: ErrorDetail { code: "not_found".into(), message: "No such agent.".into() },
-        };
+        let body =
+            ErrorBody { error: ErrorDetail { code: "not_found".into(), message: "No such agent.".into() } };
         assert_eq!(
             serde_json::to_value(&body).expect("serializes"),
             json!({"error": {"code": "not_found", "message": "No such agent."}})

@@ -79,12 +79,16 @@ impl TryFrom<WireEvent> for Event {
                 EventKind::HandoffConnected { expected_reply_minutes: wire.expected_reply_minutes }
             }
             "handoff_failed" => EventKind::HandoffFailed,
-            "teammate_joined" => EventKind::TeammateJoined { teammate: field(wire.teammate, name, "teammate")? },
+            "teammate_joined" => {
+                EventKind::TeammateJoined { teammate: field(wire.teammate, name, "teammate")? }
+            }
             "teammate_message" => EventKind::TeammateMessage {
                 teammate: field(wire.teammate, name, "teammate")?,
                 text: field(wire.text, name, "text")?,
             },
-            "teammate_typing" => EventKind::TeammateTyping { teammate: field(wire.teammate, name, "teammate")? },
+            "teammate_typing" => {
+                EventKind::TeammateTyping { teammate: field(wire.teammate, name, "teammate")? }
+            }
             "conversation_closed" => EventKind::ConversationClosed,
             "conversation_reopened" => EventKind::ConversationReopened,
             "error_raised" => EventKind::ErrorRaised {
@@ -301,7 +305,9 @@ mod tests {
 
     #[test]
     fn an_event_missing_a_field_of_its_kind_is_an_error() {
-        let parsed = serde_json::from_value::<Event>(json!({"seq": 1, "at": 0, "type": "visitor_message", "text": "hi"}));
+        let parsed = serde_json::from_value::<Event>(
+            json!({"seq": 1, "at": 0, "type": "visitor_message", "text": "hi"}),
+        );
         let error = parsed.expect_err("client_id is required").to_string();
         assert!(error.contains("client_id"), "{error}");
     }

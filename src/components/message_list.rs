@@ -142,7 +142,8 @@ pub fn Avatar(props: &AvatarProps) -> Html {
     match picture {
         Some(src) => html! { <img class="baton-avatar" {src} alt="" referrerpolicy="no-referrer" /> },
         None => {
-            let initial: String = props.teammate.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+            let initial: String =
+                props.teammate.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
             html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
         }
     }

@@ -33,7 +33,9 @@ pub struct WidgetProps {
 #[component]
 pub fn Widget(props: &WidgetProps) -> Html {
     let options = props.options.clone();
-    let texts = use_memo(options.locale.clone(), |locale| Texts::for_locale(&locale.clone().unwrap_or_else(page_locale)));
+    let texts = use_memo(options.locale.clone(), |locale| {
+        Texts::for_locale(&locale.clone().unwrap_or_else(page_locale))
+    });
     let conversation = use_reducer(Conversation::default);
     let open = use_state_eq(|| options.inline);
     let profile = use_state_eq(|| None::<Rc<AgentProfile>>);
@@ -43,13 +45,16 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let email_saved = use_state_eq(|| None::<AttrValue>);
     let outbox = use_mut_ref(|| None::<UnboundedSender<Outgoing>>);
     let client = use_memo(options.endpoint.clone(), |endpoint| Client::new(endpoint));
-    let storage_key = use_memo(options.clone(), |options| session::storage_key(&options.endpoint, &options.agent));
+    let storage_key =
+        use_memo(options.clone(), |options| session::storage_key(&options.endpoint, &options.agent));
     let (launcher_ref, input_ref) = (use_node_ref(), use_node_ref());
 
     {
         // Once, after the first render: restore the session, fetch the profile, start the outbox.
-        let (client, session, profile, outbox) = (client.clone(), session.clone(), profile.clone(), outbox.clone());
-        let (shared_session, storage_key, options) = (shared_session.clone(), storage_key.clone(), options.clone());
+        let (client, session, profile, outbox) =
+            (client.clone(), session.clone(), profile.clone(), outbox.clone());
+        let (shared_session, storage_key, options) =
+            (shared_session.clone(), storage_key.clone(), options.clone());
         let dispatch = conversation.dispatcher();
         use_effect_with((), move |()| {
             let remembered = session::load(&storage_key);
@@ -115,7 +120,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
     {
         let dispatch = conversation.dispatcher();
         use_effect_with((conversation.teammate_typing, conversation.last_seq), move |&(typing, _)| {
-            let timeout = typing.then(|| Timeout::new(TYPING_TIMEOUT_MS, move || dispatch.dispatch(Action::TypingExpired)));
+            let timeout = typing
+                .then(|| Timeout::new(TYPING_TIMEOUT_MS, move || dispatch.dispatch(Action::TypingExpired)));
             move || drop(timeout)
         });
     }
@@ -173,7 +179,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         })
     };
     let on_restart = {
-        let (dispatch, session, shared_session) = (conversation.dispatcher(), session.clone(), shared_session.clone());
+        let (dispatch, session, shared_session) =
+            (conversation.dispatcher(), session.clone(), shared_session.clone());
         let (storage_key, email_saved) = (storage_key.clone(), email_saved.clone());
         Callback::from(move |()| {
             session::forget(&storage_key);
@@ -198,7 +205,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
     };
 
     let known_email = options.visitor.as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
-    let handing_off = matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
+    let handing_off =
+        matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
     let ask_email = handing_off && !known_email && email_saved.is_none();
     let panel = html! {
         <Panel profile={(*profile).clone()} conversation={Rc::new((*conversation).clone())} link={*link}

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use baton_protocol::{
-    ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, SendMessage,
-    Snapshot, Visitor, MAX_MESSAGE_CHARS,
+    ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, SendMessage, Snapshot,
+    Visitor, MAX_MESSAGE_CHARS,
 };
 
 use crate::error::{ApiError, Json};
@@ -107,13 +107,7 @@ pub async fn get_conversation(
 ) -> Result<Json<Snapshot>, ApiError> {
     let record = authorize(&state, &id, bearer(&headers))?;
     let transcript = state.conversations.transcript(&id)?;
-    Ok(Json(Snapshot {
-        id,
-        agent: record.agent,
-        mode: record.mode,
-        last_seq: record.last_seq,
-        transcript,
-    }))
+    Ok(Json(Snapshot { id, agent: record.agent, mode: record.mode, last_seq: record.last_seq, transcript }))
 }
 
 /// The token of an `Authorization: Bearer …` header.

@@ -141,11 +141,14 @@ mod tests {
         // Far more than the channel holds, appended before the reader reads any.
         let total = 3 * 256 + 1;
         for _ in 1..total {
-            conversations.append(&id, EventKind::TeammateTyping { teammate: baton_protocol::Teammate {
-                name: "Ana".into(),
-                avatar_url: None,
-            } })
-            .expect("appends");
+            conversations
+                .append(
+                    &id,
+                    EventKind::TeammateTyping {
+                        teammate: baton_protocol::Teammate { name: "Ana".into(), avatar_url: None },
+                    },
+                )
+                .expect("appends");
         }
         for expected in 1..=total {
             let event = reader.next().await.expect("an event");

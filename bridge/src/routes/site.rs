@@ -14,7 +14,8 @@ use crate::AppState;
 /// Routes for `index.html` and `pkg/` inside `site_dir`.
 pub fn router(site_dir: &Path) -> Router<AppState> {
     // The widget changes with every build; browsers must revalidate rather than run a stale one.
-    let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let no_cache =
+        SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
         .route_service("/", ServeFile::new(site_dir.join("index.html")))
         // The build writes .br and .gz beside each file, compressed harder than on the fly.

@@ -10,7 +10,9 @@ use crate::helpers::{spawn_app_with, Setup};
 
 #[tokio::test]
 async fn only_allowed_origins_can_start_conversations() {
-    let app = spawn_app_with(Setup { allowed_origins: vec!["https://shop.example".into()], ..Setup::default() }).await;
+    let app =
+        spawn_app_with(Setup { allowed_origins: vec!["https://shop.example".into()], ..Setup::default() })
+            .await;
     let create = |origin: Option<&'static str>| {
         let mut request = app.http.post(app.url("/v1/conversations")).json(&json!({"agent": "demo"}));
         if let Some(origin) = origin {
@@ -57,9 +59,16 @@ async fn past_a_rate_limit_requests_get_429_with_retry_after() {
     for _ in 0..3 {
         conversations.push(app.create_conversation().await);
     }
-    let refused = app.http.post(app.url("/v1/conversations")).json(&json!({"agent": "demo"})).send().await.expect("sent");
+    let refused = app
+        .http
+        .post(app.url("/v1/conversations"))
+        .json(&json!({"agent": "demo"}))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(refused.status(), 429);
-    let retry_after: u64 = refused.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    let retry_after: u64 =
+        refused.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     assert_eq!(refused.json::<ErrorBody>().await.expect("shape").error.code, "rate_limited");
 

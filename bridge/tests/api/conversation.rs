@@ -11,15 +11,16 @@ async fn a_visitor_message_is_answered_from_the_knowledge_file_piece_by_piece() 
     let conversation = app.create_conversation().await;
     let mut events = app.events(&conversation, Seq(0)).await;
 
-    let response = app
-        .send(&conversation, json!({"client_id": "k1", "text": "How long does shipping take?"}))
-        .await;
+    let response =
+        app.send(&conversation, json!({"client_id": "k1", "text": "How long does shipping take?"})).await;
     assert_eq!(response.status(), 202);
     let accepted: MessageAccepted = response.json().await.expect("accepted body");
     assert_eq!(accepted.seq, Seq(1));
 
     let events = events.collect_until(is_completed).await;
-    assert!(matches!(&events[0].kind, EventKind::VisitorMessage { text, .. } if text == "How long does shipping take?"));
+    assert!(
+        matches!(&events[0].kind, EventKind::VisitorMessage { text, .. } if text == "How long does shipping take?")
+    );
     assert!(matches!(events[1].kind, EventKind::AgentMessageStarted { .. }));
     let mut streamed = String::new();
     for event in &events[2..events.len() - 1] {
@@ -109,7 +110,13 @@ async fn bad_requests_get_the_error_shape_with_the_right_status() {
     let cases = [
         ("/v1/conversations", None, "{not json".to_owned(), 400, "bad_request"),
         ("/v1/conversations", None, json!({"agent": "nobody"}).to_string(), 404, "unknown_agent"),
-        (messages.as_str(), Some(&conversation.token), json!({"text": "no id"}).to_string(), 400, "bad_request"),
+        (
+            messages.as_str(),
+            Some(&conversation.token),
+            json!({"text": "no id"}).to_string(),
+            400,
+            "bad_request",
+        ),
         (
             messages.as_str(),
             Some(&conversation.token),

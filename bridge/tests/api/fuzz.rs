@@ -20,7 +20,12 @@ fn any_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop_oneof![Just("agent".to_owned()), Just("text".to_owned()), Just("client_id".to_owned()), ".{0,8}"],
+                prop_oneof![
+                    Just("agent".to_owned()),
+                    Just("text".to_owned()),
+                    Just("client_id".to_owned()),
+                    ".{0,8}"
+                ],
                 inner,
                 0..4
             )
@@ -36,7 +41,13 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, content_type: &str, body: Vec<u8>) -> Result<(), TestCaseError> {
+async fn post(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<(), TestCaseError> {
     let response = app
         .http
         .post(app.url(path))

@@ -51,7 +51,11 @@ pub struct Setup {
 impl Default for Setup {
     /// Any origin; rate limits off, so only the tests about them meet them.
     fn default() -> Self {
-        let off = LimitSettings { conversations_per_ip: None, messages_per_ip: None, messages_per_conversation: None };
+        let off = LimitSettings {
+            conversations_per_ip: None,
+            messages_per_ip: None,
+            messages_per_conversation: None,
+        };
         Self { allowed_origins: Vec::new(), limits: off }
     }
 }

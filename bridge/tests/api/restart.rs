@@ -41,7 +41,12 @@ async fn kill_9_mid_answer_then_resume_loses_and_repeats_nothing() {
     let mut stream = bridge.api.events(&conversation, Seq(0)).await;
     bridge.api.send(&conversation, json!({"client_id": "k", "text": "How do I brew a pour-over?"})).await;
     let mut before = Vec::new();
-    while before.iter().filter(|e: &&baton_protocol::Event| matches!(e.kind, EventKind::AgentMessageDelta { .. })).count() < 3 {
+    while before
+        .iter()
+        .filter(|e: &&baton_protocol::Event| matches!(e.kind, EventKind::AgentMessageDelta { .. }))
+        .count()
+        < 3
+    {
         before.push(stream.next().await);
     }
     bridge.kill_9().await;
