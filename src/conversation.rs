@@ -6,6 +6,8 @@ use std::rc::Rc;
 
 use baton_protocol::{ClientId, Event, EventKind, MessageId, Mode, Seq, Teammate};
 
+use crate::transcript::Transcript;
+
 /// Who wrote a message, as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sender {
@@ -108,8 +110,8 @@ pub enum Action {
 /// The conversation as the widget renders it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Conversation {
-    /// Every entry, oldest first. `Rc` so an update clones pointers, not texts.
-    pub messages: Vec<Rc<Message>>,
+    /// Every entry, oldest first.
+    pub messages: Transcript,
     /// Who answers now.
     pub mode: Mode,
     /// The last event applied: the stream resumes after it.
@@ -172,13 +174,13 @@ impl Conversation {
         match event.kind {
             EventKind::VisitorMessage { client_id, text } => {
                 let key = MessageKey::Client(client_id);
-                match self.position(&key) {
-                    Some(index) => self.update(index, |message| {
-                        message.status = Status::Done;
-                        message.seq = seq;
-                    }),
+                let confirmed = self.messages.update(&key, |message| {
+                    message.status = Status::Done;
+                    message.seq = seq;
+                });
+                if !confirmed {
                     // Sent from another tab, or before a reload.
-                    None => self.push(key, seq, Sender::Visitor, text, Status::Done),
+                    self.push(key, seq, Sender::Visitor, text, Status::Done);
                 }
                 self.agent_thinking = self.mode == Mode::Ai;
                 self.notice = None;
@@ -196,8 +198,7 @@ impl Conversation {
             }
             EventKind::AgentMessageDelta { message_id, offset, text } => {
                 self.agent_thinking = false;
-                let Some(index) = self.position(&MessageKey::Agent(message_id)) else { return };
-                self.update(index, |message| {
+                self.messages.update(&MessageKey::Agent(message_id), |message| {
                     // The piece may overlap what is already shown; keep only what is new.
                     let known = message.text.len();
                     if offset <= known && offset + text.len() > known {
@@ -210,12 +211,14 @@ impl Conversation {
             EventKind::AgentMessageCompleted { message_id, text } => {
                 self.agent_thinking = false;
                 let key = MessageKey::Agent(message_id);
-                match self.position(&key) {
-                    Some(index) => self.update(index, |message| {
-                        message.text = text;
-                        message.status = Status::Done;
-                    }),
-                    None => self.push(key, seq, Sender::Agent, text, Status::Done),
+                let mut unplaced = Some(text);
+                self.messages.update(&key, |message| {
+                    message.text = unplaced.take().unwrap_or_default();
+                    message.status = Status::Done;
+                });
+                // A completion whose start came before this page opened the stream.
+                if let Some(text) = unplaced {
+                    self.push(key, seq, Sender::Agent, text, Status::Done);
                 }
             }
             EventKind::HandoffRequested => {
@@ -269,25 +272,15 @@ impl Conversation {
     }
 
     fn push(&mut self, key: MessageKey, seq: Seq, sender: Sender, text: String, status: Status) {
-        self.messages.push(Rc::new(Message { key, seq, sender, text, status }));
-    }
-
-    /// Index of the message with `key`. Searched from the end: updates almost always concern
-    /// the newest messages, so this stays constant-time however long the transcript grows.
-    fn position(&self, key: &MessageKey) -> Option<usize> {
-        self.messages.iter().rposition(|message| &message.key == key)
-    }
-
-    fn update(&mut self, index: usize, change: impl FnOnce(&mut Message)) {
-        change(Rc::make_mut(&mut self.messages[index]));
+        self.messages.push(Message { key, seq, sender, text, status });
     }
 
     fn set_status(&mut self, key: &MessageKey, from: Status, to: Status) {
-        if let Some(index) = self.position(key) {
-            if self.messages[index].status == from {
-                self.update(index, |message| message.status = to);
+        self.messages.update(key, |message| {
+            if message.status == from {
+                message.status = to;
             }
-        }
+        });
     }
 }
 
@@ -355,7 +348,7 @@ mod tests {
     #[test]
     fn a_message_from_another_tab_appears_as_the_visitors() {
         let state = run([visitor(1, "other-tab", "hello")]);
-        assert_eq!(state.messages[0].sender, Sender::Visitor);
+        assert_eq!(state.messages.iter().next().map(|m| &m.sender), Some(&Sender::Visitor));
         assert_eq!(texts(&state), [("hello", Status::Done)]);
     }
 
@@ -386,9 +379,9 @@ mod tests {
     #[test]
     fn an_overlapping_delta_adds_only_its_new_text() {
         let state = run([started(1), delta(2, 0, "Hel"), delta(3, 1, "ello")]);
-        assert_eq!(state.messages[0].text, "Hello");
+        assert_eq!(texts(&state), [("Hello", Status::Streaming)]);
         let stale = state.apply(delta(4, 0, "He"));
-        assert_eq!(stale.messages[0].text, "Hello");
+        assert_eq!(texts(&stale), [("Hello", Status::Streaming)]);
     }
 
     #[test]

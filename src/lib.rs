@@ -2,7 +2,8 @@
 //! bridge over its widget API and event stream.
 //!
 //! # Layout
-//! - [`conversation`]: the pure reducer of what the visitor sees; [`options`]: what the host
+//! - [`conversation`]: the pure reducer of what the visitor sees, its messages kept in a
+//!   [`transcript`] of shared chunks; [`options`]: what the host
 //!   page configures.
 //! - [`i18n`]: every visible string, per language.
 //! - [`markdown`]: the safe markdown subset of messages.
@@ -10,8 +11,11 @@
 //!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook.
 //! - [`components`]: the Yew components, rooted at [`components::Widget`].
 //! - [`mount`]: the JavaScript entry point, rendering into a Shadow DOM.
+//! - `bench` (feature `bench` only): the streaming benchmark's entry point.
 
 pub mod api;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod components;
 pub mod conversation;
 pub mod i18n;
@@ -21,3 +25,4 @@ pub mod options;
 pub mod outbox;
 pub mod session;
 pub mod stream;
+pub mod transcript;

@@ -6,11 +6,12 @@ use std::rc::Rc;
 use baton_protocol::Teammate;
 use yew::prelude::*;
 
-use super::RichText;
+use super::rich_text;
 use crate::conversation::{Message, MessageKey, Notice, Sender, Status};
 use crate::i18n::{Texts, EN};
 use crate::markdown;
 use crate::outbox::Outgoing;
+use crate::transcript::{Chunk, Transcript};
 
 /// Properties of [`MessageList`].
 #[derive(Debug, Clone, PartialEq, Properties)]
@@ -18,7 +19,7 @@ pub struct MessageListProps {
     /// The greeting shown above the first message.
     pub greeting: Option<AttrValue>,
     /// Every message, oldest first.
-    pub messages: Vec<Rc<Message>>,
+    pub messages: Transcript,
     /// Show that the agent is preparing an answer.
     pub thinking: bool,
     /// Show that this teammate is typing.
@@ -33,14 +34,14 @@ pub struct MessageListProps {
 pub fn MessageList(props: &MessageListProps) -> Html {
     let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let greeting = props.greeting.as_ref().map(|text| {
-        html! { <div class="baton-message baton-from-agent"><RichText text={text.clone()} /></div> }
+        html! { <div class="baton-message baton-from-agent">{ rich_text(text) }</div> }
     });
     let typing = props.thinking || props.teammate_typing.is_some();
     html! {
         <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0">
             { for greeting }
-            { for props.messages.iter().map(|message| html! {
-                <MessageView key={key(&message.key)} message={message.clone()} on_retry={props.on_retry.clone()} />
+            { for props.messages.chunks().iter().enumerate().map(|(index, chunk)| html! {
+                <ChunkView key={index} chunk={chunk.clone()} on_retry={props.on_retry.clone()} />
             }) }
             if typing {
                 <div class={classes!("baton-message", "baton-typing",
@@ -50,6 +51,32 @@ pub fn MessageList(props: &MessageListProps) -> Html {
                 </div>
             }
         </div>
+    }
+}
+
+/// Properties of [`ChunkView`].
+#[derive(Debug, Clone, Properties)]
+pub struct ChunkViewProps {
+    /// The messages.
+    pub chunk: Chunk,
+    /// Called when the visitor retries one.
+    pub on_retry: Callback<Outgoing>,
+}
+
+impl PartialEq for ChunkViewProps {
+    /// The same chunk is the same pointer: comparing it costs nothing, whatever it holds.
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.chunk, &other.chunk) && self.on_retry == other.on_retry
+    }
+}
+
+/// A run of messages that re-renders only when one of them changed.
+#[component]
+pub fn ChunkView(props: &ChunkViewProps) -> Html {
+    html! {
+        { for props.chunk.iter().map(|message| html! {
+            <MessageView key={key(&message.key)} message={message.clone()} on_retry={props.on_retry.clone()} />
+        }) }
     }
 }
 
@@ -100,12 +127,12 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
     html! {
         <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
             if let Some(teammate) = author {
-                <span class="baton-author"><Avatar teammate={teammate.clone()} />{ teammate.name.clone() }</span>
+                <span class="baton-author">{ avatar(teammate) }{ teammate.name.clone() }</span>
             }
             if message.sender == Sender::Visitor {
                 <p class="baton-text baton-plain">{ message.text.clone() }</p>
             } else {
-                <RichText text={AttrValue::from(message.text.clone())} />
+                { rich_text(&message.text) }
             }
             { footer }
         </div>
@@ -123,18 +150,9 @@ fn notice_text(texts: &Texts, notice: &Notice) -> String {
     }
 }
 
-/// Properties of [`Avatar`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct AvatarProps {
-    /// Whose.
-    pub teammate: Teammate,
-}
-
 /// A teammate's picture when it is an http(s) URL, else their initial.
-#[component]
-pub fn Avatar(props: &AvatarProps) -> Html {
-    let picture = props
-        .teammate
+pub fn avatar(teammate: &Teammate) -> Html {
+    let picture = teammate
         .avatar_url
         .as_deref()
         .and_then(markdown::safe_href)
@@ -143,7 +161,7 @@ pub fn Avatar(props: &AvatarProps) -> Html {
         Some(src) => html! { <img class="baton-avatar" {src} alt="" referrerpolicy="no-referrer" /> },
         None => {
             let initial: String =
-                props.teammate.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+                teammate.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
             html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
         }
     }

@@ -11,7 +11,9 @@ mod widget;
 pub use composer::{Composer, ComposerProps};
 pub use email_form::{EmailForm, EmailFormProps};
 pub use launcher::{Launcher, LauncherProps};
-pub use message_list::{Avatar, AvatarProps, MessageList, MessageListProps, MessageView, MessageViewProps};
+pub use message_list::{
+    avatar, ChunkView, ChunkViewProps, MessageList, MessageListProps, MessageView, MessageViewProps,
+};
 pub use panel::{Panel, PanelProps};
-pub use rich_text::{RichText, RichTextProps};
+pub use rich_text::rich_text;
 pub use widget::{Widget, WidgetProps};

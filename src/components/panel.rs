@@ -6,7 +6,7 @@ use std::rc::Rc;
 use baton_protocol::{AgentProfile, Mode};
 use yew::prelude::*;
 
-use super::{Avatar, Composer, EmailForm, MessageList};
+use super::{avatar, Composer, EmailForm, MessageList};
 use crate::conversation::Conversation;
 use crate::i18n::{Texts, EN};
 use crate::outbox::Outgoing;
@@ -69,7 +69,7 @@ pub fn Panel(props: &PanelProps) -> Html {
         <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)}>
             <header class="baton-header">
                 if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {
-                    <Avatar teammate={teammate.clone()} />
+                    { avatar(teammate) }
                 }
                 <div>
                     <h2 class="baton-title">{ company.clone() }</h2>

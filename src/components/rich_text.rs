@@ -1,22 +1,14 @@
 //! Renders parsed markdown as Yew elements and text nodes: the only way message text reaches
-//! the DOM, so no message can ever inject markup.
+//! the DOM, so no message can ever inject markup. A plain function, not a component: the bubble
+//! around it already re-renders only when its message changed.
 
 use yew::prelude::*;
 
 use crate::markdown::{self, Block, Inline};
 
-/// Properties of [`RichText`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct RichTextProps {
-    /// Markdown source.
-    pub text: AttrValue,
-}
-
 /// A message body in the markdown subset.
-#[component]
-pub fn RichText(props: &RichTextProps) -> Html {
-    let blocks = use_memo(props.text.clone(), |text| markdown::parse(text));
-    html! { <div class="baton-text">{ for blocks.iter().map(block) }</div> }
+pub fn rich_text(text: &str) -> Html {
+    html! { <div class="baton-text">{ for markdown::parse(text).iter().map(block) }</div> }
 }
 
 fn block(block: &Block) -> Html {

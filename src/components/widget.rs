@@ -158,9 +158,11 @@ pub fn Widget(props: &WidgetProps) -> Html {
             deliver(Outgoing { client_id, text });
         })
     };
+    // Stable across renders: every chunk of the log receives it, and a new callback would make
+    // every chunk render again on each streamed piece.
     let on_retry = {
         let dispatch = conversation.dispatcher();
-        Callback::from(move |outgoing: Outgoing| {
+        use_callback((), move |outgoing: Outgoing, ()| {
             dispatch.dispatch(Action::Retried { client_id: outgoing.client_id.clone() });
             deliver(outgoing);
         })
@@ -259,6 +261,11 @@ fn new_client_id() -> ClientId {
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let hex: String = bytes
+        .iter()
+        .flat_map(|byte| [DIGITS[usize::from(byte >> 4)], DIGITS[usize::from(byte & 15)]])
+        .map(char::from)
+        .collect();
     ClientId(format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]))
 }
