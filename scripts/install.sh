@@ -19,9 +19,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
   cargo install wasm-bindgen-cli --version "$version" --force
 fi
 
-# wasm-opt from npm's binaryen (the only build that reads wasm-bindgen's output) and
-# playwright-core, both pinned by www/package-lock.json.
-if [ ! -x www/node_modules/.bin/wasm-opt ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
+# wasm-opt from npm's binaryen (the only build that reads wasm-bindgen's output), esbuild to
+# minify the JS glue, and playwright-core, all pinned by www/package-lock.json.
+if [ ! -x www/node_modules/.bin/wasm-opt ] || [ ! -x www/node_modules/.bin/esbuild ] \
+  || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
   (cd www && npm ci --no-audit --no-fund)
 fi
 
