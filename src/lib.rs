@@ -8,7 +8,8 @@
 //! - [`i18n`]: every visible string, per language.
 //! - [`markdown`]: the safe markdown subset of messages.
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
-//!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook.
+//!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook;
+//!   [`viewport`]: the visible area, for phones' on-screen keyboards.
 //! - [`components`]: the Yew components, rooted at [`components::Widget`].
 //! - [`mount`]: the JavaScript entry point, rendering into a Shadow DOM.
 //! - `bench` (feature `bench` only): the streaming benchmark's entry point.
@@ -26,3 +27,4 @@ pub mod outbox;
 pub mod session;
 pub mod stream;
 pub mod transcript;
+pub mod viewport;

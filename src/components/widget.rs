@@ -18,6 +18,7 @@ use crate::options::{Options, Position, Theme};
 use crate::outbox::{Outbox, Outgoing};
 use crate::session::{self, Session};
 use crate::stream::{use_event_stream, Link};
+use crate::viewport::use_visual_viewport;
 
 /// How long "typing" shows without a new sign of it.
 const TYPING_TIMEOUT_MS: u32 = 6_000;
@@ -221,7 +222,12 @@ pub fn Widget(props: &WidgetProps) -> Html {
         (options.position == Position::Left).then_some("baton-left"),
         (options.theme == Theme::Dark).then_some("baton-dark"),
     );
-    let style = options.accent().map(|accent| format!("--baton-accent: {accent}"));
+    // Custom properties the stylesheet uses: the accent, and on phones the visible area.
+    let visible = use_visual_viewport(!options.inline && *open);
+    let mut style = options.accent().map(|accent| format!("--baton-accent: {accent};")).unwrap_or_default();
+    if let Some((height, top)) = visible {
+        style.push_str(&format!("--baton-visible-height: {height}px; --baton-visible-top: {top}px;"));
+    }
     html! {
         <ContextProvider<&'static Texts> context={*texts}>
             <div class={classes} {style} lang={texts.lang} {onkeydown}>
