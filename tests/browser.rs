@@ -71,7 +71,8 @@ fn Harness(props: &HarnessProps) -> Html {
     *props.dispatch.borrow_mut() = Some(conversation.dispatcher());
     html! {
         <MessageList greeting={None::<AttrValue>} messages={conversation.messages.clone()}
-            thinking={conversation.agent_thinking} on_retry={Callback::noop()} />
+            thinking={conversation.agent_thinking} on_retry={Callback::noop()}
+            teammate_typing={conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten()} />
     }
 }
 
@@ -165,4 +166,51 @@ async fn a_safe_link_opens_in_a_new_tab_without_an_opener() {
     assert_eq!(link.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
     assert_eq!(link.text_content().as_deref(), Some("our brew guide"));
     assert!(host.query_selector("strong").expect("selector").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_handoff_shows_as_notices_and_the_teammate_as_a_person() {
+    let (host, send) = harness().await;
+    let ana = || baton_protocol::Teammate { name: "Ana".into(), avatar_url: None };
+    send(
+        1,
+        EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "Can I talk to a person?".into() },
+    );
+    send(2, EventKind::HandoffRequested);
+    yew::scheduler::flush().await;
+    let notices = |host: &Element| {
+        let list = host.query_selector_all(".baton-system").expect("selector");
+        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.text_content()).collect::<Vec<_>>()
+    };
+    assert_eq!(notices(&host), ["Connecting you with our team…"]);
+    assert!(host.query_selector("[aria-label=Typing]").expect("selector").is_none(), "the AI is not typing");
+
+    send(3, EventKind::HandoffConnected { expected_reply_minutes: Some(3) });
+    send(4, EventKind::TeammateJoined { teammate: ana() });
+    send(5, EventKind::TeammateTyping { teammate: ana() });
+    yew::scheduler::flush().await;
+    assert!(host.query_selector(".baton-from-teammate.baton-typing").expect("selector").is_some());
+    send(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here. How can I help?".into() });
+    yew::scheduler::flush().await;
+    assert_eq!(
+        notices(&host),
+        [
+            "Connecting you with our team…",
+            "Our team has your conversation and usually replies within 3 minutes.",
+            "Ana joined the conversation",
+        ]
+    );
+    let bubble =
+        host.query_selector(".baton-from-teammate:not(.baton-typing)").expect("selector").expect("a bubble");
+    assert_eq!(
+        bubble.query_selector(".baton-author").expect("selector").and_then(|a| a.text_content()).as_deref(),
+        Some("AAna")
+    );
+    assert!(
+        host.query_selector(".baton-typing").expect("selector").is_none(),
+        "typing ends with the message"
+    );
+    send(7, EventKind::ConversationClosed);
+    yew::scheduler::flush().await;
+    assert_eq!(notices(&host).last().map(String::as_str), Some("This conversation has been closed."));
 }
