@@ -1,0 +1,189 @@
+//! One load run: open the conversations and their streams, then send and time the messages.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use baton_protocol::{ConversationCreated, CreateConversation, Event, EventKind, SendMessage};
+use eventsource_stream::Eventsource;
+use futures::stream::{self, StreamExt};
+use tokio::sync::Semaphore;
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The bridge's base URL.
+    pub endpoint: String,
+    /// The agent to talk to.
+    pub agent: String,
+    /// Conversations, each with one open stream.
+    pub conversations: usize,
+    /// Messages per conversation.
+    pub messages: usize,
+    /// Conversations being created and connected at once.
+    pub ramp: usize,
+    /// Sends in flight at once.
+    pub sends_in_flight: usize,
+    /// When to give up and report what there is.
+    pub deadline: Instant,
+    /// The bridge's process, to read its memory.
+    pub bridge_pid: Option<u32>,
+}
+
+/// What happened.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Conversations the bridge created.
+    pub created: usize,
+    /// Creations that failed.
+    pub failed_creates: usize,
+    /// Streams open when the run ended.
+    pub streams_open: usize,
+    /// Streams that ended or failed early.
+    pub streams_broken: usize,
+    /// Messages acknowledged.
+    pub sent: usize,
+    /// Sends that failed.
+    pub failed_sends: usize,
+    /// Wall time of the send phase, until every message came back or the deadline.
+    pub send_phase: Duration,
+    /// Send-to-event latencies, milliseconds, sorted.
+    pub latencies_ms: Vec<f64>,
+    /// Events received over all streams.
+    pub events: u64,
+    /// The bridge's resident memory before and after the streams opened, kB.
+    pub memory_kb: Option<(u64, u64)>,
+}
+
+#[derive(Default)]
+struct Shared {
+    sent_at: Mutex<HashMap<String, Instant>>,
+    latencies_ms: Mutex<Vec<f64>>,
+    events: AtomicU64,
+    open: AtomicUsize,
+    broken: AtomicUsize,
+}
+
+/// Runs `plan` to the end or to its deadline.
+pub async fn run(plan: Plan) -> Outcome {
+    let posts = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("HTTP client");
+    // Streams hold their connections; nothing to pool.
+    let streams = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("HTTP client");
+    let shared = Arc::new(Shared::default());
+    let mut outcome = Outcome::default();
+    let memory_before = plan.bridge_pid.and_then(resident_kb);
+
+    let created: Vec<Option<ConversationCreated>> = stream::iter(0..plan.conversations)
+        .map(|_| {
+            let (posts, streams, shared, plan) =
+                (posts.clone(), streams.clone(), shared.clone(), plan.clone());
+            async move {
+                let conversation = create(&posts, &plan).await?;
+                open_stream(&streams, &plan, &conversation, shared).await.then_some(conversation)
+            }
+        })
+        .buffer_unordered(plan.ramp)
+        .collect()
+        .await;
+    let conversations: Vec<ConversationCreated> = created.into_iter().flatten().collect();
+    outcome.created = conversations.len();
+    outcome.failed_creates = plan.conversations - conversations.len();
+    outcome.memory_kb = memory_before.zip(plan.bridge_pid.and_then(resident_kb));
+
+    let start = Instant::now();
+    let permits = Arc::new(Semaphore::new(plan.sends_in_flight));
+    let sends = conversations.iter().flat_map(|c| (0..plan.messages).map(move |n| (c, n)));
+    let results: Vec<bool> = stream::iter(sends)
+        .map(|(conversation, n)| {
+            let (posts, shared, permits, plan) =
+                (posts.clone(), shared.clone(), permits.clone(), plan.clone());
+            async move {
+                let _permit = permits.acquire().await.ok()?;
+                let client_id = format!("{}-{n}", conversation.id);
+                shared.sent_at.lock().ok()?.insert(client_id.clone(), Instant::now());
+                let url = format!("{}/v1/conversations/{}/messages", plan.endpoint, conversation.id);
+                let body = SendMessage {
+                    client_id: baton_protocol::ClientId(client_id),
+                    text: "How long does shipping take?".into(),
+                };
+                let response =
+                    posts.post(url).bearer_auth(&conversation.token).json(&body).send().await.ok()?;
+                response.status().is_success().then_some(())
+            }
+        })
+        .buffer_unordered(plan.sends_in_flight)
+        .map(|sent| sent.is_some())
+        .collect()
+        .await;
+    outcome.sent = results.iter().filter(|ok| **ok).count();
+    outcome.failed_sends = results.len() - outcome.sent;
+    while shared.latencies_ms.lock().map_or(0, |l| l.len()) < outcome.sent && Instant::now() < plan.deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    outcome.send_phase = start.elapsed();
+    outcome.streams_open = shared.open.load(Ordering::Relaxed);
+    outcome.streams_broken = shared.broken.load(Ordering::Relaxed);
+    outcome.events = shared.events.load(Ordering::Relaxed);
+    let mut latencies = shared.latencies_ms.lock().map(|l| l.clone()).unwrap_or_default();
+    latencies.sort_by(f64::total_cmp);
+    outcome.latencies_ms = latencies;
+    outcome
+}
+
+async fn create(posts: &reqwest::Client, plan: &Plan) -> Option<ConversationCreated> {
+    let body = CreateConversation {
+        agent: plan.agent.as_str().into(),
+        page_url: None,
+        page_title: None,
+        locale: None,
+        visitor: None,
+    };
+    let response = posts.post(format!("{}/v1/conversations", plan.endpoint)).json(&body).send().await.ok()?;
+    response.error_for_status().ok()?.json().await.ok()
+}
+
+/// Opens the conversation's stream and reads it in the background; false if it did not open.
+async fn open_stream(
+    client: &reqwest::Client,
+    plan: &Plan,
+    conversation: &ConversationCreated,
+    shared: Arc<Shared>,
+) -> bool {
+    let url = format!("{}/v1/conversations/{}/events?after=0", plan.endpoint, conversation.id);
+    let Ok(response) = client.get(url).bearer_auth(&conversation.token).send().await else { return false };
+    if !response.status().is_success() {
+        return false;
+    }
+    shared.open.fetch_add(1, Ordering::Relaxed);
+    let deadline = plan.deadline;
+    tokio::spawn(async move {
+        let mut events = response.bytes_stream().eventsource();
+        let broke = loop {
+            let next = tokio::time::timeout_at(deadline.into(), events.next()).await;
+            let Ok(Some(Ok(frame))) = next else { break next.is_ok() };
+            shared.events.fetch_add(1, Ordering::Relaxed);
+            let Ok(Event { kind: EventKind::VisitorMessage { client_id, .. }, .. }) =
+                serde_json::from_str(&frame.data)
+            else {
+                continue;
+            };
+            let sent = shared.sent_at.lock().ok().and_then(|mut sent| sent.remove(&client_id.0));
+            if let (Some(sent), Ok(mut latencies)) = (sent, shared.latencies_ms.lock()) {
+                latencies.push(sent.elapsed().as_secs_f64() * 1_000.0);
+            }
+        };
+        if broke {
+            shared.open.fetch_sub(1, Ordering::Relaxed);
+            shared.broken.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    true
+}
+
+/// The process's resident memory in kB, from `/proc`.
+fn resident_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
