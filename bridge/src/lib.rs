@@ -56,6 +56,8 @@ pub struct AppState {
     pub site_dir: PathBuf,
     /// Request rate limits.
     pub limits: Arc<RateLimits>,
+    /// How often an idle event stream sends a comment to stay open.
+    pub heartbeat: Duration,
 }
 
 impl AppState {
@@ -68,7 +70,14 @@ impl AppState {
             responder: Responder::default(),
             site_dir,
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
+            heartbeat: routes::events::HEARTBEAT,
         }
+    }
+
+    /// The same state with another heartbeat interval.
+    pub fn with_heartbeat(mut self, heartbeat: Duration) -> Self {
+        self.heartbeat = heartbeat;
+        self
     }
 
     /// The same state with other rate limits.
@@ -109,9 +118,13 @@ fn cors() -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// Serves the application on `listener` until the process is told to stop, after setting off
-/// the answers a previous process left half-sent.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+/// Serves the application on `listener` until `shutdown` completes, after setting off the
+/// answers a previous process left half-sent.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     state.responder.resume_interrupted(&state.conversations, &state.agents).map_err(std::io::Error::other)?;
     let limits = Arc::clone(&state.limits);
     let sweeper = tokio::spawn(async move {
@@ -122,12 +135,13 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         }
     });
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
     served
 }
 
-async fn shutdown_signal() {
+/// Completes on Ctrl-C or SIGTERM: how the binary is told to stop.
+pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let terminate = async {

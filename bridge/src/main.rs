@@ -3,7 +3,7 @@
 use baton_bridge::agents::Agents;
 use baton_bridge::config::Config;
 use baton_bridge::conversations::Conversations;
-use baton_bridge::{serve, AppState};
+use baton_bridge::{serve, shutdown_signal, AppState};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -22,6 +22,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(%addr, db = %config.db.display(), "bridge listening");
     // The last thing a person starting the demo reads; tests also wait for this line.
     println!("Baton is running. Open the demo site: http://{addr}/");
-    serve(listener, state).await?;
+    serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

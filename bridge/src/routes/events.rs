@@ -21,7 +21,7 @@ use crate::AppState;
 
 /// Proxies close idle connections; a comment this often keeps the stream open and tells the
 /// widget the connection is alive.
-const HEARTBEAT: Duration = Duration::from_secs(15);
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// Query parameters of the event stream.
 #[derive(Debug, Deserialize)]
@@ -59,7 +59,7 @@ pub async fn stream_events(
         let event = reader.next().await?;
         Some((Ok(to_sse(&event)), reader))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(state.heartbeat).text("heartbeat")))
 }
 
 /// Walks the backlog, then the live feed, never yielding a seq twice or skipping one.

@@ -46,6 +46,8 @@ pub struct Setup {
     pub allowed_origins: Vec<String>,
     /// Rate limits.
     pub limits: LimitSettings,
+    /// The event stream's heartbeat.
+    pub heartbeat: Duration,
 }
 
 impl Default for Setup {
@@ -56,7 +58,7 @@ impl Default for Setup {
             messages_per_ip: None,
             messages_per_conversation: None,
         };
-        Self { allowed_origins: Vec::new(), limits: off }
+        Self { allowed_origins: Vec::new(), limits: off, heartbeat: Duration::from_secs(15) }
     }
 }
 
@@ -70,11 +72,14 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store opens");
     let agents = Agents::demo(Duration::ZERO, setup.allowed_origins);
-    let state = AppState::new(conversations, agents, dir.path().to_owned()).with_limits(setup.limits);
+    let state = AppState::new(conversations, agents, dir.path().to_owned())
+        .with_limits(setup.limits)
+        .with_heartbeat(setup.heartbeat);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let base = format!("http://{}", listener.local_addr().expect("has an address"));
     let server = tokio::spawn(async move {
-        baton_bridge::serve(listener, state).await.expect("serves");
+        // Never a signal handler here: the test process must stay killable.
+        baton_bridge::serve(listener, state, std::future::pending()).await.expect("serves");
     });
     TestApp { api: Api { base, http: reqwest::Client::new() }, server, _dir: dir }
 }

@@ -5,7 +5,9 @@ use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::helpers::{is_completed, spawn_app};
+use std::time::Duration;
+
+use crate::helpers::{is_completed, spawn_app, spawn_app_with, Setup};
 
 #[tokio::test]
 async fn last_event_id_resumes_like_after_and_wins_over_an_older_after() {
@@ -58,4 +60,28 @@ async fn a_stream_opened_mid_answer_gets_the_backlog_then_the_rest_without_a_gap
     let from_early = app.events(&conversation, Seq(0)).await.collect_until(is_completed).await;
     let from_late = late.collect_until(is_completed).await;
     assert_eq!(from_late, from_early);
+}
+
+#[tokio::test]
+async fn an_idle_stream_gets_heartbeat_comments() {
+    let app = spawn_app_with(Setup { heartbeat: Duration::from_millis(50), ..Setup::default() }).await;
+    let conversation = app.create_conversation().await;
+    let response = app
+        .http
+        .get(app.url(&format!("/v1/conversations/{}/events", conversation.id)))
+        .bearer_auth(&conversation.token)
+        .send()
+        .await
+        .expect("sent");
+    let mut body = response.bytes_stream();
+    let mut seen = String::new();
+    // A comment line: ignored by EventSource, but it keeps proxies from closing the stream.
+    while seen.matches(": heartbeat\n\n").count() < 2 {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), body.next())
+            .await
+            .expect("a heartbeat within 5 s")
+            .expect("the stream stays open")
+            .expect("bytes");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
 }
