@@ -377,6 +377,16 @@ mod tests {
     }
 
     #[test]
+    fn an_event_older_than_the_last_applied_is_dropped_and_a_gap_is_accepted() {
+        // The stream delivers in seq order; a late older event can only be a replay.
+        let state =
+            run([visitor(1, "a", "q"), event(3, EventKind::HandoffRequested), visitor(2, "b", "late")]);
+        assert_eq!(state.last_seq, Seq(3));
+        assert_eq!(state.messages.iter().filter(|m| m.sender == Sender::Visitor).count(), 1);
+        assert_eq!(state.mode, Mode::Connecting);
+    }
+
+    #[test]
     fn an_overlapping_delta_adds_only_its_new_text() {
         let state = run([started(1), delta(2, 0, "Hel"), delta(3, 1, "ello")]);
         assert_eq!(texts(&state), [("Hello", Status::Streaming)]);

@@ -198,3 +198,25 @@ async fn an_avatar_that_is_not_http_is_replaced_by_the_initial() {
     assert!(!html.contains("javascript:"), "{html}");
     assert!(html.contains(">Z</span>"), "{html}");
 }
+
+#[tokio::test]
+async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
+    let profile = Rc::new(baton_protocol::AgentProfile {
+        id: "demo".into(),
+        name: "Juniper".into(),
+        avatar_url: None,
+        company: "Lumen Coffee Roasters".into(),
+        greeting: "Hi!".into(),
+    });
+    let props = yew::props!(PanelProps {
+        profile: Some(profile),
+        conversation: conversation([]),
+        link: Link::Online,
+        on_send: Callback::noop(),
+        on_retry: Callback::noop(),
+    });
+    let html = LocalServerRenderer::<Panel>::with_props(props).render().await;
+    assert!(html.contains("Lumen Coffee Roasters"), "{html}");
+    assert!(html.contains("Juniper · AI assistant"), "{html}");
+    assert!(html.contains(r#"<span class="baton-avatar" aria-hidden="true">J</span>"#), "{html}");
+}

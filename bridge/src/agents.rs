@@ -50,6 +50,7 @@ impl Agents {
         let profile = AgentProfile {
             id: AgentId::from("demo"),
             name: "Juniper".into(),
+            avatar_url: None,
             company: "Lumen Coffee Roasters".into(),
             greeting: "Hi! I'm Juniper, Lumen's assistant. Ask me about orders, subscriptions or brewing."
                 .into(),

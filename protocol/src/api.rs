@@ -14,6 +14,9 @@ pub struct AgentProfile {
     pub id: AgentId,
     /// The agent's display name.
     pub name: String,
+    /// A picture of the agent, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
     /// The company the site belongs to.
     pub company: String,
     /// The first thing the visitor reads.

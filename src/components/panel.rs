@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use baton_protocol::{AgentProfile, Mode};
+use baton_protocol::{AgentProfile, Mode, Teammate};
 use yew::prelude::*;
 
 use super::{avatar, Composer, EmailForm, MessageList};
@@ -68,8 +68,11 @@ pub fn Panel(props: &PanelProps) -> Html {
     html! {
         <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)}>
             <header class="baton-header">
+                // Whoever answers now: the teammate once one joined, else the agent.
                 if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {
                     { avatar(teammate) }
+                } else if let Some(profile) = &props.profile {
+                    { avatar(&Teammate { name: profile.name.clone(), avatar_url: profile.avatar_url.clone() }) }
                 }
                 <div>
                     <h2 class="baton-title">{ company.clone() }</h2>
