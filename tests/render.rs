@@ -218,5 +218,5 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
     let html = LocalServerRenderer::<Panel>::with_props(props).render().await;
     assert!(html.contains("Lumen Coffee Roasters"), "{html}");
     assert!(html.contains("Juniper · AI assistant"), "{html}");
-    assert!(html.contains(r#"<span class="baton-avatar" aria-hidden="true">J</span>"#), "{html}");
+    assert!(html.contains(r#"<span aria-hidden="true" class="baton-avatar">J</span>"#), "{html}");
 }
