@@ -1,6 +1,6 @@
 //! A visitor's conversation end to end: create, send, and read the answer from the event stream.
 
-use baton_protocol::{ErrorBody, EventKind, MessageAccepted, Mode, Seq, Snapshot};
+use baton_protocol::{ErrorBody, EventKind, MessageAccepted, Mode, Seq};
 use serde_json::json;
 
 use crate::helpers::{is_completed, spawn_app};
@@ -64,16 +64,7 @@ async fn sending_the_same_client_id_twice_stores_one_message() {
     assert_eq!(first, second);
 
     app.events(&conversation, Seq(0)).await.collect_until(is_completed).await;
-    let snapshot: Snapshot = app
-        .http
-        .get(app.url(&format!("/v1/conversations/{}", conversation.id)))
-        .bearer_auth(&conversation.token)
-        .send()
-        .await
-        .expect("request completes")
-        .json()
-        .await
-        .expect("snapshot");
+    let snapshot = app.snapshot(&conversation).await;
     assert_eq!(snapshot.transcript.len(), 2, "one visitor message, one answer: {snapshot:?}");
     assert_eq!(snapshot.mode, Mode::Ai);
 }

@@ -7,7 +7,7 @@ use baton_bridge::agents::Agents;
 use baton_bridge::conversations::Conversations;
 use baton_bridge::limits::LimitSettings;
 use baton_bridge::AppState;
-use baton_protocol::{ConversationCreated, Event, EventKind, Seq};
+use baton_protocol::{ConversationCreated, Event, EventKind, Seq, Snapshot};
 use eventsource_stream::Eventsource;
 use futures::stream::BoxStream;
 use futures::StreamExt;
@@ -139,6 +139,19 @@ impl Api {
             .send()
             .await
             .expect("request completes")
+    }
+
+    /// The conversation as `GET /v1/conversations/{id}` shows it.
+    pub async fn snapshot(&self, conversation: &ConversationCreated) -> Snapshot {
+        let response = self
+            .http
+            .get(self.url(&format!("/v1/conversations/{}", conversation.id)))
+            .bearer_auth(&conversation.token)
+            .send()
+            .await
+            .expect("request completes");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("a snapshot")
     }
 
     /// Opens the event stream after `after`.

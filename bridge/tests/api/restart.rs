@@ -1,7 +1,7 @@
 //! Nothing acknowledged is lost when the bridge is killed, and a half-sent answer is finished
 //! after the restart without losing or repeating text.
 
-use baton_protocol::{EventKind, Seq, Snapshot};
+use baton_protocol::{EventKind, Seq};
 use serde_json::json;
 
 use crate::helpers::is_completed;
@@ -18,17 +18,7 @@ async fn an_acknowledged_message_survives_kill_9() {
     bridge.kill_9().await;
 
     let bridge = BridgeProcess::start(&db, 40).await;
-    let snapshot: Snapshot = bridge
-        .api
-        .http
-        .get(bridge.api.url(&format!("/v1/conversations/{}", conversation.id)))
-        .bearer_auth(&conversation.token)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("snapshot");
+    let snapshot = bridge.api.snapshot(&conversation).await;
     assert_eq!(snapshot.transcript[0].text, "Is my order lost?");
 }
 
