@@ -6,6 +6,8 @@ PORT ?= 8080
 export PATH := $(CURDIR)/www/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: demo test widget tools test-tools
+# A widget build that fails halfway leaves no file that looks finished.
+.DELETE_ON_ERROR:
 
 demo: widget
 	cargo build --release -p baton-bridge
@@ -18,7 +20,13 @@ test: test-tools widget
 		cargo test -p baton-widget --target wasm32-unknown-unknown
 	cd www && node --test tests/
 
-widget: tools
+# Rebuilt only when something it is made from changed.
+WIDGET_SOURCES := $(shell find src protocol/src -type f) Cargo.toml Cargo.lock \
+	scripts/build-widget.sh scripts/compress.mjs www/package-lock.json
+
+widget: pkg/baton_widget_bg.wasm
+
+pkg/baton_widget_bg.wasm: $(WIDGET_SOURCES) | tools
 	scripts/build-widget.sh
 
 tools:
