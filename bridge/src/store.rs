@@ -204,11 +204,8 @@ impl Store {
     ) -> Result<Appended, StoreError> {
         let earlier: Option<u64> = self
             .conn
-            .query_row(
-                "SELECT seq FROM events WHERE conversation_id = ?1 AND client_id = ?2",
-                params![id.0, client_id.0],
-                |row| row.get(0),
-            )
+            .prepare_cached("SELECT seq FROM events WHERE conversation_id = ?1 AND client_id = ?2")?
+            .query_row(params![id.0, client_id.0], |row| row.get(0))
             .optional()?;
         if let Some(seq) = earlier {
             return Ok(Appended::Duplicate(Seq(seq)));
@@ -226,34 +223,25 @@ impl Store {
         client_id: Option<&str>,
     ) -> Result<Event, StoreError> {
         let body = serde_json::to_string(&kind)?;
+        // Every streamed piece comes through here: the statements are prepared once and cached.
         let tx = self.conn.transaction()?;
-        let (mode, last): (String, u64) =
-            tx.query_row("SELECT mode, last_seq FROM conversations WHERE id = ?1", params![id.0], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?;
+        let (mode, last, answering): (String, u64, Option<String>) = tx
+            .prepare_cached("SELECT mode, last_seq, answering FROM conversations WHERE id = ?1")?
+            .query_row(params![id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
         let seq = last + 1;
         let mode = mode_from_column(&mode).after(&kind);
-        tx.execute(
-            "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id.0, seq, at, client_id, body],
-        )?;
-        tx.execute(
-            "UPDATE conversations SET last_seq = ?2, mode = ?3 WHERE id = ?1",
-            params![id.0, seq, mode_column(mode)],
-        )?;
         // Which answer is mid-stream, so a restart can finish it.
-        match &kind {
-            EventKind::AgentMessageStarted { message_id } => {
-                tx.execute(
-                    "UPDATE conversations SET answering = ?2 WHERE id = ?1",
-                    params![id.0, message_id.0],
-                )?;
-            }
-            EventKind::AgentMessageCompleted { .. } => {
-                tx.execute("UPDATE conversations SET answering = NULL WHERE id = ?1", params![id.0])?;
-            }
-            _ => {}
-        }
+        let answering = match &kind {
+            EventKind::AgentMessageStarted { message_id } => Some(message_id.0.clone()),
+            EventKind::AgentMessageCompleted { .. } => None,
+            _ => answering,
+        };
+        tx.prepare_cached(
+            "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id.0, seq, at, client_id, body])?;
+        tx.prepare_cached("UPDATE conversations SET last_seq = ?2, mode = ?3, answering = ?4 WHERE id = ?1")?
+            .execute(params![id.0, seq, mode_column(mode), answering])?;
         tx.commit()?;
         Ok(Event { seq: Seq(seq), at, kind })
     }
