@@ -8,6 +8,7 @@ use baton_protocol::{AgentId, AgentProfile};
 
 use crate::agent::{Agent, BuiltinAgent};
 use crate::knowledge::Knowledge;
+use crate::triggers::Triggers;
 
 /// The sample knowledge file of the demo's fictional coffee roaster.
 const DEMO_KNOWLEDGE: &str = include_str!("../data/demo-knowledge.md");
@@ -55,7 +56,7 @@ impl Agents {
             greeting: "Hi! I'm Juniper, Lumen's assistant. Ask me about orders, subscriptions or brewing."
                 .into(),
         };
-        let agent = BuiltinAgent::new(Knowledge::parse(DEMO_KNOWLEDGE), pace);
+        let agent = BuiltinAgent::new(Knowledge::parse(DEMO_KNOWLEDGE), Triggers::parse(""), pace);
         let mut agents = Self::default();
         agents.insert(AgentEntry { profile, agent: Arc::new(agent), allowed_origins });
         agents

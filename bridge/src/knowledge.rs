@@ -92,15 +92,23 @@ impl Knowledge {
 
     /// The best-scoring section for `query`, if any shares a term with it.
     pub fn best_match(&self, query: &str) -> Option<Match<'_>> {
+        self.ranked(query).into_iter().next()
+    }
+
+    /// Every section sharing a term with `query`, best first.
+    pub fn ranked(&self, query: &str) -> Vec<Match<'_>> {
         let stemmer = Stemmer::create(Algorithm::English);
         let mut query_terms: Vec<String> = tokens(&stemmer, query).collect();
         query_terms.sort();
         query_terms.dedup();
-        self.sections
+        let mut matches: Vec<Match<'_>> = self
+            .sections
             .iter()
             .map(|section| Match { section, score: self.score(section, &query_terms) })
             .filter(|m| m.score > 0.0)
-            .max_by(|a, b| a.score.total_cmp(&b.score))
+            .collect();
+        matches.sort_by(|a, b| b.score.total_cmp(&a.score));
+        matches
     }
 
     fn score(&self, section: &Section, query_terms: &[String]) -> f64 {

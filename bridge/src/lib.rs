@@ -22,6 +22,7 @@ pub mod responder;
 pub mod routes;
 pub mod store;
 pub mod token;
+pub mod triggers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

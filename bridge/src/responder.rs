@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use baton_protocol::{ConversationId, EventKind, MessageId, Mode};
 use futures::StreamExt;
 
-use crate::agent::Agent;
+use crate::agent::{Agent, Step};
 use crate::agents::Agents;
 use crate::conversations::Conversations;
 use crate::store::StoreError;
@@ -116,7 +116,8 @@ async fn write_answer(
     };
     let mut pieces = agent.answer(&transcript);
     let mut text = String::new();
-    while let Some(piece) = pieces.next().await {
+    while let Some(step) = pieces.next().await {
+        let Step::Text(piece) = step else { continue };
         text.push_str(&piece);
         // Send only what goes past the text the visitor already has. An answer that comes out
         // differently the second time is settled by the completion, which restates it whole.

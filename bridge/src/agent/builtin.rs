@@ -1,57 +1,124 @@
-//! The offline agent: answers from the knowledge file with no network and no model, so the demo
-//! and the tests run anywhere and give the same answer every time.
+//! The offline agent: answers from the knowledge file and decides handoffs with rules derived
+//! from the trigger instructions, with no network and no model, so the demo and the tests run
+//! anywhere and give the same answer every time.
 
 use std::time::Duration;
 
 use baton_protocol::{Author, TranscriptEntry};
 use futures::stream::{self, BoxStream, StreamExt};
 
-use super::Agent;
+use super::{Agent, Explanation, HandoffCall, KnowledgeHit, Step};
 use crate::knowledge::Knowledge;
+use crate::triggers::{self, Attempt, SmallTalk, Triggers};
 
 /// Below this BM25 score a section is a coincidence of words, not an answer.
-const MIN_SCORE: f64 = 1.0;
+pub const MIN_SCORE: f64 = 1.0;
 /// Words per streamed piece.
 const WORDS_PER_PIECE: usize = 2;
+/// Knowledge sections an explanation lists.
+const HITS_SHOWN: usize = 3;
 
 const NO_ANSWER: &str = "I'm sorry, I don't have an answer to that yet. Could you put it another way? \
      If you'd rather, I can connect you with someone from our team.";
+const GREETING_REPLY: &str = "Hello! What can I help you with?";
+const THANKS_REPLY: &str = "You're welcome! Is there anything else I can help with?";
 
-/// The builtin agent: best knowledge section, streamed at a reading pace.
+/// The builtin agent: trigger rules first, then the best knowledge section, streamed at a
+/// reading pace.
 #[derive(Debug, Clone)]
 pub struct BuiltinAgent {
     knowledge: Knowledge,
+    triggers: Triggers,
     pace: Duration,
 }
 
+/// What the builtin agent makes of a conversation's last visitor message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The answer to stream; empty when the conversation goes to a person instead.
+    pub answer: String,
+    /// The handoff, when a clause fired.
+    pub handoff: Option<HandoffCall>,
+    /// Every clause checked and the knowledge consulted.
+    pub explanation: Explanation,
+}
+
 impl BuiltinAgent {
-    /// An agent answering from `knowledge`, sending a piece every `pace`.
-    pub fn new(knowledge: Knowledge, pace: Duration) -> Self {
-        Self { knowledge, pace }
+    /// An agent answering from `knowledge`, handing off when `triggers` fire, sending a piece of
+    /// text every `pace`.
+    pub fn new(knowledge: Knowledge, triggers: Triggers, pace: Duration) -> Self {
+        Self { knowledge, triggers, pace }
     }
 
-    /// The whole answer to `question`.
-    pub fn reply_to(&self, question: &str) -> String {
-        match self.knowledge.best_match(question) {
-            Some(found) if found.score >= MIN_SCORE => found.section.body.clone(),
-            _ => NO_ANSWER.to_owned(),
+    /// The knowledge it answers from.
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    /// The trigger rules it applies.
+    pub fn triggers(&self) -> &Triggers {
+        &self.triggers
+    }
+
+    /// Decides on the last visitor message of `transcript`.
+    pub fn decide(&self, transcript: &[TranscriptEntry]) -> Decision {
+        let attempts = self.attempts(transcript);
+        let question = attempts.last().map_or("", |attempt| attempt.message);
+        let checks = self.triggers.evaluate(&attempts);
+        let knowledge = self.knowledge.ranked(question);
+        let explanation = Explanation {
+            agent: "builtin",
+            checks,
+            knowledge: knowledge
+                .iter()
+                .take(HITS_SHOWN)
+                .map(|hit| KnowledgeHit { title: hit.section.title.clone(), score: hit.score })
+                .collect(),
+            note: None,
+        };
+        if let Some(fired) = explanation.checks.iter().find(|check| check.fired) {
+            let handoff = HandoffCall { reason: fired.why.clone(), clause: Some(fired.clause.clone()) };
+            return Decision { answer: String::new(), handoff: Some(handoff), explanation };
         }
+        let answer = match (triggers::small_talk(question), knowledge.first()) {
+            (_, Some(best)) if best.score >= MIN_SCORE => best.section.body.clone(),
+            (Some(SmallTalk::Greeting), _) => GREETING_REPLY.to_owned(),
+            (Some(SmallTalk::Thanks), _) => THANKS_REPLY.to_owned(),
+            _ => NO_ANSWER.to_owned(),
+        };
+        Decision { answer, handoff: None, explanation }
+    }
+
+    /// The visitor's messages since a person last spoke in the conversation, each with whether
+    /// the knowledge had an answer for it: what the failed-attempts rule counts.
+    fn attempts<'a>(&self, transcript: &'a [TranscriptEntry]) -> Vec<Attempt<'a>> {
+        let since_person = transcript
+            .iter()
+            .rposition(|entry| matches!(entry.author, Author::Teammate { .. }))
+            .map_or(0, |last| last + 1);
+        transcript[since_person..]
+            .iter()
+            .filter(|entry| entry.author == Author::Visitor)
+            .map(|entry| Attempt {
+                message: &entry.text,
+                answered: triggers::small_talk(&entry.text).is_some()
+                    || self.knowledge.best_match(&entry.text).is_some_and(|best| best.score >= MIN_SCORE),
+            })
+            .collect()
     }
 }
 
 impl Agent for BuiltinAgent {
-    fn answer(&self, transcript: &[TranscriptEntry]) -> BoxStream<'static, String> {
-        let question = transcript
-            .iter()
-            .rev()
-            .find(|entry| entry.author == Author::Visitor)
-            .map_or("", |entry| entry.text.as_str());
+    fn answer(&self, transcript: &[TranscriptEntry]) -> BoxStream<'static, Step> {
+        let Decision { answer, handoff, explanation } = self.decide(transcript);
         let pace = self.pace;
-        stream::iter(pieces(&self.reply_to(question)))
-            .then(move |piece| async move {
-                tokio::time::sleep(pace).await;
-                piece
-            })
+        let text = stream::iter(pieces(&answer)).then(move |piece| async move {
+            tokio::time::sleep(pace).await;
+            Step::Text(piece)
+        });
+        stream::once(async { Step::Explain(explanation) })
+            .chain(text)
+            .chain(stream::iter(handoff.map(Step::Handoff)))
             .boxed()
     }
 }
@@ -101,6 +168,7 @@ mod tests {
                 "## Shipping\nWe ship within two days.\n## Returns\nReturn within 30 days.\n\
                  ## Gift cards\nFrom ten pounds.\n",
             ),
+            Triggers::parse(""),
             Duration::ZERO,
         );
         assert_eq!(agent.reply_to("When will you ship my order?"), "We ship within two days.");
