@@ -18,8 +18,8 @@ const WORDS_PER_PIECE: usize = 2;
 /// Knowledge sections an explanation lists.
 const HITS_SHOWN: usize = 3;
 
-const NO_ANSWER: &str = "I'm sorry, I don't have an answer to that yet. Could you put it another way? \
-     If you'd rather, I can connect you with someone from our team.";
+const NO_ANSWER: &str = "I'm sorry, I don't have an answer to that yet. Could you put it another way?";
+const OFFER: &str = " If you'd rather, ask for a person and I'll connect you with someone from our team.";
 const GREETING_REPLY: &str = "Hello! What can I help you with?";
 const THANKS_REPLY: &str = "You're welcome! Is there anything else I can help with?";
 
@@ -77,13 +77,15 @@ impl BuiltinAgent {
             note: None,
         };
         if let Some(fired) = explanation.checks.iter().find(|check| check.fired) {
-            let handoff = HandoffCall { reason: fired.why.clone(), clause: Some(fired.clause.clone()) };
+            let reason = fired.reason.clone().unwrap_or_else(|| fired.why.clone());
+            let handoff = HandoffCall { reason, clause: Some(fired.clause.clone()) };
             return Decision { answer: String::new(), handoff: Some(handoff), explanation };
         }
         let answer = match (triggers::small_talk(question), knowledge.first()) {
             (_, Some(best)) if best.score >= MIN_SCORE => best.section.body.clone(),
             (Some(SmallTalk::Greeting), _) => GREETING_REPLY.to_owned(),
             (Some(SmallTalk::Thanks), _) => THANKS_REPLY.to_owned(),
+            _ if self.triggers.hands_off_on_request() => format!("{NO_ANSWER}{OFFER}"),
             _ => NO_ANSWER.to_owned(),
         };
         Decision { answer, handoff: None, explanation }
@@ -161,17 +163,51 @@ mod tests {
         assert!(pieces.len() >= 4);
     }
 
-    #[test]
-    fn a_matching_question_gets_the_section_and_anything_else_the_fallback() {
-        let agent = BuiltinAgent::new(
+    fn visitor(text: &str) -> TranscriptEntry {
+        TranscriptEntry { seq: baton_protocol::Seq(1), at: 0, author: Author::Visitor, text: text.into() }
+    }
+
+    fn agent(instructions: &str) -> BuiltinAgent {
+        BuiltinAgent::new(
             Knowledge::parse(
                 "## Shipping\nWe ship within two days.\n## Returns\nReturn within 30 days.\n\
                  ## Gift cards\nFrom ten pounds.\n",
             ),
-            Triggers::parse(""),
+            Triggers::parse(instructions),
             Duration::ZERO,
-        );
-        assert_eq!(agent.reply_to("When will you ship my order?"), "We ship within two days.");
-        assert_eq!(agent.reply_to("Tell me a joke"), NO_ANSWER);
+        )
+    }
+
+    #[test]
+    fn a_matching_question_gets_the_section_and_anything_else_the_fallback() {
+        let agent = agent("");
+        let decision = agent.decide(&[visitor("When will you ship my order?")]);
+        assert_eq!(decision.answer, "We ship within two days.");
+        assert_eq!(decision.handoff, None);
+        assert_eq!(decision.explanation.knowledge[0].title, "Shipping");
+        assert_eq!(agent.decide(&[visitor("Tell me a joke")]).answer, NO_ANSWER);
+        assert_eq!(agent.decide(&[visitor("Thanks!")]).answer, THANKS_REPLY);
+    }
+
+    #[test]
+    fn a_fired_clause_hands_off_without_an_answer_and_the_offer_follows_the_instructions() {
+        let agent = agent("Hand off when the visitor asks for a human.");
+        let decision = agent.decide(&[visitor("Tell me a joke"), visitor("get me a human")]);
+        assert_eq!(decision.answer, "");
+        let handoff = decision.handoff.expect("hands off");
+        assert_eq!(handoff.reason, "Asked for a person");
+        assert_eq!(handoff.clause.as_deref(), Some("the visitor asks for a human"));
+        assert_eq!(agent.decide(&[visitor("Tell me a joke")]).answer, format!("{NO_ANSWER}{OFFER}"));
+    }
+
+    #[test]
+    fn failed_attempts_are_counted_since_a_person_last_spoke() {
+        let agent = agent("Hand off after two failed attempts.");
+        let teammate =
+            TranscriptEntry { author: Author::Teammate { name: "Ana".into() }, ..visitor("Anything else?") };
+        let handed_off = agent.decide(&[visitor("Tell me a joke"), visitor("A riddle then?")]);
+        assert!(handed_off.handoff.is_some());
+        let after_person = agent.decide(&[visitor("Tell me a joke"), teammate, visitor("A riddle then?")]);
+        assert_eq!(after_person.handoff, None, "{:#?}", after_person.explanation);
     }
 }

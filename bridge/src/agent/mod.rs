@@ -68,6 +68,10 @@ pub struct ClauseCheck {
     pub fired: bool,
     /// Why it fired or did not, in a sentence.
     pub why: String,
+    /// When it fired, the short label handoffs are counted by: "Asked for a person",
+    /// "Topic: billing".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A knowledge section with its retrieval score.
