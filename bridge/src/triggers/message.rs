@@ -203,7 +203,7 @@ impl Message {
             }
         }
         self.words.iter().enumerate().find_map(|(index, word)| {
-            let hit = synonyms.iter().any(|stem| *stem == word.stem) && !self.stands_apart(index);
+            let hit = synonyms.contains(&word.stem) && !self.stands_apart(index);
             hit.then(|| word.lower.clone())
         })
     }

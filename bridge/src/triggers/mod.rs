@@ -248,8 +248,8 @@ fn synonyms(stemmer: &Stemmer, word: &str) -> Vec<String> {
     let same = |candidate: &&str| stemmer.stem(candidate) == stem;
     let group = SYNONYMS
         .iter()
-        .find(|group| group.first().is_some_and(|head| same(head)))
-        .or_else(|| SYNONYMS.iter().find(|group| group.iter().any(|member| same(member))));
+        .find(|group| group.first().is_some_and(&same))
+        .or_else(|| SYNONYMS.iter().find(|group| group.iter().any(&same)));
     let mut all = vec![stem.clone()];
     for member in group.into_iter().flat_map(|group| group.iter()) {
         let form =
