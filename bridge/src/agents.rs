@@ -1,13 +1,17 @@
-//! The agents this bridge serves, by id: what the widget shows of each and the agent that answers.
+//! The agents this bridge serves, by id: what the widget shows of each, the agent that answers,
+//! and the handoff label. The set is swapped whole when the settings change, so a request sees
+//! either the old agents or the new ones, never a mix.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use baton_protocol::{AgentId, AgentProfile};
 
-use crate::agent::{Agent, BuiltinAgent};
+use crate::agent::{Agent, BuiltinAgent, OpenAiAgent, Persona};
 use crate::knowledge::Knowledge;
+use crate::settings::{AgentSettings, SettingsError, SettingsFile};
 use crate::triggers::Triggers;
 
 /// The sample knowledge file of the demo's fictional coffee roaster.
@@ -22,9 +26,56 @@ pub struct AgentEntry {
     pub agent: Arc<dyn Agent>,
     /// Origins (`https://shop.example`) whose pages may start conversations; empty allows any.
     pub allowed_origins: Vec<String>,
+    /// The handoff's internal label, shown to the teammate.
+    pub handoff_name: String,
 }
 
 impl AgentEntry {
+    /// Builds agent `id` from its settings, reading its knowledge file relative to `base`.
+    pub fn build(
+        id: &str,
+        settings: &AgentSettings,
+        base: &Path,
+        pace: Duration,
+    ) -> Result<Self, SettingsError> {
+        settings.validate(id)?;
+        let invalid = |message: String| SettingsError::Invalid { agent: id.to_owned(), message };
+        let knowledge = match &settings.knowledge {
+            None => Knowledge::parse(DEMO_KNOWLEDGE),
+            Some(file) => {
+                let path = base.join(file);
+                let text = std::fs::read_to_string(&path).map_err(|error| {
+                    invalid(format!("the knowledge file {} cannot be read: {error}", path.display()))
+                })?;
+                Knowledge::parse(&text)
+            }
+        };
+        let builtin = BuiltinAgent::new(knowledge, Triggers::parse(&settings.handoff.when), pace);
+        let agent: Arc<dyn Agent> = match &settings.model {
+            None => Arc::new(builtin),
+            Some(model) => {
+                let persona = Persona { name: settings.name.clone(), company: settings.company.clone() };
+                Arc::new(
+                    OpenAiAgent::new(model.clone(), persona, builtin)
+                        .map_err(|error| invalid(format!("model: {error}")))?,
+                )
+            }
+        };
+        let profile = AgentProfile {
+            id: AgentId::from(id),
+            name: settings.name.clone(),
+            avatar_url: settings.avatar_url.clone(),
+            company: settings.company.clone(),
+            greeting: settings.greeting.clone(),
+        };
+        Ok(Self {
+            profile,
+            agent,
+            allowed_origins: settings.allowed_origins.clone(),
+            handoff_name: settings.handoff.name.clone(),
+        })
+    }
+
     /// May a page served from `origin` start a conversation? Requests without an `Origin`
     /// header come from servers and scripts, not from other sites' pages, and are not limited
     /// here: the allowlist keeps other websites from embedding this agent.
@@ -45,21 +96,19 @@ pub struct Agents {
 }
 
 impl Agents {
+    /// Builds every agent of `file`, whose relative paths start at `base`.
+    pub fn build(file: &SettingsFile, base: &Path, pace: Duration) -> Result<Self, SettingsError> {
+        let mut agents = Self::default();
+        for (id, settings) in &file.agents {
+            agents.insert(AgentEntry::build(id, settings, base, pace)?);
+        }
+        Ok(agents)
+    }
+
     /// The embedded default: the demo agent `demo`, answering from the sample knowledge file
     /// at `pace` per streamed piece, to pages from `allowed_origins` (any, if empty).
-    pub fn demo(pace: Duration, allowed_origins: Vec<String>) -> Self {
-        let profile = AgentProfile {
-            id: AgentId::from("demo"),
-            name: "Juniper".into(),
-            avatar_url: None,
-            company: "Lumen Coffee Roasters".into(),
-            greeting: "Hi! I'm Juniper, Lumen's assistant. Ask me about orders, subscriptions or brewing."
-                .into(),
-        };
-        let agent = BuiltinAgent::new(Knowledge::parse(DEMO_KNOWLEDGE), Triggers::parse(""), pace);
-        let mut agents = Self::default();
-        agents.insert(AgentEntry { profile, agent: Arc::new(agent), allowed_origins });
-        agents
+    pub fn demo(pace: Duration, allowed_origins: Vec<String>) -> Result<Self, SettingsError> {
+        Self::build(&SettingsFile::demo(allowed_origins), Path::new("."), pace)
     }
 
     /// Adds or replaces an agent.
@@ -73,21 +122,138 @@ impl Agents {
     }
 }
 
+/// The live agents and the settings they were built from, changed through the admin API and
+/// saved to the settings file when there is one.
+#[derive(Debug)]
+pub struct Registry {
+    agents: RwLock<Arc<Agents>>,
+    /// Held while settings change, so two changes cannot interleave their saves.
+    settings: Mutex<SettingsFile>,
+    file: Option<PathBuf>,
+    pace: Duration,
+}
+
+impl Registry {
+    /// Agents built from `settings`, saved to `file` when they change (kept in memory when
+    /// there is no file).
+    pub fn new(settings: SettingsFile, file: Option<PathBuf>, pace: Duration) -> Result<Self, SettingsError> {
+        let agents = Agents::build(&settings, &base_of(file.as_deref()), pace)?;
+        Ok(Self { agents: RwLock::new(Arc::new(agents)), settings: Mutex::new(settings), file, pace })
+    }
+
+    /// Agents from the settings file at `path`, or from `default` when it does not exist yet.
+    pub fn open(path: PathBuf, default: SettingsFile, pace: Duration) -> Result<Self, SettingsError> {
+        let settings = SettingsFile::load(&path)?.unwrap_or(default);
+        Self::new(settings, Some(path), pace)
+    }
+
+    /// The agents as they are now.
+    pub fn current(&self) -> Arc<Agents> {
+        Arc::clone(&self.agents.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// The agent with this id, as it is now.
+    pub fn get(&self, id: &AgentId) -> Option<AgentEntry> {
+        self.current().get(id).cloned()
+    }
+
+    /// The settings as they are now.
+    pub fn settings(&self) -> SettingsFile {
+        self.lock_settings().clone()
+    }
+
+    /// Adds or replaces agent `id`. Nothing changes unless the agent builds and the file saves.
+    pub fn put(&self, id: &str, agent: AgentSettings) -> Result<(), SettingsError> {
+        let mut settings = self.lock_settings();
+        let mut changed = settings.clone();
+        changed.agents.insert(id.to_owned(), agent);
+        self.apply(&mut settings, changed)
+    }
+
+    /// Removes agent `id`; false when there was none.
+    pub fn remove(&self, id: &str) -> Result<bool, SettingsError> {
+        let mut settings = self.lock_settings();
+        let mut changed = settings.clone();
+        if changed.agents.remove(id).is_none() {
+            return Ok(false);
+        }
+        self.apply(&mut settings, changed)?;
+        Ok(true)
+    }
+
+    /// Re-reads the settings file and the knowledge files, for changes made by hand.
+    pub fn reload(&self) -> Result<(), SettingsError> {
+        let Some(file) = &self.file else { return Ok(()) };
+        let mut settings = self.lock_settings();
+        let loaded = SettingsFile::load(file)?.unwrap_or_else(|| settings.clone());
+        let agents = Agents::build(&loaded, &base_of(Some(file)), self.pace)?;
+        *self.agents.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(agents);
+        *settings = loaded;
+        Ok(())
+    }
+
+    fn apply(&self, settings: &mut SettingsFile, changed: SettingsFile) -> Result<(), SettingsError> {
+        let agents = Agents::build(&changed, &base_of(self.file.as_deref()), self.pace)?;
+        if let Some(file) = &self.file {
+            changed.save(file)?;
+        }
+        *self.agents.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(agents);
+        *settings = changed;
+        Ok(())
+    }
+
+    fn lock_settings(&self) -> std::sync::MutexGuard<'_, SettingsFile> {
+        self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The directory relative paths in the settings file start from.
+fn base_of(file: Option<&Path>) -> PathBuf {
+    file.and_then(Path::parent).filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn an_allowlist_admits_only_its_origins_and_an_empty_one_admits_all() {
-        let open = Agents::demo(Duration::ZERO, Vec::new());
+        let open = Agents::demo(Duration::ZERO, Vec::new()).expect("demo");
         let demo = AgentId::from("demo");
         assert!(open.get(&demo).expect("demo").allows_origin(Some("https://anywhere.example")));
-        let strict = Agents::demo(Duration::ZERO, vec!["https://shop.example/".into()]);
+        let strict = Agents::demo(Duration::ZERO, vec!["https://shop.example/".into()]).expect("demo");
         let entry = strict.get(&demo).expect("demo");
         assert!(entry.allows_origin(Some("https://shop.example")));
         assert!(!entry.allows_origin(Some("https://evil.example")));
         assert!(!entry.allows_origin(Some("https://shop.example.evil.example")));
         assert!(!entry.allows_origin(Some("null")), "sandboxed frames and file pages are not allowed");
         assert!(entry.allows_origin(None), "server-side callers send no Origin");
+    }
+
+    #[test]
+    fn a_change_that_does_not_build_leaves_agents_and_file_as_they_were() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("baton.toml");
+        let registry =
+            Registry::open(path.clone(), SettingsFile::demo(Vec::new()), Duration::ZERO).expect("opens");
+        let mut broken = registry.settings().agents["demo"].clone();
+        broken.knowledge = Some("missing.md".into());
+        let error = registry.put("demo", broken).expect_err("missing knowledge file").to_string();
+        assert!(error.contains("missing.md"), "{error}");
+        assert!(!path.exists(), "nothing was saved");
+        assert_eq!(registry.settings(), SettingsFile::demo(Vec::new()));
+
+        std::fs::write(dir.path().join("faq.md"), "## Opening hours\nNine to five.\n").expect("written");
+        let mut renamed = registry.settings().agents["demo"].clone();
+        renamed.name = "Maple".into();
+        renamed.knowledge = Some("faq.md".into());
+        registry.put("demo", renamed).expect("saved");
+        assert_eq!(registry.get(&AgentId::from("demo")).expect("demo").profile.name, "Maple");
+        let saved = SettingsFile::load(&path).expect("loads").expect("exists");
+        assert_eq!(saved.agents["demo"].name, "Maple");
+
+        std::fs::write(&path, "not = [valid").expect("written");
+        assert!(registry.reload().is_err(), "a broken file is refused");
+        assert_eq!(registry.get(&AgentId::from("demo")).expect("demo").profile.name, "Maple");
     }
 }

@@ -20,6 +20,13 @@ pub struct Config {
     /// The SQLite database file; created on first start.
     #[arg(long, env = "BATON_DB", default_value = "baton.db")]
     pub db: PathBuf,
+    /// The agents file (TOML). When it does not exist the demo agent runs, and the file is
+    /// written the first time the admin API changes an agent.
+    #[arg(long, env = "BATON_CONFIG", default_value = "baton.toml")]
+    pub config: PathBuf,
+    /// The admin API's bearer token; the admin API is off without one.
+    #[arg(long, env = "BATON_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
     /// Directory holding `index.html` and the built widget in `pkg/`.
     #[arg(long, env = "BATON_SITE_DIR", default_value = ".")]
     pub site_dir: PathBuf,
@@ -27,7 +34,7 @@ pub struct Config {
     #[arg(long, env = "BATON_AGENT_PACE_MS", default_value_t = 40)]
     pub agent_pace_ms: u64,
     /// Origins whose pages may start conversations with the demo agent, comma-separated
-    /// (`https://shop.example`); any origin when empty.
+    /// (`https://shop.example`), when there is no agents file; any origin when empty.
     #[arg(long, env = "BATON_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
     /// Conversations one IP may start per minute; 0 switches the limit off.

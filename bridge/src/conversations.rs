@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use baton_protocol::{ClientId, ConversationId, Event, EventKind, Seq, TranscriptEntry, Visitor};
 use tokio::sync::broadcast;
 
-use crate::store::{Appended, ConversationRecord, InterruptedAnswer, Store, StoreError};
+use baton_protocol::AgentId;
+
+use crate::store::{Appended, ConversationRecord, HandoffId, InterruptedAnswer, Store, StoreError};
 
 /// How many live events a slow listener may fall behind before it re-reads from the store.
 const CHANNEL_CAPACITY: usize = 256;
@@ -115,6 +117,70 @@ impl Conversations {
     /// The finished messages, oldest first.
     pub fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
         self.lock().store.transcript(id)
+    }
+}
+
+/// Handoffs: the writes that append an event tell the listeners, like [`Conversations::append`].
+impl Conversations {
+    /// Records a handoff of `id` and appends `handoff_requested`.
+    pub fn begin_handoff(
+        &self,
+        id: &ConversationId,
+        agent: &AgentId,
+        name: &str,
+        reason: &str,
+        clause: Option<&str>,
+    ) -> Result<HandoffId, StoreError> {
+        let mut inner = self.lock();
+        let (handoff, event) = inner.store.begin_handoff(id, agent, now_millis(), name, reason, clause)?;
+        inner.publish(id, &event);
+        Ok(handoff)
+    }
+
+    /// Counts a failed delivery; see [`Store::handoff_attempt_failed`].
+    pub fn handoff_attempt_failed(
+        &self,
+        handoff: HandoffId,
+        error: &str,
+        tell: bool,
+        give_up: bool,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if let Some((id, event)) =
+            inner.store.handoff_attempt_failed(handoff, now_millis(), error, tell, give_up)?
+        {
+            inner.publish(&id, &event);
+        }
+        Ok(())
+    }
+
+    /// Settles a delivered handoff and appends `handoff_connected`.
+    pub fn handoff_connected(
+        &self,
+        handoff: HandoffId,
+        external_id: &str,
+        expected_reply_minutes: Option<u32>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let (id, event) =
+            inner.store.handoff_connected(handoff, now_millis(), external_id, expected_reply_minutes)?;
+        inner.publish(&id, &event);
+        Ok(())
+    }
+
+    /// Records the agent's decision on a visitor message.
+    pub fn record_decision(
+        &self,
+        id: &ConversationId,
+        visitor_seq: Seq,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        self.lock().store.record_decision(id, visitor_seq, now_millis(), body)
+    }
+
+    /// Runs a read on the store, for the queries no listener cares about.
+    pub fn read<T>(&self, query: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        query(&self.lock().store)
     }
 }
 

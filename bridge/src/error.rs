@@ -7,6 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::{ErrorBody, ErrorDetail, MAX_MESSAGE_CHARS};
 
+use crate::settings::SettingsError;
 use crate::store::StoreError;
 
 /// Why a request failed.
@@ -31,6 +32,21 @@ pub enum ApiError {
     /// The page's origin may not talk to this agent.
     #[error("This site may not start conversations with this agent.")]
     OriginNotAllowed,
+    /// No conversation of that id (admin API only: visitors get [`ApiError::Unauthorized`]).
+    #[error("No such conversation.")]
+    UnknownConversation,
+    /// The admin API is off: no admin token is configured.
+    #[error("The admin API is off: start the bridge with BATON_ADMIN_TOKEN set.")]
+    AdminDisabled,
+    /// The admin token is missing or wrong.
+    #[error("The admin token is missing or wrong.")]
+    AdminUnauthorized,
+    /// Settings that cannot be used.
+    #[error(transparent)]
+    InvalidSettings(#[from] SettingsError),
+    /// Something failed inside.
+    #[error("{0}")]
+    Internal(String),
     /// Too many requests; try again after this many seconds.
     #[error("Too many requests; try again shortly.")]
     RateLimited {
@@ -51,7 +67,14 @@ impl ApiError {
             Self::UnknownAgent => StatusCode::NOT_FOUND,
             Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::UnknownConversation => StatusCode::NOT_FOUND,
+            Self::AdminDisabled | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            Self::InvalidSettings(SettingsError::Invalid { .. } | SettingsError::Parse { .. }) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::InvalidSettings(SettingsError::Io { .. }) | Self::Internal(_) | Self::Store(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -64,7 +87,11 @@ impl ApiError {
             Self::UnknownAgent => "unknown_agent",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::RateLimited { .. } => "rate_limited",
-            Self::Store(_) => "internal",
+            Self::UnknownConversation => "unknown_conversation",
+            Self::AdminDisabled => "admin_disabled",
+            Self::AdminUnauthorized => "unauthorized",
+            Self::InvalidSettings(_) => "invalid_settings",
+            Self::Internal(_) | Self::Store(_) => "internal",
         }
     }
 }

@@ -5,9 +5,11 @@
 //! - [`config`]: command line and environment.
 //! - [`store`]: the embedded SQLite store; [`conversations`]: the shared handle that adds live
 //!   fan-out to it.
-//! - [`agent`]: the agent abstraction and its builtin implementation; [`knowledge`]: retrieval
-//!   over the knowledge file; [`agents`]: the configured agents; [`responder`]: runs an agent
-//!   and writes its answer into the log.
+//! - [`agent`]: the agent abstraction, the builtin agent and the OpenAI-compatible one;
+//!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
+//!   the knowledge file; [`settings`]: the agents file; [`agents`]: the live agents;
+//!   [`responder`]: runs an agent and writes its turn into the log; [`handoff`]: hands
+//!   conversations to the support inbox.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
 //!   limits; [`token`]: ids and secrets.
 
@@ -16,10 +18,12 @@ pub mod agents;
 pub mod config;
 pub mod conversations;
 pub mod error;
+pub mod handoff;
 pub mod knowledge;
 pub mod limits;
 pub mod responder;
 pub mod routes;
+pub mod settings;
 pub mod store;
 pub mod token;
 pub mod triggers;
@@ -36,8 +40,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::agents::Agents;
+use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::handoff::{HandoffTarget, Handoffs, NoInbox, RetryPolicy};
 use crate::limits::{LimitSettings, RateLimits};
 use crate::responder::Responder;
 
@@ -50,9 +55,13 @@ pub struct AppState {
     /// Every conversation and its live listeners.
     pub conversations: Conversations,
     /// The configured agents.
-    pub agents: Arc<Agents>,
+    pub agents: Arc<Registry>,
+    /// Hands conversations to the support inbox.
+    pub handoffs: Handoffs,
     /// Runs answers in the background.
     pub responder: Responder,
+    /// SHA-256 of the admin API's token; the admin API is off without one.
+    pub admin_token_hash: Option<Arc<str>>,
     /// Where `index.html` and `pkg/` are served from.
     pub site_dir: PathBuf,
     /// Request rate limits.
@@ -64,11 +73,14 @@ pub struct AppState {
 impl AppState {
     /// State for `agents` over the given store, serving the site from `site_dir`, with the
     /// default rate limits.
-    pub fn new(conversations: Conversations, agents: Agents, site_dir: PathBuf) -> Self {
+    pub fn new(conversations: Conversations, agents: Arc<Registry>, site_dir: PathBuf) -> Self {
+        let handoffs = Handoffs::new(conversations.clone(), Arc::new(NoInbox), RetryPolicy::default());
         Self {
             conversations,
-            agents: Arc::new(agents),
-            responder: Responder::default(),
+            agents,
+            responder: Responder::new(handoffs.clone()),
+            handoffs,
+            admin_token_hash: None,
             site_dir,
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
             heartbeat: routes::events::HEARTBEAT,
@@ -81,6 +93,19 @@ impl AppState {
         self
     }
 
+    /// The same state handing conversations off to `target`, retrying as `policy` says.
+    pub fn with_handoff_target(mut self, target: Arc<dyn HandoffTarget>, policy: RetryPolicy) -> Self {
+        self.handoffs = Handoffs::new(self.conversations.clone(), target, policy);
+        self.responder = Responder::new(self.handoffs.clone());
+        self
+    }
+
+    /// The same state with the admin API open to `token`.
+    pub fn with_admin_token(mut self, token: &str) -> Self {
+        self.admin_token_hash = Some(token::hash(token).into());
+        self
+    }
+
     /// The same state with other rate limits.
     pub fn with_limits(mut self, settings: LimitSettings) -> Self {
         self.limits = Arc::new(RateLimits::new(settings));
@@ -90,7 +115,7 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    use routes::{agents, conversations, events, site};
+    use routes::{admin, agents, analytics, conversations, events, site};
     let api = Router::new()
         .route("/v1/agents/{id}", get(agents::get_agent))
         .route("/v1/conversations", post(conversations::create_conversation))
@@ -98,6 +123,14 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations/{id}/messages", post(conversations::send_message))
         .route("/v1/conversations/{id}/visitor", put(conversations::update_visitor))
         .route("/v1/conversations/{id}/events", get(events::stream_events))
+        .route("/v1/agents/{id}/analytics/handoff-reasons", get(analytics::handoff_reasons))
+        .route("/v1/admin/agents", get(admin::list_agents))
+        .route(
+            "/v1/admin/agents/{id}",
+            get(admin::get_agent).put(admin::put_agent).delete(admin::delete_agent),
+        )
+        .route("/v1/admin/reload", post(admin::reload))
+        .route("/v1/admin/conversations/{id}/decisions", get(admin::decisions))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors());
@@ -110,7 +143,7 @@ pub fn app(state: AppState) -> Router {
 fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods([Method::GET, Method::POST, Method::PUT])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
@@ -127,6 +160,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.responder.resume_interrupted(&state.conversations, &state.agents).map_err(std::io::Error::other)?;
+    state.handoffs.resume_pending().map_err(std::io::Error::other)?;
     let limits = Arc::clone(&state.limits);
     let sweeper = tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));

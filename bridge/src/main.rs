@@ -1,8 +1,11 @@
 //! `baton-bridge`: reads the configuration, opens the store, and serves.
 
-use baton_bridge::agents::Agents;
+use std::sync::Arc;
+
+use baton_bridge::agents::Registry;
 use baton_bridge::config::Config;
 use baton_bridge::conversations::Conversations;
+use baton_bridge::settings::SettingsFile;
 use baton_bridge::{serve, shutdown_signal, AppState};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -15,8 +18,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let config = Config::parse();
     let conversations = Conversations::open(&config.db)?;
-    let agents = Agents::demo(config.agent_pace(), config.allowed_origins.clone());
-    let state = AppState::new(conversations, agents, config.site_dir.clone()).with_limits(config.limits());
+    let default = SettingsFile::demo(config.allowed_origins.clone());
+    let agents = Registry::open(config.config.clone(), default, config.agent_pace())?;
+    let mut state =
+        AppState::new(conversations, Arc::new(agents), config.site_dir.clone()).with_limits(config.limits());
+    if let Some(token) = config.admin_token.as_deref().filter(|token| !token.is_empty()) {
+        state = state.with_admin_token(token);
+    }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, db = %config.db.display(), "bridge listening");

@@ -1,23 +1,28 @@
-//! Runs the agent after each visitor message and writes its answer into the log as it streams:
-//! started, deltas with their byte offsets, completed. One answer at a time per conversation, so
-//! two quick messages get two answers in order rather than interleaved text. An answer a stopped
-//! process left half-sent is finished on the next start, without repeating what was sent.
+//! Runs the agent after each visitor message and writes its turn into the log as it streams:
+//! started, deltas with their byte offsets, completed — then the handoff, if the agent asked for
+//! one, and the decision with its explanation for the preview. One turn at a time per
+//! conversation, so two quick messages get two answers in order rather than interleaved text. An
+//! answer a stopped process left half-sent is finished on the next start, without repeating what
+//! was sent.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use baton_protocol::{ConversationId, EventKind, MessageId, Mode};
+use baton_protocol::{Author, ConversationId, EventKind, MessageId, Mode, Seq, TranscriptEntry};
 use futures::StreamExt;
+use serde::Serialize;
 
-use crate::agent::{Agent, Step};
-use crate::agents::Agents;
+use crate::agent::{Explanation, HandoffCall, Step};
+use crate::agents::{AgentEntry, Registry};
 use crate::conversations::Conversations;
+use crate::handoff::Handoffs;
 use crate::store::StoreError;
 use crate::token;
 
-/// Starts answers; cheap to clone.
-#[derive(Debug, Clone, Default)]
+/// Starts turns; cheap to clone.
+#[derive(Debug, Clone)]
 pub struct Responder {
+    handoffs: Handoffs,
     turns: Arc<Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
@@ -28,24 +33,43 @@ struct Begun {
     shown: String,
 }
 
+/// What the agent decided on one visitor message, as the preview's debug view reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRecord {
+    /// The visitor message decided on.
+    pub visitor_seq: Seq,
+    /// Its text.
+    pub message: String,
+    /// `answered`, `handoff`, or `silent` when the agent had nothing to say.
+    pub outcome: &'static str,
+    /// The handoff, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffCall>,
+    /// Why.
+    pub explanation: Explanation,
+}
+
 impl Responder {
+    /// A responder handing conversations off through `handoffs`.
+    pub fn new(handoffs: Handoffs) -> Self {
+        Self { handoffs, turns: Arc::default() }
+    }
+
     /// Answers the conversation's latest visitor message in the background.
-    pub fn answer(&self, conversations: Conversations, id: ConversationId, agent: Arc<dyn Agent>) {
-        self.spawn(conversations, id, agent, None);
+    pub fn answer(&self, conversations: Conversations, id: ConversationId, entry: AgentEntry) {
+        self.spawn(conversations, id, entry, None);
     }
 
     /// Finishes, in the background, every answer the previous process left mid-stream.
     pub fn resume_interrupted(
         &self,
         conversations: &Conversations,
-        agents: &Agents,
+        agents: &Registry,
     ) -> Result<(), StoreError> {
         for answer in conversations.interrupted_answers()? {
             let begun = Begun { message_id: answer.message_id, shown: answer.shown };
             match agents.get(&answer.agent) {
-                Some(entry) => {
-                    self.spawn(conversations.clone(), answer.conversation, entry.agent.clone(), Some(begun))
-                }
+                Some(entry) => self.spawn(conversations.clone(), answer.conversation, entry, Some(begun)),
                 // The agent is gone from the configuration: close the bubble with what it has.
                 None => {
                     let done =
@@ -61,7 +85,7 @@ impl Responder {
         &self,
         conversations: Conversations,
         id: ConversationId,
-        agent: Arc<dyn Agent>,
+        entry: AgentEntry,
         begun: Option<Begun>,
     ) {
         let turn = {
@@ -69,10 +93,11 @@ impl Responder {
             Arc::clone(turns.entry(id.clone()).or_default())
         };
         let turns = Arc::clone(&self.turns);
+        let handoffs = self.handoffs.clone();
         tokio::spawn(async move {
             let guard = turn.lock().await;
-            if let Err(error) = write_answer(&conversations, &id, agent.as_ref(), begun).await {
-                tracing::error!(conversation = %id, %error, "the agent's answer could not be stored");
+            if let Err(error) = take_turn(&conversations, &handoffs, &id, &entry, begun).await {
+                tracing::error!(conversation = %id, %error, "the agent's turn could not be stored");
                 let failure = EventKind::ErrorRaised {
                     code: "agent_unavailable".into(),
                     message: "Sorry, I couldn't answer just now. Please try again.".into(),
@@ -91,10 +116,11 @@ impl Responder {
     }
 }
 
-async fn write_answer(
+async fn take_turn(
     conversations: &Conversations,
+    handoffs: &Handoffs,
     id: &ConversationId,
-    agent: &dyn Agent,
+    entry: &AgentEntry,
     begun: Option<Begun>,
 ) -> Result<(), StoreError> {
     let mode = conversations.get(id)?.map(|record| record.mode);
@@ -106,31 +132,92 @@ async fn write_answer(
         return Ok(());
     }
     let transcript = conversations.transcript(id)?;
-    let Begun { message_id, shown } = match begun {
-        Some(begun) => begun,
-        None => {
-            let message_id = MessageId(token::random_hex(8));
-            conversations.append(id, EventKind::AgentMessageStarted { message_id: message_id.clone() })?;
-            Begun { message_id, shown: String::new() }
-        }
-    };
-    let mut pieces = agent.answer(&transcript);
-    let mut text = String::new();
-    while let Some(step) = pieces.next().await {
-        let Step::Text(piece) = step else { continue };
-        text.push_str(&piece);
-        // Send only what goes past the text the visitor already has. An answer that comes out
-        // differently the second time is settled by the completion, which restates it whole.
-        if text.len() > shown.len() && text.starts_with(&shown) {
-            let offset = shown.len().max(text.len() - piece.len());
-            let delta = EventKind::AgentMessageDelta {
-                message_id: message_id.clone(),
-                offset,
-                text: text[offset..].to_owned(),
-            };
-            conversations.append(id, delta)?;
+    let mut answer = Answer { conversations, id, begun, text: String::new() };
+    let mut steps = entry.agent.answer(&transcript);
+    let mut handoff = None;
+    let mut explanation = Explanation::default();
+    while let Some(step) = steps.next().await {
+        match step {
+            Step::Text(piece) => answer.push(&piece)?,
+            Step::Handoff(call) => {
+                handoff.get_or_insert(call);
+            }
+            Step::Explain(why) => explanation = why,
         }
     }
-    conversations.append(id, EventKind::AgentMessageCompleted { message_id, text })?;
+    let answered = answer.finish()?;
+    if let Some(last) = transcript.iter().rev().find(|message| message.author == Author::Visitor) {
+        record(conversations, id, last, answered, handoff.as_ref(), explanation)?;
+    }
+    if let Some(call) = handoff {
+        handoffs.start(id, &entry.profile.id, &entry.handoff_name, &call)?;
+    }
     Ok(())
+}
+
+fn record(
+    conversations: &Conversations,
+    id: &ConversationId,
+    visitor: &TranscriptEntry,
+    answered: bool,
+    handoff: Option<&HandoffCall>,
+    explanation: Explanation,
+) -> Result<(), StoreError> {
+    let outcome = match (handoff, answered) {
+        (Some(_), _) => "handoff",
+        (None, true) => "answered",
+        (None, false) => "silent",
+    };
+    let decision = DecisionRecord {
+        visitor_seq: visitor.seq,
+        message: visitor.text.clone(),
+        outcome,
+        handoff: handoff.cloned(),
+        explanation,
+    };
+    conversations.record_decision(id, visitor.seq, &serde_json::to_string(&decision)?)
+}
+
+/// The answer being written: started on its first piece of text.
+struct Answer<'a> {
+    conversations: &'a Conversations,
+    id: &'a ConversationId,
+    begun: Option<Begun>,
+    text: String,
+}
+
+impl Answer<'_> {
+    fn push(&mut self, piece: &str) -> Result<(), StoreError> {
+        let begun = match &mut self.begun {
+            Some(begun) => begun,
+            None => {
+                let message_id = MessageId(token::random_hex(8));
+                self.conversations
+                    .append(self.id, EventKind::AgentMessageStarted { message_id: message_id.clone() })?;
+                self.begun.insert(Begun { message_id, shown: String::new() })
+            }
+        };
+        self.text.push_str(piece);
+        // Send only what goes past the text the visitor already has. An answer that comes out
+        // differently the second time is settled by the completion, which restates it whole.
+        if self.text.len() > begun.shown.len() && self.text.starts_with(&begun.shown) {
+            let offset = begun.shown.len().max(self.text.len() - piece.len());
+            let delta = EventKind::AgentMessageDelta {
+                message_id: begun.message_id.clone(),
+                offset,
+                text: self.text[offset..].to_owned(),
+            };
+            self.conversations.append(self.id, delta)?;
+        }
+        Ok(())
+    }
+
+    /// Completes the answer, if one was begun; whether there was one.
+    fn finish(self) -> Result<bool, StoreError> {
+        let Some(Begun { message_id, shown }) = self.begun else { return Ok(false) };
+        // An interrupted answer the agent now has nothing to add to keeps what was shown.
+        let text = if self.text.is_empty() { shown } else { self.text };
+        self.conversations.append(self.id, EventKind::AgentMessageCompleted { message_id, text })?;
+        Ok(true)
+    }
 }

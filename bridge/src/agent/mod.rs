@@ -6,7 +6,7 @@ mod builtin;
 mod openai;
 
 pub use builtin::{BuiltinAgent, Decision};
-pub use openai::{ModelSettings, OpenAiAgent};
+pub use openai::{ModelError, ModelSettings, OpenAiAgent, Persona};
 
 use baton_protocol::TranscriptEntry;
 use futures::stream::BoxStream;

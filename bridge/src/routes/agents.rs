@@ -12,5 +12,5 @@ pub async fn get_agent(
     Path(id): Path<AgentId>,
 ) -> Result<Json<AgentProfile>, ApiError> {
     let entry = state.agents.get(&id).ok_or(ApiError::UnknownAgent)?;
-    Ok(Json(entry.profile.clone()))
+    Ok(Json(entry.profile))
 }

@@ -65,7 +65,7 @@ pub async fn send_message(
         Appended::Duplicate(seq) => seq,
         Appended::New(event) => {
             if let Some(entry) = state.agents.get(&record.agent) {
-                state.responder.answer(state.conversations.clone(), id, entry.agent.clone());
+                state.responder.answer(state.conversations.clone(), id, entry);
             }
             event.seq
         }

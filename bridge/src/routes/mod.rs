@@ -1,6 +1,8 @@
 //! The HTTP surface of the bridge, one module per resource.
 
+pub mod admin;
 pub mod agents;
+pub mod analytics;
 pub mod conversations;
 pub mod events;
 pub mod site;

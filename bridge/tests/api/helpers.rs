@@ -1,14 +1,20 @@
 //! A real bridge on 127.0.0.1:0 with a fresh database per test, and a client that speaks to it
 //! over HTTP the way the widget does.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use baton_bridge::agents::Agents;
+use baton_bridge::agents::Registry;
 use baton_bridge::conversations::Conversations;
+use baton_bridge::handoff::{Delivered, DeliveryError, HandoffRequest, HandoffTarget, RetryPolicy};
 use baton_bridge::limits::LimitSettings;
+use baton_bridge::settings::SettingsFile;
 use baton_bridge::AppState;
 use baton_protocol::{ConversationCreated, Event, EventKind, Seq, Snapshot};
 use eventsource_stream::Eventsource;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -19,11 +25,22 @@ pub struct Api {
     pub http: reqwest::Client,
 }
 
+/// The admin token of test bridges.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
 /// A bridge running inside the test process; stops when dropped.
 pub struct TestApp {
     api: Api,
     server: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    /// Where its database and settings file are.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// The agents file this bridge saves to.
+    pub fn settings_path(&self) -> PathBuf {
+        self.dir.path().join("baton.toml")
+    }
 }
 
 impl std::ops::Deref for TestApp {
@@ -48,6 +65,12 @@ pub struct Setup {
     pub limits: LimitSettings,
     /// The event stream's heartbeat.
     pub heartbeat: Duration,
+    /// Where handoffs go; none means no inbox is connected.
+    pub inbox: Option<Inbox>,
+    /// Whether the admin API is on, with [`ADMIN_TOKEN`].
+    pub admin: bool,
+    /// An existing directory to run in (its database and settings file), for restarts.
+    pub dir: Option<tempfile::TempDir>,
 }
 
 impl Default for Setup {
@@ -58,7 +81,14 @@ impl Default for Setup {
             messages_per_ip: None,
             messages_per_conversation: None,
         };
-        Self { allowed_origins: Vec::new(), limits: off, heartbeat: Duration::from_secs(15) }
+        Self {
+            allowed_origins: Vec::new(),
+            limits: off,
+            heartbeat: Duration::from_secs(15),
+            inbox: None,
+            admin: true,
+            dir: None,
+        }
     }
 }
 
@@ -69,19 +99,88 @@ pub async fn spawn_app() -> TestApp {
 
 /// A bridge set up as `setup` says.
 pub async fn spawn_app_with(setup: Setup) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = setup.dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
     let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store opens");
-    let agents = Agents::demo(Duration::ZERO, setup.allowed_origins);
-    let state = AppState::new(conversations, agents, dir.path().to_owned())
+    let default = SettingsFile::demo(setup.allowed_origins);
+    let agents =
+        Registry::open(dir.path().join("baton.toml"), default, Duration::ZERO).expect("agents build");
+    let mut state = AppState::new(conversations, Arc::new(agents), dir.path().to_owned())
         .with_limits(setup.limits)
         .with_heartbeat(setup.heartbeat);
+    if let Some(inbox) = setup.inbox {
+        state = state.with_handoff_target(Arc::new(inbox), FAST_RETRIES);
+    }
+    if setup.admin {
+        state = state.with_admin_token(ADMIN_TOKEN);
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let base = format!("http://{}", listener.local_addr().expect("has an address"));
     let server = tokio::spawn(async move {
         // Never a signal handler here: the test process must stay killable.
         baton_bridge::serve(listener, state, std::future::pending()).await.expect("serves");
     });
-    TestApp { api: Api { base, http: reqwest::Client::new() }, server, _dir: dir }
+    TestApp { api: Api { base, http: reqwest::Client::new() }, server, dir }
+}
+
+/// Retries quick enough for tests: the visitor is told after two failures.
+pub const FAST_RETRIES: RetryPolicy = RetryPolicy {
+    first_delay: Duration::from_millis(20),
+    max_delay: Duration::from_millis(100),
+    tell_after: 2,
+    give_up_after: 50,
+    attempt_timeout: Duration::from_secs(2),
+};
+
+/// A support inbox that records what it is handed: it can fail a number of times first, or
+/// never answer at all.
+#[derive(Debug, Clone, Default)]
+pub struct Inbox(Arc<InboxState>);
+
+#[derive(Debug, Default)]
+pub struct InboxState {
+    requests: Mutex<Vec<HandoffRequest>>,
+    failures_left: AtomicU32,
+    hangs: std::sync::atomic::AtomicBool,
+}
+
+impl Inbox {
+    /// An inbox that fails the first `failures` deliveries with a temporary error.
+    pub fn failing(failures: u32) -> Self {
+        let inbox = Self::default();
+        inbox.0.failures_left.store(failures, Ordering::SeqCst);
+        inbox
+    }
+
+    /// An inbox that never answers.
+    pub fn hanging() -> Self {
+        let inbox = Self::default();
+        inbox.0.hangs.store(true, Ordering::SeqCst);
+        inbox
+    }
+
+    /// Every delivery asked for, failed ones included.
+    pub fn requests(&self) -> Vec<HandoffRequest> {
+        self.0.requests.lock().expect("lock").clone()
+    }
+}
+
+impl HandoffTarget for Inbox {
+    fn deliver(&self, request: HandoffRequest) -> BoxFuture<'static, Result<Delivered, DeliveryError>> {
+        let state = Arc::clone(&self.0);
+        Box::pin(async move {
+            let handoff = request.handoff.0;
+            state.requests.lock().expect("lock").push(request);
+            if state.hangs.load(Ordering::SeqCst) {
+                std::future::pending::<()>().await;
+            }
+            let failing =
+                state.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            if failing.is_ok() {
+                return Err(DeliveryError::Temporary("503 from the inbox".into()));
+            }
+            Ok(Delivered { external_id: format!("inbox-{handoff}"), expected_reply_minutes: Some(5) })
+        })
+    }
 }
 
 /// An open event stream, parsed into protocol events.

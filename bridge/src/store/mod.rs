@@ -1,6 +1,11 @@
 //! The embedded SQLite store: conversations and their append-only event logs. An event is written
 //! (WAL, `synchronous = NORMAL`) before anyone is told about it, so what was acknowledged survives
 //! a killed process. Plain synchronous code: [`crate::conversations`] decides when it runs.
+//! Handoffs and the agent's recorded decisions are in [`handoffs`].
+
+mod handoffs;
+
+pub use handoffs::{HandoffId, HandoffRecord, HandoffStatus, PendingHandoff, ReasonCount};
 
 use std::path::Path;
 
@@ -8,7 +13,7 @@ use baton_protocol::{
     AgentId, Author, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
     Visitor,
 };
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +31,9 @@ pub enum StoreError {
         /// Why it did not parse.
         source: serde_json::Error,
     },
+    /// A row that should exist does not.
+    #[error("{0} is not in the store")]
+    Missing(String),
     /// An event could not be encoded.
     #[error("event could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
@@ -110,6 +118,31 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_client_id
     ON events (conversation_id, client_id) WHERE client_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS handoffs (
+    id              INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    agent           TEXT NOT NULL,
+    requested_at    INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    clause          TEXT,
+    status          TEXT NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    visitor_told    INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    external_id     TEXT,
+    settled_at      INTEGER
+);
+CREATE INDEX IF NOT EXISTS handoffs_pending ON handoffs (status) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS handoffs_by_agent ON handoffs (agent, requested_at);
+CREATE INDEX IF NOT EXISTS handoffs_by_conversation ON handoffs (conversation_id);
+CREATE TABLE IF NOT EXISTS decisions (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    visitor_seq     INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    body            TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, visitor_seq)
+) WITHOUT ROWID;
 ";
 
 impl Store {
@@ -222,28 +255,10 @@ impl Store {
         kind: EventKind,
         client_id: Option<&str>,
     ) -> Result<Event, StoreError> {
-        let body = serde_json::to_string(&kind)?;
-        // Every streamed piece comes through here: the statements are prepared once and cached.
         let tx = self.conn.transaction()?;
-        let (mode, last, answering): (String, u64, Option<String>) = tx
-            .prepare_cached("SELECT mode, last_seq, answering FROM conversations WHERE id = ?1")?
-            .query_row(params![id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-        let seq = last + 1;
-        let mode = mode_from_column(&mode).after(&kind);
-        // Which answer is mid-stream, so a restart can finish it.
-        let answering = match &kind {
-            EventKind::AgentMessageStarted { message_id } => Some(message_id.0.clone()),
-            EventKind::AgentMessageCompleted { .. } => None,
-            _ => answering,
-        };
-        tx.prepare_cached(
-            "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![id.0, seq, at, client_id, body])?;
-        tx.prepare_cached("UPDATE conversations SET last_seq = ?2, mode = ?3, answering = ?4 WHERE id = ?1")?
-            .execute(params![id.0, seq, mode_column(mode), answering])?;
+        let event = append_in(&tx, id, at, kind, client_id)?;
         tx.commit()?;
-        Ok(Event { seq: Seq(seq), at, kind })
+        Ok(event)
     }
 
     /// Answers a stopped process left unfinished: the conversation, the answer, and the text
@@ -298,6 +313,36 @@ impl Store {
     pub fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
         Ok(self.events_after(id, Seq(0))?.into_iter().filter_map(transcript_entry).collect())
     }
+}
+
+/// Appends `kind` inside `tx` as the conversation's next event, moving its mode with it.
+fn append_in(
+    tx: &Transaction<'_>,
+    id: &ConversationId,
+    at: i64,
+    kind: EventKind,
+    client_id: Option<&str>,
+) -> Result<Event, StoreError> {
+    let body = serde_json::to_string(&kind)?;
+    // Every streamed piece comes through here: the statements are prepared once and cached.
+    let (mode, last, answering): (String, u64, Option<String>) = tx
+        .prepare_cached("SELECT mode, last_seq, answering FROM conversations WHERE id = ?1")?
+        .query_row(params![id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    let seq = last + 1;
+    let mode = mode_from_column(&mode).after(&kind);
+    // Which answer is mid-stream, so a restart can finish it.
+    let answering = match &kind {
+        EventKind::AgentMessageStarted { message_id } => Some(message_id.0.clone()),
+        EventKind::AgentMessageCompleted { .. } => None,
+        _ => answering,
+    };
+    tx.prepare_cached(
+        "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id.0, seq, at, client_id, body])?;
+    tx.prepare_cached("UPDATE conversations SET last_seq = ?2, mode = ?3, answering = ?4 WHERE id = ?1")?
+        .execute(params![id.0, seq, mode_column(mode), answering])?;
+    Ok(Event { seq: Seq(seq), at, kind })
 }
 
 /// The message an event finished, if it finished one.

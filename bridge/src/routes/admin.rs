@@ -1,0 +1,144 @@
+//! The admin API, behind the admin token: the agents' settings (read, change, remove, reload
+//! from the file), and what the agent decided on each message of a conversation — the debug
+//! view of the dashboard's preview.
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use baton_protocol::{ConversationId, Seq};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::error::{ApiError, Json};
+use crate::routes::conversations::bearer;
+use crate::settings::AgentSettings;
+use crate::store::HandoffRecord;
+use crate::{token, AppState};
+
+/// Proof that the request carries the admin token.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let expected = state.admin_token_hash.as_deref().ok_or(ApiError::AdminDisabled)?;
+        let given = bearer(&parts.headers).ok_or(ApiError::AdminUnauthorized)?;
+        // Hashes, not secrets, are compared: the time taken says nothing usable about the token.
+        if token::hash(given) == expected {
+            Ok(Admin)
+        } else {
+            Err(ApiError::AdminUnauthorized)
+        }
+    }
+}
+
+/// Every agent's settings, without API keys.
+#[derive(Debug, Serialize)]
+pub struct AgentList {
+    agents: BTreeMap<String, AgentSettings>,
+}
+
+/// `GET /v1/admin/agents`
+pub async fn list_agents(_: Admin, State(state): State<AppState>) -> Json<AgentList> {
+    let agents =
+        state.agents.settings().agents.into_iter().map(|(id, agent)| (id, agent.redacted())).collect();
+    Json(AgentList { agents })
+}
+
+/// `GET /v1/admin/agents/{id}`
+pub async fn get_agent(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<AgentSettings>, ApiError> {
+    let settings = state.agents.settings();
+    let agent = settings.agents.get(&id).ok_or(ApiError::UnknownAgent)?;
+    Ok(Json(agent.redacted()))
+}
+
+/// `PUT /v1/admin/agents/{id}`: adds or replaces the agent, live, and saves the file. A model
+/// without `api_key` keeps the key it had for the same base URL, so what `GET` shows can be
+/// sent back as it is.
+pub async fn put_agent(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(mut agent): Json<AgentSettings>,
+) -> Result<Json<AgentSettings>, ApiError> {
+    let before = state.agents.settings().agents.remove(&id);
+    if let (Some(model), Some(old)) = (&mut agent.model, before.and_then(|agent| agent.model)) {
+        if model.api_key.is_none() && model.base_url == old.base_url {
+            model.api_key = old.api_key;
+        }
+    }
+    let registry = state.agents.clone();
+    let shown = agent.redacted();
+    tokio::task::spawn_blocking(move || registry.put(&id, agent))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(Json(shown))
+}
+
+/// `DELETE /v1/admin/agents/{id}`
+pub async fn delete_agent(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let registry = state.agents.clone();
+    let removed = tokio::task::spawn_blocking(move || registry.remove(&id))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::UnknownAgent)
+    }
+}
+
+/// `POST /v1/admin/reload`: re-reads the settings file and the knowledge files.
+pub async fn reload(_: Admin, State(state): State<AppState>) -> Result<Json<AgentList>, ApiError> {
+    let registry = state.agents.clone();
+    tokio::task::spawn_blocking(move || registry.reload())
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(list_agents(Admin, State(state)).await)
+}
+
+/// Which decisions to return.
+#[derive(Debug, Deserialize)]
+pub struct DecisionsQuery {
+    /// Only decisions on visitor messages after this seq.
+    #[serde(default)]
+    after: Seq,
+}
+
+/// What the agent decided in one conversation.
+#[derive(Debug, Serialize)]
+pub struct Decisions {
+    /// The conversation.
+    conversation: ConversationId,
+    /// One per visitor message the agent took a turn on, in order.
+    decisions: Vec<serde_json::Value>,
+    /// Its handoffs, oldest first.
+    handoffs: Vec<HandoffRecord>,
+}
+
+/// `GET /v1/admin/conversations/{id}/decisions?after=SEQ`
+pub async fn decisions(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Query(query): Query<DecisionsQuery>,
+) -> Result<Json<Decisions>, ApiError> {
+    state.conversations.get(&id)?.ok_or(ApiError::UnknownConversation)?;
+    let stored = state.conversations.read(|store| store.decisions(&id, query.after))?;
+    let decisions = stored
+        .iter()
+        .map(|body| serde_json::from_str(body).map_err(|error| ApiError::Internal(error.to_string())))
+        .collect::<Result<_, _>>()?;
+    let handoffs = state.conversations.read(|store| store.handoffs_of(&id))?;
+    Ok(Json(Decisions { conversation: id, decisions, handoffs }))
+}

@@ -1,0 +1,261 @@
+//! The agents file (`baton.toml`): each agent as the dashboard shows it — name, avatar,
+//! greeting, knowledge file, model, and the handoff block — read at start, re-read on demand,
+//! and rewritten atomically when the admin API changes an agent.
+//!
+//! ```toml
+//! [agents.demo]
+//! name = "Juniper"
+//! company = "Lumen Coffee Roasters"
+//! greeting = "Hi! Ask me about orders, subscriptions or brewing."
+//! knowledge = "knowledge/lumen.md"       # relative to this file; left out: the demo's sample
+//! allowed_origins = ["https://lumen.example"]
+//!
+//! [agents.demo.handoff]
+//! name = "Escalate to support"
+//! when = "Hand off when the user asks to speak with a human."
+//!
+//! [agents.demo.model]                    # left out: the builtin agent
+//! base_url = "http://localhost:11434/v1"
+//! model = "llama3.1"
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::ModelSettings;
+
+/// The instructions of the demo agent and of a new configuration.
+pub const DEFAULT_TRIGGERS: &str = "Hand off when the user asks to speak with a human, when the issue \
+     involves billing or account cancellation, or when the agent has failed to resolve the issue after two \
+     attempts.";
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsFile {
+    /// Every agent, by id.
+    #[serde(default)]
+    pub agents: BTreeMap<String, AgentSettings>,
+}
+
+/// One agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSettings {
+    /// The name the widget shows.
+    pub name: String,
+    /// A picture of the agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    /// The company the agent speaks for.
+    pub company: String,
+    /// The first message a visitor sees.
+    pub greeting: String,
+    /// The markdown knowledge file, relative to the settings file; the demo company's sample
+    /// when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<PathBuf>,
+    /// Origins whose pages may start conversations; any when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
+    /// When and how to hand off.
+    #[serde(default)]
+    pub handoff: HandoffSettings,
+    /// The OpenAI-compatible model; the builtin agent when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSettings>,
+}
+
+/// The handoff block of the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffSettings {
+    /// An internal label the teammate sees, such as "Escalate to support".
+    #[serde(default = "default_handoff_name")]
+    pub name: String,
+    /// "When to trigger", in plain language.
+    #[serde(default)]
+    pub when: String,
+}
+
+fn default_handoff_name() -> String {
+    "Handoff to support".to_owned()
+}
+
+impl Default for HandoffSettings {
+    fn default() -> Self {
+        Self { name: default_handoff_name(), when: String::new() }
+    }
+}
+
+/// Why the settings could not be read, written or used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape.
+    #[error("{path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Where and why.
+        source: Box<toml::de::Error>,
+    },
+    /// A value is not acceptable.
+    #[error("agent `{agent}`: {message}")]
+    Invalid {
+        /// The agent concerned.
+        agent: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl SettingsFile {
+    /// The embedded default: the demo agent of the Lumen Coffee Roasters page.
+    pub fn demo(allowed_origins: Vec<String>) -> Self {
+        let demo = AgentSettings {
+            name: "Juniper".into(),
+            avatar_url: None,
+            company: "Lumen Coffee Roasters".into(),
+            greeting: "Hi! I'm Juniper, Lumen's assistant. Ask me about orders, subscriptions or brewing."
+                .into(),
+            knowledge: None,
+            allowed_origins,
+            handoff: HandoffSettings { name: "Escalate to support".into(), when: DEFAULT_TRIGGERS.into() },
+            model: None,
+        };
+        Self { agents: BTreeMap::from([("demo".to_owned(), demo)]) }
+    }
+
+    /// Reads the file at `path`; `None` when there is none.
+    pub fn load(path: &Path) -> Result<Option<Self>, SettingsError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(SettingsError::Io { path: path.to_owned(), source }),
+        };
+        let file: Self = toml::from_str(&text)
+            .map_err(|source| SettingsError::Parse { path: path.to_owned(), source: Box::new(source) })?;
+        for (id, agent) in &file.agents {
+            agent.validate(id)?;
+        }
+        Ok(Some(file))
+    }
+
+    /// Writes the file to `path` whole or not at all: a temporary file beside it, synced, then
+    /// renamed over it, so a crash leaves the old file or the new one.
+    pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
+        let io = |source| SettingsError::Io { path: path.to_owned(), source };
+        let text = toml::to_string_pretty(self).map_err(|error| io(std::io::Error::other(error)))?;
+        let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut temporary = tempfile::NamedTempFile::new_in(directory).map_err(io)?;
+        temporary.write_all(text.as_bytes()).map_err(io)?;
+        temporary.as_file().sync_all().map_err(io)?;
+        temporary.persist(path).map_err(|error| io(error.error))?;
+        Ok(())
+    }
+}
+
+impl AgentSettings {
+    /// Checks what can be checked without touching files or the network.
+    pub fn validate(&self, id: &str) -> Result<(), SettingsError> {
+        let invalid = |message: String| SettingsError::Invalid { agent: id.to_owned(), message };
+        if id.is_empty()
+            || id.len() > 64
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid("the id must be 1 to 64 letters, digits, `-` or `_`".into()));
+        }
+        for (field, value, limit) in [
+            ("name", &self.name, 80),
+            ("company", &self.company, 120),
+            ("greeting", &self.greeting, 1_000),
+            ("handoff.name", &self.handoff.name, 120),
+        ] {
+            if value.trim().is_empty() || value.chars().count() > limit {
+                return Err(invalid(format!("`{field}` must be 1 to {limit} characters")));
+            }
+        }
+        if self.handoff.when.chars().count() > 4_000 {
+            return Err(invalid("`handoff.when` must be at most 4000 characters".into()));
+        }
+        for origin in &self.allowed_origins {
+            let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+            if !scheme_ok || origin.trim_end_matches('/').matches('/').count() != 2 {
+                return Err(invalid(format!("`{origin}` is not an origin like https://shop.example")));
+            }
+        }
+        if let Some(url) = &self.avatar_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(invalid("`avatar_url` must be an http(s) URL".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The same settings as the admin API shows them: without the model's API key.
+    pub fn redacted(&self) -> Self {
+        let mut shown = self.clone();
+        if let Some(model) = &mut shown.model {
+            model.api_key = None;
+        }
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_settings_survive_a_save_and_a_load() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("baton.toml");
+        assert!(SettingsFile::load(&path).expect("no file is fine").is_none());
+        let demo = SettingsFile::demo(vec!["https://lumen.example".into()]);
+        demo.save(&path).expect("saved");
+        assert_eq!(SettingsFile::load(&path).expect("loads"), Some(demo));
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_refused_with_the_place_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("baton.toml");
+        std::fs::write(&path, "[agents.demo]\nname = \"A\"\ncompany = \"C\"\ngreeting = \"G\"\ncolour = 1\n")
+            .expect("written");
+        let error = SettingsFile::load(&path).expect_err("unknown field").to_string();
+        assert!(error.contains("colour"), "{error}");
+        std::fs::write(
+            &path,
+            "[agents.demo]\nname = \"A\"\ncompany = \"C\"\ngreeting = \"G\"\nallowed_origins = [\"shop.example\"]\n",
+        )
+        .expect("written");
+        let error = SettingsFile::load(&path).expect_err("bad origin").to_string();
+        assert!(error.contains("agent `demo`") && error.contains("shop.example"), "{error}");
+    }
+
+    #[test]
+    fn the_api_key_is_never_shown() {
+        let mut settings = SettingsFile::demo(Vec::new()).agents.remove("demo").expect("demo");
+        settings.model = Some(ModelSettings {
+            base_url: "http://localhost:11434/v1".into(),
+            model: "llama3.1".into(),
+            api_key: Some("sk-secret".into()),
+            api_key_env: None,
+            timeout_secs: 30,
+            idle_timeout_secs: 20,
+        });
+        let shown = serde_json::to_string(&settings.redacted()).expect("json");
+        assert!(!shown.contains("sk-secret"), "{shown}");
+    }
+}
