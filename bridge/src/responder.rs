@@ -40,7 +40,8 @@ pub struct DecisionRecord {
     pub visitor_seq: Seq,
     /// Its text.
     pub message: String,
-    /// `answered`, `handoff`, or `silent` when the agent had nothing to say.
+    /// `answered`; `handoff`; `nothing` when the agent had nothing to say; `with_person` when
+    /// the support team has the conversation and the agent stayed silent.
     pub outcome: &'static str,
     /// The handoff, when there was one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,15 +124,22 @@ async fn take_turn(
     entry: &AgentEntry,
     begun: Option<Begun>,
 ) -> Result<(), StoreError> {
-    let mode = conversations.get(id)?.map(|record| record.mode);
+    let Some(mode) = conversations.get(id)?.map(|record| record.mode) else { return Ok(()) };
+    let transcript = conversations.transcript(id)?;
+    let last_visitor = transcript.iter().rev().find(|message| message.author == Author::Visitor);
     // While a person has the conversation, the AI stays silent; a bubble it left open is closed.
-    if mode != Some(Mode::Ai) {
+    if mode != Mode::Ai {
         if let Some(Begun { message_id, shown }) = begun {
             conversations.append(id, EventKind::AgentMessageCompleted { message_id, text: shown })?;
         }
+        if let Some(last) = last_visitor {
+            let note =
+                format!("The conversation is with the support team ({mode:?}): the agent stays silent.");
+            let explanation = Explanation { agent: "none", note: Some(note), ..Explanation::default() };
+            record(conversations, id, last, "with_person", None, explanation)?;
+        }
         return Ok(());
     }
-    let transcript = conversations.transcript(id)?;
     let mut answer = Answer { conversations, id, begun, text: String::new() };
     let mut steps = entry.agent.answer(&transcript);
     let mut handoff = None;
@@ -145,9 +153,13 @@ async fn take_turn(
             Step::Explain(why) => explanation = why,
         }
     }
-    let answered = answer.finish()?;
-    if let Some(last) = transcript.iter().rev().find(|message| message.author == Author::Visitor) {
-        record(conversations, id, last, answered, handoff.as_ref(), explanation)?;
+    let outcome = match (&handoff, answer.finish()?) {
+        (Some(_), _) => "handoff",
+        (None, true) => "answered",
+        (None, false) => "nothing",
+    };
+    if let Some(last) = last_visitor {
+        record(conversations, id, last, outcome, handoff.as_ref(), explanation)?;
     }
     if let Some(call) = handoff {
         handoffs.start(id, &entry.profile.id, &entry.handoff_name, &call)?;
@@ -159,15 +171,10 @@ fn record(
     conversations: &Conversations,
     id: &ConversationId,
     visitor: &TranscriptEntry,
-    answered: bool,
+    outcome: &'static str,
     handoff: Option<&HandoffCall>,
     explanation: Explanation,
 ) -> Result<(), StoreError> {
-    let outcome = match (handoff, answered) {
-        (Some(_), _) => "handoff",
-        (None, true) => "answered",
-        (None, false) => "silent",
-    };
     let decision = DecisionRecord {
         visitor_seq: visitor.seq,
         message: visitor.text.clone(),

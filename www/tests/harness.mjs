@@ -9,12 +9,14 @@ import { chromium } from "playwright-core";
 const root = resolve(import.meta.dirname, "../..");
 
 /**
- * Starts the bridge; resolves once it prints the address it listens on. Pass the `port` and `dir`
- * of a stopped bridge to restart it on the same address and database.
+ * Starts the bridge; resolves once it prints the address it listens on. Its database and agents
+ * file live in `dir`, so a developer's own `baton.toml` never leaks into a test. Pass the `port`
+ * and `dir` of a stopped bridge to restart it on the same address and files.
  */
 export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(tmpdir(), "baton-e2e-")) } = {}) {
   const bin = process.env.BATON_BRIDGE_BIN ?? join(root, "target/debug/baton-bridge");
-  const child = spawn(bin, ["--addr", `127.0.0.1:${port}`, "--db", join(dir, "baton.db"), "--site-dir", root], {
+  const args = ["--addr", `127.0.0.1:${port}`, "--db", join(dir, "baton.db"), "--config", join(dir, "baton.toml")];
+  const child = spawn(bin, [...args, "--site-dir", root], {
     env: { ...process.env, RUST_LOG: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -45,7 +45,7 @@ pub struct HandoffCall {
 /// Why the agent answered the way it did, for the site owner testing a trigger in the preview.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Explanation {
-    /// Which agent decided: `builtin` or `openai`.
+    /// Which agent decided: `builtin` or `openai`; `none` when no agent took a turn.
     pub agent: &'static str,
     /// Each clause of the trigger instructions and whether it fired.
     pub checks: Vec<ClauseCheck>,

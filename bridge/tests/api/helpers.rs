@@ -37,6 +37,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Stops the bridge and keeps its directory, to start another over the same files.
+    pub fn into_dir(mut self) -> tempfile::TempDir {
+        self.server.abort();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"))
+    }
+
     /// The agents file this bridge saves to.
     pub fn settings_path(&self) -> PathBuf {
         self.dir.path().join("baton.toml")

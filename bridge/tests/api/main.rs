@@ -1,8 +1,10 @@
 //! The bridge over real HTTP, one test binary so the workspace links it once.
 
 mod access;
+mod admin;
 mod conversation;
 mod fuzz;
+mod handoff;
 mod helpers;
 mod process;
 mod restart;

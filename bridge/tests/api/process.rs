@@ -22,6 +22,8 @@ impl BridgeProcess {
             .args(["--addr", "127.0.0.1:0", "--agent-pace-ms", &pace_ms.to_string()])
             .arg("--db")
             .arg(db)
+            .arg("--config")
+            .arg(db.with_extension("toml"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .kill_on_drop(true)
