@@ -6,6 +6,7 @@ mod conversation;
 mod fuzz;
 mod handoff;
 mod helpers;
+mod model;
 mod process;
 mod restart;
 mod streams;
