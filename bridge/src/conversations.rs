@@ -178,6 +178,11 @@ impl Conversations {
         self.lock().store.record_decision(id, visitor_seq, now_millis(), body)
     }
 
+    /// Runs a write that appends no event, so no listener needs telling.
+    pub fn write<T>(&self, change: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        change(&mut self.lock().store)
+    }
+
     /// Runs a read on the store, for the queries no listener cares about.
     pub fn read<T>(&self, query: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
         query(&self.lock().store)

@@ -41,6 +41,12 @@ pub enum ApiError {
     /// The admin token is missing or wrong.
     #[error("The admin token is missing or wrong.")]
     AdminUnauthorized,
+    /// A webhook without a valid `X-Hub-Signature`.
+    #[error("The webhook's signature is missing or wrong.")]
+    BadSignature,
+    /// Intercom is not configured on this bridge.
+    #[error("Intercom is not configured on this bridge: set [intercom] in the agents file.")]
+    IntercomOff,
     /// Settings that cannot be used.
     #[error(transparent)]
     InvalidSettings(#[from] SettingsError),
@@ -68,6 +74,8 @@ impl ApiError {
             Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnknownConversation => StatusCode::NOT_FOUND,
+            Self::BadSignature => StatusCode::UNAUTHORIZED,
+            Self::IntercomOff => StatusCode::CONFLICT,
             Self::AdminDisabled | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             Self::InvalidSettings(SettingsError::Invalid { .. } | SettingsError::Parse { .. }) => {
                 StatusCode::BAD_REQUEST
@@ -88,6 +96,8 @@ impl ApiError {
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::RateLimited { .. } => "rate_limited",
             Self::UnknownConversation => "unknown_conversation",
+            Self::BadSignature => "bad_signature",
+            Self::IntercomOff => "intercom_not_configured",
             Self::AdminDisabled => "admin_disabled",
             Self::AdminUnauthorized => "unauthorized",
             Self::InvalidSettings(_) => "invalid_settings",

@@ -13,6 +13,7 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 
 use crate::agent::HandoffCall;
+use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::store::{HandoffId, PendingHandoff, StoreError};
 
@@ -26,6 +27,8 @@ pub struct HandoffRequest {
     pub conversation: ConversationId,
     /// Its agent.
     pub agent: AgentId,
+    /// The agent's name, as the visitor saw it.
+    pub agent_name: String,
     /// The agent's handoff label.
     pub name: String,
     /// Why.
@@ -124,14 +127,20 @@ impl RetryPolicy {
 #[derive(Debug, Clone)]
 pub struct Handoffs {
     conversations: Conversations,
+    agents: Arc<Registry>,
     target: Arc<dyn HandoffTarget>,
     policy: RetryPolicy,
 }
 
 impl Handoffs {
-    /// Handoffs of `conversations` delivered to `target`.
-    pub fn new(conversations: Conversations, target: Arc<dyn HandoffTarget>, policy: RetryPolicy) -> Self {
-        Self { conversations, target, policy }
+    /// Handoffs of `conversations` with `agents` delivered to `target`.
+    pub fn new(
+        conversations: Conversations,
+        agents: Arc<Registry>,
+        target: Arc<dyn HandoffTarget>,
+        policy: RetryPolicy,
+    ) -> Self {
+        Self { conversations, agents, target, policy }
     }
 
     /// Hands conversation `id` off as `call` asks: records it, tells the visitor, and delivers
@@ -212,10 +221,12 @@ impl Handoffs {
             .conversations
             .read(|store| store.handoff(pending.id))?
             .ok_or_else(|| StoreError::Missing(format!("handoff {}", pending.id.0)))?;
+        let agent_name = self.agents.get(&record.agent).map_or_else(String::new, |entry| entry.profile.name);
         Ok(HandoffRequest {
             handoff: pending.id,
             conversation: id.clone(),
             agent: record.agent,
+            agent_name,
             name: handoff.name,
             reason: handoff.reason,
             clause: handoff.clause,

@@ -9,7 +9,7 @@
 //!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
 //!   the knowledge file; [`settings`]: the agents file; [`agents`]: the live agents;
 //!   [`responder`]: runs an agent and writes its turn into the log; [`handoff`]: hands
-//!   conversations to the support inbox.
+//!   conversations to the support inbox; [`intercom`]: that inbox, Intercom, both ways.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
 //!   limits; [`token`]: ids and secrets.
 
@@ -19,6 +19,7 @@ pub mod config;
 pub mod conversations;
 pub mod error;
 pub mod handoff;
+pub mod intercom;
 pub mod knowledge;
 pub mod limits;
 pub mod responder;
@@ -43,11 +44,14 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::handoff::{HandoffTarget, Handoffs, NoInbox, RetryPolicy};
+use crate::intercom::Intercom;
 use crate::limits::{LimitSettings, RateLimits};
 use crate::responder::Responder;
 
 /// The largest request body accepted: a maximal message with every character JSON-escaped fits.
 const BODY_LIMIT: usize = 128 * 1024;
+/// The largest webhook accepted: a notification carries a whole conversation object.
+const WEBHOOK_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone, Debug)]
@@ -60,6 +64,8 @@ pub struct AppState {
     pub handoffs: Handoffs,
     /// Runs answers in the background.
     pub responder: Responder,
+    /// The Intercom workspace, when one is configured.
+    pub intercom: Option<Arc<Intercom>>,
     /// SHA-256 of the admin API's token; the admin API is off without one.
     pub admin_token_hash: Option<Arc<str>>,
     /// Where `index.html` and `pkg/` are served from.
@@ -74,12 +80,14 @@ impl AppState {
     /// State for `agents` over the given store, serving the site from `site_dir`, with the
     /// default rate limits.
     pub fn new(conversations: Conversations, agents: Arc<Registry>, site_dir: PathBuf) -> Self {
-        let handoffs = Handoffs::new(conversations.clone(), Arc::new(NoInbox), RetryPolicy::default());
+        let handoffs =
+            Handoffs::new(conversations.clone(), Arc::clone(&agents), Arc::new(NoInbox), RetryPolicy::default());
         Self {
             conversations,
             agents,
             responder: Responder::new(handoffs.clone()),
             handoffs,
+            intercom: None,
             admin_token_hash: None,
             site_dir,
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
@@ -95,9 +103,16 @@ impl AppState {
 
     /// The same state handing conversations off to `target`, retrying as `policy` says.
     pub fn with_handoff_target(mut self, target: Arc<dyn HandoffTarget>, policy: RetryPolicy) -> Self {
-        self.handoffs = Handoffs::new(self.conversations.clone(), target, policy);
+        self.handoffs = Handoffs::new(self.conversations.clone(), Arc::clone(&self.agents), target, policy);
         self.responder = Responder::new(self.handoffs.clone());
         self
+    }
+
+    /// The same state handing off to Intercom and relaying its webhooks.
+    pub fn with_intercom(self, intercom: Arc<Intercom>, policy: RetryPolicy) -> Self {
+        let mut state = self.with_handoff_target(Arc::new(Arc::clone(&intercom)), policy);
+        state.intercom = Some(intercom);
+        state
     }
 
     /// The same state with the admin API open to `token`.
@@ -116,6 +131,9 @@ impl AppState {
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     use routes::{admin, agents, analytics, conversations, events, site};
+    let webhooks = Router::new()
+        .route("/v1/intercom/webhooks", post(intercom::routes::receive_webhook).head(intercom::routes::webhook_probe))
+        .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
     let api = Router::new()
         .route("/v1/agents/{id}", get(agents::get_agent))
         .route("/v1/conversations", post(conversations::create_conversation))
@@ -131,10 +149,13 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/admin/reload", post(admin::reload))
         .route("/v1/admin/conversations/{id}/decisions", get(admin::decisions))
+        .route("/v1/admin/intercom", get(intercom::routes::status))
+        .route("/v1/admin/intercom/authorize", post(intercom::routes::authorize))
+        .route("/v1/intercom/oauth/callback", get(intercom::routes::callback))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors());
-    api.merge(site::router(&state.site_dir)).with_state(state)
+    api.merge(webhooks).merge(site::router(&state.site_dir)).with_state(state)
 }
 
 /// Any page may call the API from the browser: which sites may start conversations is each
@@ -161,6 +182,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     state.responder.resume_interrupted(&state.conversations, &state.agents).map_err(std::io::Error::other)?;
     state.handoffs.resume_pending().map_err(std::io::Error::other)?;
+    if let Some(intercom) = &state.intercom {
+        intercom.resume().map_err(std::io::Error::other)?;
+    }
     let limits = Arc::clone(&state.limits);
     let sweeper = tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use baton_bridge::agents::Registry;
 use baton_bridge::config::Config;
 use baton_bridge::conversations::Conversations;
+use baton_bridge::handoff::RetryPolicy;
+use baton_bridge::intercom::{Intercom, IntercomSettings};
 use baton_bridge::settings::SettingsFile;
 use baton_bridge::{serve, shutdown_signal, AppState};
 use clap::Parser;
@@ -20,8 +22,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let conversations = Conversations::open(&config.db)?;
     let default = SettingsFile::demo(config.allowed_origins.clone());
     let agents = Registry::open(config.config.clone(), default, config.agent_pace())?;
-    let mut state =
-        AppState::new(conversations, Arc::new(agents), config.site_dir.clone()).with_limits(config.limits());
+    let intercom_settings =
+        agents.settings().intercom.unwrap_or_default().with_env(|name| std::env::var(name).ok());
+    let mut state = AppState::new(conversations.clone(), Arc::new(agents), config.site_dir.clone())
+        .with_limits(config.limits());
+    if intercom_settings != IntercomSettings::default() {
+        let intercom = Intercom::new(intercom_settings, conversations)?;
+        tracing::info!(api = %intercom.settings().api_base(), connected = intercom.token_source().is_some(), "Intercom configured");
+        state = state.with_intercom(intercom, RetryPolicy::default());
+    }
     if let Some(token) = config.admin_token.as_deref().filter(|token| !token.is_empty()) {
         state = state.with_admin_token(token);
     }

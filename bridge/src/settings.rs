@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::agent::ModelSettings;
+use crate::intercom::IntercomSettings;
 
 /// The instructions of the demo agent and of a new configuration.
 pub const DEFAULT_TRIGGERS: &str = "Hand off when the user asks to speak with a human, when the issue \
@@ -36,6 +37,9 @@ pub const DEFAULT_TRIGGERS: &str = "Hand off when the user asks to speak with a 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsFile {
+    /// The Intercom workspace handoffs go to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intercom: Option<IntercomSettings>,
     /// Every agent, by id.
     #[serde(default)]
     pub agents: BTreeMap<String, AgentSettings>,
@@ -134,7 +138,7 @@ impl SettingsFile {
             handoff: HandoffSettings { name: "Escalate to support".into(), when: DEFAULT_TRIGGERS.into() },
             model: None,
         };
-        Self { agents: BTreeMap::from([("demo".to_owned(), demo)]) }
+        Self { intercom: None, agents: BTreeMap::from([("demo".to_owned(), demo)]) }
     }
 
     /// Reads the file at `path`; `None` when there is none.

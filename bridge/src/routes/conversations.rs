@@ -64,6 +64,9 @@ pub async fn send_message(
     let seq = match state.conversations.append_visitor_message(&id, body.client_id, body.text)? {
         Appended::Duplicate(seq) => seq,
         Appended::New(event) => {
+            if let (Some(intercom), false) = (&state.intercom, record.mode == Mode::Ai) {
+                intercom.relay_visitor_messages(id.clone());
+            }
             if let Some(entry) = state.agents.get(&record.agent) {
                 state.responder.answer(state.conversations.clone(), id, entry);
             }

@@ -1,11 +1,14 @@
 //! The embedded SQLite store: conversations and their append-only event logs. An event is written
 //! (WAL, `synchronous = NORMAL`) before anyone is told about it, so what was acknowledged survives
 //! a killed process. Plain synchronous code: [`crate::conversations`] decides when it runs.
-//! Handoffs and the agent's recorded decisions are in [`handoffs`].
+//! Handoffs and the agent's recorded decisions are in [`handoffs`], what the bridge knows of
+//! Intercom in [`intercom`].
 
 mod handoffs;
+mod intercom;
 
 pub use handoffs::{HandoffId, HandoffRecord, HandoffStatus, PendingHandoff, ReasonCount};
+pub use intercom::{IntercomConnection, IntercomLink, LinkChange};
 
 use std::path::Path;
 
@@ -153,6 +156,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(intercom::SCHEMA)?;
         Ok(Self { conn })
     }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use baton_bridge::agents::Registry;
 use baton_bridge::conversations::Conversations;
 use baton_bridge::handoff::{Delivered, DeliveryError, HandoffRequest, HandoffTarget, RetryPolicy};
+use baton_bridge::intercom::{Intercom, IntercomSettings};
 use baton_bridge::limits::LimitSettings;
 use baton_bridge::settings::SettingsFile;
 use baton_bridge::AppState;
@@ -77,6 +78,8 @@ pub struct Setup {
     pub admin: bool,
     /// An existing directory to run in (its database and settings file), for restarts.
     pub dir: Option<tempfile::TempDir>,
+    /// The Intercom workspace to hand off to (instead of `inbox`).
+    pub intercom: Option<IntercomSettings>,
 }
 
 impl Default for Setup {
@@ -94,6 +97,7 @@ impl Default for Setup {
             inbox: None,
             admin: true,
             dir: None,
+            intercom: None,
         }
     }
 }
@@ -110,11 +114,15 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
     let default = SettingsFile::demo(setup.allowed_origins);
     let agents =
         Registry::open(dir.path().join("baton.toml"), default, Duration::ZERO).expect("agents build");
-    let mut state = AppState::new(conversations, Arc::new(agents), dir.path().to_owned())
+    let mut state = AppState::new(conversations.clone(), Arc::new(agents), dir.path().to_owned())
         .with_limits(setup.limits)
         .with_heartbeat(setup.heartbeat);
     if let Some(inbox) = setup.inbox {
         state = state.with_handoff_target(Arc::new(inbox), FAST_RETRIES);
+    }
+    if let Some(settings) = setup.intercom {
+        let intercom = Intercom::new(settings, conversations).expect("Intercom settings");
+        state = state.with_intercom(intercom, FAST_RETRIES);
     }
     if setup.admin {
         state = state.with_admin_token(ADMIN_TOKEN);
@@ -134,7 +142,7 @@ pub const FAST_RETRIES: RetryPolicy = RetryPolicy {
     max_delay: Duration::from_millis(100),
     tell_after: 2,
     give_up_after: 50,
-    attempt_timeout: Duration::from_secs(2),
+    attempt_timeout: Duration::from_secs(10),
 };
 
 /// A support inbox that records what it is handed: it can fail a number of times first, or

@@ -1,0 +1,218 @@
+//! The Intercom side of Baton: a handed-off conversation lands in the company's Intercom inbox
+//! with everything a teammate needs, the visitor's later messages follow it as the contact's
+//! replies, and the teammate's answers, assignment and closing come back through signed
+//! webhooks into the widget's event stream.
+//!
+//! - [`client`] and [`model`]: the typed REST client and its JSON.
+//! - [`handoff`]: delivering a handoff (contact, conversation, transcript note), exactly once.
+//! - [`sync`]: the live relay both ways.
+//! - [`routes`]: the webhook endpoint and the OAuth connection.
+
+pub mod client;
+pub mod handoff;
+pub mod model;
+pub mod routes;
+pub mod sync;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use baton_protocol::ConversationId;
+use serde::{Deserialize, Serialize};
+
+use self::client::{IntercomClient, IntercomError};
+use self::model::{Admin, Id};
+use crate::conversations::Conversations;
+use crate::store::StoreError;
+
+/// How long the list of admins (names and pictures for the widget) is reused.
+const ADMINS_FRESH_FOR: Duration = Duration::from_secs(300);
+
+/// The `[intercom]` table of the agents file. `BATON_INTERCOM_BASE_URL`, `BATON_INTERCOM_TOKEN`,
+/// `BATON_INTERCOM_CLIENT_ID` and `BATON_INTERCOM_CLIENT_SECRET` override it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntercomSettings {
+    /// Where the workspace's data lives: `us` (default), `eu` or `au`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The API's base URL, overriding the region's (the sandbox: `http://127.0.0.1:8090`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// An access token, for self-hosted use without the OAuth flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// The Intercom app's OAuth client id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The Intercom app's client secret: OAuth, and the key webhooks are signed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// The admin who writes the transcript notes; the token's own admin (`GET /me`) if unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_id: Option<String>,
+    /// The secret `user_hash` is an HMAC-SHA256 with, for identity verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_secret: Option<String>,
+    /// The reply time the widget announces once a conversation reaches the inbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_reply_minutes: Option<u32>,
+    /// The bridge's public address, for the OAuth callback (`https://chat.example.com`); the
+    /// request's own host when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+impl IntercomSettings {
+    /// The settings with the `BATON_INTERCOM_*` environment variables applied over them.
+    pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
+        let non_empty = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        if let Some(base) = non_empty("BATON_INTERCOM_BASE_URL") {
+            self.base_url = Some(base);
+        }
+        if let Some(token) = non_empty("BATON_INTERCOM_TOKEN") {
+            self.access_token = Some(token);
+        }
+        if let Some(id) = non_empty("BATON_INTERCOM_CLIENT_ID") {
+            self.client_id = Some(id);
+        }
+        if let Some(secret) = non_empty("BATON_INTERCOM_CLIENT_SECRET") {
+            self.client_secret = Some(secret);
+        }
+        self
+    }
+
+    /// The API's base URL: the explicit one, or the region's host.
+    pub fn api_base(&self) -> String {
+        if let Some(base) = &self.base_url {
+            return base.trim_end_matches('/').to_owned();
+        }
+        match self.region.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("eu") => "https://api.eu.intercom.io".into(),
+            Some("au") => "https://api.au.intercom.io".into(),
+            _ => "https://api.intercom.io".into(),
+        }
+    }
+
+    /// Where the browser goes to authorize the app: Intercom's web app for the real API, the
+    /// base URL itself for a sandbox.
+    pub fn authorize_base(&self) -> String {
+        let base = self.api_base();
+        match base.as_str() {
+            "https://api.intercom.io" => "https://app.intercom.com".into(),
+            "https://api.eu.intercom.io" => "https://app.eu.intercom.com".into(),
+            "https://api.au.intercom.io" => "https://app.au.intercom.com".into(),
+            _ => base,
+        }
+    }
+}
+
+/// Where the access token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSource {
+    /// The configuration or `BATON_INTERCOM_TOKEN`.
+    Config,
+    /// The OAuth flow.
+    Oauth,
+}
+
+/// The live connection to one Intercom workspace; shared.
+#[derive(Debug)]
+pub struct Intercom {
+    settings: IntercomSettings,
+    conversations: Conversations,
+    client: RwLock<Option<(IntercomClient, TokenSource)>>,
+    acting_admin: Mutex<Option<Id>>,
+    admins: Mutex<Option<(Instant, Vec<Admin>)>>,
+    locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Why the Intercom side could not act.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// No workspace is connected.
+    #[error("no Intercom workspace is connected")]
+    NotConnected,
+    /// Intercom failed.
+    #[error(transparent)]
+    Intercom(#[from] IntercomError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Intercom {
+    /// The connection `settings` describe, over `conversations`; the token is the configured
+    /// one, or the one an earlier OAuth flow stored.
+    pub fn new(settings: IntercomSettings, conversations: Conversations) -> Result<Arc<Self>, SyncError> {
+        let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
+        let stored = conversations.read(|store| store.connection())?.map(|c| (c.token, TokenSource::Oauth));
+        let client = match configured.or(stored) {
+            Some((token, source)) => Some((IntercomClient::new(&settings.api_base(), &token)?, source)),
+            None => None,
+        };
+        let admin = settings.admin_id.clone().map(Id);
+        Ok(Arc::new(Self {
+            settings,
+            conversations,
+            client: RwLock::new(client),
+            acting_admin: Mutex::new(admin),
+            admins: Mutex::default(),
+            locks: Mutex::default(),
+        }))
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &IntercomSettings {
+        &self.settings
+    }
+
+    /// The client, if a workspace is connected.
+    pub fn client(&self) -> Result<IntercomClient, SyncError> {
+        let client = self.client.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        client.as_ref().map(|(client, _)| client.clone()).ok_or(SyncError::NotConnected)
+    }
+
+    /// Where the token in use came from, if there is one.
+    pub fn token_source(&self) -> Option<TokenSource> {
+        self.client.read().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref().map(|(_, source)| *source)
+    }
+
+    /// Starts using a token the OAuth flow obtained.
+    pub fn connect(&self, client: IntercomClient, admin: Id) {
+        *self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((client, TokenSource::Oauth));
+        if self.settings.admin_id.is_none() {
+            *self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(admin);
+        }
+    }
+
+    /// The admin the bridge writes notes as: configured, or the token's own.
+    async fn acting_admin(&self, client: &IntercomClient) -> Result<Id, SyncError> {
+        if let Some(admin) = self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone() {
+            return Ok(admin);
+        }
+        let me = client.me().await?;
+        *self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(me.id.clone());
+        Ok(me.id)
+    }
+
+    /// The workspace's admins, fetched at most every few minutes.
+    async fn admins(&self, client: &IntercomClient) -> Result<Vec<Admin>, SyncError> {
+        if let Some((at, admins)) = &*self.admins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            if at.elapsed() < ADMINS_FRESH_FOR {
+                return Ok(admins.clone());
+            }
+        }
+        let admins = client.admins().await?;
+        *self.admins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), admins.clone()));
+        Ok(admins)
+    }
+
+    /// The lock that keeps one conversation's Intercom work in order.
+    fn lock_for(&self, id: &ConversationId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(locks.entry(id.clone()).or_default())
+    }
+}

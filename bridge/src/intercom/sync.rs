@@ -1,0 +1,219 @@
+//! The live relay both ways. Visitor messages sent after the handoff are posted to Intercom as
+//! the contact's replies, in order, each recorded once posted (one that may have been posted
+//! before a crash is looked for first). From Intercom, a webhook is only a nudge: the bridge
+//! fetches the conversation and relays every part it has not seen, in Intercom's order, so
+//! duplicated, reordered or missed deliveries all end the same. Notes never reach the visitor,
+//! and the bridge's own posts never come back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
+
+use super::model::{Conversation, Id, Part};
+use super::{Intercom, SyncError};
+use crate::store::{IntercomLink, LinkChange};
+
+/// Tries to post a visitor message before leaving it for the next nudge or restart.
+const POST_ATTEMPTS: u32 = 8;
+
+impl Intercom {
+    /// Posts, in the background, the visitor messages of `id` that Intercom does not have yet.
+    pub fn relay_visitor_messages(self: &Arc<Self>, id: ConversationId) {
+        let intercom = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut attempt = 0;
+            loop {
+                match intercom.post_visitor_messages(&id).await {
+                    Ok(()) => return,
+                    Err(SyncError::Intercom(error)) if error.is_temporary() && attempt < POST_ATTEMPTS => {
+                        attempt += 1;
+                        tracing::warn!(conversation = %id, %error, attempt, "visitor message not posted yet");
+                        tokio::time::sleep(Duration::from_millis(500 * (1 << attempt.min(6)))).await;
+                    }
+                    Err(error) => {
+                        tracing::error!(conversation = %id, %error, "visitor messages left for later");
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Picks up, at start, what a stopped process left: messages not posted yet.
+    pub fn resume(self: &Arc<Self>) -> Result<(), SyncError> {
+        for link in self.conversations.read(|store| store.created_links())? {
+            self.relay_visitor_messages(link.conversation);
+        }
+        Ok(())
+    }
+
+    async fn post_visitor_messages(&self, id: &ConversationId) -> Result<(), SyncError> {
+        let lock = self.lock_for(id);
+        let _turn = lock.lock().await;
+        let Some(link) = self.conversations.read(|store| store.link(id))? else { return Ok(()) };
+        let (Some(intercom_id), Some((contact, _)), true) = (&link.intercom_id, &link.contact, link.noted) else {
+            return Ok(());
+        };
+        let (intercom_id, contact) = (Id(intercom_id.clone()), Id(contact.clone()));
+        let pending: Vec<(Seq, String)> = self
+            .conversations
+            .events_after(id, link.relayed)?
+            .into_iter()
+            .filter_map(|event| match event.kind {
+                EventKind::VisitorMessage { text, .. } => Some((event.seq, text)),
+                _ => None,
+            })
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let client = self.client()?;
+        let mut already_posted = self.posted_before_a_crash(&link, &pending).await?;
+        for (seq, text) in pending {
+            if already_posted.take() == Some(seq) {
+                self.conversations.write(|store| store.change_link(id, LinkChange::Relayed(seq)))?;
+                continue;
+            }
+            self.conversations.write(|store| store.change_link(id, LinkChange::Posting(seq)))?;
+            let updated = client.reply_as_contact(&intercom_id, &contact, &html_escape::encode_text(&text)).await?;
+            if let Some(part) = updated.parts().iter().rev().find(|part| is_from_contact(part)) {
+                self.conversations.write(|store| store.remember_part(&part.id.0, id, true))?;
+            }
+            self.conversations.write(|store| store.change_link(id, LinkChange::Relayed(seq)))?;
+        }
+        Ok(())
+    }
+
+    /// The message whose posting a stopped process began, if Intercom shows it arrived: the
+    /// contact's last reply says the same.
+    async fn posted_before_a_crash(&self, link: &IntercomLink, pending: &[(Seq, String)]) -> Result<Option<Seq>, SyncError> {
+        let Some(posting) = link.posting else { return Ok(None) };
+        let Some((_, text)) = pending.iter().find(|(seq, _)| *seq == posting) else { return Ok(None) };
+        let Some(intercom_id) = &link.intercom_id else { return Ok(None) };
+        let conversation = self.client()?.conversation(&Id(intercom_id.clone())).await?;
+        let last = conversation.parts().iter().rev().find(|part| is_from_contact(part));
+        let arrived = last.is_some_and(|part| html_to_text(part.body.as_deref().unwrap_or("")).trim() == text.trim());
+        if let Some(part) = last.filter(|_| arrived) {
+            self.conversations.write(|store| store.remember_part(&part.id.0, &link.conversation, true))?;
+        }
+        Ok(arrived.then_some(posting))
+    }
+
+    /// Relays what happened in Intercom conversation `intercom_id` since the bridge last looked.
+    /// `delivered` is the webhook's copy, used only when Intercom cannot be asked.
+    pub async fn sync_from_intercom(&self, intercom_id: &Id, delivered: Option<Conversation>) -> Result<(), SyncError> {
+        let Some(link) = self.conversations.read(|store| store.link_by_intercom_id(&intercom_id.0))? else {
+            return Ok(());
+        };
+        let id = link.conversation.clone();
+        let lock = self.lock_for(&id);
+        let _turn = lock.lock().await;
+        let client = self.client()?;
+        let conversation = match (client.conversation(intercom_id).await, delivered) {
+            (Ok(conversation), _) => conversation,
+            (Err(error), Some(delivered)) if error.is_temporary() => {
+                tracing::warn!(conversation = %id, %error, "using the webhook's copy of the conversation");
+                delivered
+            }
+            (Err(error), _) => return Err(error.into()),
+        };
+        let admins = self.admins(&client).await.unwrap_or_default();
+        let teammate = |admin: &Id, name: Option<&str>| {
+            let known = admins.iter().find(|candidate| candidate.id == *admin);
+            Teammate {
+                name: known.map(|a| a.name.clone()).or_else(|| name.map(str::to_owned)).unwrap_or_else(|| "Support".into()),
+                avatar_url: known.and_then(|a| a.avatar.as_ref()).and_then(|avatar| avatar.image_url.clone()),
+            }
+        };
+        let mut joined = link.joined_admin.clone();
+        for part in conversation.parts() {
+            if !self.conversations.write(|store| store.remember_part(&part.id.0, &id, false))? {
+                continue;
+            }
+            let mut events = Vec::new();
+            match part.part_type.as_str() {
+                "comment" if is_from_teammate(part) => {
+                    let author = part.author.clone().unwrap_or_default();
+                    if joined.as_deref() != Some(author.id.0.as_str()) {
+                        events.push(EventKind::TeammateJoined { teammate: teammate(&author.id, author.name.as_deref()) });
+                        joined = Some(author.id.0.clone());
+                    }
+                    let text = html_to_text(part.body.as_deref().unwrap_or(""));
+                    if !text.trim().is_empty() {
+                        events.push(EventKind::TeammateMessage { teammate: teammate(&author.id, author.name.as_deref()), text });
+                    }
+                }
+                "assignment" | "default_assignment" | "assign_and_reopen" => {
+                    let assigned = part.assigned_to.as_ref().filter(|to| to.kind == "admin").and_then(|to| to.id.clone());
+                    if let Some(admin) = assigned.filter(|admin| joined.as_deref() != Some(admin.0.as_str())) {
+                        events.push(EventKind::TeammateJoined { teammate: teammate(&admin, None) });
+                        joined = Some(admin.0);
+                    }
+                }
+                "close" => events.push(EventKind::ConversationClosed),
+                "open" => events.push(EventKind::ConversationReopened),
+                // Notes are for teammates; the contact's own replies are the visitor's messages.
+                _ => {}
+            }
+            for event in events {
+                self.conversations.append(&id, event)?;
+            }
+        }
+        if joined != link.joined_admin {
+            if let Some(admin) = &joined {
+                self.conversations.write(|store| store.change_link(&id, LinkChange::Joined(admin)))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_from_contact(part: &Part) -> bool {
+    part.part_type == "comment" && part.author.as_ref().is_some_and(|a| matches!(a.kind.as_str(), "user" | "lead" | "contact"))
+}
+
+fn is_from_teammate(part: &Part) -> bool {
+    part.author.as_ref().is_some_and(|a| matches!(a.kind.as_str(), "admin" | "bot" | "team"))
+}
+
+/// Intercom's HTML as the widget's text: paragraphs and line breaks kept, tags dropped,
+/// entities decoded. What comes out is shown as text by the widget, never as HTML.
+pub fn html_to_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            text.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim_start_matches('/').to_ascii_lowercase();
+        let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+        match name {
+            "br" => text.push('\n'),
+            "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "blockquote" | "pre" if !text.ends_with("\n\n") && !text.is_empty() => {
+                text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
+            }
+            _ => {}
+        }
+        rest = &rest[open + close + 1..];
+    }
+    text.push_str(rest);
+    html_escape::decode_html_entities(text.trim()).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intercoms_html_becomes_plain_text() {
+        assert_eq!(html_to_text("<p>Hi <b>Ada</b>,</p><p>Refund sent &amp; done.</p>"), "Hi Ada,\n\nRefund sent & done.");
+        assert_eq!(html_to_text("one<br>two<br/>three"), "one\ntwo\nthree");
+        assert_eq!(html_to_text("plain text from a webhook"), "plain text from a webhook");
+        assert_eq!(html_to_text("<script>alert(1)</script>"), "alert(1)");
+        assert_eq!(html_to_text("a < b"), "a < b");
+    }
+}

@@ -1,0 +1,277 @@
+//! What the bridge remembers about Intercom: which Intercom conversation each handed-off Baton
+//! conversation became (and how far its creation got, so a retry or a restart never makes a
+//! second one), which visitor messages are already posted there, which webhook notifications and
+//! conversation parts were already handled, and the workspace connection.
+
+use baton_protocol::{ConversationId, Seq};
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+use crate::store::HandoffId;
+
+/// The tables, created with the rest of the schema.
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS intercom_links (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    handoff_id      INTEGER NOT NULL,
+    contact_id      TEXT,
+    contact_role    TEXT,
+    creating_since  INTEGER,
+    intercom_id     TEXT UNIQUE,
+    noted           INTEGER NOT NULL DEFAULT 0,
+    relayed_seq     INTEGER NOT NULL DEFAULT 0,
+    posting_seq     INTEGER,
+    joined_admin    TEXT
+);
+CREATE TABLE IF NOT EXISTS intercom_parts (
+    part_id         TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    ours            INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intercom_notifications (
+    id          TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intercom_oauth_states (
+    state      TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intercom_connection (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    token          TEXT NOT NULL,
+    workspace_id   TEXT,
+    workspace_name TEXT,
+    region         TEXT,
+    admin_id       TEXT,
+    connected_at   INTEGER NOT NULL
+);
+";
+
+/// A Baton conversation's place in Intercom.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntercomLink {
+    /// The Baton conversation.
+    pub conversation: ConversationId,
+    /// The handoff that made it.
+    pub handoff: i64,
+    /// The contact it is from, once found or created.
+    pub contact: Option<(String, String)>,
+    /// When creating the Intercom conversation was first tried (Unix seconds): a creation that
+    /// may have happened is looked for before trying again.
+    pub creating_since: Option<i64>,
+    /// The Intercom conversation, once created.
+    pub intercom_id: Option<String>,
+    /// Whether the transcript note is posted.
+    pub noted: bool,
+    /// Visitor messages up to this seq are in Intercom (in the note, or as replies).
+    pub relayed: Seq,
+    /// A visitor message whose posting started and did not finish.
+    pub posting: Option<Seq>,
+    /// The admin the visitor was last told joined.
+    pub joined_admin: Option<String>,
+}
+
+/// The connected workspace, from the OAuth flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntercomConnection {
+    /// The access token; never shown or logged.
+    pub token: String,
+    /// The workspace's id.
+    pub workspace_id: Option<String>,
+    /// The workspace's name.
+    pub workspace_name: Option<String>,
+    /// The workspace's region.
+    pub region: Option<String>,
+    /// The admin the token acts as.
+    pub admin_id: Option<String>,
+}
+
+const LINK_COLUMNS: &str = "SELECT conversation_id, handoff_id, contact_id, contact_role, creating_since,
+     intercom_id, noted, relayed_seq, posting_seq, joined_admin FROM intercom_links";
+
+fn link_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IntercomLink> {
+    let contact_id: Option<String> = row.get(2)?;
+    let contact_role: Option<String> = row.get(3)?;
+    Ok(IntercomLink {
+        conversation: ConversationId(row.get(0)?),
+        handoff: row.get(1)?,
+        contact: contact_id.zip(contact_role),
+        creating_since: row.get(4)?,
+        intercom_id: row.get(5)?,
+        noted: row.get(6)?,
+        relayed: Seq(row.get(7)?),
+        posting: row.get::<_, Option<u64>>(8)?.map(Seq),
+        joined_admin: row.get(9)?,
+    })
+}
+
+/// How a link changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkChange<'a> {
+    /// The contact was found or created.
+    Contact {
+        /// Its id.
+        id: &'a str,
+        /// `user` or `lead`.
+        role: &'a str,
+    },
+    /// Creating the conversation is about to be tried.
+    Creating(i64),
+    /// The conversation exists.
+    Created(&'a str),
+    /// The transcript note is posted; it covers visitor messages up to this seq.
+    Noted(Seq),
+    /// A visitor message is about to be posted.
+    Posting(Seq),
+    /// A visitor message is posted.
+    Relayed(Seq),
+    /// The visitor was told this admin joined.
+    Joined(&'a str),
+}
+
+impl Store {
+    /// Starts (or finds) the link of a conversation being handed off.
+    pub fn open_link(&mut self, id: &ConversationId, handoff: HandoffId) -> Result<IntercomLink, StoreError> {
+        self.conn.execute(
+            "INSERT INTO intercom_links (conversation_id, handoff_id) VALUES (?1, ?2)
+             ON CONFLICT (conversation_id) DO UPDATE SET handoff_id = excluded.handoff_id",
+            params![id.0, handoff.0],
+        )?;
+        self.link(id)?.ok_or_else(|| StoreError::Missing(format!("intercom link of {id}")))
+    }
+
+    /// The conversation's link, if it was handed off to Intercom.
+    pub fn link(&self, id: &ConversationId) -> Result<Option<IntercomLink>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{LINK_COLUMNS} WHERE conversation_id = ?1"))?
+            .query_row(params![id.0], link_row)
+            .optional()?)
+    }
+
+    /// The link of an Intercom conversation.
+    pub fn link_by_intercom_id(&self, intercom_id: &str) -> Result<Option<IntercomLink>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{LINK_COLUMNS} WHERE intercom_id = ?1"))?
+            .query_row(params![intercom_id], link_row)
+            .optional()?)
+    }
+
+    /// Every link with an Intercom conversation, for relaying what was left pending.
+    pub fn created_links(&self) -> Result<Vec<IntercomLink>, StoreError> {
+        let mut statement = self.conn.prepare(&format!("{LINK_COLUMNS} WHERE intercom_id IS NOT NULL"))?;
+        let rows = statement.query_map([], link_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records how the link moved on.
+    pub fn change_link(&mut self, id: &ConversationId, change: LinkChange<'_>) -> Result<(), StoreError> {
+        let (sql, value): (&str, rusqlite::types::Value) = match change {
+            LinkChange::Contact { id: contact, role } => {
+                self.conn.execute(
+                    "UPDATE intercom_links SET contact_id = ?2, contact_role = ?3 WHERE conversation_id = ?1",
+                    params![id.0, contact, role],
+                )?;
+                return Ok(());
+            }
+            LinkChange::Creating(at) => {
+                ("UPDATE intercom_links SET creating_since = coalesce(creating_since, ?2) WHERE conversation_id = ?1", at.into())
+            }
+            LinkChange::Created(intercom) => {
+                ("UPDATE intercom_links SET intercom_id = ?2 WHERE conversation_id = ?1", intercom.to_owned().into())
+            }
+            LinkChange::Noted(seq) => (
+                "UPDATE intercom_links SET noted = 1, relayed_seq = max(relayed_seq, ?2) WHERE conversation_id = ?1",
+                to_sql(seq),
+            ),
+            LinkChange::Posting(seq) => ("UPDATE intercom_links SET posting_seq = ?2 WHERE conversation_id = ?1", to_sql(seq)),
+            LinkChange::Relayed(seq) => (
+                "UPDATE intercom_links SET relayed_seq = max(relayed_seq, ?2), posting_seq = NULL WHERE conversation_id = ?1",
+                to_sql(seq),
+            ),
+            LinkChange::Joined(admin) => {
+                ("UPDATE intercom_links SET joined_admin = ?2 WHERE conversation_id = ?1", admin.to_owned().into())
+            }
+        };
+        self.conn.prepare_cached(sql)?.execute(params![id.0, value])?;
+        Ok(())
+    }
+
+    /// Remembers a conversation part; false if it was already known.
+    pub fn remember_part(&mut self, part: &str, id: &ConversationId, ours: bool) -> Result<bool, StoreError> {
+        let added = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours) VALUES (?1, ?2, ?3)")?
+            .execute(params![part, id.0, ours])?;
+        Ok(added == 1)
+    }
+
+    /// Remembers a webhook notification; false if it came before.
+    pub fn remember_notification(&mut self, notification: &str, at: i64) -> Result<bool, StoreError> {
+        let added = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO intercom_notifications (id, received_at) VALUES (?1, ?2)")?
+            .execute(params![notification, at])?;
+        Ok(added == 1)
+    }
+
+    /// Records an OAuth `state` handed to the browser.
+    pub fn save_oauth_state(&mut self, state: &str, at: i64) -> Result<(), StoreError> {
+        self.conn.execute("INSERT INTO intercom_oauth_states (state, created_at) VALUES (?1, ?2)", params![state, at])?;
+        Ok(())
+    }
+
+    /// Uses up an OAuth `state`: true if it was handed out after `not_before` and not used yet.
+    pub fn take_oauth_state(&mut self, state: &str, not_before: i64) -> Result<bool, StoreError> {
+        let created: Option<i64> = self
+            .conn
+            .query_row("DELETE FROM intercom_oauth_states WHERE state = ?1 RETURNING created_at", params![state], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(created.is_some_and(|created| created >= not_before))
+    }
+
+    /// Stores the connected workspace, replacing any earlier one.
+    pub fn save_connection(&mut self, connection: &IntercomConnection, at: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO intercom_connection
+                 (id, token, workspace_id, workspace_name, region, admin_id, connected_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                connection.token,
+                connection.workspace_id,
+                connection.workspace_name,
+                connection.region,
+                connection.admin_id,
+                at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The connected workspace, if the OAuth flow connected one.
+    pub fn connection(&self) -> Result<Option<IntercomConnection>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT token, workspace_id, workspace_name, region, admin_id FROM intercom_connection WHERE id = 1",
+                [],
+                |row| {
+                    Ok(IntercomConnection {
+                        token: row.get(0)?,
+                        workspace_id: row.get(1)?,
+                        workspace_name: row.get(2)?,
+                        region: row.get(3)?,
+                        admin_id: row.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
+fn to_sql(seq: Seq) -> rusqlite::types::Value {
+    i64::try_from(seq.0).unwrap_or(i64::MAX).into()
+}
