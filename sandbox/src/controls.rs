@@ -1,0 +1,116 @@
+//! The test controls under `/_sandbox` (no token needed): the log of API requests and of
+//! webhook notifications, fault injection, pointing webhooks elsewhere, and reset. The two
+//! middlewares that feed and apply them wrap the API.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{IntercomError, JsonBody};
+use crate::ids;
+use crate::sandbox::{Fault, RecordedRequest};
+use crate::webhooks::Sent;
+use crate::Sandbox;
+
+/// The largest API request body the log keeps.
+const LOGGED_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The failures that can be injected.
+const FAULT_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
+
+/// `/_sandbox/*`.
+pub fn router() -> Router<Sandbox> {
+    Router::new()
+        .route("/_sandbox/requests", get(list_requests))
+        .route("/_sandbox/notifications", get(list_notifications))
+        .route("/_sandbox/faults", post(inject_fault))
+        .route("/_sandbox/webhook", put(set_webhook))
+        .route("/_sandbox/reset", post(reset))
+}
+
+/// Logs every API request with its parsed body and the status it got.
+pub async fn record_requests(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, LOGGED_BODY_LIMIT).await else {
+        return IntercomError::ParameterInvalid("The request body is too large".into()).into_response();
+    };
+    let logged = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    sandbox.record(RecordedRequest { method, path, body: logged, status: response.status().as_u16() });
+    response
+}
+
+/// Fails the request as an injected fault says, with Intercom's body and headers.
+pub async fn inject_faults(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let error = match sandbox.next_fault() {
+        None => return next.run(request).await,
+        Some(429) => IntercomError::RateLimited { reset_at: ids::now() + 1 },
+        Some(503) => IntercomError::ServiceUnavailable,
+        Some(status) => IntercomError::ServerError(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        ),
+    };
+    error.into_response()
+}
+
+/// `GET /_sandbox/requests`
+async fn list_requests(State(sandbox): State<Sandbox>) -> Json<Vec<RecordedRequest>> {
+    Json(sandbox.requests())
+}
+
+/// `GET /_sandbox/notifications`
+async fn list_notifications(State(sandbox): State<Sandbox>) -> Json<Vec<Sent>> {
+    Json(sandbox.notifications())
+}
+
+/// The body of `POST /_sandbox/faults`.
+#[derive(Debug, Deserialize)]
+struct FaultRequest {
+    status: u16,
+    #[serde(default = "one")]
+    count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `POST /_sandbox/faults {"status": 429, "count": 2}`: the next `count` API requests fail.
+async fn inject_fault(
+    State(sandbox): State<Sandbox>,
+    JsonBody(request): JsonBody<FaultRequest>,
+) -> Result<Json<Value>, IntercomError> {
+    if !FAULT_STATUSES.contains(&request.status) {
+        return Err(IntercomError::ParameterInvalid(format!("status must be one of {FAULT_STATUSES:?}")));
+    }
+    sandbox.inject(Fault { status: request.status, remaining: request.count });
+    Ok(Json(json!({"status": request.status, "count": request.count})))
+}
+
+/// The body of `PUT /_sandbox/webhook`.
+#[derive(Debug, Deserialize)]
+struct WebhookRequest {
+    url: Option<String>,
+}
+
+/// `PUT /_sandbox/webhook {"url": "http://…"}`: where later notifications go (null: nowhere).
+async fn set_webhook(
+    State(sandbox): State<Sandbox>,
+    JsonBody(request): JsonBody<WebhookRequest>,
+) -> StatusCode {
+    sandbox.set_webhook_url(request.url.filter(|url| !url.trim().is_empty()));
+    StatusCode::NO_CONTENT
+}
+
+/// `POST /_sandbox/reset`: no contacts, conversations, logs or faults.
+async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
+    sandbox.reset();
+    StatusCode::NO_CONTENT
+}
