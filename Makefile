@@ -9,13 +9,24 @@ export PATH := $(CURDIR)/www/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # A widget build that fails halfway leaves no file that looks finished.
 .DELETE_ON_ERROR:
 
+SANDBOX_PORT ?= 8090
+
+# The Intercom sandbox runs beside the bridge (its inbox: http://127.0.0.1:8090/) and stops
+# with it; the bridge hands off to it and receives its signed webhooks.
 demo: widget
-	cargo build --release -p baton-bridge
+	cargo build --release -p baton-bridge -p baton-intercom-sandbox
 	@echo
+	RUST_LOG=warn target/release/baton-intercom-sandbox --addr 127.0.0.1:$(SANDBOX_PORT) \
+		--webhook-url http://127.0.0.1:$(PORT)/v1/intercom/webhooks & \
+	sandbox=$$!; trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(SANDBOX_PORT)) 2>/dev/null && break; sleep 0.1; done; \
+	BATON_INTERCOM_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) BATON_INTERCOM_TOKEN=sandbox-token \
+	BATON_INTERCOM_CLIENT_ID=sandbox-client BATON_INTERCOM_CLIENT_SECRET=sandbox-secret \
 	RUST_LOG=warn target/release/baton-bridge --addr 127.0.0.1:$(PORT) --db baton.db --site-dir .
 
 test: test-tools widget
 	cargo test --workspace
+	cargo build -p baton-bridge -p baton-intercom-sandbox
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
 		cargo test -p baton-widget --target wasm32-unknown-unknown
 	cd www && node --test tests/

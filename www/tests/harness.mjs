@@ -42,6 +42,49 @@ export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(t
   };
 }
 
+/**
+ * Starts the Intercom sandbox on a free port; resolves once it prints its address. Point its
+ * webhooks at a bridge with `sandbox.notify(bridgeUrl)`.
+ */
+export async function startSandbox() {
+  const bin = process.env.BATON_SANDBOX_BIN ?? join(root, "target/debug/baton-intercom-sandbox");
+  const child = spawn(bin, ["--addr", "127.0.0.1:0"], {
+    env: { ...process.env, RUST_LOG: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const found = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (found) resolveUrl(found[0].replace(/\/$/, ""));
+    });
+  });
+  return {
+    url,
+    /** The environment that points a bridge at this sandbox. */
+    bridgeEnv: {
+      BATON_INTERCOM_BASE_URL: url,
+      BATON_INTERCOM_TOKEN: "sandbox-token",
+      BATON_INTERCOM_CLIENT_SECRET: "sandbox-secret",
+    },
+    /** Sends the sandbox's webhooks to the bridge at `bridgeUrl`. */
+    async notify(bridgeUrl) {
+      const response = await fetch(`${url}/_sandbox/webhook`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: new URL("/v1/intercom/webhooks", bridgeUrl).href }),
+      });
+      if (!response.ok) throw new Error(`the sandbox refused the webhook URL: ${response.status}`);
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
+    },
+  };
+}
+
 /** Headless Chromium with the flags this machine needs. */
 export function launchBrowser() {
   return chromium.launch({

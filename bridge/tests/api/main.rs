@@ -5,6 +5,7 @@ mod admin;
 mod conversation;
 mod fuzz;
 mod handoff;
+mod intercom;
 mod helpers;
 mod model;
 mod process;

@@ -1,0 +1,59 @@
+// The whole handoff loop in the browser, offline: a visitor on the demo page asks for a person,
+// sees the transition, a teammate answers from the Intercom sandbox's inbox page, and the
+// visitor sees the answer in the widget.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+
+let sandbox;
+let bridge;
+let browser;
+
+before(async () => {
+  sandbox = await startSandbox();
+  bridge = await startBridge({ env: { BATON_AGENT_PACE_MS: "20", ...sandbox.bridgeEnv } });
+  await sandbox.notify(bridge.url);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await bridge?.stop();
+  await sandbox?.stop();
+});
+
+test("a visitor asks for a person, a teammate answers from the inbox, the visitor sees it", async () => {
+  const visitor = await browser.newPage();
+  const errors = watchErrors(visitor);
+  await visitor.goto(bridge.url);
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const log = visitor.getByRole("log");
+  const box = visitor.getByRole("textbox", { name: "Message" });
+  await box.fill("How long does shipping take?");
+  await box.press("Enter");
+  await log.getByText(/Royal Mail Tracked 48/).waitFor();
+  await box.fill("Can I talk to a person please?");
+  await box.press("Enter");
+  await visitor.getByText("Waiting for a teammate").first().waitFor({ timeout: 15_000 });
+  await visitor.screenshot({ path: "test-results/handoff-waiting.png" });
+
+  const teammate = await browser.newPage();
+  await teammate.goto(sandbox.url);
+  await teammate.getByRole("link", { name: /Can I talk to a person please/ }).first().click();
+  await teammate.getByText("Internal note").first().waitFor();
+  const page = await teammate.content();
+  assert.match(page, /Asked for a person/);
+  assert.match(page, /How long does shipping take\?/);
+  await teammate.getByLabel("Reply as").selectOption({ label: "Ana Torres" });
+  await teammate.getByLabel("Reply", { exact: true }).fill("Hi! I'm Ana from Lumen. How can I help?");
+  await teammate.getByRole("button", { name: "Send reply" }).click();
+  await teammate.screenshot({ path: "test-results/handoff-inbox.png" });
+
+  await log.getByText("Hi! I'm Ana from Lumen. How can I help?").waitFor({ timeout: 15_000 });
+  await log.getByText("Ana Torres joined the conversation").waitFor();
+  await box.fill("My order never arrived");
+  await box.press("Enter");
+  await teammate.getByText("My order never arrived").waitFor({ timeout: 15_000 });
+  await visitor.screenshot({ path: "test-results/handoff-answered.png" });
+  assert.deepEqual(errors, []);
+});
