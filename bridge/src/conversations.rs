@@ -179,7 +179,10 @@ impl Conversations {
     }
 
     /// Runs a write that appends no event, so no listener needs telling.
-    pub fn write<T>(&self, change: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn write<T>(
+        &self,
+        change: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         change(&mut self.lock().store)
     }
 

@@ -47,6 +47,9 @@ pub enum ApiError {
     /// Intercom is not configured on this bridge.
     #[error("Intercom is not configured on this bridge: set [intercom] in the agents file.")]
     IntercomOff,
+    /// Intercom failed to answer a request made on the caller's behalf.
+    #[error("Intercom could not answer: {0}")]
+    Upstream(String),
     /// Settings that cannot be used.
     #[error(transparent)]
     InvalidSettings(#[from] SettingsError),
@@ -76,6 +79,7 @@ impl ApiError {
             Self::UnknownConversation => StatusCode::NOT_FOUND,
             Self::BadSignature => StatusCode::UNAUTHORIZED,
             Self::IntercomOff => StatusCode::CONFLICT,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::AdminDisabled | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             Self::InvalidSettings(SettingsError::Invalid { .. } | SettingsError::Parse { .. }) => {
                 StatusCode::BAD_REQUEST
@@ -98,6 +102,7 @@ impl ApiError {
             Self::UnknownConversation => "unknown_conversation",
             Self::BadSignature => "bad_signature",
             Self::IntercomOff => "intercom_not_configured",
+            Self::Upstream(_) => "intercom_unavailable",
             Self::AdminDisabled => "admin_disabled",
             Self::AdminUnauthorized => "unauthorized",
             Self::InvalidSettings(_) => "invalid_settings",

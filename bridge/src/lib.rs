@@ -80,8 +80,12 @@ impl AppState {
     /// State for `agents` over the given store, serving the site from `site_dir`, with the
     /// default rate limits.
     pub fn new(conversations: Conversations, agents: Arc<Registry>, site_dir: PathBuf) -> Self {
-        let handoffs =
-            Handoffs::new(conversations.clone(), Arc::clone(&agents), Arc::new(NoInbox), RetryPolicy::default());
+        let handoffs = Handoffs::new(
+            conversations.clone(),
+            Arc::clone(&agents),
+            Arc::new(NoInbox),
+            RetryPolicy::default(),
+        );
         Self {
             conversations,
             agents,
@@ -132,7 +136,10 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     use routes::{admin, agents, analytics, conversations, events, site};
     let webhooks = Router::new()
-        .route("/v1/intercom/webhooks", post(intercom::routes::receive_webhook).head(intercom::routes::webhook_probe))
+        .route(
+            "/v1/intercom/webhooks",
+            post(intercom::routes::receive_webhook).head(intercom::routes::webhook_probe),
+        )
         .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
     let api = Router::new()
         .route("/v1/agents/{id}", get(agents::get_agent))
@@ -151,6 +158,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/conversations/{id}/decisions", get(admin::decisions))
         .route("/v1/admin/intercom", get(intercom::routes::status))
         .route("/v1/admin/intercom/authorize", post(intercom::routes::authorize))
+        .route("/v1/admin/intercom/directory", get(intercom::routes::directory))
         .route("/v1/intercom/oauth/callback", get(intercom::routes::callback))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::model::{
-    Admin, AdminList, Contact, ContactList, Conversation, CreatedMessage, ErrorList, Id, Me, NewContact, Team,
-    TeamList,
+    Admin, AdminList, Contact, ContactList, Conversation, CreatedMessage, ErrorList, Id, Me, NewContact,
+    Team, TeamList,
 };
 
 /// The API version every request asks for.
@@ -143,7 +143,8 @@ impl IntercomClient {
             filters.push(json!({"field": "role", "operator": "=", "value": role}));
         }
         let body = json!({"query": {"operator": "AND", "value": filters}});
-        let found: ContactList = self.call(Method::POST, "/contacts/search", Some(body), Repeat::Safe).await?;
+        let found: ContactList =
+            self.call(Method::POST, "/contacts/search", Some(body), Repeat::Safe).await?;
         Ok(found.data)
     }
 
@@ -164,7 +165,11 @@ impl IntercomClient {
 
     /// `POST /conversations/search`: the contact's conversations created at or after `since`
     /// (Unix seconds), to find one a timed-out creation made after all.
-    pub async fn conversations_of(&self, contact: &Id, since: i64) -> Result<Vec<Conversation>, IntercomError> {
+    pub async fn conversations_of(
+        &self,
+        contact: &Id,
+        since: i64,
+    ) -> Result<Vec<Conversation>, IntercomError> {
         #[derive(serde::Deserialize)]
         struct Found {
             #[serde(default)]
@@ -190,9 +195,15 @@ impl IntercomClient {
         contact: &Id,
         body: &str,
     ) -> Result<Conversation, IntercomError> {
-        let body = json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": body});
-        self.call(Method::POST, &format!("/conversations/{conversation}/reply"), Some(body), Repeat::OnlyIfRejected)
-            .await
+        let body =
+            json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": body});
+        self.call(
+            Method::POST,
+            &format!("/conversations/{conversation}/reply"),
+            Some(body),
+            Repeat::OnlyIfRejected,
+        )
+        .await
     }
 
     /// `POST /conversations/{id}/reply` as an admin: a reply or a note.
@@ -208,18 +219,30 @@ impl IntercomClient {
             AdminReply::Note => "note",
         };
         let body = json!({"message_type": message_type, "type": "admin", "admin_id": admin, "body": body});
-        self.call(Method::POST, &format!("/conversations/{conversation}/reply"), Some(body), Repeat::OnlyIfRejected)
-            .await
+        self.call(
+            Method::POST,
+            &format!("/conversations/{conversation}/reply"),
+            Some(body),
+            Repeat::OnlyIfRejected,
+        )
+        .await
     }
 
     /// `POST /conversations/{id}/parts`: assigns the conversation, acting as `admin`.
-    pub async fn assign(&self, conversation: &Id, admin: &Id, to: &Assignee) -> Result<Conversation, IntercomError> {
+    pub async fn assign(
+        &self,
+        conversation: &Id,
+        admin: &Id,
+        to: &Assignee,
+    ) -> Result<Conversation, IntercomError> {
         let (kind, assignee) = match to {
             Assignee::Team(id) => ("team", id),
             Assignee::Admin(id) => ("admin", id),
         };
-        let body = json!({"message_type": "assignment", "type": kind, "admin_id": admin, "assignee_id": assignee});
-        self.call(Method::POST, &format!("/conversations/{conversation}/parts"), Some(body), Repeat::Safe).await
+        let body =
+            json!({"message_type": "assignment", "type": kind, "admin_id": admin, "assignee_id": assignee});
+        self.call(Method::POST, &format!("/conversations/{conversation}/parts"), Some(body), Repeat::Safe)
+            .await
     }
 
     async fn call<T: DeserializeOwned>(
@@ -243,18 +266,28 @@ impl IntercomClient {
             }
             let (error, wait) = match request.send().await {
                 Ok(response) if response.status().is_success() => {
-                    let text = response.text().await.map_err(|error| IntercomError::Transport(error.to_string()))?;
-                    return serde_json::from_str(&text).map_err(|error| IntercomError::Decode(error.to_string()));
+                    let text =
+                        response.text().await.map_err(|error| IntercomError::Transport(error.to_string()))?;
+                    return serde_json::from_str(&text)
+                        .map_err(|error| IntercomError::Decode(error.to_string()));
                 }
                 Ok(response) => {
                     let status = response.status();
                     let wait = retry_wait(status, &response, attempt);
                     let text = response.text().await.unwrap_or_default();
-                    let first = serde_json::from_str::<ErrorList>(&text).unwrap_or_default().errors.into_iter().next();
-                    let (code, message) = first.map_or_else(|| (String::new(), text), |e| (e.code, e.message));
+                    let first = serde_json::from_str::<ErrorList>(&text)
+                        .unwrap_or_default()
+                        .errors
+                        .into_iter()
+                        .next();
+                    let (code, message) =
+                        first.map_or_else(|| (String::new(), text), |e| (e.code, e.message));
                     // Intercom rejected a rate-limited request without acting on it.
                     let repeatable = repeat == Repeat::Safe || status == StatusCode::TOO_MANY_REQUESTS;
-                    (IntercomError::Status { status: status.as_u16(), code, message }, wait.filter(|_| repeatable))
+                    (
+                        IntercomError::Status { status: status.as_u16(), code, message },
+                        wait.filter(|_| repeatable),
+                    )
                 }
                 Err(error) => {
                     // A connection that never opened carried no request.
@@ -285,7 +318,8 @@ fn retry_wait(status: StatusCode, response: &reqwest::Response, attempt: u32) ->
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok());
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let wait = reset.map_or(backoff(attempt), |reset| Duration::from_secs(reset.saturating_sub(now).max(1)));
+        let wait =
+            reset.map_or(backoff(attempt), |reset| Duration::from_secs(reset.saturating_sub(now).max(1)));
         return Some(wait.min(MAX_RATE_LIMIT_WAIT));
     }
     (status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT).then(|| backoff(attempt))
@@ -293,7 +327,8 @@ fn retry_wait(status: StatusCode, response: &reqwest::Response, attempt: u32) ->
 
 /// 250 ms, 500 ms, 1 s, … up to 8 s.
 fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(250u64.saturating_mul(1 << attempt.saturating_sub(1).min(5))).min(Duration::from_secs(8))
+    Duration::from_millis(250u64.saturating_mul(1 << attempt.saturating_sub(1).min(5)))
+        .min(Duration::from_secs(8))
 }
 
 /// The error with its causes, which reqwest keeps apart ("error sending request: connection
@@ -310,7 +345,12 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 /// Trades an OAuth code for an access token at `{base}/auth/eagle/token`.
-pub async fn exchange_code(base: &str, client_id: &str, client_secret: &str, code: &str) -> Result<String, IntercomError> {
+pub async fn exchange_code(
+    base: &str,
+    client_id: &str,
+    client_secret: &str,
+    code: &str,
+) -> Result<String, IntercomError> {
     #[derive(serde::Deserialize)]
     struct Token {
         #[serde(default)]
@@ -341,7 +381,8 @@ pub async fn exchange_code(base: &str, client_id: &str, client_secret: &str, cod
         let (code, message) = first.map_or_else(|| (String::new(), text), |e| (e.code, e.message));
         return Err(IntercomError::Status { status: status.as_u16(), code, message });
     }
-    let token: Token = serde_json::from_str(&text).map_err(|error| IntercomError::Decode(error.to_string()))?;
+    let token: Token =
+        serde_json::from_str(&text).map_err(|error| IntercomError::Decode(error.to_string()))?;
     token.access_token.or(token.token).ok_or_else(|| IntercomError::Decode("no token in the answer".into()))
 }
 

@@ -69,11 +69,15 @@ impl Intercom {
             Some(existing) => (Id(existing), false),
             None => {
                 let made_before = match link.creating_since {
-                    Some(since) => client
-                        .conversations_of(&contact.id, since)
-                        .await?
-                        .into_iter()
-                        .find(|found| found.source.as_ref().and_then(|s| s.body.as_deref()).is_some_and(|body| same_text(body, &opening))),
+                    Some(since) => {
+                        client.conversations_of(&contact.id, since).await?.into_iter().find(|found| {
+                            found
+                                .source
+                                .as_ref()
+                                .and_then(|s| s.body.as_deref())
+                                .is_some_and(|body| same_text(body, &opening))
+                        })
+                    }
                     None => None,
                 };
                 let intercom_id = match made_before {
@@ -84,22 +88,30 @@ impl Intercom {
                         client.create_conversation(&contact, &html_escape::encode_text(&opening)).await?
                     }
                 };
-                self.conversations.write(|store| store.change_link(id, LinkChange::Created(&intercom_id.0)))?;
+                self.conversations
+                    .write(|store| store.change_link(id, LinkChange::Created(&intercom_id.0)))?;
                 // The note is posted only after the conversation is recorded: none exists yet.
                 (intercom_id, true)
             }
         };
 
         if !link.noted {
-            let covered = request.transcript.iter().filter(|m| m.author == Author::Visitor).map(|m| m.seq).max();
+            let covered =
+                request.transcript.iter().filter(|m| m.author == Author::Visitor).map(|m| m.seq).max();
             let already = if fresh { None } else { self.find_note(&client, &intercom_id, id).await? };
             let note_part = match already {
                 Some(part) => Some(part),
                 None => {
                     let admin = self.acting_admin(&client).await?;
                     let note = transcript_note(request, self.verified(&request.visitor));
-                    let updated = client.reply_as_admin(&intercom_id, &admin, AdminReply::Note, &note).await?;
-                    updated.parts().iter().rev().find(|part| part.part_type == "note").map(|part| part.id.clone())
+                    let updated =
+                        client.reply_as_admin(&intercom_id, &admin, AdminReply::Note, &note).await?;
+                    updated
+                        .parts()
+                        .iter()
+                        .rev()
+                        .find(|part| part.part_type == "note")
+                        .map(|part| part.id.clone())
                 }
             };
             if let Some(part) = note_part {
@@ -108,24 +120,38 @@ impl Intercom {
             let covered = covered.unwrap_or(Seq(0));
             self.conversations.write(|store| store.change_link(id, LinkChange::Noted(covered)))?;
         }
-        Ok(Delivered { external_id: intercom_id.0, expected_reply_minutes: self.settings.expected_reply_minutes })
+        Ok(Delivered {
+            external_id: intercom_id.0,
+            expected_reply_minutes: self.settings.expected_reply_minutes,
+        })
     }
 
     /// The note of this conversation, if an earlier try posted it.
-    async fn find_note(&self, client: &IntercomClient, intercom_id: &Id, id: &ConversationId) -> Result<Option<Id>, SyncError> {
+    async fn find_note(
+        &self,
+        client: &IntercomClient,
+        intercom_id: &Id,
+        id: &ConversationId,
+    ) -> Result<Option<Id>, SyncError> {
         let mark = format!("{NOTE_MARK} {id}");
         let conversation = client.conversation(intercom_id).await?;
         Ok(conversation
             .parts()
             .iter()
-            .find(|part| part.part_type == "note" && part.body.as_deref().is_some_and(|body| body.contains(&mark)))
+            .find(|part| {
+                part.part_type == "note" && part.body.as_deref().is_some_and(|body| body.contains(&mark))
+            })
             .map(|part| part.id.clone()))
     }
 
     /// The contact for this visitor. A verified identity is a `user`, found by external id or
     /// email; anyone else is a `lead`, reusing the lead with the same email if there is one, so
     /// an unverified visitor can never speak as someone else's user.
-    async fn find_or_create_contact(&self, client: &IntercomClient, visitor: &Visitor) -> Result<Contact, SyncError> {
+    async fn find_or_create_contact(
+        &self,
+        client: &IntercomClient,
+        visitor: &Visitor,
+    ) -> Result<Contact, SyncError> {
         let verified = self.verified(visitor);
         let (role, external_id) = if verified { ("user", visitor.user_id.clone()) } else { ("lead", None) };
         let lookup = match (&external_id, &visitor.email) {
@@ -153,7 +179,9 @@ impl Intercom {
     /// Whether the visitor's `user_hash` proves their identity: HMAC-SHA256 of the user id (or
     /// the email) with the identity secret, as Intercom's identity verification computes it.
     pub fn verified(&self, visitor: &Visitor) -> bool {
-        let (Some(secret), Some(hash)) = (&self.settings.identity_secret, &visitor.user_hash) else { return false };
+        let (Some(secret), Some(hash)) = (&self.settings.identity_secret, &visitor.user_hash) else {
+            return false;
+        };
         let Some(subject) = visitor.user_id.as_ref().or(visitor.email.as_ref()) else { return false };
         let Ok(expected) = hex::decode(hash.trim()) else { return false };
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
@@ -172,12 +200,10 @@ fn conflicting_id(error: &IntercomError) -> Option<Id> {
 
 /// The conversation's first message, from the contact: what the visitor last asked.
 fn opening_message(request: &HandoffRequest) -> String {
-    request
-        .transcript
-        .iter()
-        .rev()
-        .find(|message| message.author == Author::Visitor)
-        .map_or_else(|| "(The visitor asked for help in the website chat.)".to_owned(), |message| message.text.clone())
+    request.transcript.iter().rev().find(|message| message.author == Author::Visitor).map_or_else(
+        || "(The visitor asked for help in the website chat.)".to_owned(),
+        |message| message.text.clone(),
+    )
 }
 
 /// Whether Intercom's `body` (HTML) says `text`.
@@ -244,7 +270,12 @@ mod tests {
     use baton_protocol::{AgentId, TranscriptEntry};
 
     fn request() -> HandoffRequest {
-        let entry = |seq, author, text: &str| TranscriptEntry { seq: Seq(seq), at: 1_795_600_000_000, author, text: text.into() };
+        let entry = |seq, author, text: &str| TranscriptEntry {
+            seq: Seq(seq),
+            at: 1_795_600_000_000,
+            author,
+            text: text.into(),
+        };
         HandoffRequest {
             handoff: HandoffId(1),
             conversation: ConversationId("c1".into()),
@@ -253,7 +284,11 @@ mod tests {
             name: "Escalate to support".into(),
             reason: "Topic: billing".into(),
             clause: Some("the issue involves billing".into()),
-            visitor: Visitor { email: Some("ada@example.com".into()), name: Some("<b>Ada</b>".into()), ..Visitor::default() },
+            visitor: Visitor {
+                email: Some("ada@example.com".into()),
+                name: Some("<b>Ada</b>".into()),
+                ..Visitor::default()
+            },
             page_url: Some("https://lumen.example/\"><script>".into()),
             page_title: Some("Plans".into()),
             locale: Some("en-GB".into()),
@@ -291,11 +326,34 @@ mod tests {
     }
 
     #[test]
+    fn only_a_user_hash_made_with_the_identity_secret_verifies() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conversations =
+            crate::conversations::Conversations::open(&dir.path().join("t.db")).expect("store");
+        let settings =
+            super::super::IntercomSettings { identity_secret: Some("s3cret".into()), ..Default::default() };
+        let intercom = Intercom::new(settings, conversations).expect("builds");
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("any key");
+        mac.update(b"user-42");
+        let hash = hex::encode(mac.finalize().into_bytes());
+        let visitor = |user_hash: &str| Visitor {
+            user_id: Some("user-42".into()),
+            user_hash: Some(user_hash.into()),
+            ..Visitor::default()
+        };
+        assert!(intercom.verified(&visitor(&hash)));
+        assert!(!intercom.verified(&visitor(&"0".repeat(64))));
+        assert!(!intercom.verified(&visitor("not hex")));
+        assert!(!intercom.verified(&Visitor { user_hash: None, ..visitor(&hash) }));
+    }
+
+    #[test]
     fn the_conflicting_contact_id_is_read_from_intercoms_message() {
         let error = IntercomError::Status {
             status: 409,
             code: "conflict".into(),
-            message: "A contact matching those details already exists with id=6762f0a61bb69f9f2193bb4f".into(),
+            message: "A contact matching those details already exists with id=6762f0a61bb69f9f2193bb4f"
+                .into(),
         };
         assert_eq!(conflicting_id(&error), Some(Id("6762f0a61bb69f9f2193bb4f".into())));
     }

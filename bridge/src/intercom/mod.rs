@@ -177,12 +177,17 @@ impl Intercom {
 
     /// Where the token in use came from, if there is one.
     pub fn token_source(&self) -> Option<TokenSource> {
-        self.client.read().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref().map(|(_, source)| *source)
+        self.client
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+            .map(|(_, source)| *source)
     }
 
     /// Starts using a token the OAuth flow obtained.
     pub fn connect(&self, client: IntercomClient, admin: Id) {
-        *self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((client, TokenSource::Oauth));
+        *self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((client, TokenSource::Oauth));
         if self.settings.admin_id.is_none() {
             *self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(admin);
         }
@@ -190,7 +195,8 @@ impl Intercom {
 
     /// The admin the bridge writes notes as: configured, or the token's own.
     async fn acting_admin(&self, client: &IntercomClient) -> Result<Id, SyncError> {
-        if let Some(admin) = self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone() {
+        if let Some(admin) = self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        {
             return Ok(admin);
         }
         let me = client.me().await?;
@@ -206,7 +212,8 @@ impl Intercom {
             }
         }
         let admins = client.admins().await?;
-        *self.admins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), admins.clone()));
+        *self.admins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((Instant::now(), admins.clone()));
         Ok(admins)
     }
 
@@ -214,5 +221,40 @@ impl Intercom {
     fn lock_for(&self, id: &ConversationId) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         Arc::clone(locks.entry(id.clone()).or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file_and_regions_pick_their_hosts() {
+        let file = IntercomSettings {
+            region: Some("eu".into()),
+            access_token: Some("from-file".into()),
+            client_secret: Some("file-secret".into()),
+            ..IntercomSettings::default()
+        };
+        assert_eq!(file.api_base(), "https://api.eu.intercom.io");
+        assert_eq!(file.authorize_base(), "https://app.eu.intercom.com");
+        let env = |name: &str| match name {
+            "BATON_INTERCOM_BASE_URL" => Some("http://127.0.0.1:8090/".to_owned()),
+            "BATON_INTERCOM_TOKEN" => Some("from-env".to_owned()),
+            "BATON_INTERCOM_CLIENT_SECRET" => Some(" ".to_owned()),
+            _ => None,
+        };
+        let merged = file.with_env(env);
+        assert_eq!(merged.api_base(), "http://127.0.0.1:8090");
+        assert_eq!(merged.authorize_base(), "http://127.0.0.1:8090", "a sandbox authorizes itself");
+        assert_eq!(merged.access_token.as_deref(), Some("from-env"));
+        assert_eq!(
+            merged.client_secret.as_deref(),
+            Some("file-secret"),
+            "a blank variable overrides nothing"
+        );
+        let au = IntercomSettings { region: Some("AU".into()), ..IntercomSettings::default() };
+        assert_eq!(au.api_base(), "https://api.au.intercom.io");
+        assert_eq!(IntercomSettings::default().api_base(), "https://api.intercom.io");
     }
 }

@@ -30,15 +30,20 @@ pub async fn webhook_probe() -> StatusCode {
 }
 
 /// `POST /v1/intercom/webhooks`
-pub async fn receive_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, ApiError> {
+pub async fn receive_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
     let intercom = state.intercom.clone().ok_or(ApiError::BadSignature)?;
     let secret = intercom.settings().client_secret.as_deref().ok_or(ApiError::BadSignature)?;
-    let signature = headers.get("X-Hub-Signature").and_then(|value| value.to_str().ok()).ok_or(ApiError::BadSignature)?;
+    let signature =
+        headers.get("X-Hub-Signature").and_then(|value| value.to_str().ok()).ok_or(ApiError::BadSignature)?;
     if !signed(secret, &body, signature) {
         return Err(ApiError::BadSignature);
     }
-    let notification: Notification =
-        serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest(format!("Not an Intercom notification: {error}")))?;
+    let notification: Notification = serde_json::from_slice(&body)
+        .map_err(|error| ApiError::BadRequest(format!("Not an Intercom notification: {error}")))?;
     if !state.conversations.write(|store| store.remember_notification(&notification.id, now_millis()))? {
         return Ok(StatusCode::OK);
     }
@@ -60,7 +65,9 @@ async fn handle(intercom: Arc<Intercom>, notification: Notification) {
         return;
     }
     let delivered: Option<Conversation> = serde_json::from_value(notification.data.item.clone()).ok();
-    let Some(id) = delivered.as_ref().map(|conversation| conversation.id.clone()).filter(|id| !id.0.is_empty()) else {
+    let Some(id) =
+        delivered.as_ref().map(|conversation| conversation.id.clone()).filter(|id| !id.0.is_empty())
+    else {
         tracing::warn!(topic = %notification.topic, "a conversation notification without a conversation");
         return;
     };
@@ -96,6 +103,52 @@ pub async fn status(_: Admin, State(state): State<AppState>) -> Result<Json<Stat
     }))
 }
 
+/// The workspace's admins and teams, for choosing "Reply as" and routing targets.
+#[derive(Debug, Serialize)]
+pub struct Directory {
+    admins: Vec<DirectoryAdmin>,
+    teams: Vec<DirectoryTeam>,
+}
+
+/// An admin as the dashboard lists it.
+#[derive(Debug, Serialize)]
+pub struct DirectoryAdmin {
+    id: String,
+    name: String,
+    email: Option<String>,
+    away: bool,
+}
+
+/// A team as the dashboard lists it.
+#[derive(Debug, Serialize)]
+pub struct DirectoryTeam {
+    id: String,
+    name: String,
+    admin_ids: Vec<String>,
+}
+
+/// `GET /v1/admin/intercom/directory`
+pub async fn directory(_: Admin, State(state): State<AppState>) -> Result<Json<Directory>, ApiError> {
+    let intercom = state.intercom.clone().ok_or(ApiError::IntercomOff)?;
+    let client = intercom.client().map_err(|_| ApiError::IntercomOff)?;
+    let unavailable = |error: super::client::IntercomError| ApiError::Upstream(error.to_string());
+    let (admins, teams) = tokio::try_join!(client.admins(), client.teams()).map_err(unavailable)?;
+    Ok(Json(Directory {
+        admins: admins
+            .into_iter()
+            .map(|a| DirectoryAdmin { id: a.id.0, name: a.name, email: a.email, away: a.away_mode_enabled })
+            .collect(),
+        teams: teams
+            .into_iter()
+            .map(|t| DirectoryTeam {
+                id: t.id.0,
+                name: t.name,
+                admin_ids: t.admin_ids.into_iter().map(|id| id.0).collect(),
+            })
+            .collect(),
+    }))
+}
+
 /// Where the browser goes to authorize.
 #[derive(Debug, Serialize)]
 pub struct Authorize {
@@ -103,15 +156,24 @@ pub struct Authorize {
 }
 
 /// `POST /v1/admin/intercom/authorize`: a fresh `state` and the URL of Intercom's consent page.
-pub async fn authorize(_: Admin, State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Authorize>, ApiError> {
+pub async fn authorize(
+    _: Admin,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Authorize>, ApiError> {
     let intercom = state.intercom.clone().ok_or(ApiError::IntercomOff)?;
     let settings = intercom.settings();
     let client_id = settings.client_id.as_deref().ok_or(ApiError::IntercomOff)?;
     let oauth_state = token::random_hex(16);
     state.conversations.write(|store| store.save_oauth_state(&oauth_state, now_millis()))?;
-    let redirect = format!("{}/v1/intercom/oauth/callback", public_url(settings.public_url.as_deref(), &headers));
-    let query = serde_urlencoded::to_string([("client_id", client_id), ("state", &oauth_state), ("redirect_uri", &redirect)])
-        .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let redirect =
+        format!("{}/v1/intercom/oauth/callback", public_url(settings.public_url.as_deref(), &headers));
+    let query = serde_urlencoded::to_string([
+        ("client_id", client_id),
+        ("state", &oauth_state),
+        ("redirect_uri", &redirect),
+    ])
+    .map_err(|error| ApiError::Internal(error.to_string()))?;
     Ok(Json(Authorize { authorize_url: format!("{}/oauth?{query}", settings.authorize_base()) }))
 }
 
@@ -137,8 +199,14 @@ pub struct Callback {
 /// token, reads the workspace from `/me`, and keeps the token (stored, never shown).
 pub async fn callback(State(state): State<AppState>, Query(callback): Query<Callback>) -> Response {
     match connect(&state, callback).await {
-        Ok(workspace) => Html(page(&format!("Connected to {}. You can close this page.", html_escape::encode_text(&workspace)))).into_response(),
-        Err(message) => (StatusCode::BAD_REQUEST, Html(page(&html_escape::encode_text(&message)))).into_response(),
+        Ok(workspace) => Html(page(&format!(
+            "Connected to {}. You can close this page.",
+            html_escape::encode_text(&workspace)
+        )))
+        .into_response(),
+        Err(message) => {
+            (StatusCode::BAD_REQUEST, Html(page(&html_escape::encode_text(&message)))).into_response()
+        }
     }
 }
 
@@ -155,7 +223,9 @@ async fn connect(state: &AppState, callback: Callback) -> Result<String, String>
         .write(|store| store.take_oauth_state(&oauth_state, now_millis() - STATE_VALID_MILLIS))
         .map_err(|error| error.to_string())?;
     if !fresh {
-        return Err("This authorization link is unknown, used or expired. Start again from the dashboard.".into());
+        return Err(
+            "This authorization link is unknown, used or expired. Start again from the dashboard.".into()
+        );
     }
     let settings = intercom.settings();
     let (Some(client_id), Some(secret)) = (&settings.client_id, &settings.client_secret) else {
@@ -176,7 +246,10 @@ async fn connect(state: &AppState, callback: Callback) -> Result<String, String>
         region: me.app.as_ref().and_then(|app| app.region.clone()),
         admin_id: Some(me.id.0.clone()),
     };
-    state.conversations.write(|store| store.save_connection(&connection, now_millis())).map_err(|error| error.to_string())?;
+    state
+        .conversations
+        .write(|store| store.save_connection(&connection, now_millis()))
+        .map_err(|error| error.to_string())?;
     intercom.connect(client, Id(me.id.0));
     Ok(connection.workspace_name.unwrap_or_else(|| "your Intercom workspace".into()))
 }

@@ -52,7 +52,8 @@ impl Intercom {
         let lock = self.lock_for(id);
         let _turn = lock.lock().await;
         let Some(link) = self.conversations.read(|store| store.link(id))? else { return Ok(()) };
-        let (Some(intercom_id), Some((contact, _)), true) = (&link.intercom_id, &link.contact, link.noted) else {
+        let (Some(intercom_id), Some((contact, _)), true) = (&link.intercom_id, &link.contact, link.noted)
+        else {
             return Ok(());
         };
         let (intercom_id, contact) = (Id(intercom_id.clone()), Id(contact.clone()));
@@ -76,7 +77,8 @@ impl Intercom {
                 continue;
             }
             self.conversations.write(|store| store.change_link(id, LinkChange::Posting(seq)))?;
-            let updated = client.reply_as_contact(&intercom_id, &contact, &html_escape::encode_text(&text)).await?;
+            let updated =
+                client.reply_as_contact(&intercom_id, &contact, &html_escape::encode_text(&text)).await?;
             if let Some(part) = updated.parts().iter().rev().find(|part| is_from_contact(part)) {
                 self.conversations.write(|store| store.remember_part(&part.id.0, id, true))?;
             }
@@ -87,13 +89,18 @@ impl Intercom {
 
     /// The message whose posting a stopped process began, if Intercom shows it arrived: the
     /// contact's last reply says the same.
-    async fn posted_before_a_crash(&self, link: &IntercomLink, pending: &[(Seq, String)]) -> Result<Option<Seq>, SyncError> {
+    async fn posted_before_a_crash(
+        &self,
+        link: &IntercomLink,
+        pending: &[(Seq, String)],
+    ) -> Result<Option<Seq>, SyncError> {
         let Some(posting) = link.posting else { return Ok(None) };
         let Some((_, text)) = pending.iter().find(|(seq, _)| *seq == posting) else { return Ok(None) };
         let Some(intercom_id) = &link.intercom_id else { return Ok(None) };
         let conversation = self.client()?.conversation(&Id(intercom_id.clone())).await?;
         let last = conversation.parts().iter().rev().find(|part| is_from_contact(part));
-        let arrived = last.is_some_and(|part| html_to_text(part.body.as_deref().unwrap_or("")).trim() == text.trim());
+        let arrived =
+            last.is_some_and(|part| html_to_text(part.body.as_deref().unwrap_or("")).trim() == text.trim());
         if let Some(part) = last.filter(|_| arrived) {
             self.conversations.write(|store| store.remember_part(&part.id.0, &link.conversation, true))?;
         }
@@ -102,7 +109,11 @@ impl Intercom {
 
     /// Relays what happened in Intercom conversation `intercom_id` since the bridge last looked.
     /// `delivered` is the webhook's copy, used only when Intercom cannot be asked.
-    pub async fn sync_from_intercom(&self, intercom_id: &Id, delivered: Option<Conversation>) -> Result<(), SyncError> {
+    pub async fn sync_from_intercom(
+        &self,
+        intercom_id: &Id,
+        delivered: Option<Conversation>,
+    ) -> Result<(), SyncError> {
         let Some(link) = self.conversations.read(|store| store.link_by_intercom_id(&intercom_id.0))? else {
             return Ok(());
         };
@@ -122,7 +133,10 @@ impl Intercom {
         let teammate = |admin: &Id, name: Option<&str>| {
             let known = admins.iter().find(|candidate| candidate.id == *admin);
             Teammate {
-                name: known.map(|a| a.name.clone()).or_else(|| name.map(str::to_owned)).unwrap_or_else(|| "Support".into()),
+                name: known
+                    .map(|a| a.name.clone())
+                    .or_else(|| name.map(str::to_owned))
+                    .unwrap_or_else(|| "Support".into()),
                 avatar_url: known.and_then(|a| a.avatar.as_ref()).and_then(|avatar| avatar.image_url.clone()),
             }
         };
@@ -136,17 +150,27 @@ impl Intercom {
                 "comment" if is_from_teammate(part) => {
                     let author = part.author.clone().unwrap_or_default();
                     if joined.as_deref() != Some(author.id.0.as_str()) {
-                        events.push(EventKind::TeammateJoined { teammate: teammate(&author.id, author.name.as_deref()) });
+                        events.push(EventKind::TeammateJoined {
+                            teammate: teammate(&author.id, author.name.as_deref()),
+                        });
                         joined = Some(author.id.0.clone());
                     }
                     let text = html_to_text(part.body.as_deref().unwrap_or(""));
                     if !text.trim().is_empty() {
-                        events.push(EventKind::TeammateMessage { teammate: teammate(&author.id, author.name.as_deref()), text });
+                        events.push(EventKind::TeammateMessage {
+                            teammate: teammate(&author.id, author.name.as_deref()),
+                            text,
+                        });
                     }
                 }
                 "assignment" | "default_assignment" | "assign_and_reopen" => {
-                    let assigned = part.assigned_to.as_ref().filter(|to| to.kind == "admin").and_then(|to| to.id.clone());
-                    if let Some(admin) = assigned.filter(|admin| joined.as_deref() != Some(admin.0.as_str())) {
+                    let assigned = part
+                        .assigned_to
+                        .as_ref()
+                        .filter(|to| to.kind == "admin")
+                        .and_then(|to| to.id.clone());
+                    if let Some(admin) = assigned.filter(|admin| joined.as_deref() != Some(admin.0.as_str()))
+                    {
                         events.push(EventKind::TeammateJoined { teammate: teammate(&admin, None) });
                         joined = Some(admin.0);
                     }
@@ -170,7 +194,8 @@ impl Intercom {
 }
 
 fn is_from_contact(part: &Part) -> bool {
-    part.part_type == "comment" && part.author.as_ref().is_some_and(|a| matches!(a.kind.as_str(), "user" | "lead" | "contact"))
+    part.part_type == "comment"
+        && part.author.as_ref().is_some_and(|a| matches!(a.kind.as_str(), "user" | "lead" | "contact"))
 }
 
 fn is_from_teammate(part: &Part) -> bool {
@@ -193,7 +218,9 @@ pub fn html_to_text(html: &str) -> String {
         let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
         match name {
             "br" => text.push('\n'),
-            "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "blockquote" | "pre" if !text.ends_with("\n\n") && !text.is_empty() => {
+            "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "blockquote" | "pre"
+                if !text.ends_with("\n\n") && !text.is_empty() =>
+            {
                 text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
             }
             _ => {}
@@ -210,7 +237,10 @@ mod tests {
 
     #[test]
     fn intercoms_html_becomes_plain_text() {
-        assert_eq!(html_to_text("<p>Hi <b>Ada</b>,</p><p>Refund sent &amp; done.</p>"), "Hi Ada,\n\nRefund sent & done.");
+        assert_eq!(
+            html_to_text("<p>Hi <b>Ada</b>,</p><p>Refund sent &amp; done.</p>"),
+            "Hi Ada,\n\nRefund sent & done."
+        );
         assert_eq!(html_to_text("one<br>two<br/>three"), "one\ntwo\nthree");
         assert_eq!(html_to_text("plain text from a webhook"), "plain text from a webhook");
         assert_eq!(html_to_text("<script>alert(1)</script>"), "alert(1)");

@@ -202,7 +202,9 @@ impl Store {
     pub fn remember_part(&mut self, part: &str, id: &ConversationId, ours: bool) -> Result<bool, StoreError> {
         let added = self
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours) VALUES (?1, ?2, ?3)")?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours) VALUES (?1, ?2, ?3)",
+            )?
             .execute(params![part, id.0, ours])?;
         Ok(added == 1)
     }
@@ -218,7 +220,10 @@ impl Store {
 
     /// Records an OAuth `state` handed to the browser.
     pub fn save_oauth_state(&mut self, state: &str, at: i64) -> Result<(), StoreError> {
-        self.conn.execute("INSERT INTO intercom_oauth_states (state, created_at) VALUES (?1, ?2)", params![state, at])?;
+        self.conn.execute(
+            "INSERT INTO intercom_oauth_states (state, created_at) VALUES (?1, ?2)",
+            params![state, at],
+        )?;
         Ok(())
     }
 
@@ -226,9 +231,11 @@ impl Store {
     pub fn take_oauth_state(&mut self, state: &str, not_before: i64) -> Result<bool, StoreError> {
         let created: Option<i64> = self
             .conn
-            .query_row("DELETE FROM intercom_oauth_states WHERE state = ?1 RETURNING created_at", params![state], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "DELETE FROM intercom_oauth_states WHERE state = ?1 RETURNING created_at",
+                params![state],
+                |row| row.get(0),
+            )
             .optional()?;
         Ok(created.is_some_and(|created| created >= not_before))
     }

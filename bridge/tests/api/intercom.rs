@@ -60,7 +60,8 @@ impl Workspace {
 
     /// An API call with the sandbox's token.
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(SANDBOX_TOKEN);
+        let mut request =
+            self.http.request(method, format!("{}{path}", self.base)).bearer_auth(SANDBOX_TOKEN);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -103,7 +104,8 @@ impl Workspace {
         let spec = Spec::intercom();
         let mut wrong = Vec::new();
         for request in &requests {
-            let (method, path) = (request["method"].as_str().unwrap_or(""), request["path"].as_str().unwrap_or(""));
+            let (method, path) =
+                (request["method"].as_str().unwrap_or(""), request["path"].as_str().unwrap_or(""));
             let body = Some(&request["body"]).filter(|body| !body.is_null());
             if let Err(errors) = spec.validate_request(method, path, body) {
                 wrong.push(format!("{method} {path}: {errors:?}"));
@@ -181,7 +183,10 @@ async fn a_handoff_lands_once_with_the_whole_transcript_in_a_note() {
     let all = workspace.conversations().await;
     assert_eq!(all.len(), 1, "one Intercom conversation");
     let intercom = workspace.conversation(all[0]["id"].as_str().expect("id")).await;
-    assert_eq!(intercom["source"]["body"].as_str().map(|b| b.contains("Can I talk to a person please?")), Some(true));
+    assert_eq!(
+        intercom["source"]["body"].as_str().map(|b| b.contains("Can I talk to a person please?")),
+        Some(true)
+    );
     let parts = parts(&intercom);
     let notes: Vec<&Value> = parts.iter().filter(|part| part["part_type"] == "note").collect();
     assert_eq!(notes.len(), 1, "one note");
@@ -202,7 +207,11 @@ async fn a_handoff_lands_once_with_the_whole_transcript_in_a_note() {
     assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "the transcript is in order: {order:?}");
 
     let contacts = workspace
-        .call(reqwest::Method::POST, "/contacts/search", Some(json!({"query": {"field": "email", "operator": "=", "value": "ada@example.com"}})))
+        .call(
+            reqwest::Method::POST,
+            "/contacts/search",
+            Some(json!({"query": {"field": "email", "operator": "=", "value": "ada@example.com"}})),
+        )
         .await;
     assert_eq!(contacts["data"][0]["role"], "lead", "an unverified visitor is a lead");
     assert!(workspace.assert_requests_conform().await >= 4);
@@ -215,7 +224,9 @@ async fn teammate_replies_reach_the_widget_and_notes_never_do() {
     let id = workspace.conversations().await[0]["id"].as_str().expect("id").to_owned();
 
     workspace.admin_reply(&id, "991001", "note", "Internal: she was double charged last month").await;
-    workspace.admin_reply(&id, "991001", "comment", "<p>Hi Ada, I'm <b>Ana</b>. Let me check that.</p>").await;
+    workspace
+        .admin_reply(&id, "991001", "comment", "<p>Hi Ada, I'm <b>Ana</b>. Let me check that.</p>")
+        .await;
     let seen = events.collect_until(|kind| matches!(kind, EventKind::TeammateMessage { .. })).await;
     let joined = seen.iter().find_map(|event| match &event.kind {
         EventKind::TeammateJoined { teammate } => Some(teammate.clone()),
@@ -252,7 +263,11 @@ async fn teammate_replies_reach_the_widget_and_notes_never_do() {
     workspace.assert_requests_conform().await;
 
     workspace
-        .call(reqwest::Method::POST, &format!("/conversations/{id}/parts"), Some(json!({"message_type": "close", "type": "admin", "admin_id": "991001"})))
+        .call(
+            reqwest::Method::POST,
+            &format!("/conversations/{id}/parts"),
+            Some(json!({"message_type": "close", "type": "admin", "admin_id": "991001"})),
+        )
         .await;
     events.collect_until(|kind| kind == &EventKind::ConversationClosed).await;
     assert_eq!(app.snapshot(&conversation).await.mode, Mode::Closed);
@@ -267,11 +282,20 @@ async fn forged_replayed_duplicated_and_reordered_webhooks_change_nothing_twice(
     workspace.admin_reply(&id, "991002", "comment", "First reply").await;
     workspace.admin_reply(&id, "991002", "comment", "Second reply").await;
     let log = workspace.control(reqwest::Method::GET, "/notifications", None).await;
-    let replies: Vec<Value> =
-        log.as_array().expect("log").iter().filter(|n| n["topic"] == "conversation.admin.replied").cloned().collect();
+    let replies: Vec<Value> = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|n| n["topic"] == "conversation.admin.replied")
+        .cloned()
+        .collect();
     assert_eq!(replies.len(), 2);
     let post = |body: String, signature: Option<String>| {
-        let mut request = app.http.post(app.url("/v1/intercom/webhooks")).header("content-type", "application/json").body(body);
+        let mut request = app
+            .http
+            .post(app.url("/v1/intercom/webhooks"))
+            .header("content-type", "application/json")
+            .body(body);
         if let Some(signature) = signature {
             request = request.header("X-Hub-Signature", signature);
         }
@@ -291,11 +315,19 @@ async fn forged_replayed_duplicated_and_reordered_webhooks_change_nothing_twice(
     assert_eq!(post(body(&replies[0]), signature(&replies[0])).await.expect("sent").status(), 200);
     assert_eq!(post(body(&replies[1]), signature(&replies[1])).await.expect("sent").status(), 200);
     assert_eq!(post(body(&replies[0]), signature(&replies[0])).await.expect("sent").status(), 200);
-    let seen = events.collect_until(|kind| matches!(kind, EventKind::TeammateMessage { text, .. } if text == "Second reply")).await;
+    let seen = events
+        .collect_until(
+            |kind| matches!(kind, EventKind::TeammateMessage { text, .. } if text == "Second reply"),
+        )
+        .await;
     assert_eq!(teammate_texts(&seen), ["First reply", "Second reply"], "Intercom's order, each once");
 
     // The same part under a new notification id (Intercom redelivers that way too).
-    let redelivered = body(&replies[1]).replacen(&replies[1]["id"].as_str().expect("id").to_owned(), "notif_redelivered", 1);
+    let redelivered = body(&replies[1]).replacen(
+        &replies[1]["id"].as_str().expect("id").to_owned(),
+        "notif_redelivered",
+        1,
+    );
     let signature = sign(&redelivered);
     assert_eq!(post(redelivered, Some(signature)).await.expect("sent").status(), 200);
     workspace.admin_reply(&id, "991002", "comment", "Third reply").await;
@@ -352,7 +384,10 @@ async fn an_intercom_outage_tells_the_visitor_and_the_handoff_completes_once_it_
     let id = all[0]["id"].as_str().expect("id").to_owned();
     let texts = eventually("the message sent during the outage", async || {
         let conversation = workspace.conversation(&id).await;
-        let note = parts(&conversation).iter().find(|p| p["part_type"] == "note").and_then(|p| p["body"].as_str().map(str::to_owned));
+        let note = parts(&conversation)
+            .iter()
+            .find(|p| p["part_type"] == "note")
+            .and_then(|p| p["body"].as_str().map(str::to_owned));
         note.filter(|note| note.contains("Hello? Anyone there?"))
     })
     .await;
@@ -373,4 +408,74 @@ async fn an_intercom_that_rejects_the_token_is_retried_not_given_up() {
     let decisions = app.decisions(&conversation).await;
     assert_eq!(decisions["handoffs"][0]["status"], "pending", "{decisions}");
     assert!(decisions["handoffs"][0]["last_error"].as_str().is_some_and(|e| e.contains("401")));
+}
+
+#[tokio::test]
+async fn authorize_access_connects_a_workspace_and_the_token_is_never_shown() {
+    let workspace = Workspace::start().await;
+    let mut settings = workspace.settings();
+    settings.access_token = None;
+    let app = spawn_app_with(Setup { intercom: Some(settings), ..Setup::default() }).await;
+    workspace.notify(&app);
+    let (_, status) = app.admin(reqwest::Method::GET, "/v1/admin/intercom", None).await;
+    assert_eq!(status["connected"], false);
+
+    let (status, authorize) = app.admin(reqwest::Method::POST, "/v1/admin/intercom/authorize", None).await;
+    assert_eq!(status, 200, "{authorize}");
+    let url = reqwest::Url::parse(authorize["authorize_url"].as_str().expect("url")).expect("a URL");
+    assert_eq!(url.path(), "/oauth");
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "sandbox-client");
+    assert_eq!(query["redirect_uri"], format!("{}/v1/intercom/oauth/callback", app.base));
+
+    // The person clicks "Authorize access" on Intercom's page, which sends the browser back.
+    let browser =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let consent = browser.get(url.clone()).send().await.expect("consent page");
+    assert!(consent.text().await.expect("page").contains("Authorize access"));
+    let form = [
+        ("client_id", &query["client_id"]),
+        ("state", &query["state"]),
+        ("redirect_uri", &query["redirect_uri"]),
+    ];
+    let back = browser
+        .post(format!("{}/oauth/authorize", workspace.base))
+        .form(&form)
+        .send()
+        .await
+        .expect("authorized");
+    let callback = back.headers()["location"].to_str().expect("location").to_owned();
+    assert!(callback.starts_with(&query["redirect_uri"]), "{callback}");
+    let landed = browser.get(&callback).send().await.expect("callback");
+    assert_eq!(landed.status(), 200);
+    assert!(landed.text().await.expect("page").contains("Connected to Lumen Coffee Roasters (sandbox)"));
+
+    let (_, status) = app.admin(reqwest::Method::GET, "/v1/admin/intercom", None).await;
+    assert_eq!(status["connected"], true);
+    assert_eq!(status["source"], "oauth");
+    assert_eq!(status["workspace_id"], "sandbox1");
+    assert!(!status.to_string().contains(SANDBOX_TOKEN), "{status}");
+
+    // The callback is single-use, and a made-up state is refused.
+    assert_eq!(browser.get(&callback).send().await.expect("again").status(), 400);
+    let forged = format!("{}/v1/intercom/oauth/callback?code=abc&state=made-up", app.base);
+    assert_eq!(browser.get(forged).send().await.expect("forged").status(), 400);
+
+    // Handoffs now go through the connected workspace.
+    hand_off(&app).await;
+    assert_eq!(workspace.conversations().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_directory_lists_the_workspaces_admins_and_teams() {
+    let (app, _workspace) = linked().await;
+    let (status, directory) = app.admin(reqwest::Method::GET, "/v1/admin/intercom/directory", None).await;
+    assert_eq!(status, 200, "{directory}");
+    let admins: Vec<&str> =
+        directory["admins"].as_array().expect("admins").iter().filter_map(|a| a["name"].as_str()).collect();
+    assert_eq!(admins, ["Ana Torres", "Ben Okafor", "Chloe Martin"]);
+    assert_eq!(directory["admins"][2]["away"], true);
+    let teams: Vec<&str> =
+        directory["teams"].as_array().expect("teams").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(teams, ["Support", "Billing", "Technical support"]);
 }
