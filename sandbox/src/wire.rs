@@ -176,8 +176,8 @@ pub fn message(view: &View) -> Value {
     })
 }
 
-/// A conversation. `admin_assignee_id` and `team_assignee_id` are integers, as the spec has
-/// them, or null when nobody is assigned.
+/// A conversation. `admin_assignee_id` and `team_assignee_id` are integers, and 0 when nobody
+/// is assigned, as the 2.16 schema says (while admin ids elsewhere are strings).
 pub fn conversation(view: &View, parts: Parts, bodies: Bodies) -> Value {
     let conversation = &view.conversation;
     let show = |html: &str| match bodies {
@@ -213,8 +213,8 @@ pub fn conversation(view: &View, parts: Parts, bodies: Bodies) -> Value {
             {"type": "contact", "id": view.contact.id, "external_id": view.contact.external_id},
         ]},
         "first_contact_reply": {"created_at": conversation.created_at, "type": "conversation", "url": null},
-        "admin_assignee_id": conversation.admin_assignee_id,
-        "team_assignee_id": conversation.team_assignee_id,
+        "admin_assignee_id": conversation.admin_assignee_id.unwrap_or(0),
+        "team_assignee_id": conversation.team_assignee_id.unwrap_or(0),
         "open": conversation.state.as_str() == "open",
         "state": conversation.state.as_str(),
         "read": false,

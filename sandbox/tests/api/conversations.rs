@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::start;
+use crate::helpers::{assert_conforms, start};
 
 #[tokio::test]
 async fn a_new_conversation_answers_a_message_whose_id_is_not_the_conversations() {
@@ -31,7 +31,8 @@ async fn a_new_conversation_answers_a_message_whose_id_is_not_the_conversations(
     assert_eq!(conversation["contacts"]["contacts"][0]["id"], ada.as_str());
     assert_eq!(
         (conversation["state"].clone(), conversation["admin_assignee_id"].clone()),
-        (json!("open"), Value::Null)
+        (json!("open"), json!(0)),
+        "0 is nobody, as the spec says"
     );
     assert_eq!(
         conversation["conversation_parts"],
@@ -110,6 +111,7 @@ async fn every_change_shows_in_order_and_sends_exactly_one_signed_webhook() {
         assert_eq!(hook.headers["user-agent"], "intercom-parrot-service-client/1.0");
         assert_eq!(hook.headers["content-type"], "application/json");
         let item = &hook.json()["data"]["item"];
+        assert_conforms("GET", &path, 200, item);
         assert_eq!(item["conversation_parts"]["total_count"], 1, "only the new part");
         assert_eq!(item["conversation_parts"]["conversation_parts"][0]["id"], parts[at]["id"]);
     }
