@@ -45,7 +45,7 @@ dd { margin: 0; }
 /// A full page titled `title` around `content` (already HTML).
 pub fn page(title: &str, content: &str) -> Html<String> {
     Html(format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\
          <header><a href=\"/\">Intercom sandbox</a><span>Lumen Coffee Roasters (sandbox)</span></header>\

@@ -13,11 +13,14 @@ use crate::workspace::View;
 
 /// Keeps the live part of a conversation page fresh without touching the forms, so nothing a
 /// person is typing is lost.
+/// The script sits in the page's head, before `#live` exists: it looks the container up on
+/// each tick.
 const REFRESH_SCRIPT: &str = r#"<script>
 (() => {
-  const live = document.getElementById("live");
   let shown = null;
   setInterval(async () => {
+    const live = document.getElementById("live");
+    if (!live) return;
     try {
       const response = await fetch(location.pathname + "/parts", { cache: "no-store" });
       if (!response.ok) return;
