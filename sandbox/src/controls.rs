@@ -49,7 +49,7 @@ pub async fn record_requests(State(sandbox): State<Sandbox>, request: Request, n
 
 /// Fails the request as an injected fault says, with Intercom's body and headers.
 pub async fn inject_faults(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
-    let error = match sandbox.next_fault() {
+    let error = match sandbox.next_fault(request.uri().path()) {
         None => return next.run(request).await,
         Some(429) => IntercomError::RateLimited { reset_at: ids::now() + 1 },
         Some(503) => IntercomError::ServiceUnavailable,
@@ -76,13 +76,17 @@ struct FaultRequest {
     status: u16,
     #[serde(default = "one")]
     count: u32,
+    /// Only paths like this one, `*` standing for a segment: `/conversations/*/reply`.
+    #[serde(default)]
+    path: Option<String>,
 }
 
 fn one() -> u32 {
     1
 }
 
-/// `POST /_sandbox/faults {"status": 429, "count": 2}`: the next `count` API requests fail.
+/// `POST /_sandbox/faults {"status": 429, "count": 2}`: the next `count` API requests fail;
+/// with `"path": "/conversations/*/reply"`, only the next requests to such paths.
 async fn inject_fault(
     State(sandbox): State<Sandbox>,
     JsonBody(request): JsonBody<FaultRequest>,
@@ -90,8 +94,8 @@ async fn inject_fault(
     if !FAULT_STATUSES.contains(&request.status) {
         return Err(IntercomError::ParameterInvalid(format!("status must be one of {FAULT_STATUSES:?}")));
     }
-    sandbox.inject(Fault { status: request.status, remaining: request.count });
-    Ok(Json(json!({"status": request.status, "count": request.count})))
+    sandbox.inject(Fault { status: request.status, remaining: request.count, path: request.path.clone() });
+    Ok(Json(json!({"status": request.status, "count": request.count, "path": request.path})))
 }
 
 /// The body of `PUT /_sandbox/webhook`.

@@ -41,12 +41,29 @@ pub struct RecordedRequest {
 }
 
 /// An injected failure: the next `remaining` API requests answer `status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     /// 429, 500, 502, 503 or 504.
     pub status: u16,
     /// How many requests are still to fail.
     pub remaining: u32,
+    /// Only requests to paths like this fail (`*` stands for one segment); all when `None`.
+    pub path: Option<String>,
+}
+
+impl Fault {
+    /// Whether a request to `path` is one this fault fails.
+    fn applies_to(&self, path: &str) -> bool {
+        let Some(pattern) = &self.path else { return true };
+        let (mut wanted, mut given) = (pattern.split('/'), path.split('/'));
+        loop {
+            match (wanted.next(), given.next()) {
+                (None, None) => return true,
+                (Some(want), Some(got)) if want == "*" || want == got => {}
+                _ => return false,
+            }
+        }
+    }
 }
 
 /// A running sandbox's state; clones share it.
@@ -146,10 +163,11 @@ impl Sandbox {
         *lock(&self.inner.fault) = Some(fault).filter(|fault| fault.remaining > 0);
     }
 
-    /// The status the current API request must fail with, if a fault is pending; counts it.
-    pub fn next_fault(&self) -> Option<u16> {
+    /// The status the API request to `path` must fail with, if a fault is pending for it;
+    /// counts it.
+    pub fn next_fault(&self, path: &str) -> Option<u16> {
         let mut pending = lock(&self.inner.fault);
-        let fault = pending.as_mut()?;
+        let fault = pending.as_mut().filter(|fault| fault.applies_to(path))?;
         let status = fault.status;
         fault.remaining -= 1;
         if fault.remaining == 0 {

@@ -479,3 +479,142 @@ async fn the_directory_lists_the_workspaces_admins_and_teams() {
         directory["teams"].as_array().expect("teams").iter().filter_map(|t| t["name"].as_str()).collect();
     assert_eq!(teams, ["Support", "Billing", "Technical support"]);
 }
+
+#[tokio::test]
+async fn a_bridge_killed_mid_handoff_finishes_it_after_a_restart_with_one_conversation() {
+    use crate::process::BridgeProcess;
+    let workspace = Workspace::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("baton.db");
+    let env = [
+        ("BATON_INTERCOM_BASE_URL", workspace.base.as_str()),
+        ("BATON_INTERCOM_TOKEN", SANDBOX_TOKEN),
+        ("BATON_INTERCOM_CLIENT_SECRET", SANDBOX_SECRET),
+    ];
+    // The conversation gets created, then every note and reply fails: the handoff is stuck
+    // between its steps when the process dies.
+    workspace
+        .control(
+            reqwest::Method::POST,
+            "/faults",
+            Some(json!({"status": 503, "count": 100_000, "path": "/conversations/*/reply"})),
+        )
+        .await;
+    let bridge = BridgeProcess::start_with(&db, 0, &env).await;
+    workspace.sandbox.set_webhook_url(Some(format!("{}/v1/intercom/webhooks", bridge.api.base)));
+    let conversation = bridge.api.create_conversation().await;
+    bridge.api.send(&conversation, json!({"client_id": "a", "text": "Can I speak to a human?"})).await;
+    eventually("the conversation created and the note refused", async || {
+        let requests = workspace.control(reqwest::Method::GET, "/requests", None).await;
+        let refused = requests.as_array()?.iter().filter(|r| r["status"] == 503).count();
+        (workspace.conversations().await.len() == 1 && refused >= 1).then_some(())
+    })
+    .await;
+    bridge.api.send(&conversation, json!({"client_id": "b", "text": "Still there?"})).await;
+    bridge.kill_9().await;
+
+    workspace.control(reqwest::Method::POST, "/faults", Some(json!({"status": 503, "count": 0}))).await;
+    let bridge = BridgeProcess::start_with(&db, 0, &env).await;
+    workspace.sandbox.set_webhook_url(Some(format!("{}/v1/intercom/webhooks", bridge.api.base)));
+    let mut events = bridge.api.events(&conversation, Seq(0)).await;
+    events.collect_until(|kind| matches!(kind, EventKind::HandoffConnected { .. })).await;
+
+    let all = workspace.conversations().await;
+    assert_eq!(all.len(), 1, "still one Intercom conversation");
+    let id = all[0]["id"].as_str().expect("id").to_owned();
+    let intercom = workspace.conversation(&id).await;
+    let notes: Vec<String> = parts(&intercom)
+        .iter()
+        .filter(|part| part["part_type"] == "note")
+        .filter_map(|part| part["body"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(notes.len(), 1, "one note");
+    assert!(
+        notes[0].contains("Can I speak to a human?") && notes[0].contains("Still there?"),
+        "nothing lost: {}",
+        notes[0]
+    );
+
+    bridge.api.send(&conversation, json!({"client_id": "c", "text": "Hello again"})).await;
+    eventually("the reply after the restart", async || {
+        let parts = parts(&workspace.conversation(&id).await);
+        parts
+            .iter()
+            .any(|part| part["body"].as_str().is_some_and(|body| body.contains("Hello again")))
+            .then_some(())
+    })
+    .await;
+    bridge.kill_9().await;
+}
+
+#[tokio::test]
+async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_again() {
+    use baton_bridge::conversations::Conversations;
+    use baton_bridge::handoff::{HandoffRequest, HandoffTarget};
+    use baton_bridge::intercom::Intercom;
+    use baton_bridge::store::{ConversationRecord, LinkChange};
+    use baton_protocol::{AgentId, Author, ConversationId, TranscriptEntry, Visitor};
+
+    let workspace = Workspace::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store");
+    let id = ConversationId("c-timed-out".into());
+    let record = ConversationRecord {
+        id: id.clone(),
+        agent: AgentId::from("demo"),
+        token_hash: String::new(),
+        page_url: None,
+        page_title: None,
+        locale: None,
+        mode: Mode::Ai,
+        last_seq: Seq(0),
+        visitor: Visitor::default(),
+    };
+    conversations.create(&record).expect("created");
+    let handoff = conversations
+        .begin_handoff(&id, &record.agent, "Escalate", "Asked for a person", None)
+        .expect("begun");
+
+    // The first try created the conversation, then timed out before the bridge heard back.
+    let contact = workspace.call(reqwest::Method::POST, "/contacts", Some(json!({"role": "lead"}))).await;
+    let contact_id = contact["id"].as_str().expect("contact id").to_owned();
+    let made = workspace
+        .call(
+            reqwest::Method::POST,
+            "/conversations",
+            Some(json!({"from": {"type": "lead", "id": contact_id}, "body": "Can I talk to a person?"})),
+        )
+        .await;
+    let since = time::OffsetDateTime::now_utc().unix_timestamp() - 5;
+    conversations
+        .write(|store| {
+            store.open_link(&id, handoff)?;
+            store.change_link(&id, LinkChange::Contact { id: &contact_id, role: "lead" })?;
+            store.change_link(&id, LinkChange::Creating(since))
+        })
+        .expect("link written");
+
+    let intercom = Intercom::new(workspace.settings(), conversations.clone()).expect("intercom");
+    let request = HandoffRequest {
+        handoff,
+        conversation: id.clone(),
+        agent: record.agent.clone(),
+        agent_name: "Juniper".into(),
+        name: "Escalate".into(),
+        reason: "Asked for a person".into(),
+        clause: None,
+        visitor: Visitor::default(),
+        page_url: None,
+        page_title: None,
+        locale: None,
+        transcript: vec![TranscriptEntry {
+            seq: Seq(1),
+            at: 0,
+            author: Author::Visitor,
+            text: "Can I talk to a person?".into(),
+        }],
+    };
+    let delivered = intercom.deliver(request).await.expect("delivered");
+    assert_eq!(delivered.external_id, made["conversation_id"].as_str().expect("id"));
+    assert_eq!(workspace.conversations().await.len(), 1, "found, not made again");
+}

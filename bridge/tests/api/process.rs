@@ -18,6 +18,11 @@ pub struct BridgeProcess {
 impl BridgeProcess {
     /// Starts the bridge on a free port over the database `db`, streaming a piece every `pace_ms`.
     pub async fn start(db: &Path, pace_ms: u64) -> Self {
+        Self::start_with(db, pace_ms, &[]).await
+    }
+
+    /// The same, with extra environment variables (`BATON_INTERCOM_*`).
+    pub async fn start_with(db: &Path, pace_ms: u64, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton-bridge"))
             .args(["--addr", "127.0.0.1:0", "--agent-pace-ms", &pace_ms.to_string()])
             .arg("--db")
@@ -25,6 +30,7 @@ impl BridgeProcess {
             .arg("--config")
             .arg(db.with_extension("toml"))
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
