@@ -11,7 +11,7 @@ use baton_protocol::{AgentId, AgentProfile};
 
 use crate::agent::{Agent, BuiltinAgent, OpenAiAgent, Persona};
 use crate::knowledge::Knowledge;
-use crate::settings::{AgentSettings, SettingsError, SettingsFile};
+use crate::settings::{AgentSettings, CopilotSettings, RoutingSettings, SettingsError, SettingsFile};
 use crate::triggers::Triggers;
 
 /// The sample knowledge file of the demo's fictional coffee roaster.
@@ -28,6 +28,10 @@ pub struct AgentEntry {
     pub allowed_origins: Vec<String>,
     /// The handoff's internal label, shown to the teammate.
     pub handoff_name: String,
+    /// Who gets its conversations in Intercom.
+    pub routing: RoutingSettings,
+    /// Its drafts for teammates.
+    pub copilot: CopilotSettings,
 }
 
 impl AgentEntry {
@@ -73,6 +77,8 @@ impl AgentEntry {
             agent,
             allowed_origins: settings.allowed_origins.clone(),
             handoff_name: settings.handoff.name.clone(),
+            routing: settings.routing.clone(),
+            copilot: settings.copilot.clone(),
         })
     }
 
@@ -119,6 +125,15 @@ impl Agents {
     /// The agent with this id.
     pub fn get(&self, id: &AgentId) -> Option<&AgentEntry> {
         self.entries.get(id)
+    }
+
+    /// The agent that drafts for conversations no Baton agent started: the first, by id, with
+    /// "AI assist" on.
+    pub fn copilot(&self) -> Option<&AgentEntry> {
+        let mut enabled: Vec<&AgentEntry> =
+            self.entries.values().filter(|entry| entry.copilot.enabled).collect();
+        enabled.sort_by(|a, b| a.profile.id.cmp(&b.profile.id));
+        enabled.into_iter().next()
     }
 }
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::agent::HandoffCall;
 use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::settings::RoutingSettings;
 use crate::store::{HandoffId, PendingHandoff, StoreError};
 
 /// Everything the inbox needs to take a conversation over.
@@ -37,6 +38,10 @@ pub struct HandoffRequest {
     pub clause: Option<String>,
     /// What is known of the visitor.
     pub visitor: Visitor,
+    /// Whether the visitor gave the email themselves (routing may use it).
+    pub email_given: bool,
+    /// Who gets the conversation.
+    pub routing: RoutingSettings,
     /// The page the conversation started on, and its title.
     pub page_url: Option<String>,
     /// The page's title.
@@ -221,7 +226,9 @@ impl Handoffs {
             .conversations
             .read(|store| store.handoff(pending.id))?
             .ok_or_else(|| StoreError::Missing(format!("handoff {}", pending.id.0)))?;
-        let agent_name = self.agents.get(&record.agent).map_or_else(String::new, |entry| entry.profile.name);
+        let entry = self.agents.get(&record.agent);
+        let agent_name = entry.as_ref().map_or_else(String::new, |entry| entry.profile.name.clone());
+        let routing = entry.map(|entry| entry.routing).unwrap_or_default();
         Ok(HandoffRequest {
             handoff: pending.id,
             conversation: id.clone(),
@@ -231,6 +238,8 @@ impl Handoffs {
             reason: handoff.reason,
             clause: handoff.clause,
             visitor: record.visitor,
+            email_given: record.email_given,
+            routing,
             page_url: record.page_url,
             page_title: record.page_title,
             locale: record.locale,

@@ -24,6 +24,7 @@ pub mod knowledge;
 pub mod limits;
 pub mod responder;
 pub mod routes;
+pub mod routing;
 pub mod settings;
 pub mod store;
 pub mod token;

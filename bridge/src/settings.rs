@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::ModelSettings;
 use crate::intercom::IntercomSettings;
+use crate::routing::{self, Criteria, Directory, Mapping, RoutingError};
 
 /// The instructions of the demo agent and of a new configuration.
 pub const DEFAULT_TRIGGERS: &str = "Hand off when the user asks to speak with a human, when the issue \
@@ -71,6 +72,60 @@ pub struct AgentSettings {
     /// The OpenAI-compatible model; the builtin agent when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSettings>,
+    /// "AI assist": drafts for teammates in Intercom.
+    #[serde(default)]
+    pub copilot: CopilotSettings,
+    /// Who gets handed-off and new Intercom conversations.
+    #[serde(default)]
+    pub routing: RoutingSettings,
+}
+
+/// The Copilot block of the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopilotSettings {
+    /// "AI assist": draft a reply to every new visitor message in the workspace's Intercom.
+    #[serde(default)]
+    pub enabled: bool,
+    /// "Leave note instead of replying": drafts are internal notes (the default), so a
+    /// teammate reviews them before anything reaches the customer.
+    #[serde(default = "yes")]
+    pub leave_note: bool,
+    /// "Reply as": the admin drafts are sent as, when they are replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_as: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for CopilotSettings {
+    fn default() -> Self {
+        Self { enabled: false, leave_note: true, reply_as: None }
+    }
+}
+
+/// The routing block of the dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// "Assignment criteria", in plain language.
+    #[serde(default)]
+    pub criteria: String,
+    /// "Auto assignment": email address or domain → team or admin.
+    #[serde(default)]
+    pub mappings: Vec<Mapping>,
+}
+
+impl RoutingSettings {
+    /// Checks the mappings and the names in the criteria against the workspace's people.
+    pub fn check(&self, directory: &Directory) -> Result<(), RoutingError> {
+        for mapping in &self.mappings {
+            routing::check_mapping(mapping, directory)?;
+        }
+        Criteria::parse(&self.criteria).check(directory)
+    }
 }
 
 /// The handoff block of the dashboard.
@@ -137,6 +192,8 @@ impl SettingsFile {
             allowed_origins,
             handoff: HandoffSettings { name: "Escalate to support".into(), when: DEFAULT_TRIGGERS.into() },
             model: None,
+            copilot: CopilotSettings::default(),
+            routing: RoutingSettings::default(),
         };
         Self { intercom: None, agents: BTreeMap::from([("demo".to_owned(), demo)]) }
     }
@@ -198,6 +255,18 @@ impl AgentSettings {
             if !scheme_ok || origin.trim_end_matches('/').matches('/').count() != 2 {
                 return Err(invalid(format!("`{origin}` is not an origin like https://shop.example")));
             }
+        }
+        if self.copilot.enabled && !self.copilot.leave_note && self.copilot.reply_as.is_none() {
+            return Err(invalid(
+                "`copilot.reply_as` must name an admin when drafts are sent as replies".into(),
+            ));
+        }
+        for (index, mapping) in self.routing.mappings.iter().enumerate() {
+            routing::check_pattern(mapping)
+                .map_err(|error| invalid(format!("`routing.mappings[{index}].match`: {error}")))?;
+        }
+        if self.routing.criteria.chars().count() > 4_000 {
+            return Err(invalid("`routing.criteria` must be at most 4000 characters".into()));
         }
         if let Some(url) = &self.avatar_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {

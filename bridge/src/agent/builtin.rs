@@ -111,6 +111,17 @@ impl BuiltinAgent {
 }
 
 impl Agent for BuiltinAgent {
+    /// The best knowledge section, when one answers well; small talk and questions the
+    /// knowledge does not cover get no draft.
+    fn draft(&self, transcript: &[TranscriptEntry]) -> futures::future::BoxFuture<'static, Option<String>> {
+        let question = transcript.iter().rev().find(|entry| entry.author == Author::Visitor);
+        let draft = question
+            .and_then(|question| self.knowledge.best_match(&question.text))
+            .filter(|best| best.score >= MIN_SCORE)
+            .map(|best| best.section.body.clone());
+        Box::pin(std::future::ready(draft))
+    }
+
     fn answer(&self, transcript: &[TranscriptEntry]) -> BoxStream<'static, Step> {
         let Decision { answer, handoff, explanation } = self.decide(transcript);
         let pace = self.pace;

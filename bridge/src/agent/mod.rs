@@ -2,13 +2,14 @@
 //! it streams an answer piece by piece, may hand the conversation to a person, and says why it
 //! did what it did so the dashboard's preview can show it.
 
-mod builtin;
+pub(crate) mod builtin;
 mod openai;
 
 pub use builtin::{BuiltinAgent, Decision};
 pub use openai::{ModelError, ModelSettings, OpenAiAgent, Persona};
 
 use baton_protocol::TranscriptEntry;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use serde::Serialize;
 
@@ -18,6 +19,10 @@ pub trait Agent: Send + Sync + std::fmt::Debug {
     /// [`Step::Handoff`], and [`Step::Explain`] whenever the agent can say why. Failures are the
     /// agent's to handle: it tells the visitor plainly in text and keeps the handoff possible.
     fn answer(&self, transcript: &[TranscriptEntry]) -> BoxStream<'static, Step>;
+
+    /// Copilot: a reply a teammate could send to the last customer message of `transcript`,
+    /// or `None` when the agent has nothing useful to say.
+    fn draft(&self, transcript: &[TranscriptEntry]) -> BoxFuture<'static, Option<String>>;
 }
 
 /// One step of an agent's turn.

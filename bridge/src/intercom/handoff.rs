@@ -13,11 +13,22 @@ use sha2::Sha256;
 use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 
-use super::client::{AdminReply, IntercomClient, IntercomError};
+use super::client::{AdminReply, Assignee, IntercomClient, IntercomError};
 use super::model::{Contact, Id, NewContact};
 use super::{Intercom, SyncError};
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest, HandoffTarget};
-use crate::store::LinkChange;
+use crate::routing::{self, Criteria, Target, TargetKind, Visit};
+use crate::settings::RoutingSettings;
+use crate::store::{LinkChange, StoreError};
+
+/// How a conversation was routed, as the handoff record and the preview show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RouteRecord {
+    /// The team or admin, if a mapping or criterion matched.
+    pub target: Option<Target>,
+    /// Why.
+    pub why: String,
+}
 
 /// Words in every transcript note, to recognise one already posted.
 const NOTE_MARK: &str = "Baton conversation";
@@ -120,10 +131,62 @@ impl Intercom {
             let covered = covered.unwrap_or(Seq(0));
             self.conversations.write(|store| store.change_link(id, LinkChange::Noted(covered)))?;
         }
+
+        let routed = self.conversations.read(|store| store.handoff(handoff))?.and_then(|record| record.route);
+        if routed.is_none() {
+            let visit = Visit {
+                email: request.visitor.email.as_deref(),
+                email_trusted: request.email_given || self.verified(&request.visitor),
+            };
+            let messages: Vec<&str> = request
+                .transcript
+                .iter()
+                .filter(|m| m.author == Author::Visitor)
+                .map(|m| m.text.as_str())
+                .collect();
+            let route = self.assign(&client, &intercom_id, visit, &messages, &request.routing).await?;
+            let record = serde_json::to_string(&route).map_err(StoreError::from)?;
+            self.conversations.write(|store| store.handoff_routed(handoff, &record))?;
+        }
         Ok(Delivered {
             external_id: intercom_id.0,
             expected_reply_minutes: self.settings.expected_reply_minutes,
         })
+    }
+
+    /// Routes an Intercom conversation as `routing` says and assigns it: to the team, then to
+    /// the admin when the route names one. What was decided, for the record.
+    pub(crate) async fn assign(
+        &self,
+        client: &IntercomClient,
+        intercom_id: &Id,
+        visit: Visit<'_>,
+        messages: &[&str],
+        routing: &RoutingSettings,
+    ) -> Result<RouteRecord, SyncError> {
+        if routing.mappings.is_empty() && routing.criteria.trim().is_empty() {
+            return Ok(RouteRecord { target: None, why: "No routing is configured.".into() });
+        }
+        let directory = self.directory(false).await?;
+        let criteria = Criteria::parse(&routing.criteria);
+        let Some(route) = routing::route(visit, messages, &routing.mappings, &criteria, &directory) else {
+            return Ok(RouteRecord {
+                target: None,
+                why: "No mapping or assignment criterion matched.".into(),
+            });
+        };
+        let admin = self.acting_admin(client).await?;
+        let team = match route.target.kind {
+            TargetKind::Team => Some(route.target.id.clone()),
+            TargetKind::Admin => route.target.team_id.clone(),
+        };
+        if let Some(team) = team {
+            client.assign(intercom_id, &admin, &Assignee::Team(Id(team))).await?;
+        }
+        if route.target.kind == TargetKind::Admin {
+            client.assign(intercom_id, &admin, &Assignee::Admin(Id(route.target.id.clone()))).await?;
+        }
+        Ok(RouteRecord { target: Some(route.target), why: route.why })
     }
 
     /// The note of this conversation, if an earlier try posted it.
@@ -289,6 +352,8 @@ mod tests {
                 name: Some("<b>Ada</b>".into()),
                 ..Visitor::default()
             },
+            email_given: false,
+            routing: Default::default(),
             page_url: Some("https://lumen.example/\"><script>".into()),
             page_title: Some("Plans".into()),
             locale: Some("en-GB".into()),

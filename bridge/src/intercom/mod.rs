@@ -5,10 +5,11 @@
 //!
 //! - [`client`] and [`model`]: the typed REST client and its JSON.
 //! - [`handoff`]: delivering a handoff (contact, conversation, transcript note), exactly once.
-//! - [`sync`]: the live relay both ways.
+//! - [`sync`]: the live relay both ways; [`copilot`]: drafts for teammates.
 //! - [`routes`]: the webhook endpoint and the OAuth connection.
 
 pub mod client;
+pub mod copilot;
 pub mod handoff;
 pub mod model;
 pub mod routes;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use self::client::{IntercomClient, IntercomError};
 use self::model::{Admin, Id};
 use crate::conversations::Conversations;
+use crate::routing::{self, Directory, Person};
 use crate::store::StoreError;
 
 /// How long the list of admins (names and pictures for the widget) is reused.
@@ -126,6 +128,7 @@ pub struct Intercom {
     client: RwLock<Option<(IntercomClient, TokenSource)>>,
     acting_admin: Mutex<Option<Id>>,
     admins: Mutex<Option<(Instant, Vec<Admin>)>>,
+    directory: Mutex<Option<(Instant, Directory)>>,
     locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -160,6 +163,7 @@ impl Intercom {
             client: RwLock::new(client),
             acting_admin: Mutex::new(admin),
             admins: Mutex::default(),
+            directory: Mutex::default(),
             locks: Mutex::default(),
         }))
     }
@@ -215,6 +219,39 @@ impl Intercom {
         *self.admins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
             Some((Instant::now(), admins.clone()));
         Ok(admins)
+    }
+
+    /// The workspace's admins (with away status) and teams, for routing; reused for a few
+    /// minutes unless `fresh`.
+    pub async fn directory(&self, fresh: bool) -> Result<Directory, SyncError> {
+        if !fresh {
+            if let Some((at, directory)) =
+                &*self.directory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+            {
+                if at.elapsed() < ADMINS_FRESH_FOR {
+                    return Ok(directory.clone());
+                }
+            }
+        }
+        let client = self.client()?;
+        let (admins, teams) = tokio::try_join!(client.admins(), client.teams())?;
+        let directory = Directory {
+            admins: admins
+                .into_iter()
+                .map(|admin| Person { id: admin.id.0, name: admin.name, away: admin.away_mode_enabled })
+                .collect(),
+            teams: teams
+                .into_iter()
+                .map(|team| routing::Team {
+                    id: team.id.0,
+                    name: team.name,
+                    admin_ids: team.admin_ids.into_iter().map(|id| id.0).collect(),
+                })
+                .collect(),
+        };
+        *self.directory.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((Instant::now(), directory.clone()));
+        Ok(directory)
     }
 
     /// The lock that keeps one conversation's Intercom work in order.

@@ -191,6 +191,9 @@ pub struct Source {
     /// Its body (HTML).
     #[serde(default)]
     pub body: Option<String>,
+    /// Who wrote it.
+    #[serde(default)]
+    pub author: Option<Author>,
 }
 
 /// `conversation_parts`.
@@ -235,6 +238,9 @@ pub struct Author {
     /// Its name.
     #[serde(default)]
     pub name: Option<String>,
+    /// Its email.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// A typed reference: `{"type": "admin", "id": "…"}`.

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::error::{ApiError, Json};
+use crate::intercom::SyncError;
 use crate::routes::conversations::bearer;
-use crate::settings::AgentSettings;
+use crate::settings::{AgentSettings, SettingsError};
 use crate::store::HandoffRecord;
 use crate::{token, AppState};
 
@@ -67,6 +68,7 @@ pub async fn put_agent(
     Path(id): Path<String>,
     Json(mut agent): Json<AgentSettings>,
 ) -> Result<Json<AgentSettings>, ApiError> {
+    check_people(&state, &id, &agent).await?;
     let before = state.agents.settings().agents.remove(&id);
     if let (Some(model), Some(old)) = (&mut agent.model, before.and_then(|agent| agent.model)) {
         if model.api_key.is_none() && model.base_url == old.base_url {
@@ -79,6 +81,35 @@ pub async fn put_agent(
         .await
         .map_err(|error| ApiError::Internal(error.to_string()))??;
     Ok(Json(shown))
+}
+
+/// Checks the admins and teams the settings name against the connected workspace: an
+/// unknown one is refused now, not discovered at the first handoff.
+async fn check_people(state: &AppState, id: &str, agent: &AgentSettings) -> Result<(), ApiError> {
+    let routing = &agent.routing;
+    let names_people = agent.copilot.reply_as.is_some()
+        || !routing.mappings.is_empty()
+        || !routing.criteria.trim().is_empty();
+    if !names_people {
+        return Ok(());
+    }
+    let invalid =
+        |message: String| ApiError::InvalidSettings(SettingsError::Invalid { agent: id.to_owned(), message });
+    let intercom = state.intercom.as_ref().ok_or_else(|| {
+        invalid("connect an Intercom workspace before choosing admins, teams or assignment criteria".into())
+    })?;
+    let directory = intercom.directory(true).await.map_err(|error| match error {
+        SyncError::NotConnected => invalid(
+            "connect an Intercom workspace before choosing admins, teams or assignment criteria".into(),
+        ),
+        other => ApiError::Upstream(other.to_string()),
+    })?;
+    if let Some(admin) = &agent.copilot.reply_as {
+        if !directory.admins.iter().any(|known| known.id == *admin) {
+            return Err(invalid(format!("`copilot.reply_as`: the workspace has no admin {admin}")));
+        }
+    }
+    routing.check(&directory).map_err(|error| invalid(format!("`routing`: {error}")))
 }
 
 /// `DELETE /v1/admin/agents/{id}`

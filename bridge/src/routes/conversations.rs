@@ -40,6 +40,7 @@ pub async fn create_conversation(
         mode: Mode::Ai,
         last_seq: Default::default(),
         visitor,
+        email_given: false,
     };
     state.conversations.create(&record)?;
     Ok((StatusCode::CREATED, Json(ConversationCreated { id, token: secret })))

@@ -127,6 +127,7 @@ mod tests {
             mode: Mode::Ai,
             last_seq: Seq(0),
             visitor: Default::default(),
+            email_given: false,
         };
         conversations.create(&record).expect("creates");
         conversations.append(&id, EventKind::HandoffRequested).expect("appends");

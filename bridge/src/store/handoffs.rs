@@ -62,6 +62,10 @@ pub struct HandoffRecord {
     /// The inbox's id for the conversation, once delivered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// Who the inbox assigned it to and why (`{"target", "why"}`, the target null when nothing
+    /// matched), once routed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<serde_json::Value>,
 }
 
 /// How many handoffs had one reason.
@@ -188,6 +192,12 @@ impl Store {
         Ok((conversation, event))
     }
 
+    /// Records how a handoff was routed (JSON).
+    pub fn handoff_routed(&mut self, handoff: HandoffId, route: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE handoffs SET route = ?2 WHERE id = ?1", params![handoff.0, route])?;
+        Ok(())
+    }
+
     /// Handoffs of `agent` requested in `[from, to)`, counted by reason, most frequent first.
     pub fn handoff_reasons(
         &self,
@@ -233,7 +243,7 @@ impl Store {
 }
 
 const HANDOFF_COLUMNS: &str =
-    "SELECT id, name, reason, clause, requested_at, status, attempts, last_error, external_id
+    "SELECT id, name, reason, clause, requested_at, status, attempts, last_error, external_id, route
      FROM handoffs";
 
 fn handoff_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<HandoffRecord> {
@@ -252,5 +262,6 @@ fn handoff_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<HandoffRecord> {
         attempts: row.get(6)?,
         last_error: row.get(7)?,
         external_id: row.get(8)?,
+        route: row.get::<_, Option<String>>(9)?.and_then(|route| serde_json::from_str(&route).ok()),
     })
 }

@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS intercom_parts (
     conversation_id TEXT NOT NULL,
     ours            INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS copilot_parts (
+    part_key TEXT PRIMARY KEY,
+    posted   INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS intercom_notifications (
     id          TEXT PRIMARY KEY,
     received_at INTEGER NOT NULL
@@ -216,6 +220,26 @@ impl Store {
             .prepare_cached("INSERT OR IGNORE INTO intercom_notifications (id, received_at) VALUES (?1, ?2)")?
             .execute(params![notification, at])?;
         Ok(added == 1)
+    }
+
+    /// Remembers a customer message Copilot drafted for (`posted` false) or a part Copilot
+    /// posted (`posted` true); false if it was already known.
+    pub fn remember_copilot(&mut self, part: &str, posted: bool) -> Result<bool, StoreError> {
+        let added = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO copilot_parts (part_key, posted) VALUES (?1, ?2)")?
+            .execute(params![part, posted])?;
+        Ok(added == 1)
+    }
+
+    /// Whether Copilot posted this part.
+    pub fn copilot_posted(&self, part: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT posted FROM copilot_parts WHERE part_key = ?1")?
+            .query_row(params![part], |row| row.get(0))
+            .optional()?
+            .unwrap_or(false))
     }
 
     /// Records an OAuth `state` handed to the browser.

@@ -63,6 +63,9 @@ pub struct ConversationRecord {
     pub last_seq: Seq,
     /// What is known of the visitor.
     pub visitor: Visitor,
+    /// Whether the email came from the visitor (the widget's email form) rather than from the
+    /// host page: routing trusts such an email, or a verified identity, and nothing else.
+    pub email_given: bool,
 }
 
 /// An answer that was streaming when the process stopped.
@@ -157,6 +160,9 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(intercom::SCHEMA)?;
+        // Columns added after a database may have been created.
+        add_column(&conn, "conversations", "email_given", "INTEGER NOT NULL DEFAULT 0")?;
+        add_column(&conn, "handoffs", "route", "TEXT")?;
         Ok(Self { conn })
     }
 
@@ -189,7 +195,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT agent, token_hash, page_url, page_title, locale, mode, last_seq,
-                        email, name, user_id, user_hash
+                        email, name, user_id, user_hash, email_given
                  FROM conversations WHERE id = ?1",
                 params![id.0],
                 |row| {
@@ -208,6 +214,7 @@ impl Store {
                             user_id: row.get(9)?,
                             user_hash: row.get(10)?,
                         },
+                        email_given: row.get(11)?,
                     })
                 },
             )
@@ -215,11 +222,13 @@ impl Store {
         Ok(record)
     }
 
-    /// Records what is now known of the visitor; fields `visitor` leaves out keep their value.
+    /// Records what is now known of the visitor, as the visitor gave it; fields `visitor` leaves
+    /// out keep their value.
     pub fn update_visitor(&mut self, id: &ConversationId, visitor: &Visitor) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE conversations SET email = coalesce(?2, email), name = coalesce(?3, name),
-                 user_id = coalesce(?4, user_id), user_hash = coalesce(?5, user_hash)
+                 user_id = coalesce(?4, user_id), user_hash = coalesce(?5, user_hash),
+                 email_given = email_given OR ?2 IS NOT NULL
              WHERE id = ?1",
             params![id.0, visitor.email, visitor.name, visitor.user_id, visitor.user_hash],
         )?;
@@ -319,6 +328,19 @@ impl Store {
     }
 }
 
+/// Adds `column` to `table` unless it is there already.
+fn add_column(conn: &Connection, table: &str, column: &str, declaration: &str) -> Result<(), StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+        params![table, column],
+        |row| row.get(0),
+    )?;
+    if !exists {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {declaration}"))?;
+    }
+    Ok(())
+}
+
 /// Appends `kind` inside `tx` as the conversation's next event, moving its mode with it.
 fn append_in(
     tx: &Transaction<'_>,
@@ -398,6 +420,7 @@ mod tests {
             mode: Mode::Ai,
             last_seq: Seq(0),
             visitor: Visitor { name: Some("Al".into()), ..Visitor::default() },
+            email_given: false,
         };
         store.create_conversation(&record, 1).expect("creates");
         (dir, store, id)

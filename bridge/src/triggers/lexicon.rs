@@ -121,6 +121,14 @@ pub const GENERIC: &[&str] = &[
     "query",
     "queries",
     "help",
+    "conversation",
+    "conversations",
+    "chat",
+    "chats",
+    "ticket",
+    "tickets",
+    "message",
+    "messages",
 ];
 
 /// Words that introduce a topic in an instruction clause rather than name it.
@@ -237,6 +245,20 @@ pub const SYNONYMS: &[&[&str]] = &[
     ],
     &["wholesale", "bulk", "resell", "reseller", "distributor"],
     &["privacy", "gdpr", "personal data", "my data"],
+    &[
+        "technical",
+        "tech",
+        "bug",
+        "error",
+        "crash",
+        "broken",
+        "login",
+        "password",
+        "app",
+        "website",
+        "not working",
+    ],
+    &["shipping", "delivery", "deliver", "dispatch", "courier", "tracking", "parcel", "arrive"],
 ];
 
 /// Words that are also given names: written with a capital inside a sentence they are someone

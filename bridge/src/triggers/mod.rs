@@ -9,6 +9,8 @@
 
 mod lexicon;
 mod message;
+
+pub(crate) use self::message::Message;
 #[cfg(test)]
 mod tests;
 
@@ -17,7 +19,6 @@ use rust_stemmers::{Algorithm, Stemmer};
 use self::lexicon::{
     ASK_MARKS, FAILURE_MARKS, GENERIC, LEAD_INS, MOOD_MARKS, NUMBERS, PERSON, SYNONYMS, VAGUE,
 };
-use self::message::Message;
 use crate::agent::ClauseCheck;
 
 /// The rules derived from one set of trigger instructions.
@@ -63,9 +64,17 @@ enum Rule {
 /// A topic the instructions name, such as "account cancellation": every word that is not
 /// generic must appear in the message, in its own form or a synonym's.
 #[derive(Debug, Clone, PartialEq)]
-struct Topic {
-    name: String,
+pub(crate) struct Topic {
+    /// The topic as written.
+    pub(crate) name: String,
     words: Vec<Vec<String>>,
+}
+
+impl Topic {
+    /// The words of `message` that name this topic, one per topic word, if all are there.
+    pub(crate) fn found_in(&self, message: &Message) -> Option<Vec<String>> {
+        self.words.iter().map(|synonyms| message.mentions(synonyms)).collect()
+    }
 }
 
 impl Triggers {
@@ -174,9 +183,7 @@ fn frustration(current: &Message) -> Outcome {
 
 fn topic(current: &Message, topics: &[Topic]) -> Outcome {
     for topic in topics {
-        let found: Option<Vec<String>> =
-            topic.words.iter().map(|synonyms| current.mentions(synonyms)).collect();
-        if let Some(found) = found {
+        if let Some(found) = topic.found_in(current) {
             let found = found.iter().map(|word| format!("\"{word}\"")).collect::<Vec<_>>().join(", ");
             return Ok((
                 format!("The message is about {} ({found}).", topic.name),
@@ -211,7 +218,7 @@ impl Rule {
         if marked(MOOD_MARKS).is_some() {
             return Rule::Frustration;
         }
-        let topics = topics(stemmer, clause);
+        let topics = topics_with(stemmer, clause);
         if topics.is_empty() {
             Rule::Unrecognized
         } else {
@@ -222,7 +229,11 @@ impl Rule {
 
 /// The topics a clause names: "the issue involves billing or account cancellation" names
 /// "billing" and "account cancellation".
-fn topics(stemmer: &Stemmer, clause: &str) -> Vec<Topic> {
+pub(crate) fn topics(clause: &str) -> Vec<Topic> {
+    topics_with(&Stemmer::create(Algorithm::English), clause)
+}
+
+fn topics_with(stemmer: &Stemmer, clause: &str) -> Vec<Topic> {
     let mut topics = Vec::new();
     let mut current: Vec<String> = Vec::new();
     for word in clause_words(clause).into_iter().chain([",".to_owned()]) {

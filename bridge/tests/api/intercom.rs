@@ -350,7 +350,7 @@ fn signature_of(notification: &Value) -> Option<String> {
     notification["signature"].as_str().map(str::to_owned)
 }
 
-fn sign(body: &str) -> String {
+pub fn sign(body: &str) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(SANDBOX_SECRET.as_bytes()).expect("any key");
     mac.update(body.as_bytes());
@@ -569,6 +569,7 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         mode: Mode::Ai,
         last_seq: Seq(0),
         visitor: Visitor::default(),
+        email_given: false,
     };
     conversations.create(&record).expect("created");
     let handoff = conversations
@@ -604,6 +605,8 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         reason: "Asked for a person".into(),
         clause: None,
         visitor: Visitor::default(),
+        email_given: false,
+        routing: Default::default(),
         page_url: None,
         page_title: None,
         locale: None,

@@ -3,6 +3,7 @@
 mod access;
 mod admin;
 mod conversation;
+mod copilot;
 mod fuzz;
 mod handoff;
 mod helpers;

@@ -19,6 +19,8 @@ use super::builtin::MIN_SCORE;
 use super::{Agent, BuiltinAgent, Decision, Explanation, HandoffCall, KnowledgeHit, Step};
 use crate::knowledge::Match;
 
+mod draft;
+
 /// Knowledge sections sent to the model with each question.
 const SNIPPETS: usize = 3;
 /// What the visitor reads when the model fails and the rules do not hand off.
@@ -172,23 +174,19 @@ impl OpenAiAgent {
     }
 
     fn request(&self, system: String, transcript: &[TranscriptEntry]) -> RequestBuilder {
-        let history = transcript.iter().map(|entry| match &entry.author {
-            Author::Visitor => json!({"role": "user", "content": entry.text}),
-            Author::Agent => json!({"role": "assistant", "content": entry.text}),
-            Author::Teammate { name } => {
-                json!({"role": "assistant", "content": format!("(teammate {name}) {}", entry.text)})
-            }
-        });
-        let messages: Vec<Value> =
-            std::iter::once(json!({"role": "system", "content": system})).chain(history).collect();
         let body = json!({
             "model": self.model,
             "stream": true,
-            "messages": messages,
+            "messages": messages(system, transcript),
             "tools": [handoff_tool()],
             "tool_choice": "auto",
         });
-        let request = self.client.post(self.endpoint.clone()).json(&body);
+        self.post(&body)
+    }
+
+    /// A `POST` of `body` to the completions endpoint, with the key if there is one.
+    fn post(&self, body: &Value) -> RequestBuilder {
+        let request = self.client.post(self.endpoint.clone()).json(body);
         match &self.authorization {
             Some(value) => request.header(AUTHORIZATION, value.clone()),
             None => request,
@@ -197,6 +195,12 @@ impl OpenAiAgent {
 }
 
 impl Agent for OpenAiAgent {
+    fn draft(&self, transcript: &[TranscriptEntry]) -> futures::future::BoxFuture<'static, Option<String>> {
+        let agent = self.clone();
+        let transcript = transcript.to_vec();
+        Box::pin(async move { agent.draft_reply(transcript).await })
+    }
+
     fn answer(&self, transcript: &[TranscriptEntry]) -> BoxStream<'static, Step> {
         let question = transcript.iter().rev().find(|entry| entry.author == Author::Visitor);
         let ranked = self.rules.knowledge().ranked(question.map_or("", |entry| entry.text.as_str()));
@@ -337,6 +341,18 @@ async fn stream_reply(
         return Err(Failure::Empty);
     }
     Ok(handoff)
+}
+
+/// The system message, then the conversation as the model's roles.
+fn messages(system: String, transcript: &[TranscriptEntry]) -> Vec<Value> {
+    let history = transcript.iter().map(|entry| match &entry.author {
+        Author::Visitor => json!({"role": "user", "content": entry.text}),
+        Author::Agent => json!({"role": "assistant", "content": entry.text}),
+        Author::Teammate { name } => {
+            json!({"role": "assistant", "content": format!("(teammate {name}) {}", entry.text)})
+        }
+    });
+    std::iter::once(json!({"role": "system", "content": system})).chain(history).collect()
 }
 
 /// The tool the model calls to hand the conversation to a person.
