@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut state = AppState::new(conversations.clone(), Arc::new(agents), config.site_dir.clone())
         .with_limits(config.limits());
     if intercom_settings != IntercomSettings::default() {
-        let intercom = Intercom::new(intercom_settings, conversations)?;
+        let intercom = Intercom::new(intercom_settings, conversations, Arc::clone(&state.agents))?;
         tracing::info!(api = %intercom.settings().api_base(), connected = intercom.token_source().is_some(), "Intercom configured");
         state = state.with_intercom(intercom, RetryPolicy::default());
     }

@@ -154,6 +154,16 @@ pub struct Criteria {
     rules: Vec<Criterion>,
 }
 
+/// Every name a model may choose among: the teams, then the admins.
+pub fn target_names(directory: &Directory) -> Vec<String> {
+    directory
+        .teams
+        .iter()
+        .map(|t| t.name.clone())
+        .chain(directory.admins.iter().map(|a| a.name.clone()))
+        .collect()
+}
+
 impl Criteria {
     /// Reads sentences like "Assign billing conversations to the billing team." — what comes
     /// between the verb and the last "to" names the topics, what follows names the target.
@@ -239,16 +249,23 @@ fn pattern(text: &str) -> Option<Pattern> {
 }
 
 /// Routes a conversation: mappings on the visitor's email first (an exact address beats a
-/// domain, a closer domain beats a wider one), then the criteria on what the visitor wrote.
+/// domain, a closer domain beats a wider one), then the criteria — as a model read them
+/// (`chosen`, a team or admin name) when it did, else by the rules their text gives, on what
+/// the visitor wrote.
 pub fn route(
     visit: Visit<'_>,
     messages: &[&str],
     mappings: &[Mapping],
     criteria: &Criteria,
+    chosen: Option<&str>,
     directory: &Directory,
 ) -> Option<Route> {
     if let Some(route) = by_mapping(visit, mappings, directory) {
         return Some(route);
+    }
+    if let Some(target) = chosen.and_then(|name| by_name(directory, name)) {
+        let why = format!("The model read the assignment criteria and chose {}.", target.name);
+        return Some(available(target, why, directory));
     }
     let read: Vec<Message> = messages.iter().map(|text| Message::read(text)).collect();
     criteria.rules.iter().find_map(|rule| {

@@ -38,6 +38,8 @@ enum Reply {
     Error { status: StatusCode, body: &'static str },
     /// Nothing at all, not even the status line.
     Silence,
+    /// A whole, non-streamed `chat.completion` whose message says this.
+    Whole(&'static str),
 }
 
 /// A request the fake server received.
@@ -72,6 +74,11 @@ async fn complete(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json
     fake.requests.lock().expect("not poisoned").push(Recorded { authorization, body });
     match fake.reply {
         Reply::Silence => std::future::pending().await,
+        Reply::Whole(content) => Json(json!({
+            "id": "chatcmpl-2", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        }))
+        .into_response(),
         Reply::Error { status, body } => {
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
@@ -421,4 +428,40 @@ async fn when_the_model_is_down_the_rules_still_hand_off() {
     assert_eq!(text(&steps), "", "a handoff needs no apology");
     let explanation = explanation(&steps);
     assert!(explanation.checks.iter().any(|check| check.fired), "{explanation:?}");
+}
+
+#[tokio::test]
+async fn a_draft_is_the_models_reply_and_nothing_when_it_declines_or_fails() {
+    let conversation = transcript(&[(Author::Visitor, "How long does shipping take?")]);
+    let (base, requests) = Fake::spawn(Reply::Whole("We ship within two days.")).await;
+    let drafted = agent_with(settings(&base), TRIGGERS).draft(&conversation).await;
+    assert_eq!(drafted.as_deref(), Some("We ship within two days."));
+    let body = requests.lock().expect("not poisoned")[0].body.clone();
+    assert_eq!(body["stream"], false);
+    let system = body["messages"][0]["content"].as_str().expect("system prompt");
+    assert!(system.contains("NOTHING") && system.contains("## Shipping"), "{system}");
+
+    let (base, _) = Fake::spawn(Reply::Whole("NOTHING")).await;
+    assert_eq!(agent_with(settings(&base), TRIGGERS).draft(&conversation).await, None);
+    let (base, _) = Fake::spawn(Reply::Error { status: StatusCode::INTERNAL_SERVER_ERROR, body: "{}" }).await;
+    assert_eq!(agent_with(settings(&base), TRIGGERS).draft(&conversation).await, None);
+}
+
+#[tokio::test]
+async fn the_model_classifies_by_the_criteria_among_the_names_given() {
+    let conversation = transcript(&[(Author::Visitor, "My card was charged twice")]);
+    let criteria = "Assign billing conversations to the billing team.";
+    let targets = vec!["Support".to_owned(), "Billing".to_owned(), "Ana Torres".to_owned()];
+    let (base, requests) = Fake::spawn(Reply::Whole("billing.")).await;
+    let chosen = agent_with(settings(&base), TRIGGERS).classify(criteria, &conversation, &targets).await;
+    assert_eq!(chosen.as_deref(), Some("Billing"), "matched without case or a trailing full stop");
+    let system = requests.lock().expect("not poisoned")[0].body["messages"][0]["content"].clone();
+    let system = system.as_str().expect("system prompt");
+    assert!(system.contains(criteria) && system.contains("Support; Billing; Ana Torres"), "{system}");
+
+    for declined in ["NONE", "The marketing team"] {
+        let (base, _) = Fake::spawn(Reply::Whole(declined)).await;
+        let chosen = agent_with(settings(&base), TRIGGERS).classify(criteria, &conversation, &targets).await;
+        assert_eq!(chosen, None, "{declined}");
+    }
 }

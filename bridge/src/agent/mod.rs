@@ -23,6 +23,18 @@ pub trait Agent: Send + Sync + std::fmt::Debug {
     /// Copilot: a reply a teammate could send to the last customer message of `transcript`,
     /// or `None` when the agent has nothing useful to say.
     fn draft(&self, transcript: &[TranscriptEntry]) -> BoxFuture<'static, Option<String>>;
+
+    /// Picks who gets the conversation by the plain-language assignment `criteria`, among the
+    /// team and admin names `targets`. `None` leaves it to the rules the criteria's text gives,
+    /// which is all the builtin agent uses.
+    fn classify(
+        &self,
+        _criteria: &str,
+        _transcript: &[TranscriptEntry],
+        _targets: &[String],
+    ) -> BoxFuture<'static, Option<String>> {
+        Box::pin(std::future::ready(None))
+    }
 }
 
 /// One step of an agent's turn.

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::client::AdminReply;
 use super::model::{Conversation, Id, Part};
 use super::{Intercom, SyncError};
-use crate::agents::{AgentEntry, Registry};
+use crate::agents::AgentEntry;
 use crate::routing::Visit;
 
 /// A teammate who answered this recently has the conversation in hand.
@@ -22,7 +22,7 @@ const TEAMMATE_QUIET: Duration = Duration::from_secs(10);
 
 impl Intercom {
     /// Reacts to a customer message in Intercom conversation `intercom_id`.
-    pub async fn copilot(&self, agents: &Registry, topic: &str, intercom_id: &Id) -> Result<(), SyncError> {
+    pub async fn copilot(&self, topic: &str, intercom_id: &Id) -> Result<(), SyncError> {
         let created = match topic {
             "conversation.user.created" => true,
             "conversation.user.replied" => false,
@@ -32,9 +32,9 @@ impl Intercom {
         let entry = match &link {
             Some(link) => {
                 let agent = self.conversations.get(&link.conversation)?.map(|record| record.agent);
-                agent.and_then(|agent| agents.get(&agent))
+                agent.and_then(|agent| self.agents.get(&agent))
             }
-            None => agents.current().copilot().cloned(),
+            None => self.agents.current().copilot().cloned(),
         };
         let Some(entry) = entry.filter(|entry| entry.copilot.enabled) else { return Ok(()) };
         let lock = self.lock_for(&ConversationId(format!("intercom:{intercom_id}")));
@@ -104,8 +104,6 @@ impl Intercom {
         conversation: &Conversation,
         entry: &AgentEntry,
     ) -> Result<(), SyncError> {
-        let body = conversation.source.as_ref().and_then(|source| source.body.clone()).unwrap_or_default();
-        let text = super::sync::html_to_text(&body);
         let email = conversation
             .source
             .as_ref()
@@ -113,7 +111,16 @@ impl Intercom {
             .and_then(|a| a.email.clone());
         // The contact wrote in with this address themselves.
         let visit = Visit { email: email.as_deref(), email_trusted: true };
-        let route = self.assign(client, &conversation.id, visit, &[text.as_str()], &entry.routing).await?;
+        let route = self
+            .assign(
+                client,
+                &conversation.id,
+                visit,
+                &transcript(conversation),
+                &entry.routing,
+                Some(entry.agent.as_ref()),
+            )
+            .await?;
         tracing::info!(conversation = %conversation.id, why = %route.why, "routed a new Intercom conversation");
         Ok(())
     }

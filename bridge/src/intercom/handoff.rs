@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use baton_protocol::{Author, ConversationId, Seq, Visitor};
+use baton_protocol::{Author, ConversationId, Seq, TranscriptEntry, Visitor};
 use futures::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use super::client::{AdminReply, Assignee, IntercomClient, IntercomError};
 use super::model::{Contact, Id, NewContact};
 use super::{Intercom, SyncError};
+use crate::agent::Agent;
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest, HandoffTarget};
 use crate::routing::{self, Criteria, Target, TargetKind, Visit};
 use crate::settings::RoutingSettings;
@@ -138,13 +139,10 @@ impl Intercom {
                 email: request.visitor.email.as_deref(),
                 email_trusted: request.email_given || self.verified(&request.visitor),
             };
-            let messages: Vec<&str> = request
-                .transcript
-                .iter()
-                .filter(|m| m.author == Author::Visitor)
-                .map(|m| m.text.as_str())
-                .collect();
-            let route = self.assign(&client, &intercom_id, visit, &messages, &request.routing).await?;
+            let agent = self.agents.get(&request.agent).map(|entry| entry.agent);
+            let route = self
+                .assign(&client, &intercom_id, visit, &request.transcript, &request.routing, agent.as_deref())
+                .await?;
             let record = serde_json::to_string(&route).map_err(StoreError::from)?;
             self.conversations.write(|store| store.handoff_routed(handoff, &record))?;
         }
@@ -161,15 +159,26 @@ impl Intercom {
         client: &IntercomClient,
         intercom_id: &Id,
         visit: Visit<'_>,
-        messages: &[&str],
+        transcript: &[TranscriptEntry],
         routing: &RoutingSettings,
+        agent: Option<&dyn Agent>,
     ) -> Result<RouteRecord, SyncError> {
         if routing.mappings.is_empty() && routing.criteria.trim().is_empty() {
             return Ok(RouteRecord { target: None, why: "No routing is configured.".into() });
         }
         let directory = self.directory(false).await?;
         let criteria = Criteria::parse(&routing.criteria);
-        let Some(route) = routing::route(visit, messages, &routing.mappings, &criteria, &directory) else {
+        let chosen = match agent.filter(|_| !routing.criteria.trim().is_empty()) {
+            Some(agent) => {
+                agent.classify(&routing.criteria, transcript, &routing::target_names(&directory)).await
+            }
+            None => None,
+        };
+        let messages: Vec<&str> =
+            transcript.iter().filter(|m| m.author == Author::Visitor).map(|m| m.text.as_str()).collect();
+        let Some(route) =
+            routing::route(visit, &messages, &routing.mappings, &criteria, chosen.as_deref(), &directory)
+        else {
             return Ok(RouteRecord {
                 target: None,
                 why: "No mapping or assignment criterion matched.".into(),
@@ -397,7 +406,19 @@ mod tests {
             crate::conversations::Conversations::open(&dir.path().join("t.db")).expect("store");
         let settings =
             super::super::IntercomSettings { identity_secret: Some("s3cret".into()), ..Default::default() };
-        let intercom = Intercom::new(settings, conversations).expect("builds");
+        let intercom = Intercom::new(
+            settings,
+            conversations,
+            Arc::new(
+                crate::agents::Registry::new(
+                    crate::settings::SettingsFile::default(),
+                    None,
+                    std::time::Duration::ZERO,
+                )
+                .expect("registry"),
+            ),
+        )
+        .expect("builds");
         let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("any key");
         mac.update(b"user-42");
         let hash = hex::encode(mac.finalize().into_bytes());

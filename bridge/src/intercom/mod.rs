@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use self::client::{IntercomClient, IntercomError};
 use self::model::{Admin, Id};
+use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::routing::{self, Directory, Person};
 use crate::store::StoreError;
@@ -125,6 +126,7 @@ pub enum TokenSource {
 pub struct Intercom {
     settings: IntercomSettings,
     conversations: Conversations,
+    agents: Arc<Registry>,
     client: RwLock<Option<(IntercomClient, TokenSource)>>,
     acting_admin: Mutex<Option<Id>>,
     admins: Mutex<Option<(Instant, Vec<Admin>)>>,
@@ -147,9 +149,13 @@ pub enum SyncError {
 }
 
 impl Intercom {
-    /// The connection `settings` describe, over `conversations`; the token is the configured
-    /// one, or the one an earlier OAuth flow stored.
-    pub fn new(settings: IntercomSettings, conversations: Conversations) -> Result<Arc<Self>, SyncError> {
+    /// The connection `settings` describe, over `conversations`, for `agents`; the token is the
+    /// configured one, or the one an earlier OAuth flow stored.
+    pub fn new(
+        settings: IntercomSettings,
+        conversations: Conversations,
+        agents: Arc<Registry>,
+    ) -> Result<Arc<Self>, SyncError> {
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let stored = conversations.read(|store| store.connection())?.map(|c| (c.token, TokenSource::Oauth));
         let client = match configured.or(stored) {
@@ -160,6 +166,7 @@ impl Intercom {
         Ok(Arc::new(Self {
             settings,
             conversations,
+            agents,
             client: RwLock::new(client),
             acting_admin: Mutex::new(admin),
             admins: Mutex::default(),

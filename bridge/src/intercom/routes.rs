@@ -15,7 +15,6 @@ use sha1::Sha1;
 use super::client::{exchange_code, IntercomClient};
 use super::model::{Conversation, Id, Notification};
 use super::{Intercom, TokenSource};
-use crate::agents::Registry;
 use crate::conversations::now_millis;
 use crate::error::{ApiError, Json};
 use crate::routes::admin::Admin;
@@ -48,7 +47,7 @@ pub async fn receive_webhook(
     if !state.conversations.write(|store| store.remember_notification(&notification.id, now_millis()))? {
         return Ok(StatusCode::OK);
     }
-    tokio::spawn(handle(intercom, Arc::clone(&state.agents), notification));
+    tokio::spawn(handle(intercom, notification));
     Ok(StatusCode::OK)
 }
 
@@ -61,7 +60,7 @@ pub fn signed(secret: &str, body: &[u8], signature: &str) -> bool {
     mac.verify_slice(&given).is_ok()
 }
 
-async fn handle(intercom: Arc<Intercom>, agents: Arc<Registry>, notification: Notification) {
+async fn handle(intercom: Arc<Intercom>, notification: Notification) {
     if !notification.topic.starts_with("conversation.") {
         return;
     }
@@ -75,7 +74,7 @@ async fn handle(intercom: Arc<Intercom>, agents: Arc<Registry>, notification: No
     if let Err(error) = intercom.sync_from_intercom(&id, delivered).await {
         tracing::error!(intercom_conversation = %id, %error, "the webhook could not be relayed");
     }
-    if let Err(error) = intercom.copilot(&agents, &notification.topic, &id).await {
+    if let Err(error) = intercom.copilot(&notification.topic, &id).await {
         tracing::error!(intercom_conversation = %id, %error, "Copilot could not draft");
     }
 }

@@ -130,7 +130,7 @@ fn the_routing_table_holds() {
     let mut wrong = Vec::new();
     for case in CASES {
         let visit = Visit { email: case.email, email_trusted: case.trusted };
-        let route = route(visit, &[case.message], &mappings(), &criteria, &directory);
+        let route = route(visit, &[case.message], &mappings(), &criteria, None, &directory);
         let got = route.as_ref().map(|r| (r.target.kind, r.target.id.as_str()));
         if got != case.expected {
             wrong.push(format!(
@@ -152,7 +152,7 @@ fn the_routing_table_holds() {
 fn a_route_says_why() {
     let directory = directory();
     let visit = Visit { email: Some("zoe@vip.test"), email_trusted: true };
-    let route = route(visit, &[], &mappings(), &Criteria::default(), &directory).expect("routed");
+    let route = route(visit, &[], &mappings(), &Criteria::default(), None, &directory).expect("routed");
     assert_eq!(
         route.why,
         "The visitor's email zoe@vip.test matches the domain mapping \"vip.test\". Chloe Martin is away, so their team Technical support gets it."
@@ -162,6 +162,7 @@ fn a_route_says_why() {
         &["I was charged twice"],
         &[],
         &Criteria::parse(CRITERIA),
+        None,
         &directory,
     )
     .expect("routed");
@@ -178,7 +179,7 @@ fn a_route_says_why() {
 fn an_admin_target_carries_their_team_for_assigning_team_then_admin() {
     let directory = directory();
     let visit = Visit { email: Some("ada@example.com"), email_trusted: true };
-    let route = route(visit, &[], &mappings(), &Criteria::default(), &directory).expect("routed");
+    let route = route(visit, &[], &mappings(), &Criteria::default(), None, &directory).expect("routed");
     assert_eq!(route.target.team_id.as_deref(), Some("881001"));
 }
 
@@ -200,4 +201,23 @@ fn malformed_patterns_and_unknown_targets_are_refused_with_the_culprit_named() {
     assert!(error.to_string().contains("\"the money team\""), "{error}");
     assert!(error.to_string().contains("Technical support"), "the known names are listed: {error}");
     Criteria::parse(CRITERIA).check(&directory).expect("all known");
+}
+
+#[test]
+fn a_models_choice_stands_in_for_the_rules_but_not_for_a_mapping() {
+    let directory = directory();
+    let criteria = Criteria::parse(CRITERIA);
+    let nobody = Visit { email: None, email_trusted: false };
+    let chosen =
+        route(nobody, &["hello"], &mappings(), &criteria, Some("Ben Okafor"), &directory).expect("routed");
+    assert_eq!((chosen.target.kind, chosen.target.id.as_str()), (ADMIN, "991002"));
+    assert!(chosen.why.contains("The model"), "{}", chosen.why);
+    let unknown = route(nobody, &["I was charged twice"], &mappings(), &criteria, Some("Nobody"), &directory)
+        .expect("rules");
+    assert_eq!(unknown.target.id, "881002", "an unknown name falls back to the rules");
+    let mapped = Visit { email: Some("ada@example.com"), email_trusted: true };
+    let mapped =
+        route(mapped, &["hello"], &mappings(), &criteria, Some("Ben Okafor"), &directory).expect("routed");
+    assert_eq!(mapped.target.id, "991001", "a mapping beats the criteria, however read");
+    assert_eq!(target_names(&directory)[0], "Support");
 }

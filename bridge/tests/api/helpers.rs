@@ -121,7 +121,8 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         state = state.with_handoff_target(Arc::new(inbox), FAST_RETRIES);
     }
     if let Some(settings) = setup.intercom {
-        let intercom = Intercom::new(settings, conversations).expect("Intercom settings");
+        let intercom =
+            Intercom::new(settings, conversations, Arc::clone(&state.agents)).expect("Intercom settings");
         state = state.with_intercom(intercom, FAST_RETRIES);
     }
     if setup.admin {

@@ -595,7 +595,15 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         })
         .expect("link written");
 
-    let intercom = Intercom::new(workspace.settings(), conversations.clone()).expect("intercom");
+    let registry = std::sync::Arc::new(
+        baton_bridge::agents::Registry::new(
+            baton_bridge::settings::SettingsFile::demo(Vec::new()),
+            None,
+            Duration::ZERO,
+        )
+        .expect("registry"),
+    );
+    let intercom = Intercom::new(workspace.settings(), conversations.clone(), registry).expect("intercom");
     let request = HandoffRequest {
         handoff,
         conversation: id.clone(),

@@ -19,7 +19,7 @@ use super::builtin::MIN_SCORE;
 use super::{Agent, BuiltinAgent, Decision, Explanation, HandoffCall, KnowledgeHit, Step};
 use crate::knowledge::Match;
 
-mod draft;
+mod completion;
 
 /// Knowledge sections sent to the model with each question.
 const SNIPPETS: usize = 3;
@@ -199,6 +199,17 @@ impl Agent for OpenAiAgent {
         let agent = self.clone();
         let transcript = transcript.to_vec();
         Box::pin(async move { agent.draft_reply(transcript).await })
+    }
+
+    fn classify(
+        &self,
+        criteria: &str,
+        transcript: &[TranscriptEntry],
+        targets: &[String],
+    ) -> futures::future::BoxFuture<'static, Option<String>> {
+        let (agent, criteria, transcript, targets) =
+            (self.clone(), criteria.to_owned(), transcript.to_vec(), targets.to_vec());
+        Box::pin(async move { agent.classify_route(criteria, transcript, targets).await })
     }
 
     fn answer(&self, transcript: &[TranscriptEntry]) -> BoxStream<'static, Step> {
