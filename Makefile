@@ -10,19 +10,22 @@ export PATH := $(CURDIR)/www/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 .DELETE_ON_ERROR:
 
 SANDBOX_PORT ?= 8090
+# The dashboard's admin token in the demo; set your own anywhere else.
+ADMIN_TOKEN ?= demo-admin
 
 # The Intercom sandbox runs beside the bridge (its inbox: http://127.0.0.1:8090/) and stops
 # with it; the bridge hands off to it and receives its signed webhooks.
 demo: widget
 	cargo build --release -p baton-bridge -p baton-intercom-sandbox
 	@echo
+	@echo "Dashboard: http://127.0.0.1:$(PORT)/dashboard (admin token: $(ADMIN_TOKEN)); Intercom sandbox inbox: http://127.0.0.1:$(SANDBOX_PORT)/"
 	RUST_LOG=warn target/release/baton-intercom-sandbox --addr 127.0.0.1:$(SANDBOX_PORT) \
 		--webhook-url http://127.0.0.1:$(PORT)/v1/intercom/webhooks & \
 	sandbox=$$!; trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(SANDBOX_PORT)) 2>/dev/null && break; sleep 0.1; done; \
 	BATON_INTERCOM_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) BATON_INTERCOM_TOKEN=sandbox-token \
 	BATON_INTERCOM_CLIENT_ID=sandbox-client BATON_INTERCOM_CLIENT_SECRET=sandbox-secret \
-	RUST_LOG=warn target/release/baton-bridge --addr 127.0.0.1:$(PORT) --db baton.db --site-dir .
+	BATON_ADMIN_TOKEN=$(ADMIN_TOKEN) RUST_LOG=warn target/release/baton-bridge --addr 127.0.0.1:$(PORT) --db baton.db --site-dir .
 
 test: test-tools widget
 	cargo test --workspace
