@@ -1,5 +1,5 @@
-//! The demo site: the sample company page at `/` and the built widget under `/pkg/`, straight
-//! from the directory the bridge was pointed at.
+//! The demo site: the sample company page at `/`, the built widget under `/pkg/` and the
+//! dashboard under `/dashboard/`, straight from the directory the bridge was pointed at.
 
 use std::path::Path;
 
@@ -11,7 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
 
-/// Routes for `index.html` and `pkg/` inside `site_dir`.
+/// Routes for `index.html`, `pkg/` and `www/dashboard/` inside `site_dir`.
 pub fn router(site_dir: &Path) -> Router<AppState> {
     // The widget changes with every build; browsers must revalidate rather than run a stale one.
     let no_cache =
@@ -20,6 +20,8 @@ pub fn router(site_dir: &Path) -> Router<AppState> {
         .route_service("/", ServeFile::new(site_dir.join("index.html")))
         // The build writes .br and .gz beside each file, compressed harder than on the fly.
         .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")).precompressed_br().precompressed_gzip())
+        // `/dashboard` and `/dashboard/` both reach the directory's root, and so its index.html.
+        .nest_service("/dashboard", ServeDir::new(site_dir.join("www/dashboard")))
         .layer(no_cache)
         // Only here: the event stream must never sit in a compressor's buffer.
         .layer(CompressionLayer::new())
