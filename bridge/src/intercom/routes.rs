@@ -258,5 +258,5 @@ async fn connect(state: &AppState, callback: Callback) -> Result<String, String>
 }
 
 fn page(message: &str) -> String {
-    format!("<!doctype html><meta charset=utf-8><title>Baton · Intercom</title><p>{message}</p>")
+    format!("<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>Baton · Intercom</title><p>{message}</p>")
 }
