@@ -235,6 +235,7 @@ async fn new_intercom_conversations_and_handoffs_are_routed() {
     let conversation = workspace.conversation(&intercom_id).await;
     assert_eq!(conversation["admin_assignee_id"], 991001);
     assert_eq!(conversation["team_assignee_id"], 881001, "the team first, then the admin");
+    workspace.assert_requests_conform().await;
 }
 
 #[tokio::test]

@@ -628,4 +628,5 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
     let delivered = intercom.deliver(request).await.expect("delivered");
     assert_eq!(delivered.external_id, made["conversation_id"].as_str().expect("id"));
     assert_eq!(workspace.conversations().await.len(), 1, "found, not made again");
+    workspace.assert_requests_conform().await;
 }
