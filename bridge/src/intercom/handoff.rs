@@ -166,7 +166,7 @@ impl Intercom {
         if routing.mappings.is_empty() && routing.criteria.trim().is_empty() {
             return Ok(RouteRecord { target: None, why: "No routing is configured.".into() });
         }
-        let directory = self.directory(false).await?;
+        let directory = self.people(false).await?.directory();
         let criteria = Criteria::parse(&routing.criteria);
         let chosen = match agent.filter(|_| !routing.criteria.trim().is_empty()) {
             Some(agent) => {

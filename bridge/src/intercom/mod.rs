@@ -23,14 +23,49 @@ use baton_protocol::ConversationId;
 use serde::{Deserialize, Serialize};
 
 use self::client::{IntercomClient, IntercomError};
-use self::model::{Admin, Id};
+use self::model::{Admin, Id, Team};
 use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::routing::{self, Directory, Person};
 use crate::store::StoreError;
 
-/// How long the list of admins (names and pictures for the widget) is reused.
-const ADMINS_FRESH_FOR: Duration = Duration::from_secs(300);
+/// How long the workspace's admins and teams are reused.
+const PEOPLE_FRESH_FOR: Duration = Duration::from_secs(300);
+
+/// The workspace's admins and teams.
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    /// The admins.
+    pub admins: Vec<Admin>,
+    /// The teams.
+    pub teams: Vec<Team>,
+}
+
+impl People {
+    /// The same people as routing reads them.
+    pub fn directory(&self) -> Directory {
+        Directory {
+            admins: self
+                .admins
+                .iter()
+                .map(|admin| Person {
+                    id: admin.id.0.clone(),
+                    name: admin.name.clone(),
+                    away: admin.away_mode_enabled,
+                })
+                .collect(),
+            teams: self
+                .teams
+                .iter()
+                .map(|team| routing::Team {
+                    id: team.id.0.clone(),
+                    name: team.name.clone(),
+                    admin_ids: team.admin_ids.iter().map(|id| id.0.clone()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
 
 /// The `[intercom]` table of the agents file. `BATON_INTERCOM_BASE_URL`, `BATON_INTERCOM_TOKEN`,
 /// `BATON_INTERCOM_CLIENT_ID` and `BATON_INTERCOM_CLIENT_SECRET` override it.
@@ -129,8 +164,7 @@ pub struct Intercom {
     agents: Arc<Registry>,
     client: RwLock<Option<(IntercomClient, TokenSource)>>,
     acting_admin: Mutex<Option<Id>>,
-    admins: Mutex<Option<(Instant, Vec<Admin>)>>,
-    directory: Mutex<Option<(Instant, Directory)>>,
+    people: Mutex<Option<(Instant, People)>>,
     locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -169,8 +203,7 @@ impl Intercom {
             agents,
             client: RwLock::new(client),
             acting_admin: Mutex::new(admin),
-            admins: Mutex::default(),
-            directory: Mutex::default(),
+            people: Mutex::default(),
             locks: Mutex::default(),
         }))
     }
@@ -215,50 +248,23 @@ impl Intercom {
         Ok(me.id)
     }
 
-    /// The workspace's admins, fetched at most every few minutes.
-    async fn admins(&self, client: &IntercomClient) -> Result<Vec<Admin>, SyncError> {
-        if let Some((at, admins)) = &*self.admins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
-            if at.elapsed() < ADMINS_FRESH_FOR {
-                return Ok(admins.clone());
-            }
-        }
-        let admins = client.admins().await?;
-        *self.admins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some((Instant::now(), admins.clone()));
-        Ok(admins)
-    }
-
-    /// The workspace's admins (with away status) and teams, for routing; reused for a few
-    /// minutes unless `fresh`.
-    pub async fn directory(&self, fresh: bool) -> Result<Directory, SyncError> {
+    /// The workspace's admins and teams, fetched at most every few minutes unless `fresh`:
+    /// names and pictures for the widget, away status and teams for routing.
+    pub async fn people(&self, fresh: bool) -> Result<People, SyncError> {
         if !fresh {
-            if let Some((at, directory)) =
-                &*self.directory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+            if let Some((at, people)) = &*self.people.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
             {
-                if at.elapsed() < ADMINS_FRESH_FOR {
-                    return Ok(directory.clone());
+                if at.elapsed() < PEOPLE_FRESH_FOR {
+                    return Ok(people.clone());
                 }
             }
         }
         let client = self.client()?;
         let (admins, teams) = tokio::try_join!(client.admins(), client.teams())?;
-        let directory = Directory {
-            admins: admins
-                .into_iter()
-                .map(|admin| Person { id: admin.id.0, name: admin.name, away: admin.away_mode_enabled })
-                .collect(),
-            teams: teams
-                .into_iter()
-                .map(|team| routing::Team {
-                    id: team.id.0,
-                    name: team.name,
-                    admin_ids: team.admin_ids.into_iter().map(|id| id.0).collect(),
-                })
-                .collect(),
-        };
-        *self.directory.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some((Instant::now(), directory.clone()));
-        Ok(directory)
+        let people = People { admins, teams };
+        *self.people.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((Instant::now(), people.clone()));
+        Ok(people)
     }
 
     /// The lock that keeps one conversation's Intercom work in order.

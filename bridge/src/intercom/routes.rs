@@ -133,15 +133,18 @@ pub struct DirectoryTeam {
 /// `GET /v1/admin/intercom/directory`
 pub async fn directory(_: Admin, State(state): State<AppState>) -> Result<Json<Directory>, ApiError> {
     let intercom = state.intercom.clone().ok_or(ApiError::IntercomOff)?;
-    let client = intercom.client().map_err(|_| ApiError::IntercomOff)?;
-    let unavailable = |error: super::client::IntercomError| ApiError::Upstream(error.to_string());
-    let (admins, teams) = tokio::try_join!(client.admins(), client.teams()).map_err(unavailable)?;
+    let people = intercom.people(true).await.map_err(|error| match error {
+        super::SyncError::NotConnected => ApiError::IntercomOff,
+        other => ApiError::Upstream(other.to_string()),
+    })?;
     Ok(Json(Directory {
-        admins: admins
+        admins: people
+            .admins
             .into_iter()
             .map(|a| DirectoryAdmin { id: a.id.0, name: a.name, email: a.email, away: a.away_mode_enabled })
             .collect(),
-        teams: teams
+        teams: people
+            .teams
             .into_iter()
             .map(|t| DirectoryTeam {
                 id: t.id.0,

@@ -129,7 +129,7 @@ impl Intercom {
             }
             (Err(error), _) => return Err(error.into()),
         };
-        let admins = self.admins(&client).await.unwrap_or_default();
+        let admins = self.people(false).await.map(|people| people.admins).unwrap_or_default();
         let teammate = |admin: &Id, name: Option<&str>| {
             let known = admins.iter().find(|candidate| candidate.id == *admin);
             Teammate {

@@ -9,6 +9,7 @@ use baton_protocol::{ConversationId, Seq};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::agents::Registry;
 use crate::error::{ApiError, Json};
 use crate::intercom::SyncError;
 use crate::routes::conversations::bearer;
@@ -75,11 +76,8 @@ pub async fn put_agent(
             model.api_key = old.api_key;
         }
     }
-    let registry = state.agents.clone();
     let shown = agent.redacted();
-    tokio::task::spawn_blocking(move || registry.put(&id, agent))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    change_settings(&state, move |registry| registry.put(&id, agent)).await?;
     Ok(Json(shown))
 }
 
@@ -98,12 +96,13 @@ async fn check_people(state: &AppState, id: &str, agent: &AgentSettings) -> Resu
     let intercom = state.intercom.as_ref().ok_or_else(|| {
         invalid("connect an Intercom workspace before choosing admins, teams or assignment criteria".into())
     })?;
-    let directory = intercom.directory(true).await.map_err(|error| match error {
+    let people = intercom.people(true).await.map_err(|error| match error {
         SyncError::NotConnected => invalid(
             "connect an Intercom workspace before choosing admins, teams or assignment criteria".into(),
         ),
         other => ApiError::Upstream(other.to_string()),
     })?;
+    let directory = people.directory();
     if let Some(admin) = &agent.copilot.reply_as {
         if !directory.admins.iter().any(|known| known.id == *admin) {
             return Err(invalid(format!("`copilot.reply_as`: the workspace has no admin {admin}")));
@@ -118,11 +117,7 @@ pub async fn delete_agent(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let registry = state.agents.clone();
-    let removed = tokio::task::spawn_blocking(move || registry.remove(&id))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
-    if removed {
+    if change_settings(&state, move |registry| registry.remove(&id)).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::UnknownAgent)
@@ -131,11 +126,18 @@ pub async fn delete_agent(
 
 /// `POST /v1/admin/reload`: re-reads the settings file and the knowledge files.
 pub async fn reload(_: Admin, State(state): State<AppState>) -> Result<Json<AgentList>, ApiError> {
-    let registry = state.agents.clone();
-    tokio::task::spawn_blocking(move || registry.reload())
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    change_settings(&state, Registry::reload).await?;
     Ok(list_agents(Admin, State(state)).await)
+}
+
+/// Runs a change to the agents, which reads and writes files, off the async threads.
+async fn change_settings<T: Send + 'static>(
+    state: &AppState,
+    change: impl FnOnce(&Registry) -> Result<T, SettingsError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let registry = state.agents.clone();
+    let changed = tokio::task::spawn_blocking(move || change(&registry)).await;
+    Ok(changed.map_err(|error| ApiError::Internal(error.to_string()))??)
 }
 
 /// Which decisions to return.
