@@ -103,3 +103,26 @@ export function watchErrors(page) {
   page.on("pageerror", (error) => errors.push(error.message));
   return errors;
 }
+
+/**
+ * Serves `pages` (a map from path to `{body, type?, headers?}`, or a function of the path returning
+ * one) on a free loopback port, as a host site on another origin than the bridge's.
+ */
+export async function servePages(pages) {
+  const { createServer } = await import("node:http");
+  const server = createServer((request, response) => {
+    const path = new URL(request.url, "http://host").pathname;
+    const page = typeof pages === "function" ? pages(path) : pages[path];
+    if (!page) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { "content-type": page.type ?? "text/html; charset=utf-8", ...page.headers });
+    response.end(page.body);
+  });
+  await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((closed) => server.close(closed)),
+  };
+}
