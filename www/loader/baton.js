@@ -51,28 +51,41 @@
     root.adoptedStyleSheets = [sheet];
     const button = document.createElement("button");
     button.type = "button";
-    button.setAttribute("aria-label", "Open chat");
+    // The widget's own name for it (src/i18n.rs), in the language the widget will speak.
+    const locale = data.locale || document.documentElement.lang || navigator.language || "";
+    button.setAttribute("aria-label", /^fr([-_]|$)/i.test(locale) ? "Ouvrir le chat" : "Open chat");
     button.setAttribute("aria-expanded", "false");
     button.textContent = "💬";
     button.addEventListener("click", () => run("open"));
     root.append(button);
   }
 
-  /** Loads and mounts the widget once; resolves to the mounted chat. */
+  /** Loads and mounts the widget once; a failed load is tried again on the next call. */
   function load() {
-    loading ||= import(new URL("baton_widget.js", base).href).then(async (widget) => {
-      await widget.default();
-      holder = element();
-      chat = widget.mount(holder, options);
-      for (const [event, fn] of listeners) chat.on(event, fn);
-      stub?.remove();
-      stub = null;
-      const waiting = queue;
-      queue = [];
-      for (const args of waiting) run(...args);
-      return chat;
-    });
-    return loading;
+    loading ||= import(new URL("baton_widget.js", base).href).then(
+      async (widget) => {
+        await widget.default();
+        holder = element();
+        chat = widget.mount(holder, options);
+        for (const [event, fn] of listeners) chat.on(event, fn);
+        stub?.remove();
+        stub = null;
+        const waiting = queue;
+        queue = [];
+        for (const args of waiting) {
+          // One bad call (an invalid visitor, say) must not stop the ones after it.
+          try {
+            run(...args);
+          } catch (error) {
+            console.error(error);
+          }
+        }
+      },
+      (error) => {
+        loading = null;
+        console.error("baton: the widget could not load", error);
+      },
+    );
   }
 
   /** One call of the global: runs now if the widget is mounted, else after it is. */

@@ -188,7 +188,11 @@ test("Baton(...) calls queue before the widget loads and run after; shutdown for
     await route.continue();
   });
   const puts = [];
-  page.on("request", (request) => request.method() === "PUT" && puts.push(request.url()));
+  const created = [];
+  page.on("request", (request) => {
+    if (request.method() === "PUT") puts.push(request.url());
+    if (request.method() === "POST" && request.url().endsWith("/v1/conversations")) created.push(request.postDataJSON());
+  });
   await page.goto(`${site.url}/plain-tag.html`);
   await page.getByRole("button", { name: "Open chat" }).waitFor();
   assert.equal(await page.evaluate(() => Baton("version")), VERSION);
@@ -207,6 +211,8 @@ test("Baton(...) calls queue before the widget loads and run after; shutdown for
   await box.fill("How long does shipping take?");
   await page.getByRole("button", { name: "Send" }).click();
   await page.waitForFunction(() => window.__events.includes("message:agent"));
+  // Identified before there was a conversation: the conversation starts with the visitor.
+  assert.deepEqual(created.map((body) => body.visitor), [{ email: "ada@example.com", name: "Ada" }]);
   await box.fill("Can I talk to a person please?");
   await page.getByRole("button", { name: "Send" }).click();
   await page.waitForFunction(() => window.__events.includes("handoff"));
