@@ -207,9 +207,12 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let on_restart = {
         let (dispatch, session, shared_session) =
             (conversation.dispatcher(), session.clone(), shared_session.clone());
-        let (storage_key, email_saved) = (storage_key.clone(), email_saved.clone());
+        let (storage_key, email_saved, news_after) =
+            (storage_key.clone(), email_saved.clone(), news_after.clone());
         Callback::from(move |()| {
             session::forget(&storage_key);
+            // The next conversation's log starts again at 1, and all of it is news.
+            news_after.set(0);
             shared_session.borrow_mut().take();
             session.set(None);
             email_saved.set(None);
@@ -230,7 +233,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         })
     };
 
-    let known_email = options.visitor.as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
+    // Read at render: a handoff, which is when it matters, always renders.
+    let known_email = visitor.borrow().as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
     let handing_off =
         matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
     let ask_email = handing_off && !known_email && email_saved.is_none();

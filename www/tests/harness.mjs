@@ -7,6 +7,9 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "../..");
+// Where `cargo build` put the binaries: CARGO_TARGET_DIR when the environment sets it.
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
+const debugDir = join(targetDir, "debug");
 
 /**
  * Starts the bridge; resolves once it prints the address it listens on. Its database and agents
@@ -14,7 +17,7 @@ const root = resolve(import.meta.dirname, "../..");
  * and `dir` of a stopped bridge to restart it on the same address and files.
  */
 export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(tmpdir(), "baton-e2e-")) } = {}) {
-  const bin = process.env.BATON_BRIDGE_BIN ?? join(root, "target/debug/baton-bridge");
+  const bin = process.env.BATON_BRIDGE_BIN ?? join(debugDir, "baton-bridge");
   const args = ["--addr", `127.0.0.1:${port}`, "--db", join(dir, "baton.db"), "--config", join(dir, "baton.toml")];
   const child = spawn(bin, [...args, "--site-dir", root], {
     env: { ...process.env, RUST_LOG: "warn", ...env },
@@ -47,7 +50,7 @@ export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(t
  * webhooks at a bridge with `sandbox.notify(bridgeUrl)`.
  */
 export async function startSandbox() {
-  const bin = process.env.BATON_SANDBOX_BIN ?? join(root, "target/debug/baton-intercom-sandbox");
+  const bin = process.env.BATON_SANDBOX_BIN ?? join(debugDir, "baton-intercom-sandbox");
   const child = spawn(bin, ["--addr", "127.0.0.1:0"], {
     env: { ...process.env, RUST_LOG: "warn" },
     stdio: ["ignore", "pipe", "inherit"],
