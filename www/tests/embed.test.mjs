@@ -77,6 +77,9 @@ before(async () => {
     "/hostile.html": { body: hostPage({ hostile: true }) },
     "/hostile-tag.html": { body: hostPage({ hostile: true, tag: tag() }) },
     "/twice.html": { body: hostPage({ tag: tag() + tag('data-position="left"') }) },
+    "/options.html": {
+      body: hostPage({ tag: tag('data-position="left" data-theme="dark" data-locale="fr" data-accent-color="#0a7d55"') }),
+    },
   };
   site = await servePages((path) => {
     if (path === "/strict.html" || path === "/strict-tag.html") {
@@ -249,6 +252,25 @@ test("two script tags make one widget", async () => {
   await widgetMounted(page);
   assert.equal(await page.locator("[data-baton]").count(), 1);
   assert.equal(await page.getByRole("button", { name: "Open chat" }).count(), 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the tag's data attributes reach the launcher and the widget", async () => {
+  const page = await newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${site.url}/options.html`);
+  const launcher = page.getByRole("button", { name: "Ouvrir le chat" });
+  await launcher.waitFor();
+  const corner = () => launcher.evaluate((el) => [el.getBoundingClientRect().left, getComputedStyle(el).backgroundColor]);
+  assert.deepEqual(await corner(), [20, "rgb(10, 125, 85)"], "the loader's launcher");
+  await widgetMounted(page);
+  assert.deepEqual(await corner(), [20, "rgb(10, 125, 85)"], "the widget's launcher");
+  const root = await page.evaluate(() => {
+    const baton = document.querySelector("[data-baton]").shadowRoot.querySelector(".baton");
+    return [baton.classList.contains("baton-left"), baton.classList.contains("baton-dark"), baton.lang];
+  });
+  assert.deepEqual(root, [true, true, "fr"]);
   assert.deepEqual(errors, []);
   await page.close();
 });

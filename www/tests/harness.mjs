@@ -26,6 +26,7 @@ export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(t
   const url = await new Promise((resolveUrl, reject) => {
     let out = "";
     child.once("exit", (code) => reject(new Error(`bridge exited with ${code}: ${out}`)));
+    child.once("error", (error) => reject(new Error(`bridge did not start (${bin}): ${error.message}`)));
     child.stdout.on("data", (chunk) => {
       out += chunk;
       const found = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
@@ -58,6 +59,7 @@ export async function startSandbox() {
   const url = await new Promise((resolveUrl, reject) => {
     let out = "";
     child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
+    child.once("error", (error) => reject(new Error(`sandbox did not start (${bin}): ${error.message}`)));
     child.stdout.on("data", (chunk) => {
       out += chunk;
       const found = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
