@@ -259,11 +259,19 @@ test("two script tags make one widget", async () => {
 test("the tag's data attributes reach the launcher and the widget", async () => {
   const page = await newPage();
   const errors = watchErrors(page);
+  // The loader's launcher stays until the widget is let through.
+  let release;
+  const gate = new Promise((resolveGate) => (release = resolveGate));
+  await page.route("**/pkg/baton_widget.js", async (route) => {
+    await gate;
+    await route.continue();
+  });
   await page.goto(`${site.url}/options.html`);
   const launcher = page.getByRole("button", { name: "Ouvrir le chat" });
   await launcher.waitFor();
   const corner = () => launcher.evaluate((el) => [el.getBoundingClientRect().left, getComputedStyle(el).backgroundColor]);
   assert.deepEqual(await corner(), [20, "rgb(10, 125, 85)"], "the loader's launcher");
+  release();
   await widgetMounted(page);
   assert.deepEqual(await corner(), [20, "rgb(10, 125, 85)"], "the widget's launcher");
   const root = await page.evaluate(() => {
