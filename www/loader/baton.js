@@ -23,7 +23,7 @@
   const EVENTS = ["open", "close", "message", "handoff"];
 
   const listeners = [];
-  let queue = (earlier && earlier.q) || [];
+  let queue = [];
   let chat = null;
   let loading = null;
   let stub = null;
@@ -145,6 +145,8 @@
 
   const start = () => {
     showStub();
+    // Calls the page queued before this script ran, as if made now: an early open loads at once.
+    for (const args of (earlier && earlier.q) || []) run(...args);
     schedule();
   };
   if (document.body) start();

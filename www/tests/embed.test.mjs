@@ -77,6 +77,14 @@ before(async () => {
     "/hostile.html": { body: hostPage({ hostile: true }) },
     "/hostile-tag.html": { body: hostPage({ hostile: true, tag: tag() }) },
     "/twice.html": { body: hostPage({ tag: tag() + tag('data-position="left"') }) },
+    // The page's own script runs before the async tag: it sets up the queue and calls early.
+    "/early.js": {
+      type: "text/javascript",
+      body: `window.Baton ??= Object.assign((...args) => window.Baton.q.push(args), { q: [] });
+        Baton("on", "open", () => document.body.setAttribute("data-chat-opened", ""));
+        Baton("open");`,
+    },
+    "/early.html": { body: hostPage({ tag: `<script src="/early.js"></script>${tag()}` }) },
     "/options.html": {
       body: hostPage({ tag: tag('data-position="left" data-theme="dark" data-locale="fr" data-accent-color="#0a7d55"') }),
     },
@@ -241,6 +249,16 @@ test("Baton(...) calls queue before the widget loads and run after; shutdown for
   await page.getByRole("button", { name: "Open chat" }).click();
   await page.getByRole("log").getByText("Ask me about orders").waitFor();
   assert.equal(await page.getByRole("log").getByText("How long does shipping take?").count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("calls the page queued before the tag ran are replayed", async () => {
+  const page = await newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${site.url}/early.html`);
+  await page.getByRole("textbox", { name: "Message" }).waitFor();
+  await page.locator("body[data-chat-opened]").waitFor({ state: "attached" });
   assert.deepEqual(errors, []);
   await page.close();
 });
