@@ -11,7 +11,8 @@
 //!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook;
 //!   [`viewport`]: the visible area, for phones' on-screen keyboards.
 //! - [`components`]: the Yew components, rooted at [`components::Widget`].
-//! - [`mount`]: the JavaScript entry point, rendering into a Shadow DOM.
+//! - [`mount`]: the JavaScript entry point, rendering into a Shadow DOM; [`host`]: the host
+//!   page's commands and listeners.
 //! - `bench` (feature `bench` only): the streaming benchmark's entry point.
 
 pub mod api;
@@ -19,6 +20,7 @@ pub mod api;
 pub mod bench;
 pub mod components;
 pub mod conversation;
+pub mod host;
 pub mod i18n;
 pub mod markdown;
 pub mod mount;

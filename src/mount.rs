@@ -9,7 +9,9 @@ use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 use yew::AppHandle;
 
 use crate::components::{Widget, WidgetProps};
+use crate::host::{Command, Host};
 use crate::options::Options;
+use crate::session;
 
 const STYLES: &str = include_str!("widget.css");
 
@@ -18,29 +20,72 @@ const STYLES: &str = include_str!("widget.css");
 pub struct Chat {
     app: Option<AppHandle<Widget>>,
     root: web_sys::ShadowRoot,
+    host: Host,
+    storage_key: String,
 }
 
 #[wasm_bindgen]
 impl Chat {
-    /// Unmounts the widget: closes its event stream, stops its outbox, empties its shadow root.
+    /// Opens the panel.
+    pub fn open(&self) {
+        self.host.send(Command::Open);
+    }
+
+    /// Closes the panel.
+    pub fn close(&self) {
+        self.host.send(Command::Close);
+    }
+
+    /// Tells the bridge who the visitor is (`{email?, name?, user_id?, user_hash?}`, as in the options):
+    /// now if a conversation exists, else when the first message starts one.
+    pub fn identify(&self, visitor: JsValue) -> Result<(), JsError> {
+        self.host.send(Command::Identify(from_js(&visitor)?));
+        Ok(())
+    }
+
+    /// Calls `listener` on `event`: `open`, `close`, `message` (`{author, text}`, a new answer or
+    /// teammate message) or `handoff`. The wrappers refuse other names, so the wasm need not.
+    pub fn on(&self, event: String, listener: js_sys::Function) {
+        self.host.on(event, listener);
+    }
+
+    /// Unmounts the widget: drops its listeners, closes its event stream, stops its outbox and
+    /// timers, empties its shadow root.
     pub fn destroy(&mut self) {
+        self.host.clear();
         if let Some(app) = self.app.take() {
             app.destroy();
         }
         self.root.set_inner_html("");
     }
+
+    /// Forgets the visitor (their conversation is no longer resumed here), then destroys.
+    pub fn shutdown(&mut self) {
+        session::forget(&self.storage_key);
+        self.destroy();
+    }
+}
+
+/// The version shared by the widget, the script tag's loader and the npm package.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Reads a JavaScript value through JSON text, so the one JSON parser the widget already has
+/// reads the host page's objects too.
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError> {
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|json| json.as_string())
+        .ok_or_else(|| JsError::new("baton: expected an object"))?;
+    serde_json::from_str(&json).map_err(|error| JsError::new(&format!("baton: invalid value: {error}")))
 }
 
 /// Renders the widget into `element` with `options` (`{agent, endpoint, inline?}`).
 #[wasm_bindgen]
 pub fn mount(element: &Element, options: JsValue) -> Result<Chat, JsError> {
-    // Through JSON text, so the one JSON parser the widget already has reads the options too.
-    let json = js_sys::JSON::stringify(&options)
-        .ok()
-        .and_then(|json| json.as_string())
-        .ok_or_else(|| JsError::new("baton: options must be an object"))?;
-    let options: Options = serde_json::from_str(&json)
-        .map_err(|error| JsError::new(&format!("baton: invalid options: {error}")))?;
+    let options: Options = from_js(&options)?;
     if element.shadow_root().is_some() {
         return Err(JsError::new("baton: this element already holds a widget"));
     }
@@ -56,7 +101,9 @@ pub fn mount(element: &Element, options: JsValue) -> Result<Chat, JsError> {
         .create_element("div")
         .map_err(|_| JsError::new("baton: could not create the container"))?;
     root.append_child(&container).map_err(|_| JsError::new("baton: could not attach the container"))?;
-    let props = WidgetProps { options: Rc::new(options) };
+    let storage_key = session::storage_key(&options.endpoint, &options.agent);
+    let host = Host::default();
+    let props = WidgetProps { options: Rc::new(options), host: host.clone() };
     let app = yew::Renderer::<Widget>::with_root_and_props(container, props).render();
-    Ok(Chat { app: Some(app), root })
+    Ok(Chat { app: Some(app), root, host, storage_key })
 }

@@ -29,8 +29,8 @@ pub struct Outbox {
     pub client: Client,
     /// The agent a new conversation is started with.
     pub agent: AgentId,
-    /// Who the visitor is, as the host page said.
-    pub visitor: Option<Visitor>,
+    /// Who the visitor is, as the host page said (in the options or through `identify`).
+    pub visitor: Rc<RefCell<Option<Visitor>>>,
     /// Where the session is remembered.
     pub storage_key: String,
     /// The current session, shared with the widget.
@@ -72,7 +72,7 @@ impl Outbox {
             page_url: location.and_then(|location| location.href().ok()),
             page_title: document.map(|document| document.title()),
             locale: web_sys::window().and_then(|window| window.navigator().language()),
-            visitor: self.visitor.clone(),
+            visitor: self.visitor.borrow().clone(),
         };
         let created = self.client.create_conversation(&body).await?;
         let session = Session { id: created.id, token: created.token };

@@ -53,6 +53,35 @@ async fn mounting_shows_the_launcher_and_a_click_opens_the_panel() {
     assert!(shadow_query(&host, "button").is_none(), "destroy empties the widget");
 }
 
+#[wasm_bindgen_test]
+async fn the_host_page_opens_and_closes_the_chat_and_hears_of_it_until_destroy() {
+    let host = new_host();
+    let options =
+        js_sys::JSON::parse(r#"{"agent": "demo", "endpoint": "http://127.0.0.1:9"}"#).expect("json");
+    let mut chat = baton_widget::mount::mount(&host, options).expect("mounts");
+    let heard = js_sys::Array::new();
+    for event in ["open", "close"] {
+        let push = js_sys::Function::new_with_args("e", &format!("this.push('{event}')"));
+        chat.on(event.to_owned(), push.bind0(&heard));
+    }
+    // Sent before the first render: it waits for the widget.
+    chat.open();
+    yew::scheduler::flush().await;
+    assert!(shadow_query(&host, "[role=log]").is_some(), "open() opens the panel");
+    chat.close();
+    yew::scheduler::flush().await;
+    assert!(shadow_query(&host, "[role=log]").is_none(), "close() closes it");
+    assert_eq!(heard.join(",").as_string().as_deref(), Some("open,close"));
+    assert!(chat.identify(js_sys::JSON::parse(r#"{"email": "ada@example.com"}"#).expect("json")).is_ok());
+    assert!(chat.identify(js_sys::JSON::parse(r#"{"email": 7}"#).expect("json")).is_err());
+
+    chat.destroy();
+    chat.open();
+    yew::scheduler::flush().await;
+    assert_eq!(heard.length(), 2, "no listener outlives destroy");
+    assert_eq!(baton_widget::mount::version(), env!("CARGO_PKG_VERSION"));
+}
+
 /// A log driven by a reducer the test dispatches into.
 #[derive(Properties, Clone)]
 struct HarnessProps {

@@ -2,9 +2,10 @@
 //! stream; provides the language's texts; lays out the launcher and the panel, and moves focus
 //! between them.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
-use baton_protocol::{AgentProfile, ClientId, Mode, Seq, Visitor};
+use baton_protocol::{AgentProfile, ClientId, Event, EventKind, Mode, Seq, Visitor};
 use futures::channel::mpsc::UnboundedSender;
 use gloo_timers::callback::Timeout;
 use web_sys::HtmlElement;
@@ -13,6 +14,7 @@ use yew::prelude::*;
 use super::{Launcher, Panel};
 use crate::api::Client;
 use crate::conversation::{Action, Conversation};
+use crate::host::{Command, Host};
 use crate::i18n::Texts;
 use crate::options::{Options, Position, Theme};
 use crate::outbox::{Outbox, Outgoing};
@@ -28,6 +30,9 @@ const TYPING_TIMEOUT_MS: u32 = 6_000;
 pub struct WidgetProps {
     /// How the host page configured it.
     pub options: Rc<Options>,
+    /// The host page's commands and listeners.
+    #[prop_or_default]
+    pub host: Host,
 }
 
 /// The whole widget.
@@ -42,6 +47,10 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let profile = use_state_eq(|| None::<Rc<AgentProfile>>);
     let session = use_state_eq(|| None::<Session>);
     let shared_session = use_mut_ref(|| None::<Session>);
+    let visitor = use_mut_ref(|| options.visitor.clone());
+    // Events after this seq are news to the host page's listeners; earlier ones are replayed.
+    let news_after = use_memo((), |()| Cell::new(0_u64));
+    let host = props.host.clone();
     let link = use_state_eq(|| Link::Online);
     let email_saved = use_state_eq(|| None::<AttrValue>);
     let outbox = use_mut_ref(|| None::<UnboundedSender<Outgoing>>);
@@ -56,11 +65,15 @@ pub fn Widget(props: &WidgetProps) -> Html {
             (client.clone(), session.clone(), profile.clone(), outbox.clone());
         let (shared_session, storage_key, options) =
             (shared_session.clone(), storage_key.clone(), options.clone());
+        let (visitor, news_after, host, open) =
+            (visitor.clone(), news_after.clone(), host.clone(), open.clone());
         let dispatch = conversation.dispatcher();
         use_effect_with((), move |()| {
             let remembered = session::load(&storage_key);
             if remembered.is_some() {
-                dispatch.dispatch(Action::Seen(Seq(session::load_seen(&storage_key))));
+                let seen = session::load_seen(&storage_key);
+                news_after.set(seen);
+                dispatch.dispatch(Action::Seen(Seq(seen)));
             }
             *shared_session.borrow_mut() = remembered.clone();
             session.set(remembered);
@@ -72,20 +85,27 @@ pub fn Widget(props: &WidgetProps) -> Html {
                 Outbox {
                     client: (*client).clone(),
                     agent: options.agent.clone(),
-                    visitor: options.visitor.clone(),
+                    visitor: visitor.clone(),
                     storage_key: (*storage_key).clone(),
-                    session: shared_session,
+                    session: shared_session.clone(),
                     on_session,
                     dispatch: Callback::from(move |action| dispatch.dispatch(action)),
                 }
                 .spawn(),
             );
             let agent = options.agent.clone();
+            let profile_client = client.clone();
             yew::platform::spawn_local(async move {
-                if let Ok(found) = client.agent(&agent).await {
+                if let Ok(found) = profile_client.agent(&agent).await {
                     profile.set(Some(Rc::new(found)));
                 }
             });
+            let inline = options.inline;
+            host.listen(Callback::from(move |command| match command {
+                Command::Open => open.set(true),
+                Command::Close => open.set(inline),
+                Command::Identify(who) => identify(&client, &shared_session, &visitor, who),
+            }));
             move || {
                 // Closing the channel ends the delivery loop.
                 outbox.borrow_mut().take();
@@ -96,8 +116,13 @@ pub fn Widget(props: &WidgetProps) -> Html {
     // A new page replays the whole log; reconnects resume after the last event delivered.
     let events_url = (*session).as_ref().map(|session| client.events_url(session));
     let on_event = {
-        let dispatch = conversation.dispatcher();
-        Callback::from(move |event| dispatch.dispatch(Action::Received(event)))
+        let (dispatch, host, news_after) = (conversation.dispatcher(), host.clone(), news_after.clone());
+        Callback::from(move |event: Event| {
+            if event.seq.0 > news_after.get() {
+                tell_host(&host, &event.kind);
+            }
+            dispatch.dispatch(Action::Received(event));
+        })
     };
     let on_link = {
         let link = link.clone();
@@ -128,11 +153,12 @@ pub fn Widget(props: &WidgetProps) -> Html {
     }
     {
         // Focus follows the panel: into the message box on open, back to the launcher on close.
-        let (input_ref, launcher_ref) = (input_ref.clone(), launcher_ref.clone());
+        let (input_ref, launcher_ref, host) = (input_ref.clone(), launcher_ref.clone(), host.clone());
         let first = use_mut_ref(|| true);
         use_effect_with(*open, move |&open| {
             let was_first = std::mem::replace(&mut *first.borrow_mut(), false);
             if !was_first {
+                host.emit(if open { "open" } else { "close" }, &wasm_bindgen::JsValue::UNDEFINED);
                 let target = if open { &input_ref } else { &launcher_ref };
                 if let Some(element) = target.cast::<HtmlElement>() {
                     let _ = element.focus();
@@ -172,21 +198,21 @@ pub fn Widget(props: &WidgetProps) -> Html {
         let (client, session, email_saved) = (client.clone(), session.clone(), email_saved.clone());
         Callback::from(move |email: String| {
             let Some(current) = (*session).clone() else { return };
-            let (client, email_saved) = (client.clone(), email_saved.clone());
-            yew::platform::spawn_local(async move {
-                let visitor = Visitor { email: Some(email.clone()), ..Visitor::default() };
-                if client.update_visitor(&current, &visitor).await.is_ok() {
-                    email_saved.set(Some(email.into()));
-                }
-            });
+            let visitor = Visitor { email: Some(email.clone()), ..Visitor::default() };
+            let email_saved = email_saved.clone();
+            let on_saved = Callback::from(move |()| email_saved.set(Some(email.clone().into())));
+            save_visitor((*client).clone(), current, visitor, on_saved);
         })
     };
     let on_restart = {
         let (dispatch, session, shared_session) =
             (conversation.dispatcher(), session.clone(), shared_session.clone());
-        let (storage_key, email_saved) = (storage_key.clone(), email_saved.clone());
+        let (storage_key, email_saved, news_after) =
+            (storage_key.clone(), email_saved.clone(), news_after.clone());
         Callback::from(move |()| {
             session::forget(&storage_key);
+            // The next conversation's log starts again at 1, and all of it is news.
+            news_after.set(0);
             shared_session.borrow_mut().take();
             session.set(None);
             email_saved.set(None);
@@ -207,7 +233,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         })
     };
 
-    let known_email = options.visitor.as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
+    // Read at render: a handoff, which is when it matters, always renders.
+    let known_email = visitor.borrow().as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
     let handing_off =
         matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
     let ask_email = handing_off && !known_email && email_saved.is_none();
@@ -222,15 +249,26 @@ pub fn Widget(props: &WidgetProps) -> Html {
         (options.position == Position::Left).then_some("baton-left"),
         (options.theme == Theme::Dark).then_some("baton-dark"),
     );
-    // Custom properties the stylesheet uses: the accent, and on phones the visible area.
+    // Custom properties the stylesheet uses: the accent, and on phones the visible area. Set
+    // through the CSSOM, which a Content-Security-Policy without 'unsafe-inline' allows, unlike a
+    // `style` attribute.
     let visible = use_visual_viewport(!options.inline && *open);
     let mut style = options.accent().map(|accent| format!("--baton-accent: {accent};")).unwrap_or_default();
     if let Some((height, top)) = visible {
         style.push_str(&format!("--baton-visible-height: {height}px; --baton-visible-top: {top}px;"));
     }
+    let root_ref = use_node_ref();
+    {
+        let root_ref = root_ref.clone();
+        use_effect_with(style, move |style| {
+            if let Some(root) = root_ref.cast::<HtmlElement>() {
+                root.style().set_css_text(style);
+            }
+        });
+    }
     html! {
         <ContextProvider<&'static Texts> context={*texts}>
-            <div class={classes} {style} lang={texts.lang} {onkeydown}>
+            <div class={classes} ref={root_ref} lang={texts.lang} {onkeydown}>
                 if *open { { panel } }
                 if !options.inline {
                     <Launcher open={*open} unread={conversation.unread()} {on_toggle} button_ref={launcher_ref} />
@@ -238,6 +276,58 @@ pub fn Widget(props: &WidgetProps) -> Html {
             </div>
         </ContextProvider<&'static Texts>>
     }
+}
+
+/// Tells the bridge who the visitor is if a conversation exists; either way the next conversation
+/// starts with it. Fields left out keep their value.
+fn identify(
+    client: &Client,
+    session: &Rc<std::cell::RefCell<Option<Session>>>,
+    visitor: &Rc<std::cell::RefCell<Option<Visitor>>>,
+    who: Visitor,
+) {
+    {
+        let mut known = visitor.borrow_mut();
+        let merged = known.get_or_insert_with(Visitor::default);
+        for (field, new) in [
+            (&mut merged.email, &who.email),
+            (&mut merged.name, &who.name),
+            (&mut merged.user_id, &who.user_id),
+            (&mut merged.user_hash, &who.user_hash),
+        ] {
+            if new.is_some() {
+                field.clone_from(new);
+            }
+        }
+    }
+    if let Some(current) = session.borrow().clone() {
+        // A refused update leaves the conversation as it was; the host page may call again.
+        save_visitor(client.clone(), current, who, Callback::noop());
+    }
+}
+
+/// Sends `visitor` to the bridge; `on_saved` hears of success. One copy of the request serves the
+/// email form and the host page's `identify`: every copy ships to visitors.
+fn save_visitor(client: Client, session: Session, visitor: Visitor, on_saved: Callback<()>) {
+    yew::platform::spawn_local(async move {
+        if client.update_visitor(&session, &visitor).await.is_ok() {
+            on_saved.emit(());
+        }
+    });
+}
+
+/// Tells the host page's listeners about a new message or a handoff.
+fn tell_host(host: &Host, kind: &EventKind) {
+    let (author, text) = match kind {
+        EventKind::AgentMessageCompleted { text, .. } => ("agent", text),
+        EventKind::TeammateMessage { text, .. } => ("teammate", text),
+        EventKind::HandoffRequested => return host.emit("handoff", &wasm_bindgen::JsValue::UNDEFINED),
+        _ => return,
+    };
+    let detail = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&detail, &"author".into(), &author.into());
+    let _ = js_sys::Reflect::set(&detail, &"text".into(), &text.into());
+    host.emit("message", &detail);
 }
 
 /// The page's language: `<html lang>`, else the browser's.

@@ -7,6 +7,9 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "../..");
+// Where `cargo build` put the binaries: CARGO_TARGET_DIR when the environment sets it.
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
+const debugDir = join(targetDir, "debug");
 
 /**
  * Starts the bridge; resolves once it prints the address it listens on. Its database and agents
@@ -14,7 +17,7 @@ const root = resolve(import.meta.dirname, "../..");
  * and `dir` of a stopped bridge to restart it on the same address and files.
  */
 export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(tmpdir(), "baton-e2e-")) } = {}) {
-  const bin = process.env.BATON_BRIDGE_BIN ?? join(root, "target/debug/baton-bridge");
+  const bin = process.env.BATON_BRIDGE_BIN ?? join(debugDir, "baton-bridge");
   const args = ["--addr", `127.0.0.1:${port}`, "--db", join(dir, "baton.db"), "--config", join(dir, "baton.toml")];
   const child = spawn(bin, [...args, "--site-dir", root], {
     env: { ...process.env, RUST_LOG: "warn", ...env },
@@ -23,6 +26,7 @@ export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(t
   const url = await new Promise((resolveUrl, reject) => {
     let out = "";
     child.once("exit", (code) => reject(new Error(`bridge exited with ${code}: ${out}`)));
+    child.once("error", (error) => reject(new Error(`bridge did not start (${bin}): ${error.message}`)));
     child.stdout.on("data", (chunk) => {
       out += chunk;
       const found = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
@@ -47,7 +51,7 @@ export async function startBridge({ env = {}, port = 0, dir = mkdtempSync(join(t
  * webhooks at a bridge with `sandbox.notify(bridgeUrl)`.
  */
 export async function startSandbox() {
-  const bin = process.env.BATON_SANDBOX_BIN ?? join(root, "target/debug/baton-intercom-sandbox");
+  const bin = process.env.BATON_SANDBOX_BIN ?? join(debugDir, "baton-intercom-sandbox");
   const child = spawn(bin, ["--addr", "127.0.0.1:0"], {
     env: { ...process.env, RUST_LOG: "warn" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -55,6 +59,7 @@ export async function startSandbox() {
   const url = await new Promise((resolveUrl, reject) => {
     let out = "";
     child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
+    child.once("error", (error) => reject(new Error(`sandbox did not start (${bin}): ${error.message}`)));
     child.stdout.on("data", (chunk) => {
       out += chunk;
       const found = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
@@ -102,4 +107,27 @@ export function watchErrors(page) {
   page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
   page.on("pageerror", (error) => errors.push(error.message));
   return errors;
+}
+
+/**
+ * Serves `pages` (a map from path to `{body, type?, headers?}`, or a function of the path returning
+ * one) on a free loopback port, as a host site on another origin than the bridge's.
+ */
+export async function servePages(pages) {
+  const { createServer } = await import("node:http");
+  const server = createServer((request, response) => {
+    const path = new URL(request.url, "http://host").pathname;
+    const page = typeof pages === "function" ? pages(path) : pages[path];
+    if (!page) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { "content-type": page.type ?? "text/html; charset=utf-8", ...page.headers });
+    response.end(page.body);
+  });
+  await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((closed) => server.close(closed)),
+  };
 }

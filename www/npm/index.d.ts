@@ -1,0 +1,54 @@
+/** The version shared by the widget, the script tag's loader and this package. */
+export const version: string;
+
+/** Who the visitor is, when the host page knows. */
+export interface Visitor {
+  email?: string;
+  name?: string;
+  /** The host site's id for them. */
+  user_id?: string;
+  /** HMAC-SHA256 of `user_id` with the site's identity secret, for identity verification. */
+  user_hash?: string;
+}
+
+/** Everything `mount` accepts. */
+export interface Options {
+  /** The agent to talk to. */
+  agent: string;
+  /** The bridge's base URL, such as `https://chat.example.com`. */
+  endpoint: string;
+  /** Render in the element without a launcher, always open. */
+  inline?: boolean;
+  /** Which bottom corner the launcher sits in. */
+  position?: "right" | "left";
+  /** Light or dark colours. */
+  theme?: "light" | "dark";
+  /** The accent colour, as `#rgb` or `#rrggbb`. */
+  accentColor?: string;
+  /** The language, such as `fr`; the page's `<html lang>` when absent. */
+  locale?: string;
+  visitor?: Visitor;
+}
+
+/** What a listener receives for `message`: a finished answer or a teammate's message. */
+export interface MessageDetail {
+  author: "agent" | "teammate";
+  text: string;
+}
+
+/** A mounted widget. */
+export interface Chat {
+  open(): void;
+  close(): void;
+  /** Tells the bridge who the visitor is; fields left out keep their value. */
+  identify(visitor: Visitor): void;
+  on(event: "message", listener: (detail: MessageDetail) => void): void;
+  on(event: "open" | "close" | "handoff", listener: () => void): void;
+  /** Removes the widget and every listener, timer and stream it holds. */
+  destroy(): void;
+  /** Forgets the visitor (e.g. on logout), then destroys. */
+  shutdown(): void;
+}
+
+/** Renders the widget into `element`, in its own Shadow DOM. */
+export function mount(element: Element, options: Options): Promise<Chat>;

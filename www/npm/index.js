@@ -1,0 +1,42 @@
+// The npm package's entry point: a thin wrapper over the wasm-bindgen glue in ./pkg. Importing it
+// touches no browser global (safe in server-side rendering); `mount` loads the glue and the wasm,
+// both from this package, so a bundler emits them beside the app and no CDN is involved.
+
+/** The version shared by the widget, the script tag's loader and this package. */
+export const version = "0.0.0-dev";
+
+const EVENTS = ["open", "close", "message", "handoff"];
+
+/**
+ * Renders the widget into `element` (in its Shadow DOM) and resolves to its handle.
+ * @param {Element} element
+ * @param {import("./index.js").Options} options
+ */
+export async function mount(element, options) {
+  const widget = await import("./pkg/baton_widget.js");
+  await widget.default({ module_or_path: new URL("./pkg/baton_widget_bg.wasm", import.meta.url) });
+  let chat = widget.mount(element, options);
+  const live = () => {
+    if (!chat) throw new Error("baton: this widget was destroyed");
+    return chat;
+  };
+  return {
+    open: () => live().open(),
+    close: () => live().close(),
+    identify: (visitor) => live().identify(visitor),
+    on(event, listener) {
+      if (!EVENTS.includes(event)) throw new Error(`baton: no event named ${event}`);
+      live().on(event, listener);
+    },
+    destroy() {
+      chat?.destroy();
+      chat?.free();
+      chat = null;
+    },
+    shutdown() {
+      chat?.shutdown();
+      chat?.free();
+      chat = null;
+    },
+  };
+}
