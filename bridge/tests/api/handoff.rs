@@ -33,19 +33,7 @@ impl Api {
 async fn asking_for_a_person_hands_off_with_the_whole_conversation() {
     let inbox = Inbox::default();
     let app = spawn_app_with(Setup { inbox: Some(inbox.clone()), ..Setup::default() }).await;
-    let response = app
-        .http
-        .post(app.url("/v1/conversations"))
-        .json(&json!({
-            "agent": "demo",
-            "page_url": "https://lumen.example/subscriptions",
-            "page_title": "Subscriptions",
-            "visitor": {"email": "ada@example.com", "name": "Ada"}
-        }))
-        .send()
-        .await
-        .expect("request completes");
-    let conversation: ConversationCreated = response.json().await.expect("created");
+    let conversation = app.create_conversation_as_ada().await;
     let mut events = app.events(&conversation, Seq(0)).await;
     app.send(&conversation, json!({"client_id": "a", "text": "How long does shipping take?"})).await;
     events.collect_until(is_completed).await;

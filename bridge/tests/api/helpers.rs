@@ -233,10 +233,27 @@ impl Api {
 
     /// Starts a conversation with the demo agent.
     pub async fn create_conversation(&self) -> ConversationCreated {
+        self.create_conversation_with(json!({"agent": "demo", "page_url": "https://lumen.example/shop"}))
+            .await
+    }
+
+    /// Starts a conversation as Ada, who says who she is, on the subscriptions page.
+    pub async fn create_conversation_as_ada(&self) -> ConversationCreated {
+        self.create_conversation_with(json!({
+            "agent": "demo",
+            "page_url": "https://lumen.example/subscriptions",
+            "page_title": "Subscriptions",
+            "visitor": {"email": "ada@example.com", "name": "Ada Lovelace"}
+        }))
+        .await
+    }
+
+    /// Starts a conversation with `body` as the request.
+    pub async fn create_conversation_with(&self, body: Value) -> ConversationCreated {
         let response = self
             .http
             .post(self.url("/v1/conversations"))
-            .json(&json!({"agent": "demo", "page_url": "https://lumen.example/shop"}))
+            .json(&body)
             .send()
             .await
             .expect("request completes");

@@ -127,19 +127,7 @@ pub async fn linked() -> (TestApp, Workspace) {
 /// Starts a conversation as Ada, asks a question, then asks for a person; returns once the
 /// handoff is connected.
 async fn hand_off(app: &TestApp) -> (ConversationCreated, EventStream) {
-    let response = app
-        .http
-        .post(app.url("/v1/conversations"))
-        .json(&json!({
-            "agent": "demo",
-            "page_url": "https://lumen.example/subscriptions",
-            "page_title": "Subscriptions",
-            "visitor": {"email": "ada@example.com", "name": "Ada Lovelace"}
-        }))
-        .send()
-        .await
-        .expect("completes");
-    let conversation: ConversationCreated = response.json().await.expect("created");
+    let conversation = app.create_conversation_as_ada().await;
     let mut events = app.events(&conversation, Seq(0)).await;
     app.send(&conversation, json!({"client_id": "a", "text": "How long does shipping take?"})).await;
     events.collect_until(is_completed).await;
