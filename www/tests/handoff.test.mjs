@@ -46,7 +46,13 @@ test("a visitor asks for a person, a teammate answers from the inbox, the visito
   assert.match(page, /How long does shipping take\?/);
   await teammate.getByLabel("Reply as").selectOption({ label: "Ana Torres" });
   await teammate.getByLabel("Reply", { exact: true }).fill("Hi! I'm Ana from Lumen. How can I help?");
-  await teammate.getByRole("button", { name: "Send reply" }).click();
+  // The form posts and the inbox page reloads: wait for the reloaded page to show the reply
+  // before touching it again.
+  await Promise.all([
+    teammate.waitForURL(/\/inbox\/[^/]+$/, { waitUntil: "load" }),
+    teammate.getByRole("button", { name: "Send reply" }).click(),
+  ]);
+  await teammate.locator(".admin").getByText("Hi! I'm Ana from Lumen. How can I help?").waitFor();
   await teammate.screenshot({ path: "test-results/handoff-inbox.png" });
 
   await log.getByText("Hi! I'm Ana from Lumen. How can I help?").waitFor({ timeout: 15_000 });
