@@ -68,6 +68,9 @@ async function start() {
   showAgents(ids);
   if (!ids.length) return false;
   selectAgent(ids.includes(agent) ? agent : ids[0]);
+  // Focus the form as it is filled, not after the slower Intercom calls below: by then the person
+  // may be typing somewhere else, and focus must not jump out from under them.
+  byId("handoff-name").focus();
   decisions.start();
   const loaded = await loadIntercom();
   intercom = loaded.status;
@@ -103,7 +106,7 @@ byId("sign-in-form").addEventListener("submit", async (event) => {
   }
   keepToken(token);
   byId("sign-in-error").textContent = "";
-  if (await start()) byId("handoff-name").focus();
+  await start();
 });
 byId("sign-out").addEventListener("click", () => {
   forgetToken();
