@@ -70,6 +70,23 @@ test("when the bridge goes away the visitor is told, and nothing is lost when it
   }
 });
 
+/**
+ * Waits (up to 5 s) for focus to reach `locator`'s element in its shadow root. Focus moves once
+ * the widget has rendered, which under load can come a frame after the element appears.
+ */
+async function focusReaches(locator, message) {
+  const reached = await locator.evaluate((el) => new Promise((done) => {
+    const deadline = Date.now() + 5000;
+    const check = () => {
+      if (el.getRootNode().activeElement === el) done(true);
+      else if (Date.now() > deadline) done(false);
+      else requestAnimationFrame(check);
+    };
+    check();
+  }));
+  assert.ok(reached, message);
+}
+
 test("keyboard only: open, write, send, and Escape back to the launcher", async () => {
   const bridge = await startBridge({ env: { BATON_AGENT_PACE_MS: "5" } });
   const page = await browser.newPage();
@@ -81,14 +98,14 @@ test("keyboard only: open, write, send, and Escape back to the launcher", async 
     await page.keyboard.press("Enter");
     const box = page.getByRole("textbox", { name: "Message" });
     await assert.doesNotReject(box.waitFor());
-    assert.ok(await box.evaluate((el) => el.getRootNode().activeElement === el), "focus moved into the panel");
+    await focusReaches(box, "focus moved into the panel");
     await page.keyboard.type("How do I brew a pour-over?");
     await page.keyboard.press("Enter");
     await page.getByRole("log").getByText("Bloom with 40 g of water").waitFor();
     await page.keyboard.press("Escape");
     const reopen = page.getByRole("button", { name: "Open chat" });
     await reopen.waitFor();
-    assert.ok(await reopen.evaluate((el) => el.getRootNode().activeElement === el), "focus returned to the launcher");
+    await focusReaches(reopen, "focus returned to the launcher");
     assert.equal(await page.getByRole("log").count(), 0, "the panel closed");
     assert.deepEqual(errors, []);
   } finally {
