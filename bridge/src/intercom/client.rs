@@ -195,13 +195,9 @@ impl IntercomClient {
         contact: &Id,
         body: &str,
     ) -> Result<Conversation, IntercomError> {
-        let body =
-            json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": body});
-        self.call(
-            Method::POST,
-            &format!("/conversations/{conversation}/reply"),
-            Some(body),
-            Repeat::OnlyIfRejected,
+        self.reply(
+            conversation,
+            json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": body}),
         )
         .await
     }
@@ -218,14 +214,17 @@ impl IntercomClient {
             AdminReply::Comment => "comment",
             AdminReply::Note => "note",
         };
-        let body = json!({"message_type": message_type, "type": "admin", "admin_id": admin, "body": body});
-        self.call(
-            Method::POST,
-            &format!("/conversations/{conversation}/reply"),
-            Some(body),
-            Repeat::OnlyIfRejected,
+        self.reply(
+            conversation,
+            json!({"message_type": message_type, "type": "admin", "admin_id": admin, "body": body}),
         )
         .await
+    }
+
+    /// `POST /conversations/{id}/reply` with `body`: a new part, so not repeated blindly.
+    async fn reply(&self, conversation: &Id, body: Value) -> Result<Conversation, IntercomError> {
+        let path = format!("/conversations/{conversation}/reply");
+        self.call(Method::POST, &path, Some(body), Repeat::OnlyIfRejected).await
     }
 
     /// `POST /conversations/{id}/parts`: assigns the conversation, acting as `admin`.
@@ -275,19 +274,9 @@ impl IntercomClient {
                     let status = response.status();
                     let wait = retry_wait(status, &response, attempt);
                     let text = response.text().await.unwrap_or_default();
-                    let first = serde_json::from_str::<ErrorList>(&text)
-                        .unwrap_or_default()
-                        .errors
-                        .into_iter()
-                        .next();
-                    let (code, message) =
-                        first.map_or_else(|| (String::new(), text), |e| (e.code, e.message));
                     // Intercom rejected a rate-limited request without acting on it.
                     let repeatable = repeat == Repeat::Safe || status == StatusCode::TOO_MANY_REQUESTS;
-                    (
-                        IntercomError::Status { status: status.as_u16(), code, message },
-                        wait.filter(|_| repeatable),
-                    )
+                    (status_error(status, text), wait.filter(|_| repeatable))
                 }
                 Err(error) => {
                     // A connection that never opened carried no request.
@@ -323,6 +312,13 @@ fn retry_wait(status: StatusCode, response: &reqwest::Response, attempt: u32) ->
         return Some(wait.min(MAX_RATE_LIMIT_WAIT));
     }
     (status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT).then(|| backoff(attempt))
+}
+
+/// Intercom's refusal as an error: the first of its `error.list`, or the body as it came.
+fn status_error(status: StatusCode, text: String) -> IntercomError {
+    let first = serde_json::from_str::<ErrorList>(&text).unwrap_or_default().errors.into_iter().next();
+    let (code, message) = first.map_or_else(|| (String::new(), text), |e| (e.code, e.message));
+    IntercomError::Status { status: status.as_u16(), code, message }
 }
 
 /// 250 ms, 500 ms, 1 s, … up to 8 s.
@@ -377,9 +373,7 @@ pub async fn exchange_code(
     let status = response.status();
     let text = response.text().await.map_err(|error| IntercomError::Transport(error.to_string()))?;
     if !status.is_success() {
-        let first = serde_json::from_str::<ErrorList>(&text).unwrap_or_default().errors.into_iter().next();
-        let (code, message) = first.map_or_else(|| (String::new(), text), |e| (e.code, e.message));
-        return Err(IntercomError::Status { status: status.as_u16(), code, message });
+        return Err(status_error(status, text));
     }
     let token: Token =
         serde_json::from_str(&text).map_err(|error| IntercomError::Decode(error.to_string()))?;
