@@ -58,7 +58,7 @@ async function start() {
     ({ agents: list } = await api.agents());
   } catch (failure) {
     if (failure.status !== 401) showSignIn(`The agents could not be read: ${failure.message}`);
-    return false;
+    return;
   }
   agents = list;
   byId("sign-in").hidden = true;
@@ -66,7 +66,7 @@ async function start() {
   byId("sign-out").hidden = false;
   const ids = Object.keys(agents);
   showAgents(ids);
-  if (!ids.length) return false;
+  if (!ids.length) return;
   selectAgent(ids.includes(agent) ? agent : ids[0]);
   // Focus the form as it is filled, not after the slower Intercom calls below: by then the person
   // may be typing somewhere else, and focus must not jump out from under them.
@@ -76,7 +76,6 @@ async function start() {
   intercom = loaded.status;
   form.setDirectory(loaded.directory);
   decisions.redraw();
-  return true;
 }
 
 function showAgents(ids) {
