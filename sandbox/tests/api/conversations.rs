@@ -162,7 +162,6 @@ async fn conversations_list_newest_first_and_are_found_by_contact() {
     let ada = app.create_user("ada@example.com").await;
     let bob = app.create_user("bob@example.com").await;
     let first = app.start_conversation(&ada, "First").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let second = app.start_conversation(&bob, "Second").await;
     let list = app.get("/conversations").await.body;
     assert_eq!(list["type"], "conversation.list");

@@ -197,17 +197,32 @@ impl TestSandbox {
         *self.inbox.refuse.lock().expect("lock") = count;
     }
 
-    /// Waits until the receiver has `count` webhooks (at most five seconds), then a little
-    /// longer to catch any extra one, and answers them all.
+    /// Waits until the receiver has at least `count` webhooks and the sandbox has none left to
+    /// send (every notification it logged is delivered), then answers them all: an extra one
+    /// would be among them, not still on its way.
     pub async fn webhooks(&self, count: usize) -> Vec<Delivery> {
-        for _ in 0..100 {
-            if self.inbox.deliveries.lock().expect("lock").len() >= count {
-                break;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let received = self.inbox.deliveries.lock().expect("lock").len();
+            let log: Value = self
+                .http
+                .get(format!("{}/_sandbox/notifications", self.base))
+                .send()
+                .await
+                .expect("request")
+                .json()
+                .await
+                .expect("the notification log");
+            let sending = log.as_array().is_none_or(|all| all.iter().any(|sent| sent["delivered"] != true));
+            if received >= count && !sending {
+                return self.inbox.deliveries.lock().expect("lock").clone();
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{received} of {count} webhooks, still sending: {sending}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        self.inbox.deliveries.lock().expect("lock").clone()
     }
 
     /// `GET path` with no token, as a browser would; the status and the text.
