@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::limits::LimitSettings;
+use crate::server::ConnectionLimits;
 
 /// Command-line flags; each can also be set by its environment variable.
 #[derive(Debug, Clone, Parser)]
@@ -46,6 +47,26 @@ pub struct Config {
     /// Messages one conversation may receive per minute; 0 switches the limit off.
     #[arg(long, env = "BATON_MESSAGES_PER_CONVERSATION_PER_MINUTE", default_value_t = 30)]
     pub messages_per_conversation_per_minute: u32,
+    /// Open connections in all; 0 derives the cap from the open-file limit (raised to its hard
+    /// limit at start), keeping 128 files for everything else.
+    #[arg(long, env = "BATON_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: usize,
+    /// Open connections from one client address; 0 switches the cap off.
+    #[arg(long, env = "BATON_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    pub max_connections_per_client: usize,
+    /// Open event streams from one client address; 0 switches the cap off.
+    #[arg(long, env = "BATON_MAX_STREAMS_PER_CLIENT", default_value_t = crate::STREAMS_PER_CLIENT)]
+    pub max_streams_per_client: usize,
+    /// Seconds a client may take to send a request's headers before its connection is closed.
+    #[arg(long, env = "BATON_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds between the comments an idle event stream sends to stay open (and to notice a
+    /// client that left); lower it below a proxy's idle timeout.
+    #[arg(long, env = "BATON_HEARTBEAT_SECS", default_value_t = 15)]
+    pub heartbeat_secs: u64,
+    /// Seconds requests and background work in flight get to finish when the bridge stops.
+    #[arg(long, env = "BATON_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
 }
 
 impl Config {
@@ -61,5 +82,25 @@ impl Config {
             messages_per_ip: NonZeroU32::new(self.messages_per_ip_per_minute),
             messages_per_conversation: NonZeroU32::new(self.messages_per_conversation_per_minute),
         }
+    }
+
+    /// The connection caps and timeouts the flags ask for.
+    pub fn connections(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: (self.max_connections > 0).then_some(self.max_connections),
+            per_client: (self.max_connections_per_client > 0).then_some(self.max_connections_per_client),
+            header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+        }
+    }
+
+    /// The event streams' heartbeat interval.
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_secs.max(1))
+    }
+
+    /// The cap on event streams per client address, if any.
+    pub fn streams_per_client(&self) -> Option<usize> {
+        (self.max_streams_per_client > 0).then_some(self.max_streams_per_client)
     }
 }

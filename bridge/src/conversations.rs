@@ -34,7 +34,39 @@ pub struct Subscription {
     /// Stored events the listener has not seen, in order.
     pub backlog: Vec<Event>,
     /// Events appended after the backlog was read.
-    pub live: broadcast::Receiver<Event>,
+    pub live: Live,
+}
+
+/// The live feed of one conversation. The conversation's channel exists only while someone
+/// listens: the last feed to go removes it, so nothing is held for a conversation whose visitor
+/// left.
+#[derive(Debug)]
+pub struct Live {
+    receiver: Option<broadcast::Receiver<Event>>,
+    id: ConversationId,
+    conversations: Conversations,
+}
+
+impl Live {
+    /// The next event appended, as [`broadcast::Receiver::recv`] answers it.
+    pub async fn recv(&mut self) -> Result<Event, broadcast::error::RecvError> {
+        match &mut self.receiver {
+            Some(receiver) => receiver.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.receiver.take();
+        let mut inner = self.conversations.lock();
+        // Under the lock `subscribe` takes, so no listener can join between the count and the
+        // removal.
+        if inner.channels.get(&self.id).is_some_and(|sender| sender.receiver_count() == 0) {
+            inner.channels.remove(&self.id);
+        }
+    }
 }
 
 impl Conversations {
@@ -91,17 +123,26 @@ impl Conversations {
 
     /// Everything stored after `after`, and a live feed of what comes next.
     pub fn subscribe(&self, id: &ConversationId, after: Seq) -> Result<Subscription, StoreError> {
-        let mut inner = self.lock();
-        // Subscribe before reading the backlog, under the same lock as `append`: an event is
-        // either in the backlog or on the feed, never in neither. The reader drops feed events
-        // at or below the backlog's last seq, so it is never in both either.
-        let live = inner
-            .channels
-            .entry(id.clone())
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe();
-        let backlog = inner.store.events_after(id, after)?;
-        Ok(Subscription { backlog, live })
+        let (receiver, backlog) = {
+            let mut inner = self.lock();
+            // Subscribe before reading the backlog, under the same lock as `append`: an event is
+            // either in the backlog or on the feed, never in neither. The reader drops feed
+            // events at or below the backlog's last seq, so it is never in both either.
+            let receiver = inner
+                .channels
+                .entry(id.clone())
+                .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+                .subscribe();
+            (receiver, inner.store.events_after(id, after))
+        };
+        // Built with the lock released: a failed read drops the feed, which takes the lock.
+        let live = Live { receiver: Some(receiver), id: id.clone(), conversations: self.clone() };
+        Ok(Subscription { backlog: backlog?, live })
+    }
+
+    /// How many conversations have someone listening.
+    pub fn listened(&self) -> usize {
+        self.lock().channels.len()
     }
 
     /// Stored events after `after`, for a listener that fell behind its feed.

@@ -7,6 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::{ErrorBody, ErrorDetail, MAX_MESSAGE_CHARS};
 
+use crate::inbox::InboxError;
 use crate::settings::SettingsError;
 use crate::store::StoreError;
 
@@ -44,18 +45,21 @@ pub enum ApiError {
     /// A webhook without a valid `X-Hub-Signature`.
     #[error("The webhook's signature is missing or wrong.")]
     BadSignature,
-    /// Intercom is not configured on this bridge.
-    #[error("Intercom is not configured on this bridge: set [intercom] in the agents file.")]
-    IntercomOff,
-    /// Intercom failed to answer a request made on the caller's behalf.
-    #[error("Intercom could not answer: {0}")]
-    Upstream(String),
+    /// What the request needs is not configured on this bridge; the message says what to set.
+    #[error("{0}")]
+    NotConfigured(String),
+    /// The support inbox could not act on the caller's behalf.
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
     /// Settings that cannot be used.
     #[error(transparent)]
     InvalidSettings(#[from] SettingsError),
     /// Something failed inside.
     #[error("{0}")]
     Internal(String),
+    /// The client has as many event streams open as it may.
+    #[error("Too many event streams are open from this address; close one and try again.")]
+    TooManyStreams,
     /// Too many requests; try again after this many seconds.
     #[error("Too many requests; try again shortly.")]
     RateLimited {
@@ -75,18 +79,19 @@ impl ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::UnknownAgent => StatusCode::NOT_FOUND,
             Self::OriginNotAllowed => StatusCode::FORBIDDEN,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
             Self::UnknownConversation => StatusCode::NOT_FOUND,
             Self::BadSignature => StatusCode::UNAUTHORIZED,
-            Self::IntercomOff => StatusCode::CONFLICT,
-            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::NotConfigured(_) | Self::Inbox(InboxError::NotConnected) => StatusCode::CONFLICT,
+            Self::Inbox(InboxError::Unavailable(_)) => StatusCode::BAD_GATEWAY,
             Self::AdminDisabled | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             Self::InvalidSettings(SettingsError::Invalid { .. } | SettingsError::Parse { .. }) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::InvalidSettings(SettingsError::Io { .. }) | Self::Internal(_) | Self::Store(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::InvalidSettings(SettingsError::Io { .. })
+            | Self::Inbox(InboxError::Settings { .. } | InboxError::Store(_))
+            | Self::Internal(_)
+            | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -99,14 +104,18 @@ impl ApiError {
             Self::UnknownAgent => "unknown_agent",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::RateLimited { .. } => "rate_limited",
+            Self::TooManyStreams => "too_many_streams",
             Self::UnknownConversation => "unknown_conversation",
             Self::BadSignature => "bad_signature",
-            Self::IntercomOff => "intercom_not_configured",
-            Self::Upstream(_) => "intercom_unavailable",
+            Self::NotConfigured(_) => "not_configured",
+            Self::Inbox(InboxError::NotConnected) => "inbox_not_connected",
+            Self::Inbox(InboxError::Unavailable(_)) => "inbox_unavailable",
             Self::AdminDisabled => "admin_disabled",
             Self::AdminUnauthorized => "unauthorized",
             Self::InvalidSettings(_) => "invalid_settings",
-            Self::Internal(_) | Self::Store(_) => "internal",
+            Self::Inbox(InboxError::Settings { .. } | InboxError::Store(_))
+            | Self::Internal(_)
+            | Self::Store(_) => "internal",
         }
     }
 }

@@ -9,14 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton_protocol::{AgentId, ConversationId, TranscriptEntry, Visitor};
-use futures::future::BoxFuture;
 use serde::Serialize;
 
 use crate::agent::HandoffCall;
 use crate::agents::Registry;
+use crate::backoff::Backoff;
 use crate::conversations::Conversations;
+use crate::inbox::Inbox;
 use crate::settings::RoutingSettings;
 use crate::store::{HandoffId, PendingHandoff, StoreError};
+use crate::tasks::Tasks;
 
 /// Everything the inbox needs to take a conversation over.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,30 +77,11 @@ pub enum DeliveryError {
     Refused(String),
 }
 
-/// Where handed-off conversations go: the Intercom bridge, or a test's recorder.
-pub trait HandoffTarget: Send + Sync + std::fmt::Debug {
-    /// Delivers `request`. Called again with the same handoff id after a failure or a restart,
-    /// so it must not create a second conversation for one handoff.
-    fn deliver(&self, request: HandoffRequest) -> BoxFuture<'static, Result<Delivered, DeliveryError>>;
-}
-
-/// The target when no inbox is connected: every handoff fails at once, plainly.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoInbox;
-
-impl HandoffTarget for NoInbox {
-    fn deliver(&self, _request: HandoffRequest) -> BoxFuture<'static, Result<Delivered, DeliveryError>> {
-        Box::pin(async { Err(DeliveryError::NoInbox) })
-    }
-}
-
 /// How deliveries are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// The wait after the first failure; it doubles each time.
-    pub first_delay: Duration,
-    /// The longest wait between tries.
-    pub max_delay: Duration,
+    /// The wait between tries.
+    pub backoff: Backoff,
     /// Failed tries before the visitor is told it is taking long.
     pub tell_after: u32,
     /// Failed tries before giving up for good.
@@ -111,20 +94,11 @@ impl Default for RetryPolicy {
     /// Tell the visitor after about 7 s of failures; keep trying for about a day.
     fn default() -> Self {
         Self {
-            first_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
+            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
             tell_after: 3,
             give_up_after: 1_500,
             attempt_timeout: Duration::from_secs(30),
         }
-    }
-}
-
-impl RetryPolicy {
-    fn delay_after(&self, attempts: u32) -> Duration {
-        let doubled =
-            self.first_delay.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1).min(16)));
-        doubled.min(self.max_delay)
     }
 }
 
@@ -133,19 +107,21 @@ impl RetryPolicy {
 pub struct Handoffs {
     conversations: Conversations,
     agents: Arc<Registry>,
-    target: Arc<dyn HandoffTarget>,
+    inbox: Arc<dyn Inbox>,
     policy: RetryPolicy,
+    tasks: Tasks,
 }
 
 impl Handoffs {
-    /// Handoffs of `conversations` with `agents` delivered to `target`.
+    /// Handoffs of `conversations` with `agents` delivered to `inbox` by work `tasks` runs.
     pub fn new(
         conversations: Conversations,
         agents: Arc<Registry>,
-        target: Arc<dyn HandoffTarget>,
+        inbox: Arc<dyn Inbox>,
         policy: RetryPolicy,
+        tasks: Tasks,
     ) -> Self {
-        Self { conversations, agents, target, policy }
+        Self { conversations, agents, inbox, policy, tasks }
     }
 
     /// Hands conversation `id` off as `call` asks: records it, tells the visitor, and delivers
@@ -162,14 +138,14 @@ impl Handoffs {
         tracing::info!(conversation = %id, reason = %call.reason, "handoff requested");
         let pending =
             PendingHandoff { id: handoff, conversation: id.clone(), attempts: 0, visitor_told: false };
-        tokio::spawn(self.clone().deliver(pending));
+        self.tasks.spawn(self.clone().deliver(pending));
         Ok(())
     }
 
     /// Delivers, in the background, every handoff a previous process left pending.
     pub fn resume_pending(&self) -> Result<(), StoreError> {
         for pending in self.conversations.read(|store| store.pending_handoffs())? {
-            tokio::spawn(self.clone().deliver(pending));
+            self.tasks.spawn(self.clone().deliver(pending));
         }
         Ok(())
     }
@@ -178,13 +154,11 @@ impl Handoffs {
         let mut attempts = pending.attempts;
         loop {
             let outcome = match self.request(&pending) {
-                Ok(request) => {
-                    tokio::time::timeout(self.policy.attempt_timeout, self.target.deliver(request))
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(DeliveryError::Temporary("the inbox did not answer in time".into()))
-                        })
-                }
+                Ok(request) => tokio::time::timeout(self.policy.attempt_timeout, self.inbox.deliver(request))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(DeliveryError::Temporary("the inbox did not answer in time".into()))
+                    }),
                 Err(error) => Err(DeliveryError::Temporary(error.to_string())),
             };
             attempts += 1;
@@ -210,7 +184,10 @@ impl Handoffs {
             }
             match outcome {
                 Err(DeliveryError::Temporary(_)) if attempts < self.policy.give_up_after => {
-                    tokio::time::sleep(self.policy.delay_after(attempts)).await;
+                    // Stopping cuts the wait short; the next start resumes the handoff.
+                    if !self.tasks.sleep(self.policy.backoff.after(attempts)).await {
+                        return;
+                    }
                 }
                 _ => return,
             }
@@ -245,18 +222,5 @@ impl Handoffs {
             locale: record.locale,
             transcript: self.conversations.transcript(id)?,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_wait_doubles_up_to_its_ceiling() {
-        let policy = RetryPolicy::default();
-        let waits: Vec<u64> = (1..=8).map(|n| policy.delay_after(n).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(policy.delay_after(u32::MAX), Duration::from_secs(60));
     }
 }

@@ -9,50 +9,62 @@
 //!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
 //!   the knowledge file; [`settings`]: the agents file; [`agents`]: the live agents;
 //!   [`responder`]: runs an agent and writes its turn into the log; [`handoff`]: hands
-//!   conversations to the support inbox; [`intercom`]: that inbox, Intercom, both ways.
+//!   conversations to the support inbox ([`inbox`]); [`intercom`]: that inbox, both ways.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
-//!   limits; [`token`]: ids and secrets.
+//!   limits; [`server`] and [`slots`]: the accept loop and its caps; [`token`]: ids and secrets.
+//! - [`tasks`]: background work, tracked; [`turns`]: one at a time per conversation;
+//!   [`backoff`]: how retries wait.
 
 pub mod agent;
 pub mod agents;
+pub mod backoff;
 pub mod config;
 pub mod conversations;
 pub mod error;
 pub mod handoff;
+pub mod inbox;
 pub mod intercom;
 pub mod knowledge;
 pub mod limits;
 pub mod responder;
 pub mod routes;
 pub mod routing;
+pub mod server;
 pub mod settings;
+pub mod slots;
 pub mod store;
+pub mod tasks;
 pub mod token;
 pub mod triggers;
+pub mod turns;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderName, Method};
+use axum::http::{header, HeaderName, Method, StatusCode};
 use axum::routing::{get, post, put};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::agents::Registry;
 use crate::conversations::Conversations;
-use crate::handoff::{HandoffTarget, Handoffs, NoInbox, RetryPolicy};
-use crate::intercom::Intercom;
+use crate::handoff::{Handoffs, RetryPolicy};
+use crate::inbox::{Inbox, NoInbox};
 use crate::limits::{LimitSettings, RateLimits};
 use crate::responder::Responder;
+use crate::server::ConnectionLimits;
+use crate::slots::Slots;
+use crate::tasks::Tasks;
 
 /// The largest request body accepted: a maximal message with every character JSON-escaped fits.
 const BODY_LIMIT: usize = 128 * 1024;
-/// The largest webhook accepted: a notification carries a whole conversation object.
-const WEBHOOK_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// How long a whole request may take, from its headers to the start of the answer (an event
+/// stream's answer starts at once): a body sent slowly, byte by byte, is cut off.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone, Debug)]
@@ -65,38 +77,61 @@ pub struct AppState {
     pub handoffs: Handoffs,
     /// Runs answers in the background.
     pub responder: Responder,
-    /// The Intercom workspace, when one is configured.
-    pub intercom: Option<Arc<Intercom>>,
+    /// The support inbox.
+    pub inbox: Arc<dyn Inbox>,
+    /// Background work: turns, deliveries, relays, webhooks.
+    pub tasks: Tasks,
     /// SHA-256 of the admin API's token; the admin API is off without one.
     pub admin_token_hash: Option<Arc<str>>,
     /// Where `index.html` and `pkg/` are served from.
     pub site_dir: PathBuf,
     /// Request rate limits.
     pub limits: Arc<RateLimits>,
+    /// Open event streams, capped per client.
+    pub streams: Slots,
+    /// What the accept loop allows.
+    pub connections: ConnectionLimits,
     /// How often an idle event stream sends a comment to stay open.
     pub heartbeat: Duration,
 }
 
+/// Event streams one client address may hold open: a visitor has one per tab.
+pub const STREAMS_PER_CLIENT: usize = 32;
+
 impl AppState {
     /// State for `agents` over the given store, serving the site from `site_dir`, with the
-    /// default rate limits.
+    /// default limits and no inbox.
     pub fn new(conversations: Conversations, agents: Arc<Registry>, site_dir: PathBuf) -> Self {
+        let tasks = Tasks::new();
         let handoffs = Handoffs::new(
             conversations.clone(),
             Arc::clone(&agents),
             Arc::new(NoInbox),
             RetryPolicy::default(),
+            tasks.clone(),
         );
         Self {
             conversations,
             agents,
-            responder: Responder::new(handoffs.clone()),
+            responder: Responder::new(handoffs.clone(), tasks.clone()),
             handoffs,
-            intercom: None,
+            inbox: Arc::new(NoInbox),
+            tasks,
             admin_token_hash: None,
             site_dir,
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
+            streams: Slots::new(None, Some(STREAMS_PER_CLIENT)),
+            connections: ConnectionLimits::default(),
             heartbeat: routes::events::HEARTBEAT,
+        }
+    }
+
+    /// What an inbox is built with: this state's store, agents and task tracker.
+    pub fn inbox_context(&self) -> inbox::InboxContext {
+        inbox::InboxContext {
+            conversations: self.conversations.clone(),
+            agents: Arc::clone(&self.agents),
+            tasks: self.tasks.clone(),
         }
     }
 
@@ -106,18 +141,18 @@ impl AppState {
         self
     }
 
-    /// The same state handing conversations off to `target`, retrying as `policy` says.
-    pub fn with_handoff_target(mut self, target: Arc<dyn HandoffTarget>, policy: RetryPolicy) -> Self {
-        self.handoffs = Handoffs::new(self.conversations.clone(), Arc::clone(&self.agents), target, policy);
-        self.responder = Responder::new(self.handoffs.clone());
+    /// The same state handing conversations off to `inbox`, retrying as `policy` says.
+    pub fn with_inbox(mut self, inbox: Arc<dyn Inbox>, policy: RetryPolicy) -> Self {
+        self.handoffs = Handoffs::new(
+            self.conversations.clone(),
+            Arc::clone(&self.agents),
+            Arc::clone(&inbox),
+            policy,
+            self.tasks.clone(),
+        );
+        self.responder = Responder::new(self.handoffs.clone(), self.tasks.clone());
+        self.inbox = inbox;
         self
-    }
-
-    /// The same state handing off to Intercom and relaying its webhooks.
-    pub fn with_intercom(self, intercom: Arc<Intercom>, policy: RetryPolicy) -> Self {
-        let mut state = self.with_handoff_target(Arc::new(Arc::clone(&intercom)), policy);
-        state.intercom = Some(intercom);
-        state
     }
 
     /// The same state with the admin API open to `token`.
@@ -131,17 +166,23 @@ impl AppState {
         self.limits = Arc::new(RateLimits::new(settings));
         self
     }
+
+    /// The same state with other connection caps and timeouts, and `streams_per_client` event
+    /// streams per client address (`None`: no cap).
+    pub fn with_connections(
+        mut self,
+        connections: ConnectionLimits,
+        streams_per_client: Option<usize>,
+    ) -> Self {
+        self.connections = connections;
+        self.streams = Slots::new(None, streams_per_client);
+        self
+    }
 }
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     use routes::{admin, agents, analytics, conversations, events, site};
-    let webhooks = Router::new()
-        .route(
-            "/v1/intercom/webhooks",
-            post(intercom::routes::receive_webhook).head(intercom::routes::webhook_probe),
-        )
-        .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
     let api = Router::new()
         .route("/v1/agents/{id}", get(agents::get_agent))
         .route("/v1/conversations", post(conversations::create_conversation))
@@ -157,14 +198,15 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/admin/reload", post(admin::reload))
         .route("/v1/admin/conversations/{id}/decisions", get(admin::decisions))
-        .route("/v1/admin/intercom", get(intercom::routes::status))
-        .route("/v1/admin/intercom/authorize", post(intercom::routes::authorize))
-        .route("/v1/admin/intercom/directory", get(intercom::routes::directory))
-        .route("/v1/intercom/oauth/callback", get(intercom::routes::callback))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(routes::metrics::metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors());
-    api.merge(webhooks).merge(site::router(&state.site_dir)).with_state(state)
+    let inbox = Arc::clone(&state.inbox).routes();
+    api.merge(inbox)
+        .merge(site::router(&state.site_dir))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .with_state(state)
 }
 
 /// Any page may call the API from the browser: which sites may start conversations is each
@@ -182,8 +224,10 @@ fn cors() -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// Serves the application on `listener` until `shutdown` completes, after setting off the
-/// answers a previous process left half-sent.
+/// Serves the application on `listener` until `shutdown` completes, after setting off what a
+/// previous process left undone (half-sent answers, pending handoffs, the inbox's relays). Then
+/// it stops: event streams end (clients resume elsewhere by `Last-Event-ID`), waits in retries
+/// are cut short, and requests and background work in flight get a bounded time to finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -191,10 +235,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     state.responder.resume_interrupted(&state.conversations, &state.agents).map_err(std::io::Error::other)?;
     state.handoffs.resume_pending().map_err(std::io::Error::other)?;
-    if let Some(intercom) = &state.intercom {
-        intercom.resume().map_err(std::io::Error::other)?;
-    }
-    let limits = Arc::clone(&state.limits);
+    state.inbox.resume().map_err(std::io::Error::other)?;
+    let (limits, tasks) = (Arc::clone(&state.limits), state.tasks.clone());
     let sweeper = tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
         loop {
@@ -202,9 +244,21 @@ pub async fn serve(
             limits.forget_idle();
         }
     });
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let connections = state.connections;
+    let stopping = tasks.clone();
+    let stop = async move {
+        shutdown.await;
+        tracing::info!("stopping: ending event streams, finishing requests and background work");
+        stopping.stop();
+    };
+    let served = server::serve(listener, app(state), connections, stop).await;
     sweeper.abort();
+    if !tasks.finish(connections.shutdown_grace).await {
+        tracing::warn!(
+            running = tasks.running(),
+            "background work still running after the shutdown grace; the next start resumes it"
+        );
+    }
     served
 }
 

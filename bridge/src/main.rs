@@ -6,9 +6,8 @@ use baton_bridge::agents::Registry;
 use baton_bridge::config::Config;
 use baton_bridge::conversations::Conversations;
 use baton_bridge::handoff::RetryPolicy;
-use baton_bridge::intercom::{Intercom, IntercomSettings};
 use baton_bridge::settings::SettingsFile;
-use baton_bridge::{serve, shutdown_signal, AppState};
+use baton_bridge::{inbox, serve, shutdown_signal, AppState};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -22,15 +21,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let conversations = Conversations::open(&config.db)?;
     let default = SettingsFile::demo(config.allowed_origins.clone());
     let agents = Registry::open(config.config.clone(), default, config.agent_pace())?;
-    let intercom_settings =
-        agents.settings().intercom.unwrap_or_default().with_env(|name| std::env::var(name).ok());
-    let mut state = AppState::new(conversations.clone(), Arc::new(agents), config.site_dir.clone())
-        .with_limits(config.limits());
-    if intercom_settings != IntercomSettings::default() {
-        let intercom = Intercom::new(intercom_settings, conversations, Arc::clone(&state.agents))?;
-        tracing::info!(api = %intercom.settings().api_base(), connected = intercom.token_source().is_some(), "Intercom configured");
-        state = state.with_intercom(intercom, RetryPolicy::default());
-    }
+    let tables = agents.settings().inboxes;
+    let mut state = AppState::new(conversations, Arc::new(agents), config.site_dir.clone())
+        .with_limits(config.limits())
+        .with_connections(config.connections(), config.streams_per_client())
+        .with_heartbeat(config.heartbeat());
+    let var = |name: &str| std::env::var(name).ok();
+    let inbox = inbox::open(&tables, &var, state.inbox_context())?;
+    state = state.with_inbox(inbox, RetryPolicy::default());
     if let Some(token) = config.admin_token.as_deref().filter(|token| !token.is_empty()) {
         state = state.with_admin_token(token);
     }
@@ -39,6 +37,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(%addr, db = %config.db.display(), "bridge listening");
     // The last thing a person starting the demo reads; tests also wait for this line.
     println!("Baton is running. Open the demo site: http://{addr}/");
-    serve(listener, state, shutdown_signal()).await?;
+    let stop = async {
+        shutdown_signal().await;
+        // A second Ctrl-C or SIGTERM does not wait for the grace.
+        tokio::spawn(async {
+            shutdown_signal().await;
+            tracing::warn!("second signal: exiting at once");
+            std::process::exit(130);
+        });
+    };
+    serve(listener, state, stop).await?;
     Ok(())
 }

@@ -5,9 +5,6 @@
 //! answer a stopped process left half-sent is finished on the next start, without repeating what
 //! was sent.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use baton_protocol::{Author, ConversationId, EventKind, MessageId, Mode, Seq, TranscriptEntry};
 use futures::StreamExt;
 use serde::Serialize;
@@ -17,13 +14,16 @@ use crate::agents::{AgentEntry, Registry};
 use crate::conversations::Conversations;
 use crate::handoff::Handoffs;
 use crate::store::StoreError;
+use crate::tasks::Tasks;
 use crate::token;
+use crate::turns::Turns;
 
 /// Starts turns; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Responder {
     handoffs: Handoffs,
-    turns: Arc<Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>>,
+    turns: Turns<ConversationId>,
+    tasks: Tasks,
 }
 
 /// An answer already begun: its id and the text the visitor has of it.
@@ -51,9 +51,9 @@ pub struct DecisionRecord {
 }
 
 impl Responder {
-    /// A responder handing conversations off through `handoffs`.
-    pub fn new(handoffs: Handoffs) -> Self {
-        Self { handoffs, turns: Arc::default() }
+    /// A responder handing conversations off through `handoffs`, its turns run by `tasks`.
+    pub fn new(handoffs: Handoffs, tasks: Tasks) -> Self {
+        Self { handoffs, turns: Turns::default(), tasks }
     }
 
     /// Answers the conversation's latest visitor message in the background.
@@ -89,14 +89,10 @@ impl Responder {
         entry: AgentEntry,
         begun: Option<Begun>,
     ) {
-        let turn = {
-            let mut turns = self.turns.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            Arc::clone(turns.entry(id.clone()).or_default())
-        };
-        let turns = Arc::clone(&self.turns);
+        let turns = self.turns.clone();
         let handoffs = self.handoffs.clone();
-        tokio::spawn(async move {
-            let guard = turn.lock().await;
+        self.tasks.spawn(async move {
+            let _turn = turns.take(&id).await;
             if let Err(error) = take_turn(&conversations, &handoffs, &id, &entry, begun).await {
                 tracing::error!(conversation = %id, %error, "the agent's turn could not be stored");
                 let failure = EventKind::ErrorRaised {
@@ -106,12 +102,6 @@ impl Responder {
                 if let Err(error) = conversations.append(&id, failure) {
                     tracing::error!(conversation = %id, %error, "the failure could not be stored either");
                 }
-            }
-            drop(guard);
-            let mut turns = turns.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            // Two references left (the map's and ours) means nobody waits for this turn.
-            if Arc::strong_count(&turn) == 2 {
-                turns.remove(&id);
             }
         });
     }

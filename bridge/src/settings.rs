@@ -26,7 +26,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::agent::ModelSettings;
-use crate::intercom::IntercomSettings;
 use crate::routing::{self, Criteria, Directory, Mapping, RoutingError};
 
 /// The instructions of the demo agent and of a new configuration.
@@ -36,14 +35,14 @@ pub const DEFAULT_TRIGGERS: &str = "Hand off when the user asks to speak with a 
 
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SettingsFile {
-    /// The Intercom workspace handoffs go to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intercom: Option<IntercomSettings>,
     /// Every agent, by id.
     #[serde(default)]
     pub agents: BTreeMap<String, AgentSettings>,
+    /// The support inbox's table (`[intercom]`), read by the inbox it names
+    /// ([`inbox::open`](crate::inbox::open)), which refuses a table no inbox claims.
+    #[serde(flatten)]
+    pub inboxes: BTreeMap<String, toml::Table>,
 }
 
 /// One agent.
@@ -72,10 +71,10 @@ pub struct AgentSettings {
     /// The OpenAI-compatible model; the builtin agent when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSettings>,
-    /// "AI assist": drafts for teammates in Intercom.
+    /// "AI assist": drafts for teammates in the support inbox.
     #[serde(default)]
     pub copilot: CopilotSettings,
-    /// Who gets handed-off and new Intercom conversations.
+    /// Who gets handed-off conversations and new ones in the support inbox.
     #[serde(default)]
     pub routing: RoutingSettings,
 }
@@ -84,7 +83,7 @@ pub struct AgentSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CopilotSettings {
-    /// "AI assist": draft a reply to every new visitor message in the workspace's Intercom.
+    /// "AI assist": draft a reply to every new customer message in the support inbox.
     #[serde(default)]
     pub enabled: bool,
     /// "Leave note instead of replying": drafts are internal notes (the default), so a
@@ -195,7 +194,7 @@ impl SettingsFile {
             copilot: CopilotSettings::default(),
             routing: RoutingSettings::default(),
         };
-        Self { intercom: None, agents: BTreeMap::from([("demo".to_owned(), demo)]) }
+        Self { agents: BTreeMap::from([("demo".to_owned(), demo)]), inboxes: BTreeMap::new() }
     }
 
     /// Reads the file at `path`; `None` when there is none.

@@ -22,7 +22,8 @@ export async function loadIntercom() {
   try {
     status = await api.intercom();
   } catch (failure) {
-    if (failure.code === "intercom_not_configured") {
+    // The bridge serves the Intercom routes only when Intercom is configured.
+    if (failure.status === 404) {
       message.textContent = "Intercom is not configured on this bridge: add an [intercom] section to " +
         "baton.toml, or set BATON_INTERCOM_TOKEN (and BATON_INTERCOM_CLIENT_ID and " +
         "BATON_INTERCOM_CLIENT_SECRET to connect with OAuth). Until then handoffs have no inbox to go to.";

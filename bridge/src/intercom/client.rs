@@ -16,6 +16,7 @@ use super::model::{
     Admin, AdminList, Contact, ContactList, Conversation, CreatedMessage, ErrorList, Id, Me, NewContact,
     Team, TeamList,
 };
+use crate::backoff::Backoff;
 
 /// The API version every request asks for.
 pub const VERSION: &str = "2.16";
@@ -281,7 +282,7 @@ impl IntercomClient {
                 Err(error) => {
                     // A connection that never opened carried no request.
                     let repeatable = repeat == Repeat::Safe || error.is_connect();
-                    let wait = backoff(attempt);
+                    let wait = BACKOFF.after(attempt);
                     (IntercomError::Transport(describe(&error)), Some(wait).filter(|_| repeatable))
                 }
             };
@@ -307,11 +308,11 @@ fn retry_wait(status: StatusCode, response: &reqwest::Response, attempt: u32) ->
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok());
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let wait =
-            reset.map_or(backoff(attempt), |reset| Duration::from_secs(reset.saturating_sub(now).max(1)));
+        let wait = reset
+            .map_or(BACKOFF.after(attempt), |reset| Duration::from_secs(reset.saturating_sub(now).max(1)));
         return Some(wait.min(MAX_RATE_LIMIT_WAIT));
     }
-    (status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT).then(|| backoff(attempt))
+    (status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT).then(|| BACKOFF.after(attempt))
 }
 
 /// Intercom's refusal as an error: the first of its `error.list`, or the body as it came.
@@ -322,10 +323,7 @@ fn status_error(status: StatusCode, text: String) -> IntercomError {
 }
 
 /// 250 ms, 500 ms, 1 s, … up to 8 s.
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(250u64.saturating_mul(1 << attempt.saturating_sub(1).min(5)))
-        .min(Duration::from_secs(8))
-}
+const BACKOFF: Backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(8));
 
 /// The error with its causes, which reqwest keeps apart ("error sending request: connection
 /// refused").
@@ -383,12 +381,6 @@ pub async fn exchange_code(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_and_stops_growing() {
-        let waits: Vec<u64> = (1..=8).map(|n| backoff(n).as_millis() as u64).collect();
-        assert_eq!(waits, [250, 500, 1000, 2000, 4000, 8000, 8000, 8000]);
-    }
 
     #[test]
     fn rate_limits_server_errors_and_the_network_are_temporary_refusals_are_not() {

@@ -37,8 +37,7 @@ impl Intercom {
             None => self.agents.current().copilot().cloned(),
         };
         let Some(entry) = entry.filter(|entry| entry.copilot.enabled) else { return Ok(()) };
-        let lock = self.lock_for(&ConversationId(format!("intercom:{intercom_id}")));
-        let _turn = lock.lock().await;
+        let _turn = self.turns.take(&ConversationId(format!("intercom:{intercom_id}"))).await;
         let client = self.client()?;
         let conversation = client.conversation(intercom_id).await?;
         if created && link.is_none() {

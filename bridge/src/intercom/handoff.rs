@@ -4,10 +4,7 @@
 //! in between) is looked for in Intercom before it is tried again: one Baton conversation, one
 //! Intercom conversation, one note.
 
-use std::sync::Arc;
-
 use baton_protocol::{Author, ConversationId, Seq, TranscriptEntry, Visitor};
-use futures::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use time::format_description::well_known::Rfc2822;
@@ -17,7 +14,7 @@ use super::client::{AdminReply, Assignee, IntercomClient, IntercomError};
 use super::model::{Contact, Id, NewContact};
 use super::{Intercom, SyncError};
 use crate::agent::Agent;
-use crate::handoff::{Delivered, DeliveryError, HandoffRequest, HandoffTarget};
+use crate::handoff::{Delivered, HandoffRequest};
 use crate::routing::{self, Criteria, Target, TargetKind, Visit};
 use crate::settings::RoutingSettings;
 use crate::store::{LinkChange, StoreError};
@@ -34,35 +31,18 @@ pub struct RouteRecord {
 /// Words in every transcript note, to recognise one already posted.
 const NOTE_MARK: &str = "Baton conversation";
 
-impl HandoffTarget for Arc<Intercom> {
-    fn deliver(&self, request: HandoffRequest) -> BoxFuture<'static, Result<Delivered, DeliveryError>> {
-        let intercom = Arc::clone(self);
-        Box::pin(async move {
-            let delivered = intercom.deliver_handoff(&request).await.map_err(|error| match error {
-                SyncError::NotConnected => DeliveryError::NoInbox,
-                SyncError::Intercom(error) if refused(&error) => DeliveryError::Refused(error.to_string()),
-                other => DeliveryError::Temporary(other.to_string()),
-            })?;
-            // Whatever the visitor wrote while connecting follows the note.
-            intercom.relay_visitor_messages(request.conversation.clone());
-            Ok(delivered)
-        })
-    }
-}
-
 /// A refusal retrying cannot fix. A rejected token is not one: the workspace can be
 /// reconnected, and the handoff then completes.
-fn refused(error: &IntercomError) -> bool {
+pub(super) fn refused(error: &IntercomError) -> bool {
     matches!(error, IntercomError::Status { status, .. } if (400..500).contains(status) && ![401, 403, 408, 429].contains(status))
         || matches!(error, IntercomError::Decode(_))
 }
 
 impl Intercom {
-    async fn deliver_handoff(&self, request: &HandoffRequest) -> Result<Delivered, SyncError> {
+    pub(super) async fn deliver_handoff(&self, request: &HandoffRequest) -> Result<Delivered, SyncError> {
         let client = self.client()?;
         let id = &request.conversation;
-        let lock = self.lock_for(id);
-        let _turn = lock.lock().await;
+        let _turn = self.turns.take(id).await;
         let handoff = request.handoff;
         let link = self.conversations.write(|store| store.open_link(id, handoff))?;
 
@@ -406,19 +386,16 @@ mod tests {
             crate::conversations::Conversations::open(&dir.path().join("t.db")).expect("store");
         let settings =
             super::super::IntercomSettings { identity_secret: Some("s3cret".into()), ..Default::default() };
-        let intercom = Intercom::new(
-            settings,
-            conversations,
-            Arc::new(
-                crate::agents::Registry::new(
-                    crate::settings::SettingsFile::default(),
-                    None,
-                    std::time::Duration::ZERO,
-                )
-                .expect("registry"),
-            ),
-        )
-        .expect("builds");
+        let agents = std::sync::Arc::new(
+            crate::agents::Registry::new(
+                crate::settings::SettingsFile::default(),
+                None,
+                std::time::Duration::ZERO,
+            )
+            .expect("registry"),
+        );
+        let context = crate::inbox::InboxContext { conversations, agents, tasks: Default::default() };
+        let intercom = Intercom::new(settings, context).expect("builds");
         let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("any key");
         mac.update(b"user-42");
         let hash = hex::encode(mac.finalize().into_bytes());

@@ -7,15 +7,16 @@
 //! - [`handoff`]: delivering a handoff (contact, conversation, transcript note), exactly once.
 //! - [`sync`]: the live relay both ways; [`copilot`]: drafts for teammates.
 //! - [`routes`]: the webhook endpoint and the OAuth connection.
+//! - [`inbox`]: all of it behind the core's [`Inbox`](crate::inbox::Inbox) trait.
 
 pub mod client;
 pub mod copilot;
 pub mod handoff;
+pub mod inbox;
 pub mod model;
 pub mod routes;
 pub mod sync;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -26,8 +27,11 @@ use self::client::{IntercomClient, IntercomError};
 use self::model::{Admin, Id, Team};
 use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::inbox::{Inbox, InboxContext, InboxError};
 use crate::routing::{self, Directory, Person};
 use crate::store::StoreError;
+use crate::tasks::Tasks;
+use crate::turns::Turns;
 
 /// How long the workspace's admins and teams are reused.
 const PEOPLE_FRESH_FOR: Duration = Duration::from_secs(300);
@@ -146,6 +150,32 @@ impl IntercomSettings {
     }
 }
 
+/// The Intercom inbox the `[intercom]` table and the `BATON_INTERCOM_*` variables (`var`)
+/// configure, if they configure one.
+pub fn open(
+    table: Option<&toml::Table>,
+    var: &dyn Fn(&str) -> Option<String>,
+    context: InboxContext,
+) -> Result<Option<Arc<dyn Inbox>>, InboxError> {
+    let settings: IntercomSettings = match table {
+        Some(table) => table.clone().try_into().map_err(|error: toml::de::Error| InboxError::Settings {
+            table: "intercom".into(),
+            message: error.message().to_owned(),
+        })?,
+        None => IntercomSettings::default(),
+    };
+    let settings = settings.with_env(var);
+    if settings == IntercomSettings::default() {
+        return Ok(None);
+    }
+    let intercom = Intercom::new(settings, context).map_err(|error| match error {
+        SyncError::Store(error) => InboxError::Store(error),
+        other => InboxError::Settings { table: "intercom".into(), message: other.to_string() },
+    })?;
+    tracing::info!(api = %intercom.settings().api_base(), connected = intercom.token_source().is_some(), "Intercom configured");
+    Ok(Some(Arc::new(intercom)))
+}
+
 /// Where the access token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -162,10 +192,12 @@ pub struct Intercom {
     settings: IntercomSettings,
     conversations: Conversations,
     agents: Arc<Registry>,
+    tasks: Tasks,
     client: RwLock<Option<(IntercomClient, TokenSource)>>,
     acting_admin: Mutex<Option<Id>>,
     people: Mutex<Option<(Instant, People)>>,
-    locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Keeps one conversation's Intercom work in order.
+    turns: Turns<ConversationId>,
 }
 
 /// Why the Intercom side could not act.
@@ -183,13 +215,10 @@ pub enum SyncError {
 }
 
 impl Intercom {
-    /// The connection `settings` describe, over `conversations`, for `agents`; the token is the
-    /// configured one, or the one an earlier OAuth flow stored.
-    pub fn new(
-        settings: IntercomSettings,
-        conversations: Conversations,
-        agents: Arc<Registry>,
-    ) -> Result<Arc<Self>, SyncError> {
+    /// The connection `settings` describe, over the context's conversations, for its agents;
+    /// the token is the configured one, or the one an earlier OAuth flow stored.
+    pub fn new(settings: IntercomSettings, context: InboxContext) -> Result<Arc<Self>, SyncError> {
+        let InboxContext { conversations, agents, tasks } = context;
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let stored = conversations.read(|store| store.connection())?.map(|c| (c.token, TokenSource::Oauth));
         let client = match configured.or(stored) {
@@ -201,10 +230,11 @@ impl Intercom {
             settings,
             conversations,
             agents,
+            tasks,
             client: RwLock::new(client),
             acting_admin: Mutex::new(admin),
             people: Mutex::default(),
-            locks: Mutex::default(),
+            turns: Turns::default(),
         }))
     }
 
@@ -265,12 +295,6 @@ impl Intercom {
         *self.people.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
             Some((Instant::now(), people.clone()));
         Ok(people)
-    }
-
-    /// The lock that keeps one conversation's Intercom work in order.
-    fn lock_for(&self, id: &ConversationId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(locks.entry(id.clone()).or_default())
     }
 }
 

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
@@ -17,9 +18,10 @@ use super::model::{Conversation, Id, Notification};
 use super::{Intercom, TokenSource};
 use crate::conversations::now_millis;
 use crate::error::{ApiError, Json};
+use crate::inbox::InboxError;
 use crate::routes::admin::Admin;
 use crate::store::IntercomConnection;
-use crate::{token, AppState};
+use crate::token;
 
 /// How long an OAuth `state` stays valid.
 const STATE_VALID_MILLIS: i64 = 10 * 60 * 1000;
@@ -31,11 +33,10 @@ pub async fn webhook_probe() -> StatusCode {
 
 /// `POST /v1/intercom/webhooks`
 pub async fn receive_webhook(
-    State(state): State<AppState>,
+    Extension(intercom): Extension<Arc<Intercom>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let intercom = state.intercom.clone().ok_or(ApiError::BadSignature)?;
     let secret = intercom.settings().client_secret.as_deref().ok_or(ApiError::BadSignature)?;
     let signature =
         headers.get("X-Hub-Signature").and_then(|value| value.to_str().ok()).ok_or(ApiError::BadSignature)?;
@@ -44,10 +45,11 @@ pub async fn receive_webhook(
     }
     let notification: Notification = serde_json::from_slice(&body)
         .map_err(|error| ApiError::BadRequest(format!("Not an Intercom notification: {error}")))?;
-    if !state.conversations.write(|store| store.remember_notification(&notification.id, now_millis()))? {
+    if !intercom.conversations.write(|store| store.remember_notification(&notification.id, now_millis()))? {
         return Ok(StatusCode::OK);
     }
-    tokio::spawn(handle(intercom, notification));
+    let tasks = intercom.tasks.clone();
+    tasks.spawn(handle(intercom, notification));
     Ok(StatusCode::OK)
 }
 
@@ -92,9 +94,11 @@ pub struct Status {
 }
 
 /// `GET /v1/admin/intercom`
-pub async fn status(_: Admin, State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
-    let intercom = state.intercom.clone().ok_or(ApiError::IntercomOff)?;
-    let connection = state.conversations.read(|store| store.connection())?;
+pub async fn status(
+    _: Admin,
+    Extension(intercom): Extension<Arc<Intercom>>,
+) -> Result<Json<Status>, ApiError> {
+    let connection = intercom.conversations.read(|store| store.connection())?;
     Ok(Json(Status {
         connected: intercom.token_source().is_some(),
         source: intercom.token_source(),
@@ -131,12 +135,11 @@ pub struct DirectoryTeam {
 }
 
 /// `GET /v1/admin/intercom/directory`
-pub async fn directory(_: Admin, State(state): State<AppState>) -> Result<Json<Directory>, ApiError> {
-    let intercom = state.intercom.clone().ok_or(ApiError::IntercomOff)?;
-    let people = intercom.people(true).await.map_err(|error| match error {
-        super::SyncError::NotConnected => ApiError::IntercomOff,
-        other => ApiError::Upstream(other.to_string()),
-    })?;
+pub async fn directory(
+    _: Admin,
+    Extension(intercom): Extension<Arc<Intercom>>,
+) -> Result<Json<Directory>, ApiError> {
+    let people = intercom.people(true).await.map_err(InboxError::from)?;
     Ok(Json(Directory {
         admins: people
             .admins
@@ -164,14 +167,17 @@ pub struct Authorize {
 /// `POST /v1/admin/intercom/authorize`: a fresh `state` and the URL of Intercom's consent page.
 pub async fn authorize(
     _: Admin,
-    State(state): State<AppState>,
+    Extension(intercom): Extension<Arc<Intercom>>,
     headers: HeaderMap,
 ) -> Result<Json<Authorize>, ApiError> {
-    let intercom = state.intercom.clone().ok_or(ApiError::IntercomOff)?;
     let settings = intercom.settings();
-    let client_id = settings.client_id.as_deref().ok_or(ApiError::IntercomOff)?;
+    let client_id = settings.client_id.as_deref().ok_or_else(|| {
+        ApiError::NotConfigured(
+            "Set the Intercom app's client id (BATON_INTERCOM_CLIENT_ID) to connect with OAuth.".into(),
+        )
+    })?;
     let oauth_state = token::random_hex(16);
-    state.conversations.write(|store| store.save_oauth_state(&oauth_state, now_millis()))?;
+    intercom.conversations.write(|store| store.save_oauth_state(&oauth_state, now_millis()))?;
     let redirect =
         format!("{}/v1/intercom/oauth/callback", public_url(settings.public_url.as_deref(), &headers));
     let query = serde_urlencoded::to_string([
@@ -203,8 +209,11 @@ pub struct Callback {
 
 /// `GET /v1/intercom/oauth/callback?code=&state=`: checks the state, trades the code for a
 /// token, reads the workspace from `/me`, and keeps the token (stored, never shown).
-pub async fn callback(State(state): State<AppState>, Query(callback): Query<Callback>) -> Response {
-    match connect(&state, callback).await {
+pub async fn callback(
+    Extension(intercom): Extension<Arc<Intercom>>,
+    Query(callback): Query<Callback>,
+) -> Response {
+    match connect(&intercom, callback).await {
         Ok(workspace) => Html(page(&format!(
             "Connected to {}. You can close this page.",
             html_escape::encode_text(&workspace)
@@ -216,15 +225,14 @@ pub async fn callback(State(state): State<AppState>, Query(callback): Query<Call
     }
 }
 
-async fn connect(state: &AppState, callback: Callback) -> Result<String, String> {
-    let intercom = state.intercom.clone().ok_or("Intercom is not configured on this bridge.")?;
+async fn connect(intercom: &Intercom, callback: Callback) -> Result<String, String> {
     if let Some(error) = callback.error {
         return Err(format!("Intercom did not authorize access: {error}"));
     }
     let (Some(code), Some(oauth_state)) = (callback.code, callback.state) else {
         return Err("The callback is missing its code or state.".into());
     };
-    let fresh = state
+    let fresh = intercom
         .conversations
         .write(|store| store.take_oauth_state(&oauth_state, now_millis() - STATE_VALID_MILLIS))
         .map_err(|error| error.to_string())?;
@@ -252,7 +260,7 @@ async fn connect(state: &AppState, callback: Callback) -> Result<String, String>
         region: me.app.as_ref().and_then(|app| app.region.clone()),
         admin_id: Some(me.id.0.clone()),
     };
-    state
+    intercom
         .conversations
         .write(|store| store.save_connection(&connection, now_millis()))
         .map_err(|error| error.to_string())?;

@@ -12,24 +12,30 @@ use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
 
 use super::model::{Conversation, Id, Part};
 use super::{Intercom, SyncError};
+use crate::backoff::Backoff;
 use crate::store::{IntercomLink, LinkChange};
 
 /// Tries to post a visitor message before leaving it for the next nudge or restart.
 const POST_ATTEMPTS: u32 = 8;
+/// The wait between those tries: 1 s doubling to 32 s.
+const RELAY_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(32));
 
 impl Intercom {
     /// Posts, in the background, the visitor messages of `id` that Intercom does not have yet.
     pub fn relay_visitor_messages(self: &Arc<Self>, id: ConversationId) {
         let intercom = Arc::clone(self);
-        tokio::spawn(async move {
-            let mut attempt = 0;
+        self.tasks.spawn(async move {
+            let mut failures = 0;
             loop {
                 match intercom.post_visitor_messages(&id).await {
                     Ok(()) => return,
-                    Err(SyncError::Intercom(error)) if error.is_temporary() && attempt < POST_ATTEMPTS => {
-                        attempt += 1;
-                        tracing::warn!(conversation = %id, %error, attempt, "visitor message not posted yet");
-                        tokio::time::sleep(Duration::from_millis(500 * (1 << attempt.min(6)))).await;
+                    Err(SyncError::Intercom(error)) if error.is_temporary() && failures < POST_ATTEMPTS => {
+                        failures += 1;
+                        tracing::warn!(conversation = %id, %error, failures, "visitor message not posted yet");
+                        if !intercom.tasks.sleep(RELAY_RETRY.after(failures)).await {
+                            // Stopping: the next start posts what is left.
+                            return;
+                        }
                     }
                     Err(error) => {
                         tracing::error!(conversation = %id, %error, "visitor messages left for later");
@@ -49,8 +55,7 @@ impl Intercom {
     }
 
     async fn post_visitor_messages(&self, id: &ConversationId) -> Result<(), SyncError> {
-        let lock = self.lock_for(id);
-        let _turn = lock.lock().await;
+        let _turn = self.turns.take(id).await;
         let Some(link) = self.conversations.read(|store| store.link(id))? else { return Ok(()) };
         let (Some(intercom_id), Some((contact, _)), true) = (&link.intercom_id, &link.contact, link.noted)
         else {
@@ -118,8 +123,7 @@ impl Intercom {
             return Ok(());
         };
         let id = link.conversation.clone();
-        let lock = self.lock_for(&id);
-        let _turn = lock.lock().await;
+        let _turn = self.turns.take(&id).await;
         let client = self.client()?;
         let conversation = match (client.conversation(intercom_id).await, delivered) {
             (Ok(conversation), _) => conversation,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::agents::Registry;
 use crate::error::{ApiError, Json};
-use crate::intercom::SyncError;
+use crate::inbox::InboxError;
 use crate::routes::conversations::bearer;
 use crate::settings::{AgentSettings, SettingsError};
 use crate::store::HandoffRecord;
@@ -93,16 +93,12 @@ async fn check_people(state: &AppState, id: &str, agent: &AgentSettings) -> Resu
     }
     let invalid =
         |message: String| ApiError::InvalidSettings(SettingsError::Invalid { agent: id.to_owned(), message });
-    let intercom = state.intercom.as_ref().ok_or_else(|| {
-        invalid("connect an Intercom workspace before choosing admins, teams or assignment criteria".into())
+    let directory = state.inbox.directory(true).await.map_err(|error| match error {
+        InboxError::NotConnected => {
+            invalid("connect a support inbox before choosing admins, teams or assignment criteria".into())
+        }
+        other => ApiError::Inbox(other),
     })?;
-    let people = intercom.people(true).await.map_err(|error| match error {
-        SyncError::NotConnected => invalid(
-            "connect an Intercom workspace before choosing admins, teams or assignment criteria".into(),
-        ),
-        other => ApiError::Upstream(other.to_string()),
-    })?;
-    let directory = people.directory();
     if let Some(admin) = &agent.copilot.reply_as {
         if !directory.admins.iter().any(|known| known.id == *admin) {
             return Err(invalid(format!("`copilot.reply_as`: the workspace has no admin {admin}")));

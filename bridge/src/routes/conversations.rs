@@ -65,8 +65,8 @@ pub async fn send_message(
     let seq = match state.conversations.append_visitor_message(&id, body.client_id, body.text)? {
         Appended::Duplicate(seq) => seq,
         Appended::New(event) => {
-            if let (Some(intercom), false) = (&state.intercom, record.mode == Mode::Ai) {
-                intercom.relay_visitor_messages(id.clone());
+            if record.mode != Mode::Ai {
+                state.inbox.visitor_wrote(&id);
             }
             if let Some(entry) = state.agents.get(&record.agent) {
                 state.responder.answer(state.conversations.clone(), id, entry);
@@ -85,9 +85,12 @@ pub async fn update_visitor(
     headers: HeaderMap,
     Json(visitor): Json<Visitor>,
 ) -> Result<StatusCode, ApiError> {
-    authorize(&state, &id, bearer(&headers))?;
+    let record = authorize(&state, &id, bearer(&headers))?;
     check_visitor(&visitor)?;
     state.conversations.update_visitor(&id, &visitor)?;
+    if record.mode != Mode::Ai {
+        state.inbox.visitor_changed(&id);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

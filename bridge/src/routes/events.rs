@@ -4,18 +4,19 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{self, KeepAlive, Sse};
 use baton_protocol::{ConversationId, Event, Seq};
-use futures::stream::{self, Stream};
+use futures::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::conversations::{authorize, bearer};
-use crate::conversations::Conversations;
+use crate::conversations::{Conversations, Live};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -35,11 +36,13 @@ pub struct EventsQuery {
 /// `GET /v1/conversations/{id}/events?after=N`
 pub async fn stream_events(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(id): Path<ConversationId>,
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>, ApiError> {
     authorize(&state, &id, bearer(&headers).or(query.token.as_deref()))?;
+    let slot = state.streams.take(client.ip()).ok_or(ApiError::TooManyStreams)?;
     // A reconnecting EventSource repeats its first URL and adds `Last-Event-ID`: the header is
     // the newer of the two.
     let last_event_id = headers
@@ -55,10 +58,12 @@ pub async fn stream_events(
         pending: subscription.backlog.into(),
         live: subscription.live,
     };
-    let events = stream::unfold(reader, |mut reader| async move {
+    let events = stream::unfold((reader, slot), |(mut reader, slot)| async move {
         let event = reader.next().await?;
-        Some((Ok(to_sse(&event)), reader))
-    });
+        Some((Ok(to_sse(&event)), (reader, slot)))
+    })
+    // A stopping bridge ends its streams; the widget resumes elsewhere with `Last-Event-ID`.
+    .take_until(state.tasks.stopping());
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(state.heartbeat).text("heartbeat")))
 }
 
@@ -68,7 +73,7 @@ struct Reader {
     id: ConversationId,
     last: Seq,
     pending: VecDeque<Event>,
-    live: tokio::sync::broadcast::Receiver<Event>,
+    live: Live,
 }
 
 impl Reader {

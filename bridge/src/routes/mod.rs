@@ -5,4 +5,5 @@ pub mod agents;
 pub mod analytics;
 pub mod conversations;
 pub mod events;
+pub mod metrics;
 pub mod site;

@@ -66,14 +66,15 @@ impl Workspace {
         parts_of(&self.conversation(conversation).await)
     }
 
-    /// Waits until every webhook the sandbox queued so far was delivered.
-    async fn settle(&self) {
+    /// Waits until every webhook the sandbox queued so far was delivered, and the bridge has
+    /// handled them all: everything it set off has settled.
+    async fn settle(&self, app: &TestApp) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let log = self.control(reqwest::Method::GET, "/notifications", None).await;
             if log.as_array().is_some_and(|all| all.iter().all(|n| n["delivered"] == true)) {
                 // Delivered is acknowledged; the bridge handles it in the background.
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                app.settled().await;
                 return;
             }
             assert!(tokio::time::Instant::now() < deadline, "webhooks not delivered");
@@ -126,7 +127,7 @@ async fn copilot_leaves_a_note_by_default_and_replies_as_the_chosen_admin_when_a
 
     // Its own reply and a teammate's note start nothing; the count stays put.
     workspace.admin_reply(&conversation, "991001", "note", "Checking stock").await;
-    workspace.settle().await;
+    workspace.settle(&app).await;
     let all = workspace.parts_now(&conversation).await;
     assert_eq!(all.iter().filter(|part| is_admin_comment(part)).count(), 1, "no answer to its own post");
     assert_eq!(all.iter().filter(|part| is_draft_note(part)).count(), 1, "no draft on a note");
@@ -157,7 +158,7 @@ async fn copilot_drafts_once_per_message_and_stays_quiet_when_it_should() {
     post(raw.clone(), created["signature"].as_str().expect("signed").to_owned()).await.expect("sent");
     let renamed = raw.replacen(created["id"].as_str().expect("id"), "notif_again", 1);
     post(renamed.clone(), crate::intercom::sign(&renamed)).await.expect("sent");
-    workspace.settle().await;
+    workspace.settle(&app).await;
     assert_eq!(
         workspace.parts_now(&conversation).await.iter().filter(|p| is_draft_note(p)).count(),
         1,
@@ -166,7 +167,7 @@ async fn copilot_drafts_once_per_message_and_stays_quiet_when_it_should() {
 
     // Nothing useful to say: no draft.
     workspace.customer_replies(&conversation, &contact, "Recommend a jazz album").await;
-    workspace.settle().await;
+    workspace.settle(&app).await;
     assert_eq!(
         workspace.parts_now(&conversation).await.iter().filter(|p| is_draft_note(p)).count(),
         1,
@@ -176,7 +177,7 @@ async fn copilot_drafts_once_per_message_and_stays_quiet_when_it_should() {
     // A teammate answered seconds ago: Copilot stays out of it.
     workspace.admin_reply(&conversation, "991001", "comment", "I'll check with the roastery.").await;
     workspace.customer_replies(&conversation, &contact, "How long does shipping take?").await;
-    workspace.settle().await;
+    workspace.settle(&app).await;
     assert_eq!(
         workspace.parts_now(&conversation).await.iter().filter(|p| is_draft_note(p)).count(),
         1,

@@ -7,11 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baton_bridge::agents::Registry;
+use baton_bridge::backoff::Backoff;
 use baton_bridge::conversations::Conversations;
-use baton_bridge::handoff::{Delivered, DeliveryError, HandoffRequest, HandoffTarget, RetryPolicy};
+use baton_bridge::handoff::{Delivered, DeliveryError, HandoffRequest, RetryPolicy};
+use baton_bridge::inbox::Inbox as SupportInbox;
 use baton_bridge::intercom::{Intercom, IntercomSettings};
 use baton_bridge::limits::LimitSettings;
 use baton_bridge::settings::SettingsFile;
+use baton_bridge::tasks::Tasks;
 use baton_bridge::AppState;
 use baton_protocol::{ConversationCreated, Event, EventKind, Seq, Snapshot};
 use eventsource_stream::Eventsource;
@@ -33,6 +36,7 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub struct TestApp {
     api: Api,
     server: tokio::task::JoinHandle<()>,
+    tasks: Tasks,
     /// Where its database and settings file are.
     pub dir: tempfile::TempDir,
 }
@@ -42,6 +46,14 @@ impl TestApp {
     pub fn into_dir(mut self) -> tempfile::TempDir {
         self.server.abort();
         std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// Completes once every piece of background work the bridge set off (turns, deliveries,
+    /// relays, webhooks) has finished.
+    pub async fn settled(&self) {
+        tokio::time::timeout(Duration::from_secs(30), self.tasks.settled())
+            .await
+            .expect("the bridge's background work settles");
     }
 
     /// The agents file this bridge saves to.
@@ -118,29 +130,28 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         .with_limits(setup.limits)
         .with_heartbeat(setup.heartbeat);
     if let Some(inbox) = setup.inbox {
-        state = state.with_handoff_target(Arc::new(inbox), FAST_RETRIES);
+        state = state.with_inbox(Arc::new(inbox), FAST_RETRIES);
     }
     if let Some(settings) = setup.intercom {
-        let intercom =
-            Intercom::new(settings, conversations, Arc::clone(&state.agents)).expect("Intercom settings");
-        state = state.with_intercom(intercom, FAST_RETRIES);
+        let intercom = Intercom::new(settings, state.inbox_context()).expect("Intercom settings");
+        state = state.with_inbox(Arc::new(intercom), FAST_RETRIES);
     }
     if setup.admin {
         state = state.with_admin_token(ADMIN_TOKEN);
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let base = format!("http://{}", listener.local_addr().expect("has an address"));
+    let tasks = state.tasks.clone();
     let server = tokio::spawn(async move {
         // Never a signal handler here: the test process must stay killable.
         baton_bridge::serve(listener, state, std::future::pending()).await.expect("serves");
     });
-    TestApp { api: Api { base, http: reqwest::Client::new() }, server, dir }
+    TestApp { api: Api { base, http: reqwest::Client::new() }, server, tasks, dir }
 }
 
 /// Retries quick enough for tests: the visitor is told after two failures.
 pub const FAST_RETRIES: RetryPolicy = RetryPolicy {
-    first_delay: Duration::from_millis(20),
-    max_delay: Duration::from_millis(100),
+    backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(100)),
     tell_after: 2,
     give_up_after: 50,
     attempt_timeout: Duration::from_secs(10),
@@ -179,7 +190,7 @@ impl Inbox {
     }
 }
 
-impl HandoffTarget for Inbox {
+impl SupportInbox for Inbox {
     fn deliver(&self, request: HandoffRequest) -> BoxFuture<'static, Result<Delivered, DeliveryError>> {
         let state = Arc::clone(&self.0);
         Box::pin(async move {
@@ -210,6 +221,13 @@ impl EventStream {
             .await
             .expect("an event within 5 s")
             .expect("the stream stays open")
+    }
+
+    /// Every event until the bridge ends the stream; fails the test if it is still open after a
+    /// minute.
+    pub async fn rest(&mut self) -> Vec<Event> {
+        let rest = (&mut self.inner).collect::<Vec<_>>();
+        tokio::time::timeout(Duration::from_secs(60), rest).await.expect("the bridge ends the stream")
     }
 
     /// Events up to and including the first one `until` accepts.

@@ -538,7 +538,8 @@ async fn a_bridge_killed_mid_handoff_finishes_it_after_a_restart_with_one_conver
 #[tokio::test]
 async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_again() {
     use baton_bridge::conversations::Conversations;
-    use baton_bridge::handoff::{HandoffRequest, HandoffTarget};
+    use baton_bridge::handoff::HandoffRequest;
+    use baton_bridge::inbox::{Inbox, InboxContext};
     use baton_bridge::intercom::Intercom;
     use baton_bridge::store::{ConversationRecord, LinkChange};
     use baton_protocol::{AgentId, Author, ConversationId, TranscriptEntry, Visitor};
@@ -591,7 +592,9 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         )
         .expect("registry"),
     );
-    let intercom = Intercom::new(workspace.settings(), conversations.clone(), registry).expect("intercom");
+    let context =
+        InboxContext { conversations: conversations.clone(), agents: registry, tasks: Default::default() };
+    let intercom = Intercom::new(workspace.settings(), context).expect("intercom");
     let request = HandoffRequest {
         handoff,
         conversation: id.clone(),

@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod availability;
 mod conversation;
 mod copilot;
 mod fuzz;

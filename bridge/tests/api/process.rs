@@ -23,7 +23,30 @@ impl BridgeProcess {
 
     /// The same, with extra environment variables (`BATON_INTERCOM_*`).
     pub async fn start_with(db: &Path, pace_ms: u64, env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton-bridge"))
+        Self::launch(Command::new(env!("CARGO_BIN_EXE_baton-bridge")), db, pace_ms, env).await
+    }
+
+    /// The bridge under an open-file limit of `files` (soft and hard, so it cannot raise it),
+    /// with extra flags.
+    pub async fn start_limited(db: &Path, files: u32, flags: &[&str]) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_baton-bridge"))
+            .args(flags);
+        Self::launch(command, db, 0, &[]).await
+    }
+
+    /// The bridge with extra flags.
+    pub async fn start_with_flags(db: &Path, pace_ms: u64, flags: &[&str]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_baton-bridge"));
+        command.args(flags);
+        Self::launch(command, db, pace_ms, &[]).await
+    }
+
+    async fn launch(mut command: Command, db: &Path, pace_ms: u64, env: &[(&str, &str)]) -> Self {
+        let mut child = command
             .args(["--addr", "127.0.0.1:0", "--agent-pace-ms", &pace_ms.to_string()])
             .arg("--db")
             .arg(db)
@@ -44,6 +67,55 @@ impl BridgeProcess {
             }
         };
         Self { api: Api { base, http: reqwest::Client::new() }, child }
+    }
+
+    /// Sends SIGTERM, as a service manager or Ctrl-C would.
+    pub async fn terminate(&self) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().await.expect("kill runs");
+        assert!(status.success(), "SIGTERM sent");
+    }
+
+    /// Waits for the process to exit (at most a minute) and returns its exit code.
+    pub async fn exit_code(&mut self) -> Option<i32> {
+        let status = tokio::time::timeout(std::time::Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("the bridge exits")
+            .expect("waits");
+        status.code()
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// Resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
+    /// One gauge of `GET /metrics`.
+    pub async fn gauge(&self, name: &str) -> u64 {
+        let text = self
+            .api
+            .http
+            .get(self.api.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no gauge {name} in {text}"))
     }
 
     /// `kill -9`: no shutdown, no flush, nothing the process could do about it.
