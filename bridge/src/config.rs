@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::limits::LimitSettings;
+use crate::proxy::{Network, TrustedProxies};
+use crate::secret::{Secret, SecretKey};
 
 /// Command-line flags; each can also be set by its environment variable.
 #[derive(Debug, Clone, Parser)]
@@ -26,7 +28,11 @@ pub struct Config {
     pub config: PathBuf,
     /// The admin API's bearer token; the admin API is off without one.
     #[arg(long, env = "BATON_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
+    /// The key (64 hex digits) sealing the secrets the database keeps; without it, a key file
+    /// beside the database (`baton.db.key`), created on first start, readable by its owner only.
+    #[arg(long, env = "BATON_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<SecretKey>,
     /// Directory holding `index.html` and the built widget in `pkg/`.
     #[arg(long, env = "BATON_SITE_DIR", default_value = ".")]
     pub site_dir: PathBuf,
@@ -46,12 +52,22 @@ pub struct Config {
     /// Messages one conversation may receive per minute; 0 switches the limit off.
     #[arg(long, env = "BATON_MESSAGES_PER_CONVERSATION_PER_MINUTE", default_value_t = 30)]
     pub messages_per_conversation_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client, as networks
+    /// or addresses, comma-separated (`127.0.0.1/32,10.0.0.0/8`); none when empty, so the
+    /// headers are ignored.
+    #[arg(long, env = "BATON_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Network>,
 }
 
 impl Config {
     /// The builtin agent's pace as a duration.
     pub fn agent_pace(&self) -> Duration {
         Duration::from_millis(self.agent_pace_ms)
+    }
+
+    /// The proxies the flags trust.
+    pub fn trusted_proxies(&self) -> TrustedProxies {
+        TrustedProxies::new(self.trusted_proxies.iter().copied())
     }
 
     /// The rate limits the flags ask for.

@@ -11,20 +11,25 @@
 //!   [`responder`]: runs an agent and writes its turn into the log; [`handoff`]: hands
 //!   conversations to the support inbox; [`intercom`]: that inbox, Intercom, both ways.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
-//!   limits; [`token`]: ids and secrets.
+//!   limits; [`proxy`]: the client's address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]: security headers;
+//!   [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at rest.
 
 pub mod agent;
 pub mod agents;
+pub mod bounds;
 pub mod config;
 pub mod conversations;
 pub mod error;
 pub mod handoff;
+pub mod headers;
 pub mod intercom;
 pub mod knowledge;
 pub mod limits;
+pub mod proxy;
 pub mod responder;
 pub mod routes;
 pub mod routing;
+pub mod secret;
 pub mod settings;
 pub mod store;
 pub mod token;
@@ -47,6 +52,7 @@ use crate::conversations::Conversations;
 use crate::handoff::{HandoffTarget, Handoffs, NoInbox, RetryPolicy};
 use crate::intercom::Intercom;
 use crate::limits::{LimitSettings, RateLimits};
+use crate::proxy::TrustedProxies;
 use crate::responder::Responder;
 
 /// The largest request body accepted: a maximal message with every character JSON-escaped fits.
@@ -73,6 +79,8 @@ pub struct AppState {
     pub site_dir: PathBuf,
     /// Request rate limits.
     pub limits: Arc<RateLimits>,
+    /// The proxies whose forwarding headers name the client.
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// How often an idle event stream sends a comment to stay open.
     pub heartbeat: Duration,
 }
@@ -96,6 +104,7 @@ impl AppState {
             admin_token_hash: None,
             site_dir,
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
+            trusted_proxies: Arc::default(),
             heartbeat: routes::events::HEARTBEAT,
         }
     }
@@ -123,6 +132,12 @@ impl AppState {
     /// The same state with the admin API open to `token`.
     pub fn with_admin_token(mut self, token: &str) -> Self {
         self.admin_token_hash = Some(token::hash(token).into());
+        self
+    }
+
+    /// The same state believing the forwarding headers of these proxies.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
         self
     }
 
@@ -164,7 +179,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors());
-    api.merge(webhooks).merge(site::router(&state.site_dir)).with_state(state)
+    headers::on_every_response(api.merge(webhooks).merge(site::router(&state.site_dir))).with_state(state)
 }
 
 /// Any page may call the API from the browser: which sites may start conversations is each

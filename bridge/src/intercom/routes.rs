@@ -36,7 +36,7 @@ pub async fn receive_webhook(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let intercom = state.intercom.clone().ok_or(ApiError::BadSignature)?;
-    let secret = intercom.settings().client_secret.as_deref().ok_or(ApiError::BadSignature)?;
+    let secret = intercom.settings().client_secret.as_ref().ok_or(ApiError::BadSignature)?.expose();
     let signature =
         headers.get("X-Hub-Signature").and_then(|value| value.to_str().ok()).ok_or(ApiError::BadSignature)?;
     if !signed(secret, &body, signature) {
@@ -242,11 +242,11 @@ async fn connect(state: &AppState, callback: Callback) -> Result<String, String>
         tracing::warn!(%error, "connecting Intercom failed");
         format!("Intercom refused the connection: {error}")
     };
-    let access = exchange_code(&base, client_id, secret, &code).await.map_err(failed)?;
+    let access = exchange_code(&base, client_id, secret.expose(), &code).await.map_err(failed)?;
     let client = IntercomClient::new(&base, &access).map_err(failed)?;
     let me = client.me().await.map_err(failed)?;
     let connection = IntercomConnection {
-        token: access,
+        token: access.into(),
         workspace_id: me.app.as_ref().map(|app| app.id_code.clone()),
         workspace_name: me.app.as_ref().map(|app| app.name.clone()),
         region: me.app.as_ref().and_then(|app| app.region.clone()),

@@ -11,6 +11,7 @@ use baton_bridge::conversations::Conversations;
 use baton_bridge::handoff::{Delivered, DeliveryError, HandoffRequest, HandoffTarget, RetryPolicy};
 use baton_bridge::intercom::{Intercom, IntercomSettings};
 use baton_bridge::limits::LimitSettings;
+use baton_bridge::proxy::TrustedProxies;
 use baton_bridge::settings::SettingsFile;
 use baton_bridge::AppState;
 use baton_protocol::{ConversationCreated, Event, EventKind, Seq, Snapshot};
@@ -80,6 +81,8 @@ pub struct Setup {
     pub dir: Option<tempfile::TempDir>,
     /// The Intercom workspace to hand off to (instead of `inbox`).
     pub intercom: Option<IntercomSettings>,
+    /// The proxies whose forwarding headers are believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for Setup {
@@ -98,6 +101,7 @@ impl Default for Setup {
             admin: true,
             dir: None,
             intercom: None,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -116,7 +120,8 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         Registry::open(dir.path().join("baton.toml"), default, Duration::ZERO).expect("agents build");
     let mut state = AppState::new(conversations.clone(), Arc::new(agents), dir.path().to_owned())
         .with_limits(setup.limits)
-        .with_heartbeat(setup.heartbeat);
+        .with_heartbeat(setup.heartbeat)
+        .with_trusted_proxies(setup.trusted_proxies);
     if let Some(inbox) = setup.inbox {
         state = state.with_handoff_target(Arc::new(inbox), FAST_RETRIES);
     }

@@ -2,13 +2,18 @@
 
 mod access;
 mod admin;
+mod bounds;
+mod contacts;
 mod conversation;
 mod copilot;
 mod fuzz;
 mod handoff;
+mod headers;
 mod helpers;
 mod intercom;
 mod model;
 mod process;
+mod proxies;
 mod restart;
+mod secrets;
 mod streams;
