@@ -6,10 +6,11 @@ use axum::http::{header, HeaderValue};
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The dashboard's policy: its own scripts, styles and API; the widget's WebAssembly; teammates'
-/// avatars from any https host; and no page may frame it (the admin token is typed into it).
+/// The dashboard's policy: its own scripts, styles and API; the widget's WebAssembly; pictures
+/// (teammates' and agents' avatars) from wherever the workspace keeps them; and no page may
+/// frame it (the admin token is typed into it).
 pub const DASHBOARD_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data: https:; connect-src 'self'; object-src 'none'; \
+     style-src 'self'; img-src * data:; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// What every response says about its referrer: nothing. No page of the bridge links anywhere

@@ -2,7 +2,7 @@
 //! (WAL, `synchronous = NORMAL`) before anyone is told about it, so what was acknowledged survives
 //! a killed process. Plain synchronous code: [`crate::conversations`] decides when it runs.
 //! Handoffs and the agent's recorded decisions are in [`handoffs`], what the bridge knows of
-//! Intercom in [`intercom`].
+//! Intercom in [`intercom`], who may read the files in [`files`].
 
 mod files;
 mod handoffs;
