@@ -1,7 +1,9 @@
 //! The bridge's widget API, as typed calls over `fetch`. Only the bodies the widget uses are
 //! parsed: every parser ships to visitors.
 
-use baton_protocol::{AgentId, AgentProfile, ConversationCreated, CreateConversation, SendMessage, Visitor};
+use baton_protocol::{
+    AgentId, AgentProfile, ConversationCreated, CreateConversation, SendMessage, UpdateVisitor,
+};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -74,10 +76,10 @@ impl Client {
         fetch("POST", &url, Some(session), Some(&serde_json::to_string(body)?)).await.map(drop)
     }
 
-    /// Tells the bridge what is now known of the visitor.
-    pub async fn update_visitor(&self, session: &Session, visitor: &Visitor) -> Result<(), ApiError> {
+    /// Tells the bridge what is now known of the visitor, and who said so.
+    pub async fn update_visitor(&self, session: &Session, update: &UpdateVisitor) -> Result<(), ApiError> {
         let url = self.url(&format!("/v1/conversations/{}/visitor", session.id));
-        fetch("PUT", &url, Some(session), Some(&serde_json::to_string(visitor)?)).await.map(drop)
+        fetch("PUT", &url, Some(session), Some(&serde_json::to_string(update)?)).await.map(drop)
     }
 
     /// The URL of the conversation's event stream; the stream adds `after`.

@@ -5,7 +5,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use baton_protocol::{AgentId, ClientId, CreateConversation, SendMessage, Visitor};
+use baton_protocol::{
+    AgentId, ClientId, CreateConversation, SendMessage, Visitor, MAX_TITLE_CHARS, MAX_URL_CHARS,
+};
 use futures::channel::mpsc;
 use futures::StreamExt;
 use yew::Callback;
@@ -69,8 +71,12 @@ impl Outbox {
         let document = web_sys::window().and_then(|window| window.document());
         let body = CreateConversation {
             agent: self.agent.clone(),
-            page_url: location.and_then(|location| location.href().ok()),
-            page_title: document.map(|document| document.title()),
+            // Past the bridge's bounds a page's address is left out and its title cut, rather
+            // than the conversation refused.
+            page_url: location
+                .and_then(|location| location.href().ok())
+                .filter(|url| url.chars().count() <= MAX_URL_CHARS),
+            page_title: document.map(|document| document.title().chars().take(MAX_TITLE_CHARS).collect()),
             locale: web_sys::window().and_then(|window| window.navigator().language()),
             visitor: self.visitor.borrow().clone(),
         };

@@ -3,7 +3,7 @@
 //! either the old agents or the new ones, never a mix.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -46,13 +46,7 @@ impl AgentEntry {
         let invalid = |message: String| SettingsError::Invalid { agent: id.to_owned(), message };
         let knowledge = match &settings.knowledge {
             None => Knowledge::parse(DEMO_KNOWLEDGE),
-            Some(file) => {
-                let path = base.join(file);
-                let text = std::fs::read_to_string(&path).map_err(|error| {
-                    invalid(format!("the knowledge file {} cannot be read: {error}", path.display()))
-                })?;
-                Knowledge::parse(&text)
-            }
+            Some(file) => Knowledge::parse(&read_knowledge(base, file).map_err(invalid)?),
         };
         let builtin = BuiltinAgent::new(knowledge, Triggers::parse(&settings.handoff.when), pace);
         let agent: Arc<dyn Agent> = match &settings.model {
@@ -93,6 +87,29 @@ impl AgentEntry {
             _ => true,
         }
     }
+}
+
+/// The knowledge file `file` names inside `base`, the agents file's folder. Only relative paths
+/// that stay inside it are read (links resolved), so the admin API cannot read, or learn the
+/// existence of, any other file on the machine: a path outside is refused before it is looked at.
+fn read_knowledge(base: &Path, file: &Path) -> Result<String, String> {
+    let shown = file.display();
+    let stays_inside = file.components().all(|part| matches!(part, Component::Normal(_) | Component::CurDir));
+    if !stays_inside || file.as_os_str().is_empty() {
+        return Err(format!(
+            "`knowledge` must be a path inside the agents file's folder, without `..`: {shown} is not"
+        ));
+    }
+    let unreadable = |reason: &str| format!("the knowledge file {shown} cannot be read: {reason}");
+    let real_base =
+        base.canonicalize().map_err(|_| unreadable("the agents file's folder is not readable"))?;
+    let real =
+        base.join(file).canonicalize().map_err(|_| unreadable("no such file in the agents file's folder"))?;
+    if !real.starts_with(&real_base) {
+        // A link inside the folder that leads out of it: said exactly like a missing file.
+        return Err(unreadable("no such file in the agents file's folder"));
+    }
+    std::fs::read_to_string(&real).map_err(|error| unreadable(&error.kind().to_string()))
 }
 
 /// Every configured agent.
@@ -266,6 +283,13 @@ mod tests {
         assert_eq!(registry.get(&AgentId::from("demo")).expect("demo").profile.name, "Maple");
         let saved = SettingsFile::load(&path).expect("loads").expect("exists");
         assert_eq!(saved.agents["demo"].name, "Maple");
+
+        for outside in ["/etc/hostname", "../baton.toml", "knowledge/../../x.md"] {
+            let mut escaping = registry.settings().agents["demo"].clone();
+            escaping.knowledge = Some(outside.into());
+            let error = registry.put("demo", escaping).expect_err("outside the folder").to_string();
+            assert!(error.contains("inside the agents file's folder"), "{error}");
+        }
 
         std::fs::write(&path, "not = [valid").expect("written");
         assert!(registry.reload().is_err(), "a broken file is refused");

@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::limits::LimitSettings;
+use crate::proxy::{Network, TrustedProxies};
+use crate::secret::{Secret, SecretKey};
 use crate::server::ConnectionLimits;
 
 /// Command-line flags; each can also be set by its environment variable.
@@ -27,7 +29,11 @@ pub struct Config {
     pub config: PathBuf,
     /// The admin API's bearer token; the admin API is off without one.
     #[arg(long, env = "BATON_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
+    /// The key (64 hex digits) sealing the secrets the database keeps; without it, a key file
+    /// beside the database (`baton.db.key`), created on first start, readable by its owner only.
+    #[arg(long, env = "BATON_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<SecretKey>,
     /// Directory holding `index.html` and the built widget in `pkg/`.
     #[arg(long, env = "BATON_SITE_DIR", default_value = ".")]
     pub site_dir: PathBuf,
@@ -67,12 +73,22 @@ pub struct Config {
     /// Seconds requests and background work in flight get to finish when the bridge stops.
     #[arg(long, env = "BATON_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client, as networks
+    /// or addresses, comma-separated (`127.0.0.1/32,10.0.0.0/8`); none when empty, so the
+    /// headers are ignored.
+    #[arg(long, env = "BATON_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Network>,
 }
 
 impl Config {
     /// The builtin agent's pace as a duration.
     pub fn agent_pace(&self) -> Duration {
         Duration::from_millis(self.agent_pace_ms)
+    }
+
+    /// The proxies the flags trust.
+    pub fn trusted_proxies(&self) -> TrustedProxies {
+        TrustedProxies::new(self.trusted_proxies.iter().copied())
     }
 
     /// The rate limits the flags ask for.

@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 
 use baton_protocol::AgentId;
 
+use crate::secret::SecretKey;
 use crate::store::{Appended, ConversationRecord, HandoffId, InterruptedAnswer, Store, StoreError};
 
 /// How many live events a slow listener may fall behind before it re-reads from the store.
@@ -70,10 +71,19 @@ impl Drop for Live {
 }
 
 impl Conversations {
-    /// Opens (or creates) the database file at `path`.
+    /// Opens (or creates) the database file at `path`, its secrets sealed with the key file
+    /// beside it.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = Store::open(path)?;
-        Ok(Self { inner: Arc::new(Mutex::new(Inner { store, channels: HashMap::new() })) })
+        Ok(Self::over(Store::open(path)?))
+    }
+
+    /// Opens (or creates) the database file at `path`, its secrets sealed with `key`.
+    pub fn open_with_key(path: &Path, key: SecretKey) -> Result<Self, StoreError> {
+        Ok(Self::over(Store::open_with_key(path, key)?))
+    }
+
+    fn over(store: Store) -> Self {
+        Self { inner: Arc::new(Mutex::new(Inner { store, channels: HashMap::new() })) }
     }
 
     // The lock is a std mutex: nothing is awaited while it is held, and each SQLite statement
@@ -93,9 +103,14 @@ impl Conversations {
         self.lock().store.conversation(id)
     }
 
-    /// Records what is now known of the visitor.
-    pub fn update_visitor(&self, id: &ConversationId, visitor: &Visitor) -> Result<(), StoreError> {
-        self.lock().store.update_visitor(id, visitor)
+    /// Records what is now known of the visitor; `by_visitor` when the visitor typed it.
+    pub fn update_visitor(
+        &self,
+        id: &ConversationId,
+        visitor: &Visitor,
+        by_visitor: bool,
+    ) -> Result<(), StoreError> {
+        self.lock().store.update_visitor(id, visitor, by_visitor)
     }
 
     /// Appends an event and tells every listener.

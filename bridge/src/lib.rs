@@ -11,24 +11,31 @@
 //!   [`responder`]: runs an agent and writes its turn into the log; [`handoff`]: hands
 //!   conversations to the support inbox ([`inbox`]); [`intercom`]: that inbox, both ways.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
-//!   limits; [`server`] and [`slots`]: the accept loop and its caps; [`token`]: ids and secrets.
+//!   limits; [`server`] and [`slots`]: the accept loop and its caps; [`proxy`]: the client's
+//!   address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]:
+//!   security headers; [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at
+//!   rest.
 //! - [`tasks`]: background work, tracked; [`turns`]: one at a time per conversation;
 //!   [`backoff`]: how retries wait.
 
 pub mod agent;
 pub mod agents;
 pub mod backoff;
+pub mod bounds;
 pub mod config;
 pub mod conversations;
 pub mod error;
 pub mod handoff;
+pub mod headers;
 pub mod inbox;
 pub mod intercom;
 pub mod knowledge;
 pub mod limits;
+pub mod proxy;
 pub mod responder;
 pub mod routes;
 pub mod routing;
+pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod slots;
@@ -55,6 +62,7 @@ use crate::conversations::Conversations;
 use crate::handoff::{Handoffs, RetryPolicy};
 use crate::inbox::{Inbox, NoInbox};
 use crate::limits::{LimitSettings, RateLimits};
+use crate::proxy::TrustedProxies;
 use crate::responder::Responder;
 use crate::server::ConnectionLimits;
 use crate::slots::Slots;
@@ -91,6 +99,8 @@ pub struct AppState {
     pub streams: Slots,
     /// What the accept loop allows.
     pub connections: ConnectionLimits,
+    /// The proxies whose forwarding headers name the client.
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// How often an idle event stream sends a comment to stay open.
     pub heartbeat: Duration,
 }
@@ -122,6 +132,7 @@ impl AppState {
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
             streams: Slots::new(None, Some(STREAMS_PER_CLIENT)),
             connections: ConnectionLimits::default(),
+            trusted_proxies: Arc::default(),
             heartbeat: routes::events::HEARTBEAT,
         }
     }
@@ -158,6 +169,12 @@ impl AppState {
     /// The same state with the admin API open to `token`.
     pub fn with_admin_token(mut self, token: &str) -> Self {
         self.admin_token_hash = Some(token::hash(token).into());
+        self
+    }
+
+    /// The same state believing the forwarding headers of these proxies.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
         self
     }
 
@@ -203,8 +220,8 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors());
     let inbox = Arc::clone(&state.inbox).routes();
-    api.merge(inbox)
-        .merge(site::router(&state.site_dir))
+    let app = api.merge(inbox).merge(site::router(&state.site_dir));
+    headers::on_every_response(app)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)
 }
@@ -244,14 +261,14 @@ pub async fn serve(
             limits.forget_idle();
         }
     });
-    let connections = state.connections;
+    let (connections, proxies) = (state.connections, Arc::clone(&state.trusted_proxies));
     let stopping = tasks.clone();
     let stop = async move {
         shutdown.await;
         tracing::info!("stopping: ending event streams, finishing requests and background work");
         stopping.stop();
     };
-    let served = server::serve(listener, app(state), connections, stop).await;
+    let served = server::serve(listener, app(state), connections, &proxies, stop).await;
     sweeper.abort();
     if !tasks.finish(connections.shutdown_grace).await {
         tracing::warn!(

@@ -6,6 +6,7 @@ use baton_bridge::agents::Registry;
 use baton_bridge::config::Config;
 use baton_bridge::conversations::Conversations;
 use baton_bridge::handoff::RetryPolicy;
+use baton_bridge::secret::Secret;
 use baton_bridge::settings::SettingsFile;
 use baton_bridge::{inbox, serve, shutdown_signal, AppState};
 use clap::Parser;
@@ -18,18 +19,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
-    let conversations = Conversations::open(&config.db)?;
+    let conversations = match config.secret_key.clone() {
+        Some(key) => Conversations::open_with_key(&config.db, key)?,
+        None => Conversations::open(&config.db)?,
+    };
     let default = SettingsFile::demo(config.allowed_origins.clone());
     let agents = Registry::open(config.config.clone(), default, config.agent_pace())?;
     let tables = agents.settings().inboxes;
     let mut state = AppState::new(conversations, Arc::new(agents), config.site_dir.clone())
         .with_limits(config.limits())
         .with_connections(config.connections(), config.streams_per_client())
-        .with_heartbeat(config.heartbeat());
+        .with_heartbeat(config.heartbeat())
+        .with_trusted_proxies(config.trusted_proxies());
     let var = |name: &str| std::env::var(name).ok();
     let inbox = inbox::open(&tables, &var, state.inbox_context())?;
     state = state.with_inbox(inbox, RetryPolicy::default());
-    if let Some(token) = config.admin_token.as_deref().filter(|token| !token.is_empty()) {
+    if let Some(token) = config.admin_token.as_ref().map(Secret::expose).filter(|token| !token.is_empty()) {
         state = state.with_admin_token(token);
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;

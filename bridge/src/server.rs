@@ -21,6 +21,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tower::{Service, ServiceExt};
 
+use crate::proxy::TrustedProxies;
 use crate::slots::Slots;
 
 /// File descriptors kept for everything but client connections: the database, outgoing calls
@@ -71,6 +72,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    proxies: &TrustedProxies,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let max = limits.max_connections.unwrap_or_else(connection_capacity);
@@ -95,7 +97,13 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        let Some(slot) = slots.take(client.ip()) else {
+        // A trusted proxy carries many clients' connections: only the total cap applies to it.
+        let slot = if proxies.trusts(client.ip()) {
+            slots.take_shared(client.ip())
+        } else {
+            slots.take(client.ip())
+        };
+        let Some(slot) = slot else {
             tokio::spawn(refuse(stream));
             continue;
         };

@@ -36,10 +36,20 @@ impl Slots {
 
     /// A slot for `client`, unless a cap is reached.
     pub fn take(&self, client: IpAddr) -> Option<Slot> {
+        self.take_with(client, self.per_client)
+    }
+
+    /// A slot for `client` under the total cap only: for a trusted proxy, which speaks for many
+    /// clients.
+    pub fn take_shared(&self, client: IpAddr) -> Option<Slot> {
+        self.take_with(client, None)
+    }
+
+    fn take_with(&self, client: IpAddr, per_client: Option<usize>) -> Option<Slot> {
         // A std mutex: nothing is awaited while it is held.
         let mut held = self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mine = held.by_client.get(&client).copied().unwrap_or(0);
-        if self.max.is_some_and(|max| held.total >= max) || self.per_client.is_some_and(|cap| mine >= cap) {
+        if self.max.is_some_and(|max| held.total >= max) || per_client.is_some_and(|cap| mine >= cap) {
             return None;
         }
         held.total += 1;
@@ -85,6 +95,9 @@ mod tests {
         drop(other);
         assert!(slots.take(one).is_some(), "a freed slot is free again");
         assert_eq!(slots.held(), (1, 1), "nothing is kept for a client that holds nothing");
+        let proxy: IpAddr = [10, 0, 0, 1].into();
+        let _through_proxy = [slots.take_shared(proxy), slots.take_shared(proxy)];
+        assert!(slots.take_shared(proxy).is_none(), "a proxy is still under the total cap");
         let open = Slots::new(None, None);
         let many: Vec<Slot> = (0..1_000).filter_map(|_| open.take(one)).collect();
         assert_eq!(many.len(), 1_000, "no cap, no refusal");

@@ -188,7 +188,7 @@ async fn streamed_text_arrives_whole_and_the_request_carries_prompt_tool_and_tra
     .concat();
     let (base_url, requests) = Fake::spawn(Reply::Events { body, stall: false }).await;
     let agent =
-        agent_with(ModelSettings { api_key: Some("sk-test".to_owned()), ..settings(&base_url) }, TRIGGERS);
+        agent_with(ModelSettings { api_key: Some("sk-test".into()), ..settings(&base_url) }, TRIGGERS);
     let conversation = transcript(&[
         (Author::Visitor, "Hi"),
         (Author::Agent, "Hello! What can I help you with?"),
@@ -253,9 +253,9 @@ async fn the_key_is_read_from_the_variable_api_key_env_names() {
     let body = [text_chunk("Hello!"), DONE.to_owned()].concat();
     let (base_url, requests) = Fake::spawn(Reply::Events { body, stall: false }).await;
     // A name no other test uses: tests run in parallel threads of one process.
-    std::env::set_var("BATON_OPENAI_TEST_KEY", "sk-from-env");
+    std::env::set_var("OPENAI_KEY_FOR_BATON_TESTS", "sk-from-env");
     let settings =
-        ModelSettings { api_key_env: Some("BATON_OPENAI_TEST_KEY".to_owned()), ..settings(&base_url) };
+        ModelSettings { api_key_env: Some("OPENAI_KEY_FOR_BATON_TESTS".to_owned()), ..settings(&base_url) };
     let agent = agent_with(settings, TRIGGERS);
 
     answer(&agent, &transcript(&[(Author::Visitor, "Hi")])).await;
@@ -269,11 +269,11 @@ fn settings_that_cannot_work_are_refused_with_a_reason() {
     let rules = || BuiltinAgent::new(Knowledge::parse(KNOWLEDGE), Triggers::parse(""), Duration::ZERO);
     let persona = Persona { name: "Ada".to_owned(), company: "Lumen".to_owned() };
     let missing = ModelSettings {
-        api_key_env: Some("BATON_OPENAI_TEST_UNSET".to_owned()),
+        api_key_env: Some("OPENAI_KEY_FOR_BATON_TESTS_UNSET".to_owned()),
         ..settings("http://127.0.0.1:1/v1")
     };
     let error = OpenAiAgent::new(missing, persona.clone(), rules()).expect_err("the variable is not set");
-    assert!(error.to_string().contains("BATON_OPENAI_TEST_UNSET"), "{error}");
+    assert!(error.to_string().contains("OPENAI_KEY_FOR_BATON_TESTS_UNSET"), "{error}");
     let error = OpenAiAgent::new(settings("not a url"), persona, rules()).expect_err("not a URL");
     assert!(error.to_string().contains("not a url"), "{error}");
 }

@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 
 /// The longest message a visitor may send, in characters; a longer one is refused, never truncated.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
+/// The longest `page_url` the bridge accepts, in characters.
+pub const MAX_URL_CHARS: usize = 2_048;
+/// The longest `page_title` the bridge accepts, in characters.
+pub const MAX_TITLE_CHARS: usize = 512;
+/// The longest client id the bridge accepts, in characters: a UUID (36) and then some.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
 
 /// `GET /v1/agents/{id}`: what the widget shows of an agent before the first message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +64,28 @@ pub struct Visitor {
     /// HMAC-SHA256 of `user_id` with the site's identity secret, for identity verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
+}
+
+/// `PUT /v1/conversations/{id}/visitor`: what is now known of the visitor, and who says so.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateVisitor {
+    /// The fields to change; those left out keep their value.
+    #[serde(flatten)]
+    pub visitor: Visitor,
+    /// Who gave them; the host page when left out.
+    #[serde(default)]
+    pub source: VisitorSource,
+}
+
+/// Who said what an [`UpdateVisitor`] carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitorSource {
+    /// The host page, through `identify`: a claim, trusted only when `user_hash` verifies it.
+    #[default]
+    Host,
+    /// The visitor, typing into the widget's email form.
+    Visitor,
 }
 
 /// The answer to [`CreateConversation`]: the id, and the secret every later call must present.
@@ -191,6 +219,20 @@ mod tests {
         ] {
             assert!(!Visitor::is_valid_email(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_visitor_update_is_the_visitor_fields_and_who_gave_them() {
+        let typed = UpdateVisitor {
+            visitor: Visitor { email: Some("ada@example.com".into()), ..Visitor::default() },
+            source: VisitorSource::Visitor,
+        };
+        let json = serde_json::to_value(&typed).expect("serializes");
+        assert_eq!(json, json!({"email": "ada@example.com", "source": "visitor"}));
+        let identified: UpdateVisitor =
+            serde_json::from_value(json!({"email": "ada@example.com", "name": "Ada"})).expect("valid body");
+        assert_eq!(identified.source, VisitorSource::Host, "without a source it is the host page's");
+        assert_eq!(identified.visitor.name.as_deref(), Some("Ada"));
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use baton_protocol::{AgentProfile, ClientId, Event, EventKind, Mode, Seq, Visitor};
+use baton_protocol::{
+    AgentProfile, ClientId, Event, EventKind, Mode, Seq, UpdateVisitor, Visitor, VisitorSource,
+};
 use futures::channel::mpsc::UnboundedSender;
 use gloo_timers::callback::Timeout;
 use web_sys::HtmlElement;
@@ -199,9 +201,10 @@ pub fn Widget(props: &WidgetProps) -> Html {
         Callback::from(move |email: String| {
             let Some(current) = (*session).clone() else { return };
             let visitor = Visitor { email: Some(email.clone()), ..Visitor::default() };
+            let typed = UpdateVisitor { visitor, source: VisitorSource::Visitor };
             let email_saved = email_saved.clone();
             let on_saved = Callback::from(move |()| email_saved.set(Some(email.clone().into())));
-            save_visitor((*client).clone(), current, visitor, on_saved);
+            save_visitor((*client).clone(), current, typed, on_saved);
         })
     };
     let on_restart = {
@@ -302,15 +305,16 @@ fn identify(
     }
     if let Some(current) = session.borrow().clone() {
         // A refused update leaves the conversation as it was; the host page may call again.
-        save_visitor(client.clone(), current, who, Callback::noop());
+        let claimed = UpdateVisitor { visitor: who, source: VisitorSource::Host };
+        save_visitor(client.clone(), current, claimed, Callback::noop());
     }
 }
 
-/// Sends `visitor` to the bridge; `on_saved` hears of success. One copy of the request serves the
+/// Sends `update` to the bridge; `on_saved` hears of success. One copy of the request serves the
 /// email form and the host page's `identify`: every copy ships to visitors.
-fn save_visitor(client: Client, session: Session, visitor: Visitor, on_saved: Callback<()>) {
+fn save_visitor(client: Client, session: Session, update: UpdateVisitor, on_saved: Callback<()>) {
     yew::platform::spawn_local(async move {
-        if client.update_visitor(&session, &visitor).await.is_ok() {
+        if client.update_visitor(&session, &update).await.is_ok() {
             on_saved.emit(());
         }
     });

@@ -221,7 +221,17 @@ impl Intercom {
             Ok(contact) => Ok(contact),
             // It exists after all (made since the search): Intercom names it in the message.
             Err(error) if error.is_conflict() => match conflicting_id(&error) {
-                Some(existing) => Ok(client.contact(&existing).await?),
+                Some(existing) => {
+                    let found = client.contact(&existing).await?;
+                    if found.role == role {
+                        return Ok(found);
+                    }
+                    // The details belong to a contact of another role — for a lead, someone's
+                    // user — which is never adopted: the contact is made without the email, and
+                    // the note still shows the email the visitor claimed.
+                    let anonymous = NewContact { email: None, ..new };
+                    Ok(client.create_contact(&anonymous).await?)
+                }
                 None => Err(error.into()),
             },
             Err(error) => Err(error.into()),
@@ -236,7 +246,7 @@ impl Intercom {
         };
         let Some(subject) = visitor.user_id.as_ref().or(visitor.email.as_ref()) else { return false };
         let Ok(expected) = hex::decode(hash.trim()) else { return false };
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()) else { return false };
         mac.update(subject.as_bytes());
         mac.verify_slice(&expected).is_ok()
     }
@@ -287,7 +297,11 @@ pub fn transcript_note(request: &HandoffRequest, verified: bool) -> String {
     note.push_str(&format!("</p><p><b>Visitor:</b> {who} ({identity})"));
     if let Some(url) = &request.page_url {
         let title = request.page_title.as_deref().unwrap_or(url);
-        note.push_str(&format!("<br><b>Page:</b> <a href=\"{}\">{}</a>", attribute(url), text(title)));
+        if is_web_link(url) {
+            note.push_str(&format!("<br><b>Page:</b> <a href=\"{}\">{}</a>", attribute(url), text(title)));
+        } else {
+            note.push_str(&format!("<br><b>Page:</b> {} ({})", text(title), text(url)));
+        }
     }
     if let Some(locale) = &request.locale {
         note.push_str(&format!("<br><b>Locale:</b> {}", text(locale)));
@@ -305,6 +319,14 @@ pub fn transcript_note(request: &HandoffRequest, verified: bool) -> String {
     }
     note.push_str(&format!("<p><i>{NOTE_MARK} {}</i></p>", text(&request.conversation.0)));
     note
+}
+
+/// Whether the page's address may be a link a teammate clicks: only `http` and `https` pages,
+/// so a `javascript:` or `data:` address the page claimed stays text. The address is parsed as a
+/// browser parses a link (surrounding spaces, tabs and newlines ignored), so the scheme checked
+/// is the one a click would follow.
+fn is_web_link(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|parsed| matches!(parsed.scheme(), "http" | "https"))
 }
 
 /// A stored time (Unix milliseconds) as a teammate reads it.
@@ -377,6 +399,23 @@ mod tests {
         let third = note.find("I was charged twice").expect("third");
         assert!(first < second && second < third, "in order");
         assert_eq!(opening_message(&request()), "I was charged twice");
+    }
+
+    #[test]
+    fn only_http_pages_become_links_in_the_note() {
+        for (url, linked) in [
+            ("https://lumen.example/plans", true),
+            ("HTTP://lumen.example/", true),
+            ("javascript:alert(document.domain)", false),
+            (" JavaScript:alert(1)", false),
+            ("java\tscript:alert(1)", false),
+            ("data:text/html,<script>alert(1)</script>", false),
+            ("/relative/page", false),
+        ] {
+            let note = transcript_note(&HandoffRequest { page_url: Some(url.into()), ..request() }, false);
+            assert_eq!(note.contains("<a href"), linked, "{url}: {note}");
+            assert!(note.contains("Plans"), "the page is still named: {note}");
+        }
     }
 
     #[test]

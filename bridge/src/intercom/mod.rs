@@ -29,6 +29,7 @@ use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::inbox::{Inbox, InboxContext, InboxError};
 use crate::routing::{self, Directory, Person};
+use crate::secret::Secret;
 use crate::store::StoreError;
 use crate::tasks::Tasks;
 use crate::turns::Turns;
@@ -84,19 +85,19 @@ pub struct IntercomSettings {
     pub base_url: Option<String>,
     /// An access token, for self-hosted use without the OAuth flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
+    pub access_token: Option<Secret>,
     /// The Intercom app's OAuth client id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The Intercom app's client secret: OAuth, and the key webhooks are signed with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// The admin who writes the transcript notes; the token's own admin (`GET /me`) if unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_id: Option<String>,
     /// The secret `user_hash` is an HMAC-SHA256 with, for identity verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity_secret: Option<String>,
+    pub identity_secret: Option<Secret>,
     /// The reply time the widget announces once a conversation reaches the inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_reply_minutes: Option<u32>,
@@ -114,13 +115,13 @@ impl IntercomSettings {
             self.base_url = Some(base);
         }
         if let Some(token) = non_empty("BATON_INTERCOM_TOKEN") {
-            self.access_token = Some(token);
+            self.access_token = Some(token.into());
         }
         if let Some(id) = non_empty("BATON_INTERCOM_CLIENT_ID") {
             self.client_id = Some(id);
         }
         if let Some(secret) = non_empty("BATON_INTERCOM_CLIENT_SECRET") {
-            self.client_secret = Some(secret);
+            self.client_secret = Some(secret.into());
         }
         self
     }
@@ -222,7 +223,9 @@ impl Intercom {
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let stored = conversations.read(|store| store.connection())?.map(|c| (c.token, TokenSource::Oauth));
         let client = match configured.or(stored) {
-            Some((token, source)) => Some((IntercomClient::new(&settings.api_base(), &token)?, source)),
+            Some((token, source)) => {
+                Some((IntercomClient::new(&settings.api_base(), token.expose())?, source))
+            }
             None => None,
         };
         let admin = settings.admin_id.clone().map(Id);
@@ -321,12 +324,8 @@ mod tests {
         let merged = file.with_env(env);
         assert_eq!(merged.api_base(), "http://127.0.0.1:8090");
         assert_eq!(merged.authorize_base(), "http://127.0.0.1:8090", "a sandbox authorizes itself");
-        assert_eq!(merged.access_token.as_deref(), Some("from-env"));
-        assert_eq!(
-            merged.client_secret.as_deref(),
-            Some("file-secret"),
-            "a blank variable overrides nothing"
-        );
+        assert_eq!(merged.access_token, Some("from-env".into()));
+        assert_eq!(merged.client_secret, Some("file-secret".into()), "a blank variable overrides nothing");
         let au = IntercomSettings { region: Some("AU".into()), ..IntercomSettings::default() };
         assert_eq!(au.api_base(), "https://api.au.intercom.io");
         assert_eq!(IntercomSettings::default().api_base(), "https://api.intercom.io");

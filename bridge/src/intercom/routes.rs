@@ -37,7 +37,7 @@ pub async fn receive_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let secret = intercom.settings().client_secret.as_deref().ok_or(ApiError::BadSignature)?;
+    let secret = intercom.settings().client_secret.as_ref().ok_or(ApiError::BadSignature)?.expose();
     let signature =
         headers.get("X-Hub-Signature").and_then(|value| value.to_str().ok()).ok_or(ApiError::BadSignature)?;
     if !signed(secret, &body, signature) {
@@ -250,11 +250,11 @@ async fn connect(intercom: &Intercom, callback: Callback) -> Result<String, Stri
         tracing::warn!(%error, "connecting Intercom failed");
         format!("Intercom refused the connection: {error}")
     };
-    let access = exchange_code(&base, client_id, secret, &code).await.map_err(failed)?;
+    let access = exchange_code(&base, client_id, secret.expose(), &code).await.map_err(failed)?;
     let client = IntercomClient::new(&base, &access).map_err(failed)?;
     let me = client.me().await.map_err(failed)?;
     let connection = IntercomConnection {
-        token: access,
+        token: access.into(),
         workspace_id: me.app.as_ref().map(|app| app.id_code.clone()),
         workspace_name: me.app.as_ref().map(|app| app.name.clone()),
         region: me.app.as_ref().and_then(|app| app.region.clone()),

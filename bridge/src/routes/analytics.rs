@@ -57,7 +57,9 @@ pub async fn handoff_reasons(
     };
     let from = match &period.from {
         Some(text) => instant(text, false)?,
-        None => to - Duration::days(DEFAULT_DAYS),
+        None => {
+            to.checked_sub(Duration::days(DEFAULT_DAYS)).ok_or_else(|| out_of_range(period.to.as_deref()))?
+        }
     };
     if from >= to {
         return Err(ApiError::BadRequest("`from` must be before `to`.".into()));
@@ -89,7 +91,17 @@ fn instant(text: &str, end_of_day: bool) -> Result<OffsetDateTime, ApiError> {
         ApiError::BadRequest(format!("`{text}` is neither a date (2026-11-25) nor an RFC 3339 time."))
     })?;
     let day = date.midnight().assume_utc();
-    Ok(if end_of_day { day + Duration::days(1) } else { day })
+    if end_of_day {
+        day.checked_add(Duration::days(1)).ok_or_else(|| out_of_range(Some(text)))
+    } else {
+        Ok(day)
+    }
+}
+
+/// A date the calendar holds but the report cannot count from or to (a day past year 9999, or
+/// thirty days before year -9999).
+fn out_of_range(text: Option<&str>) -> ApiError {
+    ApiError::BadRequest(format!("`{}` is outside the dates the report covers.", text.unwrap_or_default()))
 }
 
 #[cfg(test)]
@@ -106,5 +118,7 @@ mod tests {
         assert_eq!(exact.unix_timestamp(), 1_795_599_000);
         assert!(instant("last tuesday", false).is_err());
         assert!(instant("2026-13-01", false).is_err());
+        assert!(instant("9999-12-31", true).is_err(), "the day after the last one is refused, not a panic");
+        assert!(instant("-9999-01-01", false).is_ok());
     }
 }

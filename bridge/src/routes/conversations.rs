@@ -1,22 +1,21 @@
 //! Starting a conversation, sending messages to it, and reading it back.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use baton_protocol::{
     ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, SendMessage, Snapshot,
-    Visitor, MAX_MESSAGE_CHARS,
+    UpdateVisitor, Visitor, VisitorSource, MAX_MESSAGE_CHARS,
 };
 
 use crate::error::{ApiError, Json};
+use crate::proxy::ClientIp;
 use crate::store::{Appended, ConversationRecord};
-use crate::{token, AppState};
+use crate::{bounds, token, AppState};
 
 /// `POST /v1/conversations`
 pub async fn create_conversation(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Json(body): Json<CreateConversation>,
 ) -> Result<(StatusCode, Json<ConversationCreated>), ApiError> {
@@ -25,7 +24,8 @@ pub async fn create_conversation(
     if !entry.allows_origin(origin) {
         return Err(ApiError::OriginNotAllowed);
     }
-    state.limits.check_new_conversation(client.ip())?;
+    state.limits.check_new_conversation(client)?;
+    bounds::check_conversation(&body)?;
     let visitor = body.visitor.unwrap_or_default();
     check_visitor(&visitor)?;
     let id = ConversationId(token::random_hex(16));
@@ -49,19 +49,20 @@ pub async fn create_conversation(
 /// `POST /v1/conversations/{id}/messages`
 pub async fn send_message(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<MessageAccepted>), ApiError> {
     let record = authorize(&state, &id, bearer(&headers))?;
-    state.limits.check_message(client.ip(), &id)?;
+    state.limits.check_message(client, &id)?;
     if body.text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::MessageTooLong);
     }
     if body.text.trim().is_empty() {
         return Err(ApiError::BadRequest("A message cannot be empty.".into()));
     }
+    bounds::check_client_id(&body.client_id)?;
     let seq = match state.conversations.append_visitor_message(&id, body.client_id, body.text)? {
         Appended::Duplicate(seq) => seq,
         Appended::New(event) => {
@@ -77,17 +78,18 @@ pub async fn send_message(
     Ok((StatusCode::ACCEPTED, Json(MessageAccepted { seq })))
 }
 
-/// `PUT /v1/conversations/{id}/visitor`: the host page identified the visitor, or the visitor
-/// left an email for the team.
+/// `PUT /v1/conversations/{id}/visitor`: the host page identified the visitor, or (with
+/// `"source": "visitor"`) the visitor left an email for the team.
 pub async fn update_visitor(
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
-    Json(visitor): Json<Visitor>,
+    Json(update): Json<UpdateVisitor>,
 ) -> Result<StatusCode, ApiError> {
     let record = authorize(&state, &id, bearer(&headers))?;
-    check_visitor(&visitor)?;
-    state.conversations.update_visitor(&id, &visitor)?;
+    check_visitor(&update.visitor)?;
+    let by_visitor = update.source == VisitorSource::Visitor;
+    state.conversations.update_visitor(&id, &update.visitor, by_visitor)?;
     if record.mode != Mode::Ai {
         state.inbox.visitor_changed(&id);
     }

@@ -4,10 +4,9 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{self, KeepAlive, Sse};
 use baton_protocol::{ConversationId, Event, Seq};
@@ -18,6 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::conversations::{authorize, bearer};
 use crate::conversations::{Conversations, Live};
 use crate::error::ApiError;
+use crate::proxy::ClientIp;
 use crate::AppState;
 
 /// Proxies close idle connections; a comment this often keeps the stream open and tells the
@@ -36,13 +36,13 @@ pub struct EventsQuery {
 /// `GET /v1/conversations/{id}/events?after=N`
 pub async fn stream_events(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Path(id): Path<ConversationId>,
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>, ApiError> {
     authorize(&state, &id, bearer(&headers).or(query.token.as_deref()))?;
-    let slot = state.streams.take(client.ip()).ok_or(ApiError::TooManyStreams)?;
+    let slot = state.streams.take(client).ok_or(ApiError::TooManyStreams)?;
     // A reconnecting EventSource repeats its first URL and adds `Last-Event-ID`: the header is
     // the newer of the two.
     let last_event_id = headers

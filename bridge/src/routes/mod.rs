@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod agents;
 pub mod analytics;
+pub mod confined;
 pub mod conversations;
 pub mod events;
 pub mod metrics;

@@ -1,12 +1,13 @@
 //! What the bridge remembers about Intercom: which Intercom conversation each handed-off Baton
 //! conversation became (and how far its creation got, so a retry or a restart never makes a
 //! second one), which visitor messages are already posted there, which webhook notifications and
-//! conversation parts were already handled, and the workspace connection.
+//! conversation parts were already handled, and the workspace connection (its token sealed).
 
 use baton_protocol::{ConversationId, Seq};
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
+use crate::secret::{Secret, SecretKey};
 use crate::store::HandoffId;
 
 /// The tables, created with the rest of the schema.
@@ -75,11 +76,15 @@ pub struct IntercomLink {
     pub joined_admin: Option<String>,
 }
 
+/// What the sealed access token is bound to: a sealed value copied into another column does not
+/// open there.
+const TOKEN_CONTEXT: &str = "intercom_connection.token";
+
 /// The connected workspace, from the OAuth flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntercomConnection {
-    /// The access token; never shown or logged.
-    pub token: String,
+    /// The access token; never shown or logged, and sealed in the database.
+    pub token: Secret,
     /// The workspace's id.
     pub workspace_id: Option<String>,
     /// The workspace's name.
@@ -271,7 +276,7 @@ impl Store {
                  (id, token, workspace_id, workspace_name, region, admin_id, connected_at)
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
             params![
-                connection.token,
+                self.key.seal(connection.token.expose(), TOKEN_CONTEXT),
                 connection.workspace_id,
                 connection.workspace_name,
                 connection.region,
@@ -284,14 +289,14 @@ impl Store {
 
     /// The connected workspace, if the OAuth flow connected one.
     pub fn connection(&self) -> Result<Option<IntercomConnection>, StoreError> {
-        Ok(self
+        let stored = self
             .conn
             .query_row(
                 "SELECT token, workspace_id, workspace_name, region, admin_id FROM intercom_connection WHERE id = 1",
                 [],
                 |row| {
                     Ok(IntercomConnection {
-                        token: row.get(0)?,
+                        token: Secret::from(row.get::<_, String>(0)?),
                         workspace_id: row.get(1)?,
                         workspace_name: row.get(2)?,
                         region: row.get(3)?,
@@ -299,10 +304,83 @@ impl Store {
                     })
                 },
             )
-            .optional()?)
+            .optional()?;
+        let Some(mut connection) = stored else { return Ok(None) };
+        connection.token = self.key.open(connection.token.expose(), TOKEN_CONTEXT)?.into();
+        Ok(Some(connection))
+    }
+
+    /// Seals an access token an older bridge stored in clear, so it is readable as before and
+    /// no longer lies in the file as it is.
+    pub(super) fn seal_clear_secrets(&mut self) -> Result<(), StoreError> {
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT token FROM intercom_connection WHERE id = 1", [], |row| row.get(0))
+            .optional()?;
+        if let Some(clear) = stored.filter(|token| !SecretKey::is_sealed(token)) {
+            let sealed = self.key.seal(&clear, TOKEN_CONTEXT);
+            self.conn.execute("UPDATE intercom_connection SET token = ?1 WHERE id = 1", params![sealed])?;
+        }
+        Ok(())
     }
 }
 
 fn to_sql(seq: Seq) -> rusqlite::types::Value {
     i64::try_from(seq.0).unwrap_or(i64::MAX).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretError;
+
+    fn connection(token: &str) -> IntercomConnection {
+        IntercomConnection {
+            token: token.into(),
+            workspace_id: Some("w1".into()),
+            workspace_name: None,
+            region: None,
+            admin_id: Some("a1".into()),
+        }
+    }
+
+    fn raw_token(path: &std::path::Path) -> String {
+        let conn = rusqlite::Connection::open(path).expect("opens");
+        conn.query_row("SELECT token FROM intercom_connection", [], |row| row.get(0)).expect("a row")
+    }
+
+    #[test]
+    fn the_token_is_sealed_in_the_file_and_opens_only_with_its_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("baton.db");
+        let key = SecretKey::generate();
+        let mut store = Store::open_with_key(&path, key.clone()).expect("opens");
+        store.save_connection(&connection("tok_live_123"), 1).expect("saved");
+        assert!(!raw_token(&path).contains("tok_live_123"));
+        assert_eq!(store.connection().expect("reads"), Some(connection("tok_live_123")));
+        drop(store);
+        let store = Store::open_with_key(&path, key).expect("reopens");
+        assert_eq!(store.connection().expect("reads").map(|c| c.token), Some("tok_live_123".into()));
+        drop(store);
+        let other = Store::open_with_key(&path, SecretKey::generate()).expect("opens");
+        assert!(matches!(other.connection(), Err(StoreError::Secret(SecretError::WrongKey))));
+    }
+
+    #[test]
+    fn a_token_an_older_bridge_stored_in_clear_is_read_and_sealed_on_open() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("baton.db");
+        let key = SecretKey::generate();
+        drop(Store::open_with_key(&path, key.clone()).expect("creates"));
+        rusqlite::Connection::open(&path)
+            .expect("opens")
+            .execute(
+                "INSERT INTO intercom_connection (id, token, workspace_id, connected_at) VALUES (1, 'tok_old', 'w1', 1)",
+                [],
+            )
+            .expect("stored in clear, as before");
+        let store = Store::open_with_key(&path, key).expect("reopens");
+        assert!(SecretKey::is_sealed(&raw_token(&path)), "sealed on open");
+        assert_eq!(store.connection().expect("reads").map(|c| c.token), Some("tok_old".into()));
+    }
 }

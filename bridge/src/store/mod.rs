@@ -2,21 +2,24 @@
 //! (WAL, `synchronous = NORMAL`) before anyone is told about it, so what was acknowledged survives
 //! a killed process. Plain synchronous code: [`crate::conversations`] decides when it runs.
 //! Handoffs and the agent's recorded decisions are in [`handoffs`], what the bridge knows of
-//! Intercom in [`intercom`].
+//! Intercom in [`intercom`], who may read the files in [`files`].
 
+mod files;
 mod handoffs;
 mod intercom;
 
 pub use handoffs::{HandoffId, HandoffRecord, HandoffStatus, PendingHandoff, ReasonCount};
 pub use intercom::{IntercomConnection, IntercomLink, LinkChange};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use baton_protocol::{
     AgentId, Author, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
     Visitor,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::secret::{SecretError, SecretKey};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +43,17 @@ pub enum StoreError {
     /// An event could not be encoded.
     #[error("event could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
+    /// The key sealing stored secrets could not be had, or does not open them.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The database file's permissions could not be set.
+    #[error("{path}: {source}")]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
 }
 
 /// What the bridge knows about a conversation besides its events.
@@ -94,6 +108,8 @@ pub enum Appended {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// Seals the secrets the database keeps.
+    key: SecretKey,
 }
 
 const SCHEMA: &str = "
@@ -152,8 +168,17 @@ CREATE TABLE IF NOT EXISTS decisions (
 ";
 
 impl Store {
-    /// Opens the database at `path`, creating the file and its tables on first use.
+    /// Opens the database at `path`, creating the file and its tables on first use, with its
+    /// secrets sealed by the key in the file beside it (created with the database).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let key = SecretKey::load_or_create(&SecretKey::file_beside(path))?;
+        Self::open_with_key(path, key)
+    }
+
+    /// Opens the database at `path` with its secrets sealed by `key`. The files are readable by
+    /// their owner only; a secret an older bridge stored in clear is sealed now.
+    pub fn open_with_key(path: &Path, key: SecretKey) -> Result<Self, StoreError> {
+        files::make_private(path)?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -163,7 +188,9 @@ impl Store {
         // Columns added after a database may have been created.
         add_column(&conn, "conversations", "email_given", "INTEGER NOT NULL DEFAULT 0")?;
         add_column(&conn, "handoffs", "route", "TEXT")?;
-        Ok(Self { conn })
+        let mut store = Self { conn, key };
+        store.seal_clear_secrets()?;
+        Ok(store)
     }
 
     /// Records a new conversation with an empty log.
@@ -222,15 +249,21 @@ impl Store {
         Ok(record)
     }
 
-    /// Records what is now known of the visitor, as the visitor gave it; fields `visitor` leaves
-    /// out keep their value.
-    pub fn update_visitor(&mut self, id: &ConversationId, visitor: &Visitor) -> Result<(), StoreError> {
+    /// Records what is now known of the visitor; fields `visitor` leaves out keep their value.
+    /// A new email counts as given by the visitor only when `by_visitor` says so: an email the
+    /// host page set is a claim, however late it comes.
+    pub fn update_visitor(
+        &mut self,
+        id: &ConversationId,
+        visitor: &Visitor,
+        by_visitor: bool,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE conversations SET email = coalesce(?2, email), name = coalesce(?3, name),
                  user_id = coalesce(?4, user_id), user_hash = coalesce(?5, user_hash),
-                 email_given = email_given OR ?2 IS NOT NULL
+                 email_given = CASE WHEN ?2 IS NULL THEN email_given ELSE ?6 END
              WHERE id = ?1",
-            params![id.0, visitor.email, visitor.name, visitor.user_id, visitor.user_hash],
+            params![id.0, visitor.email, visitor.name, visitor.user_id, visitor.user_hash, by_visitor],
         )?;
         Ok(())
     }
@@ -472,9 +505,26 @@ mod tests {
     fn a_visitor_update_fills_in_without_erasing() {
         let (_dir, mut store, id) = store_with_conversation();
         let email = Visitor { email: Some("al@x.example".into()), ..Visitor::default() };
-        store.update_visitor(&id, &email).expect("updates");
-        let visitor = store.conversation(&id).expect("reads").expect("exists").visitor;
+        store.update_visitor(&id, &email, true).expect("updates");
+        let record = store.conversation(&id).expect("reads").expect("exists");
+        let visitor = &record.visitor;
         assert_eq!((visitor.name.as_deref(), visitor.email.as_deref()), (Some("Al"), Some("al@x.example")));
+        assert!(record.email_given);
+    }
+
+    #[test]
+    fn an_email_the_host_page_sets_later_is_not_one_the_visitor_gave() {
+        let (_dir, mut store, id) = store_with_conversation();
+        let email = |address: &str| Visitor { email: Some(address.into()), ..Visitor::default() };
+        store.update_visitor(&id, &email("ceo@x.example"), false).expect("updates");
+        assert!(!store.conversation(&id).expect("reads").expect("exists").email_given);
+        store.update_visitor(&id, &email("al@x.example"), true).expect("updates");
+        assert!(store.conversation(&id).expect("reads").expect("exists").email_given);
+        let name = Visitor { name: Some("Al B".into()), ..Visitor::default() };
+        store.update_visitor(&id, &name, false).expect("updates");
+        assert!(store.conversation(&id).expect("reads").expect("exists").email_given, "the email stayed");
+        store.update_visitor(&id, &email("ceo@x.example"), false).expect("updates");
+        assert!(!store.conversation(&id).expect("reads").expect("exists").email_given, "a new claim");
     }
 
     #[test]

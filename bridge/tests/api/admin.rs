@@ -145,7 +145,7 @@ async fn the_model_key_is_kept_but_never_shown() {
     assert_eq!(status, 200);
     let file = SettingsFile::load(&app.settings_path()).expect("loads").expect("written");
     let model = file.agents["demo"].model.as_ref().expect("model");
-    assert_eq!(model.api_key.as_deref(), Some("sk-very-secret"));
+    assert_eq!(model.api_key.as_ref().map(|key| key.expose()), Some("sk-very-secret"));
 }
 
 #[tokio::test]

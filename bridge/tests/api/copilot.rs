@@ -213,13 +213,13 @@ async fn new_intercom_conversations_and_handoffs_are_routed() {
     let conversation = tokio::time::timeout(Duration::from_secs(10), assigned).await.expect("assigned");
     assert_eq!(conversation["team_assignee_id"], 881002);
 
-    // A handoff from the widget, by a visitor who gave their email: the exact mapping wins.
+    // A handoff from the widget, by a visitor who typed their email: the exact mapping wins.
     let created = app.create_conversation().await;
     let put = app
         .http
         .put(app.url(&format!("/v1/conversations/{}/visitor", created.id)))
         .bearer_auth(&created.token)
-        .json(&json!({"email": "ada@example.com"}))
+        .json(&json!({"email": "ada@example.com", "source": "visitor"}))
         .send()
         .await
         .expect("sent");
@@ -237,6 +237,35 @@ async fn new_intercom_conversations_and_handoffs_are_routed() {
     assert_eq!(conversation["admin_assignee_id"], 991001);
     assert_eq!(conversation["team_assignee_id"], 881001, "the team first, then the admin");
     workspace.assert_requests_conform().await;
+}
+
+#[tokio::test]
+async fn an_email_the_host_page_sets_after_the_start_routes_nothing_without_verification() {
+    let (app, workspace) = linked().await;
+    let mapping =
+        json!({"mappings": [{"match": "ceo@example.com", "assign_to": {"type": "admin", "id": "991001"}}]});
+    let (status, body) = configure(&app, json!({}), mapping).await;
+    assert_eq!(status, 200, "{body}");
+
+    // `identify` after the conversation exists: the same claim as one made at its start.
+    let created = app.create_conversation().await;
+    let put = app
+        .http
+        .put(app.url(&format!("/v1/conversations/{}/visitor", created.id)))
+        .bearer_auth(&created.token)
+        .json(&json!({"email": "ceo@example.com"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(put.status(), 204);
+    let mut events = app.events(&created, Seq(0)).await;
+    app.send(&created, json!({"client_id": "a", "text": "Can I talk to a human?"})).await;
+    events.collect_until(|kind| matches!(kind, EventKind::HandoffConnected { .. })).await;
+    let decisions = app.decisions(&created).await;
+    let route = &decisions["handoffs"][0]["route"];
+    assert!(route["target"].is_null(), "an unverified claim picks no teammate: {decisions}");
+    let intercom_id = decisions["handoffs"][0]["external_id"].as_str().expect("delivered").to_owned();
+    assert_ne!(workspace.conversation(&intercom_id).await["admin_assignee_id"], 991001);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use baton_bridge::handoff::{Delivered, DeliveryError, HandoffRequest, RetryPolic
 use baton_bridge::inbox::Inbox as SupportInbox;
 use baton_bridge::intercom::{Intercom, IntercomSettings};
 use baton_bridge::limits::LimitSettings;
+use baton_bridge::proxy::TrustedProxies;
 use baton_bridge::settings::SettingsFile;
 use baton_bridge::tasks::Tasks;
 use baton_bridge::AppState;
@@ -92,6 +93,8 @@ pub struct Setup {
     pub dir: Option<tempfile::TempDir>,
     /// The Intercom workspace to hand off to (instead of `inbox`).
     pub intercom: Option<IntercomSettings>,
+    /// The proxies whose forwarding headers are believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for Setup {
@@ -110,6 +113,7 @@ impl Default for Setup {
             admin: true,
             dir: None,
             intercom: None,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -128,7 +132,8 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         Registry::open(dir.path().join("baton.toml"), default, Duration::ZERO).expect("agents build");
     let mut state = AppState::new(conversations.clone(), Arc::new(agents), dir.path().to_owned())
         .with_limits(setup.limits)
-        .with_heartbeat(setup.heartbeat);
+        .with_heartbeat(setup.heartbeat)
+        .with_trusted_proxies(setup.trusted_proxies);
     if let Some(inbox) = setup.inbox {
         state = state.with_inbox(Arc::new(inbox), FAST_RETRIES);
     }

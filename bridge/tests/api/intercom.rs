@@ -443,6 +443,12 @@ async fn authorize_access_connects_a_workspace_and_the_token_is_never_shown() {
     assert_eq!(status["source"], "oauth");
     assert_eq!(status["workspace_id"], "sandbox1");
     assert!(!status.to_string().contains(SANDBOX_TOKEN), "{status}");
+    // Sealed in the database: a copy of the file alone does not give the token away.
+    let stored: String = rusqlite::Connection::open(app.dir.path().join("baton.db"))
+        .expect("opens")
+        .query_row("SELECT token FROM intercom_connection", [], |row| row.get(0))
+        .expect("stored");
+    assert!(stored.starts_with("sealed:") && !stored.contains(SANDBOX_TOKEN), "{stored}");
 
     // The callback is single-use, and a made-up state is refused.
     assert_eq!(browser.get(&callback).send().await.expect("again").status(), 400);

@@ -18,6 +18,7 @@ use tokio::time::timeout;
 use super::builtin::MIN_SCORE;
 use super::{Agent, BuiltinAgent, Decision, Explanation, HandoffCall, KnowledgeHit, Step};
 use crate::knowledge::Match;
+use crate::secret::Secret;
 
 mod completion;
 
@@ -42,7 +43,7 @@ pub struct ModelSettings {
     pub model: String,
     /// The API key itself; prefer `api_key_env`. Never shown by the admin API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     /// The environment variable holding the API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_env: Option<String>,
@@ -77,6 +78,12 @@ pub enum ModelError {
     /// `api_key_env` names a variable that is not set.
     #[error("api_key_env names the environment variable {0}, which is not set (or not valid Unicode)")]
     MissingKeyVariable(String),
+    /// `api_key_env` names one of the bridge's own variables, or no variable at all.
+    #[error(
+        "api_key_env cannot be {0:?}: it must be a variable name (letters, digits, `_`) outside the \
+         bridge's own BATON_*, such as OPENAI_API_KEY"
+    )]
+    ForbiddenKeyVariable(String),
     /// The key has characters no HTTP header may carry.
     #[error("the API key contains characters an HTTP header cannot carry")]
     KeyNotAHeader,
@@ -121,8 +128,9 @@ impl OpenAiAgent {
     pub fn new(settings: ModelSettings, persona: Persona, rules: BuiltinAgent) -> Result<Self, ModelError> {
         let endpoint = endpoint(&settings.base_url)?;
         let key = match (settings.api_key, settings.api_key_env) {
-            (Some(key), _) => Some(key),
+            (Some(key), _) => Some(key.expose().to_owned()),
             (None, Some(name)) => {
+                check_key_variable(&name)?;
                 Some(std::env::var(&name).map_err(|_| ModelError::MissingKeyVariable(name))?)
             }
             (None, None) => None,
@@ -399,6 +407,20 @@ fn endpoint(base_url: &str) -> Result<Url, ModelError> {
     }
 }
 
+/// Refuses an `api_key_env` that names the bridge's own secrets (the admin token, the Intercom
+/// token and secrets, the key sealing the database): whoever holds the admin token also picks
+/// `base_url`, so any variable named here can be sent to a server of their choosing.
+fn check_key_variable(name: &str) -> Result<(), ModelError> {
+    let is_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let bridges_own = name.to_ascii_uppercase().starts_with("BATON_");
+    if is_name && !bridges_own {
+        Ok(())
+    } else {
+        Err(ModelError::ForbiddenKeyVariable(name.to_owned()))
+    }
+}
+
 /// An error and its causes, one after the other: reqwest's own message rarely says what failed.
 fn causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -507,6 +529,21 @@ mod tests {
 
     fn fragment(index: u64, name: &str, arguments: &str) -> ToolCallDelta {
         ToolCallDelta { index, function: FunctionDelta { name: name.into(), arguments: arguments.into() } }
+    }
+
+    #[test]
+    fn the_key_variable_cannot_be_one_of_the_bridges_own() {
+        for allowed in ["OPENAI_API_KEY", "_KEY", "vllm_key2"] {
+            assert!(check_key_variable(allowed).is_ok(), "{allowed}");
+        }
+        for refused in
+            ["BATON_INTERCOM_TOKEN", "BATON_ADMIN_TOKEN", "baton_secret_key", "", "2KEY", "A-B", "A=B"]
+        {
+            assert!(
+                matches!(check_key_variable(refused), Err(ModelError::ForbiddenKeyVariable(_))),
+                "{refused}"
+            );
+        }
     }
 
     #[test]
