@@ -209,9 +209,10 @@ mod tests {
 
     #[test]
     fn two_trailing_spaces_or_a_backslash_keep_the_break() {
-        assert_eq!(md("Lumen Coffee  \n12 Roast Lane\\\nLondon"), [Block::Paragraph(vec![text(
-            "Lumen Coffee\n12 Roast Lane\nLondon"
-        )])]);
+        assert_eq!(
+            md("Lumen Coffee  \n12 Roast Lane\\\nLondon"),
+            [Block::Paragraph(vec![text("Lumen Coffee\n12 Roast Lane\nLondon")])]
+        );
     }
 
     #[test]
@@ -254,19 +255,37 @@ mod tests {
 
     #[test]
     fn the_link_rule_decides_which_schemes_are_live() {
-        assert_eq!(Links::WebAndMail.allow("mailto:help@lumen.example").as_deref(), Some("mailto:help@lumen.example"));
+        assert_eq!(
+            Links::WebAndMail.allow("mailto:help@lumen.example").as_deref(),
+            Some("mailto:help@lumen.example")
+        );
         assert_eq!(Links::Web.allow("mailto:help@lumen.example"), None);
         assert_eq!(Links::Web.allow("HTTPS://lumen.example").as_deref(), Some("HTTPS://lumen.example"));
-        for hostile in ["javascript:alert(1)", "java\tscript:x", "data:text/html,x", "/relative", "https://"] {
+        for hostile in ["javascript:alert(1)", "java\tscript:x", "data:text/html,x", "/relative", "https://"]
+        {
             assert_eq!(Links::WebAndMail.allow(hostile), None, "{hostile}");
         }
     }
 
     #[test]
     fn arbitrary_text_never_panics() {
-        for input in
-            ["*", "**", "`", "[", "[](", "[a](", "\\", "_", "1.", "- ", "é*é_é`é[é](é", "```", "- a\n", "a  \n", "\\\n"]
-        {
+        for input in [
+            "*",
+            "**",
+            "`",
+            "[",
+            "[](",
+            "[a](",
+            "\\",
+            "_",
+            "1.",
+            "- ",
+            "é*é_é`é[é](é",
+            "```",
+            "- a\n",
+            "a  \n",
+            "\\\n",
+        ] {
             parse(input, Links::Web);
         }
     }
