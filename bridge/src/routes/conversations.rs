@@ -85,9 +85,13 @@ pub async fn update_visitor(
     headers: HeaderMap,
     Json(visitor): Json<Visitor>,
 ) -> Result<StatusCode, ApiError> {
-    authorize(&state, &id, bearer(&headers))?;
+    let record = authorize(&state, &id, bearer(&headers))?;
     check_visitor(&visitor)?;
     state.conversations.update_visitor(&id, &visitor)?;
+    // Handed off: the inbox's contact learns it too (an email left while waiting for the team).
+    if let (Some(intercom), false) = (&state.intercom, record.mode == Mode::Ai) {
+        intercom.update_contact(id);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

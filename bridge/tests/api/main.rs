@@ -12,3 +12,4 @@ mod model;
 mod process;
 mod restart;
 mod streams;
+mod teammate;
