@@ -31,6 +31,8 @@ pub struct Outbox {
     pub agent: AgentId,
     /// Who the visitor is, as the host page said (in the options or through `identify`).
     pub visitor: Rc<RefCell<Option<Visitor>>>,
+    /// The widget's language (the `locale` option, else the page's), which the team is told.
+    pub locale: Option<String>,
     /// Where the session is remembered.
     pub storage_key: String,
     /// The current session, shared with the widget.
@@ -71,7 +73,7 @@ impl Outbox {
             agent: self.agent.clone(),
             page_url: location.and_then(|location| location.href().ok()),
             page_title: document.map(|document| document.title()),
-            locale: web_sys::window().and_then(|window| window.navigator().language()),
+            locale: self.locale.clone(),
             visitor: self.visitor.borrow().clone(),
         };
         let created = self.client.create_conversation(&body).await?;
