@@ -56,9 +56,7 @@ async fn teammates_pictures_arrive_when_the_workspace_writes_them_as_bare_uris()
     app.send(&conversation, json!({"client_id": "a", "text": "I was charged twice for my subscription"}))
         .await;
     let seen = events
-        .collect_until(|kind| {
-            matches!(kind, EventKind::HandoffConnected { .. } | EventKind::HandoffFailed { .. })
-        })
+        .collect_until(|kind| matches!(kind, EventKind::HandoffConnected { .. } | EventKind::HandoffFailed))
         .await;
     assert!(
         matches!(seen.last().map(|event| &event.kind), Some(EventKind::HandoffConnected { .. })),
