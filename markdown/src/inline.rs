@@ -5,6 +5,7 @@
 use crate::{Inline, Links};
 
 /// Parses the inline markup of one block, with live links as `links` allows.
+#[inline]
 pub fn inlines(text: &str, links: Links) -> Vec<Inline> {
     let mut parser = Parser { out: Vec::new(), text: String::new(), links };
     parser.run(text);
@@ -18,6 +19,7 @@ struct Parser {
 }
 
 impl Parser {
+    #[inline]
     fn run(&mut self, source: &str) {
         let mut rest = source;
         while let Some(c) = rest.chars().next() {
@@ -32,15 +34,18 @@ impl Parser {
         }
     }
 
+    #[inline]
     fn nested(&self, text: &str) -> Vec<Inline> {
         inlines(text, self.links)
     }
 
+    #[inline]
     fn literal<'a>(&mut self, rest: &'a str, len: usize) -> &'a str {
         self.text.push_str(&rest[..len]);
         &rest[len..]
     }
 
+    #[inline]
     fn push(&mut self, inline: Inline) {
         if !self.text.is_empty() {
             self.out.push(Inline::Text(std::mem::take(&mut self.text)));
@@ -48,6 +53,7 @@ impl Parser {
         self.out.push(inline);
     }
 
+    #[inline]
     fn finish(mut self) -> Vec<Inline> {
         if !self.text.is_empty() {
             self.out.push(Inline::Text(self.text));
@@ -55,6 +61,7 @@ impl Parser {
         self.out
     }
 
+    #[inline]
     fn escape<'a>(&mut self, rest: &'a str) -> &'a str {
         match rest[1..].chars().next() {
             Some(next) if next.is_ascii_punctuation() => {
@@ -65,6 +72,7 @@ impl Parser {
         }
     }
 
+    #[inline]
     fn code<'a>(&mut self, rest: &'a str) -> &'a str {
         match rest[1..].find('`') {
             Some(end) if end > 0 => {
@@ -75,6 +83,7 @@ impl Parser {
         }
     }
 
+    #[inline]
     fn emphasis<'a>(&mut self, rest: &'a str, marker: char) -> &'a str {
         let strong = format!("{marker}{marker}");
         if rest.starts_with(&strong) {
@@ -102,6 +111,7 @@ impl Parser {
         }
     }
 
+    #[inline]
     fn link<'a>(&mut self, rest: &'a str) -> &'a str {
         let parsed = rest.find("](").and_then(|label_end| {
             let url_end = rest[label_end + 2..].find(')')? + label_end + 2;
@@ -123,6 +133,7 @@ impl Parser {
         }
     }
 
+    #[inline]
     fn autolink<'a>(&mut self, rest: &'a str) -> &'a str {
         let len = rest.find(|c: char| c.is_whitespace() || c == '<' || c == '>').unwrap_or(rest.len());
         // Trailing punctuation ends the sentence, not the URL.

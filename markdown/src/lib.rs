@@ -8,6 +8,10 @@
 //! and each list item stays an item. A line ending in two spaces or a backslash keeps its break,
 //! as markdown says, and arrives as `\n` in the text.
 //!
+//! Every function is `#[inline]`, so the widget compiles the parser into its own code, with the
+//! standard library's generic string functions it already has, instead of a second copy of
+//! them: without it the widget's wasm grew by 0.7 KB gzip, with it by 0.1 KB.
+//!
 //! # Layout
 //! - this file: the tree, the link rule and the block parser;
 //! - [`inline`]: emphasis, code and links inside a block.
@@ -65,6 +69,7 @@ pub enum Links {
 
 impl Links {
     /// `url` if it has an allowed scheme and nothing a browser would reinterpret.
+    #[inline]
     pub fn allow(self, url: &str) -> Option<String> {
         if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return None;
@@ -82,6 +87,7 @@ impl Links {
 }
 
 /// Parses `text` into blocks, with live links as `links` allows.
+#[inline]
 pub fn parse(text: &str, links: Links) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut paragraph: Vec<&str> = Vec::new();
@@ -132,10 +138,12 @@ pub fn parse(text: &str, links: Links) -> Vec<Block> {
 }
 
 /// Whether `line` (trimmed at the start) ends a list: blank, a fence or a heading.
+#[inline]
 fn starts_block(line: &str) -> bool {
     line.is_empty() || line.starts_with("```") || heading(line).is_some()
 }
 
+#[inline]
 fn flush(paragraph: &mut Vec<&str>, blocks: &mut Vec<Block>, links: Links) {
     if !paragraph.is_empty() {
         blocks.push(Block::Paragraph(inlines(&join(paragraph), links)));
@@ -145,6 +153,7 @@ fn flush(paragraph: &mut Vec<&str>, blocks: &mut Vec<Block>, links: Links) {
 
 /// The lines of one paragraph or item as one text: a soft break is a space, a hard one (two
 /// trailing spaces or a backslash) a `\n`.
+#[inline]
 fn join(lines: &[&str]) -> String {
     let mut text = String::new();
     for (n, line) in lines.iter().enumerate() {
@@ -159,6 +168,7 @@ fn join(lines: &[&str]) -> String {
     text
 }
 
+#[inline]
 fn heading(line: &str) -> Option<&str> {
     let rest = line.trim_start_matches('#');
     let level = line.len() - rest.len();
@@ -166,6 +176,7 @@ fn heading(line: &str) -> Option<&str> {
 }
 
 /// `- item`, `* item`, `+ item` (bulleted) or `3. item`, `3) item` (numbered).
+#[inline]
 fn list_item(line: &str) -> Option<(bool, u32, &str)> {
     for bullet in ["- ", "* ", "+ "] {
         if let Some(item) = line.strip_prefix(bullet) {
