@@ -68,7 +68,7 @@ test("a visitor asks for a person, a teammate answers from the inbox, the visito
 test("a visitor on a French page is reported to the team as French whatever the browser's language", async () => {
   const visitor = await browser.newPage({ locale: "en-US" });
   const errors = watchErrors(visitor);
-  await visitor.route(`${bridge.url}/`, async (route) => {
+  await visitor.route(bridge.url, async (route) => {
     const response = await route.fetch();
     const body = (await response.text()).replace('<html lang="en">', '<html lang="fr">');
     await route.fulfill({ response, body });
