@@ -152,18 +152,21 @@ fn flush(paragraph: &mut Vec<&str>, blocks: &mut Vec<Block>, links: Links) {
 }
 
 /// The lines of one paragraph or item as one text: a soft break is a space, a hard one (two
-/// trailing spaces or a backslash) a `\n`.
+/// trailing spaces or a backslash) a `\n`. Only the spaces around a break go: a streamed
+/// paragraph's trailing space stays until the next piece arrives.
 #[inline]
 fn join(lines: &[&str]) -> String {
     let mut text = String::new();
     for (n, line) in lines.iter().enumerate() {
-        let hard = line.ends_with("  ") || line.ends_with('\\');
-        let line = line.trim();
-        let line = if hard { line.strip_suffix('\\').unwrap_or(line).trim_end() } else { line };
-        text.push_str(line);
-        if n + 1 < lines.len() {
-            text.push(if hard { '\n' } else { ' ' });
+        let line = if n == 0 { line } else { line.trim_start() };
+        if n + 1 == lines.len() {
+            text.push_str(line);
+            break;
         }
+        let hard = line.ends_with("  ") || line.ends_with('\\');
+        let line = line.trim_end();
+        text.push_str(if hard { line.strip_suffix('\\').unwrap_or(line).trim_end() } else { line });
+        text.push(if hard { '\n' } else { ' ' });
     }
     text
 }
@@ -215,6 +218,15 @@ mod tests {
                 ]),
                 Block::Paragraph(vec![text("Three")]),
             ]
+        );
+    }
+
+    #[test]
+    fn only_the_spaces_around_a_break_go() {
+        assert_eq!(md("We ship "), [Block::Paragraph(vec![text("We ship ")])]);
+        assert_eq!(
+            md("- one \n  two "),
+            [Block::List { ordered: false, start: 1, items: vec![vec![text("one two ")]] }]
         );
     }
 
