@@ -33,6 +33,8 @@ pub struct Outbox {
     pub agent: AgentId,
     /// Who the visitor is, as the host page said (in the options or through `identify`).
     pub visitor: Rc<RefCell<Option<Visitor>>>,
+    /// The widget's language (the `locale` option, else the page's), which the team is told.
+    pub locale: Option<String>,
     /// Where the session is remembered.
     pub storage_key: String,
     /// The current session, shared with the widget.
@@ -77,7 +79,7 @@ impl Outbox {
                 .and_then(|location| location.href().ok())
                 .filter(|url| url.chars().count() <= MAX_URL_CHARS),
             page_title: document.map(|document| document.title().chars().take(MAX_TITLE_CHARS).collect()),
-            locale: web_sys::window().and_then(|window| window.navigator().language()),
+            locale: self.locale.clone(),
             visitor: self.visitor.borrow().clone(),
         };
         let created = self.client.create_conversation(&body).await?;

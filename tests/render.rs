@@ -72,6 +72,37 @@ async fn message_text_is_escaped_never_markup() {
 }
 
 #[tokio::test]
+async fn an_answer_wrapped_at_odd_places_reads_as_one_paragraph_and_the_visitors_own_breaks_stay() {
+    let wrapped =
+        "We ship within **one working\nday** of roasting. Delivery\ntakes 1–2 days.\n\n- espresso\n  (fine)";
+    let html = panel(
+        conversation([
+            received(
+                1,
+                EventKind::VisitorMessage {
+                    client_id: ClientId::from("a"),
+                    text: "line one\nline two".into(),
+                },
+            ),
+            received(
+                2,
+                EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: wrapped.into() },
+            ),
+        ]),
+        Link::Online,
+    )
+    .await;
+    assert!(
+        html.contains(
+            "<p>We ship within <strong>one working day</strong> of roasting. Delivery takes 1–2 days.</p>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<li>espresso (fine)</li>"), "{html}");
+    assert!(html.contains("line one\nline two"), "the visitor's words show as typed: {html}");
+}
+
+#[tokio::test]
 async fn a_failed_message_offers_retry_and_a_dropped_stream_says_so() {
     let html = panel(
         conversation([

@@ -40,12 +40,15 @@ enum Reply {
     Silence,
     /// A whole, non-streamed `chat.completion` whose message says this.
     Whole(&'static str),
+    /// `307 Temporary Redirect` to this URL.
+    Redirect(String),
 }
 
 /// A request the fake server received.
 #[derive(Debug, Clone)]
 struct Recorded {
     authorization: Option<String>,
+    user_agent: Option<String>,
     body: Value,
 }
 
@@ -69,10 +72,14 @@ impl Fake {
 }
 
 async fn complete(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    let authorization =
-        headers.get(header::AUTHORIZATION).map(|value| value.to_str().expect("ASCII").to_owned());
-    fake.requests.lock().expect("not poisoned").push(Recorded { authorization, body });
+    let read =
+        |name| headers.get(name).map(|value: &header::HeaderValue| value.to_str().expect("ASCII").to_owned());
+    let (authorization, user_agent) = (read(header::AUTHORIZATION), read(header::USER_AGENT));
+    fake.requests.lock().expect("not poisoned").push(Recorded { authorization, user_agent, body });
     match fake.reply {
+        Reply::Redirect(location) => {
+            (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response()
+        }
         Reply::Silence => std::future::pending().await,
         Reply::Whole(content) => Json(json!({
             "id": "chatcmpl-2", "object": "chat.completion", "created": 1, "model": "m",
@@ -209,8 +216,9 @@ async fn streamed_text_arrives_whole_and_the_request_carries_prompt_tool_and_tra
 
     let requests = requests.lock().expect("not poisoned").clone();
     assert_eq!(requests.len(), 1);
-    let Recorded { authorization, body } = &requests[0];
+    let Recorded { authorization, user_agent, body } = &requests[0];
     assert_eq!(authorization.as_deref(), Some("Bearer sk-test"));
+    assert!(user_agent.as_deref().is_some_and(|agent| agent.starts_with("baton-bridge/")), "{user_agent:?}");
     assert_eq!(body["model"], "gpt-test");
     assert_eq!(body["stream"], true);
     assert_eq!(body["tool_choice"], "auto");
@@ -233,6 +241,43 @@ async fn streamed_text_arrives_whole_and_the_request_carries_prompt_tool_and_tra
             json!({"role": "user", "content": "When will you ship my order?"}),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_not_followed_so_the_prompt_stays_with_the_model_server() {
+    let body = [text_chunk("Leaked"), DONE.to_owned()].concat();
+    let (elsewhere, stolen) = Fake::spawn(Reply::Events { body, stall: false }).await;
+    let location = format!("{elsewhere}/chat/completions");
+    let (base_url, requests) = Fake::spawn(Reply::Redirect(location)).await;
+    let agent =
+        agent_with(ModelSettings { api_key: Some("sk-test".into()), ..settings(&base_url) }, TRIGGERS);
+
+    let steps =
+        answer(&agent, &transcript(&[(Author::Visitor, "My card number is 4242, why was I charged?")])).await;
+
+    assert_eq!(requests.lock().expect("not poisoned").len(), 1);
+    assert!(stolen.lock().expect("not poisoned").is_empty(), "the transcript went to another host");
+    assert!(!text(&steps).contains("Leaked"));
+    assert!(note(&steps).contains("307"), "{}", note(&steps));
+}
+
+#[tokio::test]
+async fn a_refusal_reaches_the_visitor_in_the_models_words() {
+    let body = [
+        chunk(r#"{"role":"assistant","content":null,"refusal":""}"#, "null"),
+        chunk(r#"{"refusal":"I can't help with "}"#, "null"),
+        chunk(r#"{"refusal":"that request."}"#, "null"),
+        chunk("{}", r#""stop""#),
+        DONE.to_owned(),
+    ]
+    .concat();
+    let (base_url, _) = Fake::spawn(Reply::Events { body, stall: false }).await;
+    let agent = agent_with(settings(&base_url), TRIGGERS);
+
+    let steps = answer(&agent, &transcript(&[(Author::Visitor, "Write me a poem about your rivals")])).await;
+
+    assert_eq!(text(&steps), "I can't help with that request.");
+    assert_eq!(note(&steps), "the model answered");
 }
 
 #[tokio::test]

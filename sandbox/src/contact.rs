@@ -123,7 +123,51 @@ impl NewContact {
     }
 }
 
+/// `update_contact_request`: the fields given change, the others stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContactChanges {
+    /// `user` or `lead`.
+    pub role: Option<String>,
+    /// The site's own id for the user.
+    pub external_id: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Picture URL.
+    pub avatar: Option<String>,
+}
+
 impl Contact {
+    /// Applies `changes` made at `now`; a blank value clears the field.
+    pub fn apply(&mut self, changes: ContactChanges, now: i64) -> Result<(), IntercomError> {
+        if let Some(role) = changes.role.as_deref().map(str::trim) {
+            self.role = match role {
+                "user" => Role::User,
+                "lead" => Role::Lead,
+                other => {
+                    return Err(IntercomError::ParameterInvalid(format!(
+                        "{other} is not a valid role: use user or lead"
+                    )))
+                }
+            };
+        }
+        let set = |field: &mut Option<String>, value: Option<String>| {
+            if let Some(value) = value {
+                *field = Some(value.trim().to_owned()).filter(|text| !text.is_empty());
+            }
+        };
+        set(&mut self.external_id, changes.external_id);
+        set(&mut self.email, changes.email);
+        set(&mut self.phone, changes.phone);
+        set(&mut self.name, changes.name);
+        set(&mut self.avatar, changes.avatar);
+        self.updated_at = now;
+        Ok(())
+    }
+
     /// Whether `other`, a user, would duplicate this one: Intercom keeps one user per email and
     /// per external id (leads may share them).
     pub fn clashes_with(&self, other: &Contact) -> bool {

@@ -16,6 +16,7 @@ use crate::error::{IntercomError, JsonBody};
 use crate::ids;
 use crate::sandbox::{Fault, RecordedRequest};
 use crate::webhooks::Sent;
+use crate::wire::AvatarForm;
 use crate::Sandbox;
 
 /// The largest API request body the log keeps.
@@ -31,6 +32,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/_sandbox/notifications", get(list_notifications))
         .route("/_sandbox/faults", post(inject_fault))
         .route("/_sandbox/webhook", put(set_webhook))
+        .route("/_sandbox/avatars", put(set_avatar_form))
         .route("/_sandbox/reset", post(reset))
 }
 
@@ -110,6 +112,22 @@ async fn set_webhook(
     JsonBody(request): JsonBody<WebhookRequest>,
 ) -> StatusCode {
     sandbox.set_webhook_url(request.url.filter(|url| !url.trim().is_empty()));
+    StatusCode::NO_CONTENT
+}
+
+/// The body of `PUT /_sandbox/avatars`.
+#[derive(Debug, Deserialize)]
+struct AvatarRequest {
+    form: AvatarForm,
+}
+
+/// `PUT /_sandbox/avatars {"form": "uri"}`: admins' pictures as bare URI strings, as 2.16's
+/// `admin` schema types them (`"object"`, the default: `{"type": "avatar", "image_url"}`).
+async fn set_avatar_form(
+    State(sandbox): State<Sandbox>,
+    JsonBody(request): JsonBody<AvatarRequest>,
+) -> StatusCode {
+    sandbox.set_avatar_form(request.form);
     StatusCode::NO_CONTENT
 }
 

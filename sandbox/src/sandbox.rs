@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::error::IntercomError;
 use crate::ids;
 use crate::webhooks::{Sent, Webhooks};
-use crate::wire::{self, Bodies, Parts};
+use crate::wire::{self, AvatarForm, Bodies, Parts};
 use crate::workspace::{Change, View, Workspace};
 
 /// How a sandbox is set up.
@@ -83,6 +83,8 @@ struct Inner {
     fault: Mutex<Option<Fault>>,
     /// OAuth codes issued and not yet redeemed, with the client each was issued to.
     codes: Mutex<HashMap<String, String>>,
+    /// How admins' pictures are written.
+    avatar_form: Mutex<AvatarForm>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,6 +104,7 @@ impl Sandbox {
                 requests: Mutex::new(Vec::new()),
                 fault: Mutex::new(None),
                 codes: Mutex::new(HashMap::new()),
+                avatar_form: Mutex::new(AvatarForm::default()),
             }),
         }
     }
@@ -109,6 +112,16 @@ impl Sandbox {
     /// Sends later notifications to `url` (none: log them only).
     pub fn set_webhook_url(&self, url: Option<String>) {
         self.inner.webhooks.set_url(url);
+    }
+
+    /// Writes admins' pictures in `form` from now on.
+    pub fn set_avatar_form(&self, form: AvatarForm) {
+        *lock(&self.inner.avatar_form) = form;
+    }
+
+    /// How admins' pictures are written.
+    pub fn avatar_form(&self) -> AvatarForm {
+        *lock(&self.inner.avatar_form)
     }
 
     /// Whether `token` is the access token.
@@ -218,5 +231,6 @@ impl Sandbox {
         lock(&self.inner.requests).clear();
         *lock(&self.inner.fault) = None;
         lock(&self.inner.codes).clear();
+        *lock(&self.inner.avatar_form) = AvatarForm::default();
     }
 }

@@ -45,6 +45,36 @@ pub fn app() -> Value {
     })
 }
 
+/// How an admin's picture is written. Intercom answers `{"type": "avatar", "image_url": …}`
+/// (`admin_with_app`, and what the API sends in practice), but 2.16 describes the `admin` of
+/// `GET /admins` with a bare URI string; a client must read both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AvatarForm {
+    /// `{"type": "avatar", "image_url": "…"}`.
+    #[default]
+    Object,
+    /// `"https://…"`, as the `admin` schema types it.
+    Uri,
+}
+
+/// An admin with its picture as `form` says, or none; `base` is the sandbox's own address,
+/// where avatars are served.
+pub fn admin_with_avatar(admin: &Admin, base: &str, form: Option<AvatarForm>) -> Value {
+    let url = format!("{base}/avatars/{}.svg", admin.id);
+    let mut value = self::admin(admin, base);
+    match form {
+        Some(AvatarForm::Object) => {}
+        Some(AvatarForm::Uri) => value["avatar"] = json!(url),
+        None => {
+            if let Some(fields) = value.as_object_mut() {
+                fields.remove("avatar");
+            }
+        }
+    }
+    value
+}
+
 /// An admin; `base` is the sandbox's own address, where avatars are served.
 pub fn admin(admin: &Admin, base: &str) -> Value {
     json!({
@@ -70,9 +100,10 @@ pub fn me(base: &str) -> Value {
     me
 }
 
-/// `GET /admins`.
-pub fn admin_list(base: &str) -> Value {
-    json!({"type": "admin.list", "admins": seed::ADMINS.iter().map(|a| admin(a, base)).collect::<Vec<_>>()})
+/// `GET /admins`: pictures only when asked for (`display_avatar=true`), in `form`.
+pub fn admin_list(base: &str, avatars: Option<AvatarForm>) -> Value {
+    let admins: Vec<Value> = seed::ADMINS.iter().map(|a| admin_with_avatar(a, base, avatars)).collect();
+    json!({"type": "admin.list", "admins": admins})
 }
 
 /// A team.

@@ -3,7 +3,7 @@
 //! (see [`crate::Sandbox::change`]), so this stays plain synchronous code.
 
 use crate::body;
-use crate::contact::{Contact, NewContact, Role};
+use crate::contact::{Contact, ContactChanges, NewContact, Role};
 use crate::conversation::{Action, Author, Conversation, Source, Topic};
 use crate::error::IntercomError;
 use crate::ids::{self, Counters};
@@ -58,6 +58,26 @@ impl Workspace {
         }
         self.contacts.push(contact.clone());
         Ok(contact)
+    }
+
+    /// `PUT /contacts/{id}`: a change that would make it a second user with another's email or
+    /// external id is refused.
+    pub fn update_contact(
+        &mut self,
+        id: &str,
+        changes: ContactChanges,
+        now: i64,
+    ) -> Result<Contact, IntercomError> {
+        let mut updated = self.contact(id)?.clone();
+        updated.apply(changes, now)?;
+        let clash = self.contacts.iter().find(|other| other.id != updated.id && other.clashes_with(&updated));
+        if let Some(existing) = clash {
+            return Err(IntercomError::ContactExists(existing.id.clone()));
+        }
+        if let Some(stored) = self.contacts.iter_mut().find(|contact| contact.id == id) {
+            *stored = updated.clone();
+        }
+        Ok(updated)
     }
 
     /// The contact `id`.

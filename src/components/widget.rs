@@ -88,6 +88,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
                     client: (*client).clone(),
                     agent: options.agent.clone(),
                     visitor: visitor.clone(),
+                    locale: Some(options.locale.clone().unwrap_or_else(page_locale))
+                        .filter(|l| !l.is_empty()),
                     storage_key: (*storage_key).clone(),
                     session: shared_session.clone(),
                     on_session,

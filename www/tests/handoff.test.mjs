@@ -39,7 +39,8 @@ test("a visitor asks for a person, a teammate answers from the inbox, the visito
 
   const teammate = await browser.newPage();
   await teammate.goto(sandbox.url);
-  await teammate.getByRole("link", { name: /Can I talk to a person please/ }).first().click();
+  // The inbox lists the conversation by what it is about, not by the request for a person.
+  await teammate.getByRole("link", { name: /How long does shipping take/ }).first().click();
   await teammate.getByText("Internal note").first().waitFor();
   const page = await teammate.content();
   assert.match(page, /Asked for a person/);
@@ -61,5 +62,25 @@ test("a visitor asks for a person, a teammate answers from the inbox, the visito
   await box.press("Enter");
   await teammate.getByText("My order never arrived").waitFor({ timeout: 15_000 });
   await visitor.screenshot({ path: "test-results/handoff-answered.png" });
+  assert.deepEqual(errors, []);
+});
+
+test("a visitor on a French page is reported to the team as French whatever the browser's language", async () => {
+  const visitor = await browser.newPage({ locale: "en-US" });
+  const errors = watchErrors(visitor);
+  await visitor.route(bridge.url, async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace('<html lang="en">', '<html lang="fr">');
+    await route.fulfill({ response, body });
+  });
+  await visitor.goto(bridge.url);
+  await visitor.getByRole("button", { name: "Ouvrir le chat" }).click();
+  const created = visitor.waitForRequest(
+    (request) => request.method() === "POST" && request.url().endsWith("/v1/conversations"),
+  );
+  const box = visitor.getByRole("textbox", { name: "Message" });
+  await box.fill("Bonjour");
+  await box.press("Enter");
+  assert.equal((await created).postDataJSON().locale, "fr");
   assert.deepEqual(errors, []);
 });

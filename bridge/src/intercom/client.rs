@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::model::{
-    Admin, AdminList, Contact, ContactList, Conversation, CreatedMessage, ErrorList, Id, Me, NewContact,
-    Team, TeamList,
+    Admin, AdminList, Contact, ContactList, ContactUpdate, Conversation, CreatedMessage, ErrorList, Id, Me,
+    NewContact, Team, TeamList,
 };
 use crate::backoff::Backoff;
 
@@ -117,9 +117,10 @@ impl IntercomClient {
         self.call(Method::GET, "/me", None, Repeat::Safe).await
     }
 
-    /// `GET /admins`.
+    /// `GET /admins`, with their pictures: Intercom leaves them out unless asked.
     pub async fn admins(&self) -> Result<Vec<Admin>, IntercomError> {
-        Ok(self.call::<AdminList>(Method::GET, "/admins", None, Repeat::Safe).await?.admins)
+        let path = "/admins?display_avatar=true";
+        Ok(self.call::<AdminList>(Method::GET, path, None, Repeat::Safe).await?.admins)
     }
 
     /// `GET /teams`.
@@ -153,6 +154,12 @@ impl IntercomClient {
     pub async fn create_contact(&self, contact: &NewContact) -> Result<Contact, IntercomError> {
         let body = serde_json::to_value(contact).map_err(|error| IntercomError::Decode(error.to_string()))?;
         self.call(Method::POST, "/contacts", Some(body), Repeat::OnlyIfRejected).await
+    }
+
+    /// `PUT /contacts/{id}` with the fields that change; the same update twice lands once.
+    pub async fn update_contact(&self, id: &Id, update: &ContactUpdate) -> Result<Contact, IntercomError> {
+        let body = serde_json::to_value(update).map_err(|error| IntercomError::Decode(error.to_string()))?;
+        self.call(Method::PUT, &format!("/contacts/{id}"), Some(body), Repeat::Safe).await
     }
 
     /// `POST /conversations` from the contact; the new conversation's id.

@@ -48,24 +48,17 @@ impl Intercom {
             return Ok(());
         }
         let Some(draft) = entry.agent.draft(&transcript(&conversation)).await else { return Ok(()) };
-        let text = html_escape::encode_text(&draft).replace('\n', "<br>");
+        let draft = super::html::from_markdown(&draft);
         let updated = if entry.copilot.leave_note {
             let author = match &entry.copilot.reply_as {
                 Some(admin) => Id(admin.clone()),
                 None => self.acting_admin(&client).await?,
             };
-            let note = format!("<p><b>Copilot draft</b> (review before sending)</p><p>{text}</p>");
+            let note = format!("<p><b>Copilot draft</b> (review before sending)</p>{draft}");
             client.reply_as_admin(intercom_id, &author, AdminReply::Note, &note).await?
         } else {
             let Some(admin) = &entry.copilot.reply_as else { return Ok(()) };
-            client
-                .reply_as_admin(
-                    intercom_id,
-                    &Id(admin.clone()),
-                    AdminReply::Comment,
-                    &format!("<p>{text}</p>"),
-                )
-                .await?
+            client.reply_as_admin(intercom_id, &Id(admin.clone()), AdminReply::Comment, &draft).await?
         };
         if let Some(posted) = updated.parts().last() {
             self.conversations.write(|store| store.remember_copilot(&posted.id.0, true))?;

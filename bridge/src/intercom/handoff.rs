@@ -7,11 +7,11 @@
 use baton_protocol::{Author, ConversationId, Seq, TranscriptEntry, Visitor};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 
 use super::client::{AdminReply, Assignee, IntercomClient, IntercomError};
-use super::model::{Contact, Id, NewContact};
+use super::model::{Contact, Id};
+use super::note::{opening_message, transcript_note, NOTE_MARK};
 use super::{Intercom, SyncError};
 use crate::agent::Agent;
 use crate::handoff::{Delivered, HandoffRequest};
@@ -27,9 +27,6 @@ pub struct RouteRecord {
     /// Why.
     pub why: String,
 }
-
-/// Words in every transcript note, to recognise one already posted.
-const NOTE_MARK: &str = "Baton conversation";
 
 /// A refusal retrying cannot fix. A rejected token is not one: the workspace can be
 /// reconnected, and the handoff then completes.
@@ -47,9 +44,9 @@ impl Intercom {
         let link = self.conversations.write(|store| store.open_link(id, handoff))?;
 
         let contact = match link.contact {
-            Some((contact, role)) => Contact { id: Id(contact), role, email: None },
+            Some((contact, role)) => Contact { id: Id(contact), role, ..Contact::default() },
             None => {
-                let contact = self.find_or_create_contact(&client, &request.visitor).await?;
+                let contact = self.find_or_create_contact(&client, &request.visitor, id).await?;
                 let change = LinkChange::Contact { id: &contact.id.0, role: &contact.role };
                 self.conversations.write(|store| store.change_link(id, change))?;
                 contact
@@ -77,7 +74,8 @@ impl Intercom {
                     None => {
                         let now = OffsetDateTime::now_utc().unix_timestamp();
                         self.conversations.write(|store| store.change_link(id, LinkChange::Creating(now)))?;
-                        client.create_conversation(&contact, &html_escape::encode_text(&opening)).await?
+                        // A contact's message is text ("HTML is not supported"): sent as written.
+                        client.create_conversation(&contact, &opening).await?
                     }
                 };
                 self.conversations
@@ -146,7 +144,16 @@ impl Intercom {
         if routing.mappings.is_empty() && routing.criteria.trim().is_empty() {
             return Ok(RouteRecord { target: None, why: "No routing is configured.".into() });
         }
-        let directory = self.people(false).await?.directory();
+        let directory = match self.people(false).await {
+            Ok(people) => people.directory(),
+            // Routing is a refinement: a directory Intercom writes in a shape the bridge cannot
+            // read leaves the conversation unassigned rather than the handoff undelivered.
+            Err(SyncError::Intercom(error @ IntercomError::Decode(_))) => {
+                let why = format!("The workspace's admins and teams could not be read ({error}).");
+                return Ok(RouteRecord { target: None, why });
+            }
+            Err(error) => return Err(error),
+        };
         let criteria = Criteria::parse(&routing.criteria);
         let chosen = match agent.filter(|_| !routing.criteria.trim().is_empty()) {
             Some(agent) => {
@@ -196,48 +203,6 @@ impl Intercom {
             .map(|part| part.id.clone()))
     }
 
-    /// The contact for this visitor. A verified identity is a `user`, found by external id or
-    /// email; anyone else is a `lead`, reusing the lead with the same email if there is one, so
-    /// an unverified visitor can never speak as someone else's user.
-    async fn find_or_create_contact(
-        &self,
-        client: &IntercomClient,
-        visitor: &Visitor,
-    ) -> Result<Contact, SyncError> {
-        let verified = self.verified(visitor);
-        let (role, external_id) = if verified { ("user", visitor.user_id.clone()) } else { ("lead", None) };
-        let lookup = match (&external_id, &visitor.email) {
-            (Some(external), _) => Some(("external_id", external.as_str())),
-            (None, Some(email)) => Some(("email", email.as_str())),
-            (None, None) => None,
-        };
-        if let Some((field, value)) = lookup {
-            if let Some(found) = client.search_contacts(field, value, Some(role)).await?.into_iter().next() {
-                return Ok(found);
-            }
-        }
-        let new = NewContact { role, external_id, email: visitor.email.clone(), name: visitor.name.clone() };
-        match client.create_contact(&new).await {
-            Ok(contact) => Ok(contact),
-            // It exists after all (made since the search): Intercom names it in the message.
-            Err(error) if error.is_conflict() => match conflicting_id(&error) {
-                Some(existing) => {
-                    let found = client.contact(&existing).await?;
-                    if found.role == role {
-                        return Ok(found);
-                    }
-                    // The details belong to a contact of another role — for a lead, someone's
-                    // user — which is never adopted: the contact is made without the email, and
-                    // the note still shows the email the visitor claimed.
-                    let anonymous = NewContact { email: None, ..new };
-                    Ok(client.create_contact(&anonymous).await?)
-                }
-                None => Err(error.into()),
-            },
-            Err(error) => Err(error.into()),
-        }
-    }
-
     /// Whether the visitor's `user_hash` proves their identity: HMAC-SHA256 of the user id (or
     /// the email) with the identity secret, as Intercom's identity verification computes it.
     pub fn verified(&self, visitor: &Visitor) -> bool {
@@ -252,171 +217,14 @@ impl Intercom {
     }
 }
 
-/// The id in Intercom's "A contact matching those details already exists with id=…".
-fn conflicting_id(error: &IntercomError) -> Option<Id> {
-    let IntercomError::Status { message, .. } = error else { return None };
-    let (_, rest) = message.split_once("id=")?;
-    let id: String = rest.chars().take_while(char::is_ascii_alphanumeric).collect();
-    (!id.is_empty()).then_some(Id(id))
-}
-
-/// The conversation's first message, from the contact: what the visitor last asked.
-fn opening_message(request: &HandoffRequest) -> String {
-    request.transcript.iter().rev().find(|message| message.author == Author::Visitor).map_or_else(
-        || "(The visitor asked for help in the website chat.)".to_owned(),
-        |message| message.text.clone(),
-    )
-}
-
 /// Whether Intercom's `body` (HTML) says `text`.
 fn same_text(body: &str, text: &str) -> bool {
-    super::sync::html_to_text(body).trim() == text.trim()
-}
-
-/// The internal note a teammate reads first: the handoff, why, who, where, and every message.
-pub fn transcript_note(request: &HandoffRequest, verified: bool) -> String {
-    use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
-    let visitor = &request.visitor;
-    let mut who: Vec<String> = Vec::new();
-    if let Some(name) = &visitor.name {
-        who.push(text(name).into_owned());
-    }
-    if let Some(email) = &visitor.email {
-        who.push(text(email).into_owned());
-    }
-    if let Some(user_id) = &visitor.user_id {
-        who.push(format!("user id {}", text(user_id)));
-    }
-    let who = if who.is_empty() { "anonymous visitor".to_owned() } else { who.join(", ") };
-    let identity = if verified { "verified" } else { "not verified" };
-    let mut note = format!("<p><b>{}</b> (handoff from the website chat)</p>", text(&request.name));
-    note.push_str(&format!("<p><b>Reason:</b> {}", text(&request.reason)));
-    if let Some(clause) = &request.clause {
-        note.push_str(&format!("<br><b>Trigger:</b> “{}”", text(clause)));
-    }
-    note.push_str(&format!("</p><p><b>Visitor:</b> {who} ({identity})"));
-    if let Some(url) = &request.page_url {
-        let title = request.page_title.as_deref().unwrap_or(url);
-        if is_web_link(url) {
-            note.push_str(&format!("<br><b>Page:</b> <a href=\"{}\">{}</a>", attribute(url), text(title)));
-        } else {
-            note.push_str(&format!("<br><b>Page:</b> {} ({})", text(title), text(url)));
-        }
-    }
-    if let Some(locale) = &request.locale {
-        note.push_str(&format!("<br><b>Locale:</b> {}", text(locale)));
-    }
-    note.push_str("</p><p><b>Transcript</b></p>");
-    for message in &request.transcript {
-        let speaker = match &message.author {
-            Author::Visitor => "Visitor".to_owned(),
-            Author::Agent if request.agent_name.is_empty() => "AI agent".to_owned(),
-            Author::Agent => format!("AI agent ({})", text(&request.agent_name)),
-            Author::Teammate { name } => format!("Teammate ({})", text(name)),
-        };
-        let lines = text(&message.text).replace('\n', "<br>");
-        note.push_str(&format!("<p><b>{speaker}</b> · {}<br>{lines}</p>", when(message.at)));
-    }
-    note.push_str(&format!("<p><i>{NOTE_MARK} {}</i></p>", text(&request.conversation.0)));
-    note
-}
-
-/// Whether the page's address may be a link a teammate clicks: only `http` and `https` pages,
-/// so a `javascript:` or `data:` address the page claimed stays text. The address is parsed as a
-/// browser parses a link (surrounding spaces, tabs and newlines ignored), so the scheme checked
-/// is the one a click would follow.
-fn is_web_link(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|parsed| matches!(parsed.scheme(), "http" | "https"))
-}
-
-/// A stored time (Unix milliseconds) as a teammate reads it.
-fn when(at: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(at / 1000)
-        .ok()
-        .and_then(|at| at.format(&Rfc2822).ok())
-        .unwrap_or_else(|| at.to_string())
+    super::sync::says_same(body, text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::HandoffId;
-    use baton_protocol::{AgentId, TranscriptEntry};
-
-    fn request() -> HandoffRequest {
-        let entry = |seq, author, text: &str| TranscriptEntry {
-            seq: Seq(seq),
-            at: 1_795_600_000_000,
-            author,
-            text: text.into(),
-        };
-        HandoffRequest {
-            handoff: HandoffId(1),
-            conversation: ConversationId("c1".into()),
-            agent: AgentId::from("demo"),
-            agent_name: "Juniper".into(),
-            name: "Escalate to support".into(),
-            reason: "Topic: billing".into(),
-            clause: Some("the issue involves billing".into()),
-            visitor: Visitor {
-                email: Some("ada@example.com".into()),
-                name: Some("<b>Ada</b>".into()),
-                ..Visitor::default()
-            },
-            email_given: false,
-            routing: Default::default(),
-            page_url: Some("https://lumen.example/\"><script>".into()),
-            page_title: Some("Plans".into()),
-            locale: Some("en-GB".into()),
-            transcript: vec![
-                entry(1, Author::Visitor, "Hi <script>alert(1)</script>"),
-                entry(5, Author::Agent, "Hello!\nHow can I help?"),
-                entry(6, Author::Visitor, "I was charged twice"),
-            ],
-        }
-    }
-
-    #[test]
-    fn the_note_holds_everything_in_order_and_escapes_what_visitors_wrote() {
-        let note = transcript_note(&request(), false);
-        for expected in [
-            "<b>Escalate to support</b>",
-            "<b>Reason:</b> Topic: billing",
-            "“the issue involves billing”",
-            "&lt;b&gt;Ada&lt;/b&gt;, ada@example.com (not verified)",
-            "<b>Locale:</b> en-GB",
-            "Hi &lt;script&gt;alert(1)&lt;/script&gt;",
-            "<b>AI agent (Juniper)</b>",
-            "Hello!<br>How can I help?",
-            "Baton conversation c1",
-        ] {
-            assert!(note.contains(expected), "{expected} missing from {note}");
-        }
-        assert!(!note.contains("<script>"), "{note}");
-        assert!(note.contains("href=\"https://lumen.example/&quot;&gt;&lt;script&gt;\""), "{note}");
-        let first = note.find("Hi &lt;script").expect("first");
-        let second = note.find("Hello!").expect("second");
-        let third = note.find("I was charged twice").expect("third");
-        assert!(first < second && second < third, "in order");
-        assert_eq!(opening_message(&request()), "I was charged twice");
-    }
-
-    #[test]
-    fn only_http_pages_become_links_in_the_note() {
-        for (url, linked) in [
-            ("https://lumen.example/plans", true),
-            ("HTTP://lumen.example/", true),
-            ("javascript:alert(document.domain)", false),
-            (" JavaScript:alert(1)", false),
-            ("java\tscript:alert(1)", false),
-            ("data:text/html,<script>alert(1)</script>", false),
-            ("/relative/page", false),
-        ] {
-            let note = transcript_note(&HandoffRequest { page_url: Some(url.into()), ..request() }, false);
-            assert_eq!(note.contains("<a href"), linked, "{url}: {note}");
-            assert!(note.contains("Plans"), "the page is still named: {note}");
-        }
-    }
 
     #[test]
     fn only_a_user_hash_made_with_the_identity_secret_verifies() {
@@ -447,16 +255,5 @@ mod tests {
         assert!(!intercom.verified(&visitor(&"0".repeat(64))));
         assert!(!intercom.verified(&visitor("not hex")));
         assert!(!intercom.verified(&Visitor { user_hash: None, ..visitor(&hash) }));
-    }
-
-    #[test]
-    fn the_conflicting_contact_id_is_read_from_intercoms_message() {
-        let error = IntercomError::Status {
-            status: 409,
-            code: "conflict".into(),
-            message: "A contact matching those details already exists with id=6762f0a61bb69f9f2193bb4f"
-                .into(),
-        };
-        assert_eq!(conflicting_id(&error), Some(Id("6762f0a61bb69f9f2193bb4f".into())));
     }
 }

@@ -38,6 +38,10 @@ impl Inbox for Arc<Intercom> {
         self.relay_visitor_messages(id.clone());
     }
 
+    fn visitor_changed(&self, id: &ConversationId) {
+        self.update_contact(id.clone());
+    }
+
     fn resume(&self) -> Result<(), InboxError> {
         Intercom::resume(self).map_err(InboxError::from)
     }

@@ -4,16 +4,21 @@
 //! webhooks into the widget's event stream.
 //!
 //! - [`client`] and [`model`]: the typed REST client and its JSON.
-//! - [`handoff`]: delivering a handoff (contact, conversation, transcript note), exactly once.
+//! - [`handoff`]: delivering a handoff (contact, conversation, transcript note), exactly once;
+//!   [`contact`]: the contact, named and kept up to date; [`note`]: what the teammate reads;
+//!   [`html`]: message text as Intercom's HTML.
 //! - [`sync`]: the live relay both ways; [`copilot`]: drafts for teammates.
 //! - [`routes`]: the webhook endpoint and the OAuth connection.
 //! - [`inbox`]: all of it behind the core's [`Inbox`](crate::inbox::Inbox) trait.
 
 pub mod client;
+pub mod contact;
 pub mod copilot;
 pub mod handoff;
+pub mod html;
 pub mod inbox;
 pub mod model;
+pub mod note;
 pub mod routes;
 pub mod sync;
 

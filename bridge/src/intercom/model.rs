@@ -55,31 +55,60 @@ pub struct App {
     pub region: Option<String>,
 }
 
-/// A teammate.
+/// A teammate. Only the id is required: every other field is read leniently, so a workspace
+/// that writes one differently (or leaves it `null`) costs that field, never the directory.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Admin {
     /// Its id.
     pub id: Id,
     /// Its name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: String,
     /// Its email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
     /// Whether it is away.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub away_mode_enabled: bool,
     /// Its picture.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub avatar: Option<Avatar>,
 }
 
-/// An admin's picture.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+/// An admin's picture. 2.16 writes it two ways: `{"type": "avatar", "image_url": "…"}`
+/// (`admin_with_app`, and `GET /admins` in practice) and a bare URI string (the `admin` schema).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Avatar {
     /// Where it is.
-    #[serde(default)]
     pub image_url: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Avatar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Uri(String),
+            Object {
+                #[serde(default, deserialize_with = "lenient")]
+                image_url: Option<String>,
+            },
+        }
+        let image_url = match Raw::deserialize(deserializer)? {
+            Raw::Uri(url) => Some(url),
+            Raw::Object { image_url } => image_url,
+        };
+        Ok(Avatar { image_url: image_url.filter(|url| !url.trim().is_empty()) })
+    }
+}
+
+/// An optional field read as its default when it is `null` or has a shape the bridge does not
+/// expect.
+fn lenient<'de, D: Deserializer<'de>, T: Default + serde::de::DeserializeOwned>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).unwrap_or_default())
 }
 
 /// `GET /admins`.
@@ -96,10 +125,10 @@ pub struct Team {
     /// Its id.
     pub id: Id,
     /// Its name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: String,
     /// Its members.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub admin_ids: Vec<Id>,
 }
 
@@ -112,16 +141,37 @@ pub struct TeamList {
 }
 
 /// A contact: a `user` (identified) or a `lead` (anonymous).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Contact {
     /// Its id.
     pub id: Id,
     /// `user` or `lead`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role: String,
     /// Its email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
+    /// Its name.
+    #[serde(default, deserialize_with = "lenient")]
+    pub name: Option<String>,
+}
+
+/// `PUT /contacts/{id}` (`update_contact_request`): only the fields that change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContactUpdate {
+    /// The new email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The new name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl ContactUpdate {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.name.is_none()
+    }
 }
 
 /// A list of contacts (search results).
@@ -305,5 +355,30 @@ mod tests {
         assert_eq!(conversation.admin_assignee_id, Some(Id("991001".into())));
         assert_eq!(conversation.parts()[0].id, Id("5".into()));
         assert_eq!(conversation.parts()[0].author.as_ref().map(|a| a.id.clone()), Some(Id("991001".into())));
+    }
+
+    #[test]
+    fn an_admins_picture_is_read_in_both_forms_and_an_odd_field_costs_only_itself() {
+        let admins: AdminList = serde_json::from_str(
+            r#"{"type": "admin.list", "admins": [
+                {"id": "1", "name": "Ana", "avatar": {"type": "avatar", "image_url": "https://x.example/a.png"}},
+                {"id": "2", "name": "Ben", "avatar": "https://x.example/b.png"},
+                {"id": "3", "name": null, "avatar": null, "away_mode_enabled": null, "email": 7},
+                {"id": 4, "avatar": {"image_url": null}},
+                {"id": "5", "avatar": 12}
+            ]}"#,
+        )
+        .expect("parses");
+        let urls: Vec<Option<&str>> = admins
+            .admins
+            .iter()
+            .map(|admin| admin.avatar.as_ref().and_then(|avatar| avatar.image_url.as_deref()))
+            .collect();
+        assert_eq!(
+            urls,
+            [Some("https://x.example/a.png"), Some("https://x.example/b.png"), None, None, None]
+        );
+        assert_eq!(admins.admins[2].name, "");
+        assert_eq!(admins.admins[3].id, Id("4".into()));
     }
 }

@@ -82,8 +82,9 @@ impl Intercom {
                 continue;
             }
             self.conversations.write(|store| store.change_link(id, LinkChange::Posting(seq)))?;
-            let updated =
-                client.reply_as_contact(&intercom_id, &contact, &html_escape::encode_text(&text)).await?;
+            // A contact's words are text to Intercom (it takes no HTML from them): sent as typed,
+            // so a teammate never reads `&lt;` for `<`.
+            let updated = client.reply_as_contact(&intercom_id, &contact, &text).await?;
             if let Some(part) = updated.parts().iter().rev().find(|part| is_from_contact(part)) {
                 self.conversations.write(|store| store.remember_part(&part.id.0, id, true))?;
             }
@@ -104,8 +105,7 @@ impl Intercom {
         let Some(intercom_id) = &link.intercom_id else { return Ok(None) };
         let conversation = self.client()?.conversation(&Id(intercom_id.clone())).await?;
         let last = conversation.parts().iter().rev().find(|part| is_from_contact(part));
-        let arrived =
-            last.is_some_and(|part| html_to_text(part.body.as_deref().unwrap_or("")).trim() == text.trim());
+        let arrived = last.is_some_and(|part| says_same(part.body.as_deref().unwrap_or(""), text));
         if let Some(part) = last.filter(|_| arrived) {
             self.conversations.write(|store| store.remember_part(&part.id.0, &link.conversation, true))?;
         }
@@ -206,6 +206,11 @@ fn is_from_teammate(part: &Part) -> bool {
     part.author.as_ref().is_some_and(|a| matches!(a.kind.as_str(), "admin" | "bot" | "team"))
 }
 
+/// Whether Intercom's `html` says `text`, however either breaks its lines.
+pub fn says_same(html: &str, text: &str) -> bool {
+    html_to_text(html).split_whitespace().eq(text.split_whitespace())
+}
+
 /// Intercom's HTML as the widget's text: paragraphs and line breaks kept, tags dropped,
 /// entities decoded. What comes out is shown as text by the widget, never as HTML.
 pub fn html_to_text(html: &str) -> String {
@@ -221,7 +226,8 @@ pub fn html_to_text(html: &str) -> String {
         let tag = rest[open + 1..open + close].trim_start_matches('/').to_ascii_lowercase();
         let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
         match name {
-            "br" => text.push('\n'),
+            // A forced break, in the markdown the widget renders: a lone `\n` would be a space.
+            "br" => text.push_str("  \n"),
             "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "blockquote" | "pre"
                 if !text.ends_with("\n\n") && !text.is_empty() =>
             {
@@ -245,7 +251,7 @@ mod tests {
             html_to_text("<p>Hi <b>Ada</b>,</p><p>Refund sent &amp; done.</p>"),
             "Hi Ada,\n\nRefund sent & done."
         );
-        assert_eq!(html_to_text("one<br>two<br/>three"), "one\ntwo\nthree");
+        assert_eq!(html_to_text("one<br>two<br/>three"), "one  \ntwo  \nthree");
         assert_eq!(html_to_text("plain text from a webhook"), "plain text from a webhook");
         assert_eq!(html_to_text("<script>alert(1)</script>"), "alert(1)");
         assert_eq!(html_to_text("a < b"), "a < b");

@@ -174,6 +174,11 @@ impl Message {
         signs
     }
 
+    /// How many words it has.
+    pub fn word_count(&self) -> usize {
+        self.words.len()
+    }
+
     /// The phrase saying the last answer did not help, if there is one.
     pub fn not_helped(&self) -> Option<&'static str> {
         NOT_HELPED.iter().copied().find(|phrase| self.contains_phrase(phrase))

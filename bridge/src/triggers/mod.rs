@@ -111,6 +111,103 @@ pub fn small_talk(message: &str) -> Option<SmallTalk> {
     Message::read(message).small_talk()
 }
 
+/// Words that say nothing of what a conversation is about when they come with a request for a
+/// person or "that didn't help": "can I … please", "I want to … right now".
+const FILLER: &[&str] = &[
+    "a",
+    "actual",
+    "again",
+    "already",
+    "am",
+    "an",
+    "any",
+    "asap",
+    "be",
+    "can",
+    "chat",
+    "connect",
+    "could",
+    "did",
+    "didn't",
+    "do",
+    "does",
+    "doesn't",
+    "get",
+    "have",
+    "hello",
+    "help",
+    "helped",
+    "hey",
+    "hi",
+    "i",
+    "i'd",
+    "i'm",
+    "immediately",
+    "is",
+    "it",
+    "just",
+    "like",
+    "live",
+    "me",
+    "need",
+    "no",
+    "not",
+    "now",
+    "of",
+    "ok",
+    "okay",
+    "one",
+    "please",
+    "pls",
+    "possible",
+    "put",
+    "real",
+    "really",
+    "right",
+    "some",
+    "somebody",
+    "someone",
+    "speak",
+    "still",
+    "talk",
+    "thank",
+    "thanks",
+    "that",
+    "that's",
+    "the",
+    "there",
+    "this",
+    "to",
+    "transfer",
+    "us",
+    "wanna",
+    "want",
+    "with",
+    "work",
+    "would",
+    "yes",
+    "you",
+    "your",
+];
+
+/// Whether `message` says what the conversation is about: not only a greeting or thanks, a
+/// request for a person ("can I talk to a human please?") or "that didn't help". A request
+/// with more to it ("I need a person, I was charged twice") does.
+pub fn states_a_subject(message: &str) -> bool {
+    let read = Message::read(message);
+    if read.word_count() == 0 || read.small_talk().is_some() {
+        return false;
+    }
+    let Some(said) = read.asks_for_person().or_else(|| read.not_helped().map(str::to_owned)) else {
+        return true;
+    };
+    let said: Vec<String> = said.split_whitespace().map(str::to_lowercase).collect();
+    message
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+        .map(|word| word.replace('’', "'").to_lowercase())
+        .any(|word| !word.is_empty() && !said.contains(&word) && !FILLER.contains(&word.as_str()))
+}
+
 impl Clause {
     fn check(&self, current: &Message, attempts: &[Attempt<'_>]) -> ClauseCheck {
         let (rule, outcome) = match &self.rule {

@@ -278,3 +278,24 @@ fn greetings_and_thanks_are_small_talk_and_questions_are_not() {
     assert_eq!(small_talk("Thanks, but where is my order?"), None);
     assert_eq!(small_talk(""), None);
 }
+
+#[test]
+fn a_message_states_a_subject_unless_it_only_greets_asks_for_a_person_or_complains() {
+    for (message, subject) in [
+        ("How long does shipping take?", true),
+        ("I was charged twice", true),
+        ("I want to talk to a person about my refund", true),
+        ("I need a human, my order never arrived", true),
+        ("Can I talk to a person please?", false),
+        ("I want to talk to a person", false),
+        ("Can I please talk to a real person right now?", false),
+        ("Hi, can I talk to someone?", false),
+        ("human please", false),
+        ("Hi there!", false),
+        ("thanks", false),
+        ("that didn't help", false),
+        ("", false),
+    ] {
+        assert_eq!(super::states_a_subject(message), subject, "{message}");
+    }
+}

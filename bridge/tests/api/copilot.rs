@@ -107,6 +107,12 @@ async fn copilot_leaves_a_note_by_default_and_replies_as_the_chosen_admin_when_a
     let notes = workspace.parts_until(&conversation, 1, is_draft_note).await;
     assert_eq!(notes.len(), 1, "one draft note");
     assert!(notes[0]["body"].as_str().is_some_and(|b| b.contains("Royal Mail")), "{}", notes[0]);
+    let draft = notes[0]["body"].as_str().unwrap_or_default();
+    assert!(draft.contains("<b>one working day</b>"), "the draft's markdown is rendered: {draft}");
+    assert!(
+        !draft.contains("**") && !draft.contains("<br>"),
+        "no raw markers, no wraps mid-sentence: {draft}"
+    );
     assert!(
         !workspace.parts_now(&conversation).await.iter().any(is_admin_comment),
         "nothing sent to the customer"

@@ -172,8 +172,9 @@ async fn a_handoff_lands_once_with_the_whole_transcript_in_a_note() {
     assert_eq!(all.len(), 1, "one Intercom conversation");
     let intercom = workspace.conversation(all[0]["id"].as_str().expect("id")).await;
     assert_eq!(
-        intercom["source"]["body"].as_str().map(|b| b.contains("Can I talk to a person please?")),
-        Some(true)
+        intercom["source"]["body"].as_str().map(|b| b.contains("How long does shipping take?")),
+        Some(true),
+        "the conversation opens with what it is about"
     );
     let parts = parts(&intercom);
     let notes: Vec<&Value> = parts.iter().filter(|part| part["part_type"] == "note").collect();
@@ -578,7 +579,7 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         .call(
             reqwest::Method::POST,
             "/conversations",
-            Some(json!({"from": {"type": "lead", "id": contact_id}, "body": "Can I talk to a person?"})),
+            Some(json!({"from": {"type": "lead", "id": contact_id}, "body": "My order never arrived, can I talk to a person?"})),
         )
         .await;
     let since = time::OffsetDateTime::now_utc().unix_timestamp() - 5;
@@ -619,7 +620,7 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
             seq: Seq(1),
             at: 0,
             author: Author::Visitor,
-            text: "Can I talk to a person?".into(),
+            text: "My order never arrived, can I talk to a person?".into(),
         }],
     };
     let delivered = intercom.deliver(request).await.expect("delivered");

@@ -18,3 +18,4 @@ mod proxies;
 mod restart;
 mod secrets;
 mod streams;
+mod teammate;

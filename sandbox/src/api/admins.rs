@@ -1,12 +1,13 @@
 //! `GET /me`, the admins and the teams: the seeded workspace, read-only.
 
-use axum::extract::Path;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::IntercomError;
-use crate::{seed, wire};
+use crate::{seed, wire, Sandbox};
 
 /// The sandbox's own address as the client reached it, for avatar URLs.
 fn base_url(headers: &HeaderMap) -> String {
@@ -19,15 +20,32 @@ pub async fn me(headers: HeaderMap) -> Json<Value> {
     Json(wire::me(&base_url(&headers)))
 }
 
-/// `GET /admins`
-pub async fn list_admins(headers: HeaderMap) -> Json<Value> {
-    Json(wire::admin_list(&base_url(&headers)))
+/// The query of `GET /admins`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListAdmins {
+    /// Whether each admin comes with its picture; without it Intercom leaves them out.
+    #[serde(default)]
+    display_avatar: bool,
+}
+
+/// `GET /admins?display_avatar=true`
+pub async fn list_admins(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(query): Query<ListAdmins>,
+) -> Json<Value> {
+    let avatars = query.display_avatar.then(|| sandbox.avatar_form());
+    Json(wire::admin_list(&base_url(&headers), avatars))
 }
 
 /// `GET /admins/{id}`
-pub async fn get_admin(headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, IntercomError> {
+pub async fn get_admin(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, IntercomError> {
     let admin = seed::admin(&id).ok_or(IntercomError::AdminNotFound)?;
-    Ok(Json(wire::admin(admin, &base_url(&headers))))
+    Ok(Json(wire::admin_with_avatar(admin, &base_url(&headers), Some(sandbox.avatar_form()))))
 }
 
 /// `GET /teams`

@@ -5,7 +5,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::contact::{Contact, NewContact};
+use crate::contact::{Contact, ContactChanges, NewContact};
 use crate::error::{IntercomError, JsonBody};
 use crate::pages::{page, Paging};
 use crate::search::Query;
@@ -37,6 +37,17 @@ pub async fn get_contact(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, IntercomError> {
     sandbox.read(|workspace| Ok(Json(wire::contact(workspace.contact(&id)?))))
+}
+
+/// `PUT /contacts/{id}`: 200 with the contact as changed, 404 for an unknown one, 409 when it
+/// would duplicate a user.
+pub async fn update_contact(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    JsonBody(changes): JsonBody<ContactChanges>,
+) -> Result<Json<Value>, IntercomError> {
+    let contact = sandbox.write(|workspace, now| workspace.update_contact(&id, changes, now))?;
+    Ok(Json(wire::contact(&contact)))
 }
 
 /// `GET /contacts/find_by_external_id/{external_id}` (users only, as in Intercom).

@@ -25,7 +25,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/contacts", post(contacts::create_contact))
         .route("/contacts/search", post(contacts::search_contacts))
         .route("/contacts/find_by_external_id/{external_id}", get(contacts::find_by_external_id))
-        .route("/contacts/{id}", get(contacts::get_contact))
+        .route("/contacts/{id}", get(contacts::get_contact).put(contacts::update_contact))
         .route(
             "/conversations",
             get(conversations::list_conversations).post(conversations::create_conversation),

@@ -149,3 +149,51 @@ async fn malformed_and_incomplete_bodies_get_parameter_errors() {
     let nowhere = app.get("/nowhere").await;
     assert_eq!(nowhere.body["errors"], json!([{"code": "not_found", "message": "Resource Not Found"}]));
 }
+
+#[tokio::test]
+async fn admins_pictures_come_only_when_asked_for_and_in_the_form_chosen() {
+    let app = start().await;
+    let plain = app.get("/admins").await.body;
+    assert!(plain["admins"][0].get("avatar").is_none(), "Intercom leaves pictures out: {plain}");
+    let url = format!("{}/avatars/991001.svg", app.base);
+    let asked = app.get("/admins?display_avatar=true").await.body;
+    assert_eq!(asked["admins"][0]["avatar"], json!({"type": "avatar", "image_url": url}));
+
+    let set = app
+        .http
+        .put(format!("{}/_sandbox/avatars", app.base))
+        .json(&json!({"form": "uri"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let bare = app.get("/admins?display_avatar=true").await.body;
+    assert_eq!(bare["admins"][0]["avatar"], json!(url), "2.16's `admin` schema: a URI string");
+}
+
+#[tokio::test]
+async fn a_contact_is_updated_and_a_user_cannot_take_another_users_email() {
+    let app = start().await;
+    let created = app.post("/contacts", json!({"role": "lead", "email": "first@example.com"})).await;
+    let lead = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/contacts/{lead}");
+    let updated =
+        app.call(reqwest::Method::PUT, &path, Some(json!({"email": "sam@example.com", "name": "Sam"}))).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    assert_eq!(
+        (updated.body["email"].clone(), updated.body["role"].clone()),
+        (json!("sam@example.com"), json!("lead"))
+    );
+    assert_eq!(app.get(&path).await.body["name"], "Sam");
+
+    app.create_user("ada@example.com").await;
+    let bob = app.create_user("bob@example.com").await;
+    let clash = app
+        .call(reqwest::Method::PUT, &format!("/contacts/{bob}"), Some(json!({"email": "ADA@example.com"})))
+        .await;
+    assert_eq!(clash.status, StatusCode::CONFLICT);
+    let missing = app
+        .call(reqwest::Method::PUT, "/contacts/0123456789abcdef01234567", Some(json!({"name": "x"})))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

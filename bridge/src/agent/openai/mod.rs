@@ -9,7 +9,7 @@ use baton_protocol::{Author, TranscriptEntry};
 use eventsource_stream::Eventsource;
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::header::{HeaderValue, AUTHORIZATION};
-use reqwest::{Client, RequestBuilder, StatusCode, Url};
+use reqwest::{redirect, Client, RequestBuilder, StatusCode, Url};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -31,6 +31,10 @@ const TROUBLE: &str = "Sorry, I'm having trouble answering right now. If you'd l
 const NO_REASON: &str = "The model asked for a person";
 /// The longest error body quoted in a note, in characters.
 const QUOTED_BODY: usize = 200;
+/// Who is asking: some OpenAI-compatible gateways refuse requests without a `User-Agent`.
+const USER_AGENT: &str = concat!("baton-bridge/", env!("CARGO_PKG_VERSION"));
+/// The most redirects followed within the model server's own origin.
+const MAX_REDIRECTS: usize = 5;
 
 /// Where the model is and how long to wait for it; the `[agents.ID.model]` table of the config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +153,7 @@ impl OpenAiAgent {
             start: Duration::from_secs(settings.timeout_secs),
             idle: Duration::from_secs(settings.idle_timeout_secs),
         };
-        let client = Client::builder().build()?;
+        let client = Client::builder().user_agent(USER_AGENT).redirect(same_origin_only()).build()?;
         Ok(Self { client, endpoint, authorization, model: settings.model, timeouts, persona, rules })
     }
 
@@ -350,9 +354,12 @@ async fn stream_reply(
         let Some(choice) = chunk.choices.into_iter().next() else { continue };
         finished |= !choice.finish_reason.is_empty();
         calls.add(choice.delta.tool_calls);
-        if !choice.delta.content.is_empty() {
-            *streamed = true;
-            send(out, Step::Text(choice.delta.content)).await;
+        // A refusal is the model's own words to the visitor, streamed like an answer.
+        for text in [choice.delta.content, choice.delta.refusal] {
+            if !text.is_empty() {
+                *streamed = true;
+                send(out, Step::Text(text)).await;
+            }
         }
     }
     let handoff = calls.handoff();
@@ -394,6 +401,22 @@ fn handoff_tool() -> Value {
                 "required": ["reason"],
             },
         },
+    })
+}
+
+/// Redirects are followed only within the origin they start from. A `307` or `308` repeats the
+/// body — the system prompt, the knowledge and the whole transcript — so a model server must
+/// never be able to send it to another host; a redirect elsewhere fails the request instead.
+fn same_origin_only() -> redirect::Policy {
+    redirect::Policy::custom(|attempt| {
+        let from = attempt.previous().first().map(Url::origin);
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if from.as_ref() == Some(&attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
     })
 }
 
@@ -471,6 +494,9 @@ struct Choice {
 struct Delta {
     #[serde(default, deserialize_with = "nullable")]
     content: String,
+    /// What the model says instead of an answer when it declines (OpenAI's `refusal`).
+    #[serde(default, deserialize_with = "nullable")]
+    refusal: String,
     #[serde(default, deserialize_with = "nullable")]
     tool_calls: Vec<ToolCallDelta>,
 }
