@@ -28,6 +28,7 @@ demo: widget
 	BATON_ADMIN_TOKEN=$(ADMIN_TOKEN) RUST_LOG=warn target/release/baton-bridge --addr 127.0.0.1:$(PORT) --db baton.db --site-dir .
 
 test: test-tools widget
+	scripts/size-budget.sh --no-build
 	cargo test --workspace
 	cargo build -p baton-bridge -p baton-intercom-sandbox
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
@@ -36,7 +37,7 @@ test: test-tools widget
 
 # Rebuilt only when something it is made from changed.
 WIDGET_SOURCES := $(shell find src protocol/src -type f) Cargo.toml Cargo.lock \
-	scripts/build-widget.sh scripts/compress.mjs www/package-lock.json www/loader/baton.js
+	scripts/build-widget.sh scripts/wasm-cargo.sh scripts/compress.mjs www/package-lock.json www/loader/baton.js
 
 widget: pkg/baton_widget_bg.wasm
 

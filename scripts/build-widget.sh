@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the release widget into pkg/: cargo (the size-optimised `wasm` profile), then
+# Builds the release widget into pkg/: cargo (scripts/wasm-cargo.sh: the size-optimised `wasm`
+# profile, on nightly with std rebuilt for size when available), then
 # wasm-bindgen for the ES-module glue, then wasm-opt -Oz and esbuild --minify, then the script
 # tag's loader (pkg/baton.js, carrying the workspace version), then gzip and brotli copies that
 # the bridge serves precompressed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --lib --target wasm32-unknown-unknown --profile wasm
+scripts/wasm-cargo.sh
 rm -rf pkg
 wasm-bindgen --target web --out-dir pkg "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm/baton_widget.wasm"
 www/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
