@@ -13,7 +13,8 @@ use crate::host::{Command, Host};
 use crate::options::Options;
 use crate::session::{self, Store};
 
-const STYLES: &str = include_str!("widget.css");
+// src/widget.css, minified by build.rs.
+const STYLES: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
 /// A mounted widget; `destroy()` removes it and stops everything it runs.
 #[wasm_bindgen]
