@@ -17,7 +17,7 @@ const VITE = "vite@8.3.8";
 const TYPESCRIPT = "typescript@5.9.3";
 const BUNDLERS = [
   "esbuild@0.28.2", "rollup@4.68.5", "@rollup/plugin-node-resolve@16.0.3", "@rollup/plugin-url@8.0.2",
-  "webpack@5.112.2", "webpack-cli@7.3.1",
+  "webpack@5.112.2", "webpack-cli@6.0.1",
 ];
 
 const APP_HTML = `<!doctype html>
@@ -175,6 +175,6 @@ async function chatThrough(bundler) {
 test("a Vite app bundles the package, mounts the chat inline and talks to the bridge", () => chatThrough("vite"));
 
 for (const bundler of ["esbuild", "rollup", "webpack"]) {
-  test(`a ${bundler} app bundles the package as the README says, mounts the chat and talks to the bridge`, () =>
+  test(`an app built with ${bundler} as the README says mounts the chat and talks to the bridge`, () =>
     chatThrough(bundler));
 }
