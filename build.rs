@@ -23,7 +23,8 @@ fn minify(css: &str) -> String {
     text.push_str(rest);
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
-        let joins = out.ends_with(['{', '}', ';', ',', ':', '>']) || word.starts_with(['{', '}', ';', ',', '>']);
+        let joins =
+            out.ends_with(['{', '}', ';', ',', ':', '>']) || word.starts_with(['{', '}', ';', ',', '>']);
         if !out.is_empty() && !joins {
             out.push(' ');
         }

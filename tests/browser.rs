@@ -90,8 +90,9 @@ async fn the_handle_names_the_remembered_conversation_and_restart_forgets_it() {
     storage.set_item(key, r#"{"id": "c-42", "token": "secret"}"#).expect("stored");
     storage.set_item(&format!("{key}:seen"), "3").expect("stored");
     let host = new_host();
-    let options = js_sys::JSON::parse(r#"{"agent": "restarted", "endpoint": "http://127.0.0.1:9", "inline": true}"#)
-        .expect("json");
+    let options =
+        js_sys::JSON::parse(r#"{"agent": "restarted", "endpoint": "http://127.0.0.1:9", "inline": true}"#)
+            .expect("json");
     let mut chat = baton_widget::mount::mount(&host, options).expect("mounts");
     yew::scheduler::flush().await;
     assert_eq!(chat.conversation_id().as_deref(), Some("c-42"));

@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
-use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq, Teammate};
 use baton_protocol::AgentProfile;
+use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq, Teammate};
 use baton_widget::components::{Launcher, LauncherProps, Panel};
 use baton_widget::conversation::{Action, Conversation};
 use baton_widget::stream::Link;
@@ -217,7 +217,11 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
         company: "Lumen Coffee Roasters".into(),
         greeting: "Hi!".into(),
     });
-    let props = yew::props!(ShownProps { profile: Some(profile), conversation: conversation([]), link: Link::Online });
+    let props = yew::props!(ShownProps {
+        profile: Some(profile),
+        conversation: conversation([]),
+        link: Link::Online
+    });
     let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
     assert!(html.contains("Lumen Coffee Roasters"), "{html}");
     assert!(html.contains("Juniper · AI assistant"), "{html}");

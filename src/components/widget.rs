@@ -54,7 +54,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let (launcher_ref, input_ref) = (use_node_ref(), use_node_ref());
     use_panel_focus(*open, &input_ref, &launcher_ref, host);
     let deliver = {
-        let (client, agent, visitor, store) = (client.clone(), options.agent.clone(), visitor.clone(), store.clone());
+        let (client, agent, visitor, store) =
+            (client.clone(), options.agent.clone(), visitor.clone(), store.clone());
         let dispatch = conversation.dispatcher().to_callback();
         use_outbox(move || Outbox { client: (*client).clone(), agent, visitor, session: store, dispatch })
     };
@@ -112,7 +113,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
     };
     {
         let (open, inline) = (open.setter(), options.inline);
-        let (client, store, visitor, on_restart) = (client.clone(), store.clone(), visitor.clone(), on_restart.clone());
+        let (client, store, visitor, on_restart) =
+            (client.clone(), store.clone(), visitor.clone(), on_restart.clone());
         use_host_commands(
             host,
             Callback::from(move |command| match command {
