@@ -28,6 +28,7 @@ demo: widget
 	BATON_ADMIN_TOKEN=$(ADMIN_TOKEN) RUST_LOG=warn target/release/baton-bridge --addr 127.0.0.1:$(PORT) --db baton.db --site-dir .
 
 test: test-tools widget
+	scripts/size-budget.sh --no-build
 	cargo test --workspace
 	cargo build -p baton-bridge -p baton-intercom-sandbox
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
@@ -35,8 +36,8 @@ test: test-tools widget
 	cd www && node --test tests/
 
 # Rebuilt only when something it is made from changed.
-WIDGET_SOURCES := $(shell find src protocol/src markdown/src -type f) Cargo.toml Cargo.lock markdown/Cargo.toml \
-	scripts/build-widget.sh scripts/compress.mjs www/package-lock.json www/loader/baton.js
+WIDGET_SOURCES := $(shell find src protocol/src markdown/src -type f) Cargo.toml Cargo.lock markdown/Cargo.toml build.rs \
+	scripts/build-widget.sh scripts/wasm-cargo.sh scripts/compress.mjs www/package-lock.json www/loader/baton.js
 
 widget: pkg/baton_widget_bg.wasm
 

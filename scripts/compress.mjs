@@ -9,7 +9,7 @@ const args = process.argv.slice(2);
 const at = args.indexOf("--budget");
 const budget = at >= 0 ? Number(args.splice(at, 2)[1]) : Infinity;
 const totals = { raw: 0, gzip: 0, brotli: 0 };
-const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB (${n.toLocaleString("en")} B)`;
 
 /** GNU gzip -9 packs wasm about 2% tighter than zlib; zlib when gzip is not installed. */
 function bestGzip(file, raw) {

@@ -1,13 +1,12 @@
-//! The bridge's widget API, as typed calls over `fetch`. Only the bodies the widget uses are
-//! parsed: every parser ships to visitors.
+//! The bridge's widget API, as typed calls over `fetch` (gloo-net). Only the bodies the widget uses
+//! are parsed: every parser ships to visitors.
 
 use baton_protocol::{
     AgentId, AgentProfile, ConversationCreated, CreateConversation, SendMessage, UpdateVisitor,
 };
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
+use gloo_net::http::{Request, RequestBuilder};
 
+use crate::json::{self, JsonError};
 use crate::session::Session;
 
 /// Why a call to the bridge failed.
@@ -24,14 +23,14 @@ pub enum ApiError {
     },
 }
 
-impl From<JsValue> for ApiError {
-    fn from(error: JsValue) -> Self {
-        Self::Network(error.as_string().unwrap_or_else(|| String::from("fetch failed")))
+impl From<gloo_net::Error> for ApiError {
+    fn from(error: gloo_net::Error) -> Self {
+        Self::Network(error.to_string())
     }
 }
 
-impl From<serde_json::Error> for ApiError {
-    fn from(error: serde_json::Error) -> Self {
+impl From<JsonError> for ApiError {
+    fn from(error: JsonError) -> Self {
         Self::Network(error.to_string())
     }
 }
@@ -55,8 +54,8 @@ impl Client {
 
     /// The agent's public profile.
     pub async fn agent(&self, agent: &AgentId) -> Result<AgentProfile, ApiError> {
-        let body = fetch("GET", &self.url(&format!("/v1/agents/{agent}")), None, None).await?;
-        Ok(serde_json::from_str(&body)?)
+        let body = send(Request::get(&self.url(&format!("/v1/agents/{agent}"))), None, None).await?;
+        Ok(json::parse(&body)?)
     }
 
     /// Starts a conversation.
@@ -64,22 +63,22 @@ impl Client {
         &self,
         body: &CreateConversation,
     ) -> Result<ConversationCreated, ApiError> {
-        let json = serde_json::to_string(body)?;
-        let body = fetch("POST", &self.url("/v1/conversations"), None, Some(&json)).await?;
-        Ok(serde_json::from_str(&body)?)
+        let json = json::stringify(body)?;
+        let body = send(Request::post(&self.url("/v1/conversations")), None, Some(json)).await?;
+        Ok(json::parse(&body)?)
     }
 
     /// Sends a visitor message; safe to repeat with the same client id. Its seq arrives on the
     /// event stream with the message itself.
     pub async fn send_message(&self, session: &Session, body: &SendMessage) -> Result<(), ApiError> {
         let url = self.url(&format!("/v1/conversations/{}/messages", session.id));
-        fetch("POST", &url, Some(session), Some(&serde_json::to_string(body)?)).await.map(drop)
+        send(Request::post(&url), Some(session), Some(json::stringify(body)?)).await.map(drop)
     }
 
     /// Tells the bridge what is now known of the visitor, and who said so.
     pub async fn update_visitor(&self, session: &Session, update: &UpdateVisitor) -> Result<(), ApiError> {
         let url = self.url(&format!("/v1/conversations/{}/visitor", session.id));
-        fetch("PUT", &url, Some(session), Some(&serde_json::to_string(update)?)).await.map(drop)
+        send(Request::put(&url), Some(session), Some(json::stringify(update)?)).await.map(drop)
     }
 
     /// The URL of the conversation's event stream; the stream adds `after`.
@@ -88,31 +87,24 @@ impl Client {
     }
 }
 
-/// One `fetch`, answering the response text of a 2xx. Straight on `web-sys` rather than through
-/// an HTTP wrapper crate: the widget needs four calls, and every kilobyte ships to visitors.
-async fn fetch(
-    method: &str,
-    url: &str,
+/// Sends `request`, with the session's bearer token and a JSON body when given, and answers the
+/// response text of a 2xx.
+async fn send(
+    request: RequestBuilder,
     session: Option<&Session>,
-    json: Option<&str>,
+    json: Option<String>,
 ) -> Result<String, ApiError> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    let headers = Headers::new()?;
-    if let Some(session) = session {
-        headers.set("authorization", &format!("Bearer {}", session.token))?;
-    }
-    if let Some(json) = json {
-        headers.set("content-type", "application/json")?;
-        init.set_body(&JsValue::from_str(json));
-    }
-    init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(url, &init)?;
-    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
+    let request = match session {
+        Some(session) => request.header("authorization", &format!("Bearer {}", session.token)),
+        None => request,
+    };
+    let request = match json {
+        Some(json) => request.header("content-type", "application/json").body(json)?,
+        None => request.build()?,
+    };
+    let response = request.send().await?;
     if !response.ok() {
         return Err(ApiError::Refused { status: response.status() });
     }
-    let text = JsFuture::from(response.text()?).await?;
-    text.as_string().ok_or_else(|| ApiError::Network("the answer is not text".into()))
+    Ok(response.text().await?)
 }

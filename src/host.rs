@@ -1,5 +1,5 @@
 //! The host page's hold on a mounted widget: the commands it sends (`open`, `close`,
-//! `identify`) and the listeners it registers (`on`). One handle is shared by the JavaScript
+//! `identify`, `restart`) and the listeners it registers (`on`). One handle is shared by the JavaScript
 //! `Chat` and the `Widget` component, so neither needs a global.
 
 use std::cell::RefCell;
@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use baton_protocol::Visitor;
 use wasm_bindgen::JsValue;
-use yew::Callback;
+use yew::{hook, use_effect_with, Callback};
 
 /// What the host page asks the widget to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +18,8 @@ pub enum Command {
     Close,
     /// Tell the bridge who the visitor is.
     Identify(Visitor),
+    /// Forget the conversation and start an empty one.
+    Restart,
 }
 
 /// The events a host page can listen to.
@@ -94,6 +96,13 @@ impl Host {
         self.0.pending.borrow_mut().clear();
         self.0.listeners.borrow_mut().clear();
     }
+}
+
+/// Hands the host page's commands to `handler` from the first render on (those sent earlier
+/// first). The handler is taken once: it must hold only what stays valid, such as state setters.
+#[hook]
+pub fn use_host_commands(host: &Host, handler: Callback<Command>) {
+    use_effect_with(host.clone(), move |host| host.listen(handler));
 }
 
 #[cfg(test)]

@@ -2,15 +2,16 @@
 //! bridge over its widget API and event stream.
 //!
 //! # Layout
-//! - [`conversation`]: the pure reducer of what the visitor sees, its messages kept in a
-//!   [`transcript`] of shared chunks; [`options`]: what the host
-//!   page configures.
+//! - [`conversation`]: the pure reducer of what the visitor sees, its [`message`]s kept in a
+//!   [`transcript`] of shared chunks; [`options`]: what the host page configures.
 //! - [`i18n`]: every visible string, per language.
 //! - [`markdown`]: the safe markdown subset of messages.
+//! - [`json`]: JSON through the browser's parser.
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
 //!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook;
 //!   [`viewport`]: the visible area, for phones' on-screen keyboards.
-//! - [`components`]: the Yew components, rooted at [`components::Widget`].
+//! - [`components`]: the Yew components, rooted at [`components::Widget`]; [`hooks`]: its
+//!   smaller effects.
 //! - [`mount`]: the JavaScript entry point, rendering into a Shadow DOM; [`host`]: the host
 //!   page's commands and listeners.
 //! - `bench` (feature `bench` only): the streaming benchmark's entry point.
@@ -20,9 +21,12 @@ pub mod api;
 pub mod bench;
 pub mod components;
 pub mod conversation;
+pub mod hooks;
 pub mod host;
 pub mod i18n;
+pub mod json;
 pub mod markdown;
+pub mod message;
 pub mod mount;
 pub mod options;
 pub mod outbox;

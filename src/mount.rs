@@ -11,9 +11,10 @@ use yew::AppHandle;
 use crate::components::{Widget, WidgetProps};
 use crate::host::{Command, Host};
 use crate::options::Options;
-use crate::session;
+use crate::session::{self, Store};
 
-const STYLES: &str = include_str!("widget.css");
+// src/widget.css, minified by build.rs.
+const STYLES: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
 /// A mounted widget; `destroy()` removes it and stops everything it runs.
 #[wasm_bindgen]
@@ -21,7 +22,7 @@ pub struct Chat {
     app: Option<AppHandle<Widget>>,
     root: web_sys::ShadowRoot,
     host: Host,
-    storage_key: String,
+    session: Store,
 }
 
 #[wasm_bindgen]
@@ -39,7 +40,7 @@ impl Chat {
     /// Tells the bridge who the visitor is (`{email?, name?, user_id?, user_hash?}`, as in the options):
     /// now if a conversation exists, else when the first message starts one.
     pub fn identify(&self, visitor: JsValue) -> Result<(), JsError> {
-        self.host.send(Command::Identify(from_js(&visitor)?));
+        self.host.send(Command::Identify(from_js(visitor)?));
         Ok(())
     }
 
@@ -61,8 +62,19 @@ impl Chat {
 
     /// Forgets the visitor (their conversation is no longer resumed here), then destroys.
     pub fn shutdown(&mut self) {
-        session::forget(&self.storage_key);
+        self.session.forget();
         self.destroy();
+    }
+
+    /// The id of the visitor's conversation, once the first message has started one.
+    #[wasm_bindgen(js_name = conversationId)]
+    pub fn conversation_id(&self) -> Option<String> {
+        self.session.current().map(|session| session.id.0)
+    }
+
+    /// Forgets the conversation and shows an empty one; the next message starts a new one.
+    pub fn restart(&self) {
+        self.host.send(Command::Restart);
     }
 }
 
@@ -72,20 +84,15 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Reads a JavaScript value through JSON text, so the one JSON parser the widget already has
-/// reads the host page's objects too.
-fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError> {
-    let json = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|json| json.as_string())
-        .ok_or_else(|| JsError::new("baton: expected an object"))?;
-    serde_json::from_str(&json).map_err(|error| JsError::new(&format!("baton: invalid value: {error}")))
+/// Reads the host page's object into `T`, or says what is wrong with it.
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsError> {
+    crate::json::from_js(value).map_err(|error| JsError::new(&format!("baton: invalid value: {error}")))
 }
 
 /// Renders the widget into `element` with `options` (`{agent, endpoint, inline?}`).
 #[wasm_bindgen]
 pub fn mount(element: &Element, options: JsValue) -> Result<Chat, JsError> {
-    let options: Options = from_js(&options)?;
+    let options: Options = from_js(options)?;
     if element.shadow_root().is_some() {
         return Err(JsError::new("baton: this element already holds a widget"));
     }
@@ -101,9 +108,9 @@ pub fn mount(element: &Element, options: JsValue) -> Result<Chat, JsError> {
         .create_element("div")
         .map_err(|_| JsError::new("baton: could not create the container"))?;
     root.append_child(&container).map_err(|_| JsError::new("baton: could not attach the container"))?;
-    let storage_key = session::storage_key(&options.endpoint, &options.agent);
+    let session = Store::open(session::storage_key(&options.endpoint, &options.agent));
     let host = Host::default();
-    let props = WidgetProps { options: Rc::new(options), host: host.clone() };
+    let props = WidgetProps { options: Rc::new(options), host: host.clone(), session: session.clone() };
     let app = yew::Renderer::<Widget>::with_root_and_props(container, props).render();
-    Ok(Chat { app: Some(app), root, host, storage_key })
+    Ok(Chat { app: Some(app), root, host, session })
 }

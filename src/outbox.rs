@@ -10,11 +10,11 @@ use baton_protocol::{
 };
 use futures::channel::mpsc;
 use futures::StreamExt;
-use yew::Callback;
+use yew::{hook, use_callback, use_effect_with, use_mut_ref, Callback};
 
 use crate::api::{ApiError, Client};
 use crate::conversation::Action;
-use crate::session::{self, Session};
+use crate::session::{Session, Store};
 
 /// A message waiting to be delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,18 +35,15 @@ pub struct Outbox {
     pub visitor: Rc<RefCell<Option<Visitor>>>,
     /// The widget's language (the `locale` option, else the page's), which the team is told.
     pub locale: Option<String>,
-    /// Where the session is remembered.
-    pub storage_key: String,
-    /// The current session, shared with the widget.
-    pub session: Rc<RefCell<Option<Session>>>,
-    /// Told when the first message starts a conversation.
-    pub on_session: Callback<Session>,
+    /// The session, started here by the first message.
+    pub session: Store,
     /// Told when a message fails.
     pub dispatch: Callback<Action>,
 }
 
 impl Outbox {
-    /// Starts the delivery loop; messages go in through the returned sender.
+    /// Starts the delivery loop; messages go in through the returned sender, and dropping it ends
+    /// the loop.
     pub fn spawn(self) -> mpsc::UnboundedSender<Outgoing> {
         let (sender, mut queue) = mpsc::unbounded::<Outgoing>();
         yew::platform::spawn_local(async move {
@@ -66,7 +63,7 @@ impl Outbox {
     }
 
     async fn session(&self) -> Result<Session, ApiError> {
-        if let Some(session) = self.session.borrow().clone() {
+        if let Some(session) = self.session.current() {
             return Ok(session);
         }
         let location = web_sys::window().map(|window| window.location());
@@ -84,9 +81,31 @@ impl Outbox {
         };
         let created = self.client.create_conversation(&body).await?;
         let session = Session { id: created.id, token: created.token };
-        session::save(&self.storage_key, &session);
-        *self.session.borrow_mut() = Some(session.clone());
-        self.on_session.emit(session.clone());
+        self.session.start(session.clone());
         Ok(session)
     }
+}
+
+/// Runs the outbox `make` builds, once, for the life of the component; the callback it answers
+/// queues a message for delivery, and stays the same across renders.
+#[hook]
+pub fn use_outbox<F>(make: F) -> Callback<Outgoing>
+where
+    F: FnOnce() -> Outbox + 'static,
+{
+    let sender = use_mut_ref(|| None::<mpsc::UnboundedSender<Outgoing>>);
+    {
+        let sender = sender.clone();
+        use_effect_with((), move |()| {
+            *sender.borrow_mut() = Some(make().spawn());
+            // Closing the channel ends the delivery loop.
+            move || drop(sender.borrow_mut().take())
+        });
+    }
+    use_callback((), move |outgoing: Outgoing, ()| {
+        if let Some(sender) = sender.borrow().as_ref() {
+            // Fails only once the widget is being destroyed.
+            let _ = sender.unbounded_send(outgoing);
+        }
+    })
 }

@@ -1,8 +1,13 @@
 //! The visitor's conversation with one agent, remembered in `localStorage` so a reload or a
-//! second tab continues it instead of starting over.
+//! second tab continues it instead of starting over. A [`Store`] is the one place it is kept:
+//! the widget, its outbox and the host page's handle all read and change it there.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use baton_protocol::{AgentId, ConversationId};
 use serde::{Deserialize, Serialize};
+use yew::{hook, use_effect_with, use_force_update, Callback};
 
 /// A conversation and the secret that opens it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,46 +23,102 @@ pub fn storage_key(endpoint: &str, agent: &AgentId) -> String {
     format!("baton:{endpoint}:{agent}")
 }
 
-/// The remembered session, if any. Storage may be blocked (private mode, sandboxed frames): the
-/// widget then works for the life of the page.
-pub fn load(key: &str) -> Option<Session> {
-    let raw = local_storage()?.get_item(key).ok()??;
-    serde_json::from_str(&raw).ok()
+/// The session of one mounted widget and its copy in storage. Cheap to clone; clones share it,
+/// and are equal only to each other.
+#[derive(Clone)]
+pub struct Store(Rc<Inner>);
+
+struct Inner {
+    key: String,
+    current: RefCell<Option<Session>>,
+    /// Told when the session changes: the widget re-renders.
+    on_change: RefCell<Option<Callback<()>>>,
 }
 
-/// Remembers `session`.
-pub fn save(key: &str, session: &Session) {
-    if let (Some(storage), Ok(raw)) = (local_storage(), serde_json::to_string(session)) {
-        // Full or blocked storage only costs continuity across reloads.
-        let _ = storage.set_item(key, &raw);
+impl PartialEq for Store {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
-/// Forgets the session, so the next message starts a new conversation.
-pub fn forget(key: &str) {
-    if let Some(storage) = local_storage() {
-        let _ = storage.remove_item(key);
-        let _ = storage.remove_item(&seen_key(key));
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
     }
 }
 
-/// The last seq the visitor saw, so a reload does not count old answers as unread.
-pub fn load_seen(key: &str) -> u64 {
-    local_storage()
-        .and_then(|storage| storage.get_item(&seen_key(key)).ok().flatten())
-        .and_then(|raw| raw.parse().ok())
-        .unwrap_or(0)
-}
+impl Store {
+    /// The store under `key`, holding the session remembered there, if any. Storage may be
+    /// blocked (private mode, sandboxed frames): the widget then works for the life of the page.
+    pub fn open(key: String) -> Self {
+        let current = local_storage()
+            .and_then(|storage| storage.get_item(&key).ok().flatten())
+            .and_then(|raw| crate::json::parse(&raw).ok());
+        Self(Rc::new(Inner { key, current: RefCell::new(current), on_change: RefCell::default() }))
+    }
 
-/// Remembers the last seq the visitor saw.
-pub fn save_seen(key: &str, seq: u64) {
-    if let Some(storage) = local_storage() {
-        let _ = storage.set_item(&seen_key(key), &seq.to_string());
+    /// The current session.
+    pub fn current(&self) -> Option<Session> {
+        self.0.current.borrow().clone()
+    }
+
+    /// Remembers `session`, the conversation the first message started.
+    pub fn start(&self, session: Session) {
+        if let (Some(storage), Ok(raw)) = (local_storage(), crate::json::stringify(&session)) {
+            // Full or blocked storage only costs continuity across reloads.
+            let _ = storage.set_item(&self.0.key, &raw);
+        }
+        self.set(Some(session));
+    }
+
+    /// Forgets the session and what was seen of it, so the next message starts a new conversation.
+    pub fn forget(&self) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.remove_item(&self.0.key);
+            let _ = storage.remove_item(&self.seen_key());
+        }
+        self.set(None);
+    }
+
+    /// The last seq the visitor saw, so a reload does not count old answers as unread.
+    pub fn seen(&self) -> u64 {
+        local_storage()
+            .and_then(|storage| storage.get_item(&self.seen_key()).ok().flatten())
+            .and_then(|raw| raw.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Remembers the last seq the visitor saw.
+    pub fn save_seen(&self, seq: u64) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(&self.seen_key(), &seq.to_string());
+        }
+    }
+
+    fn set(&self, session: Option<Session>) {
+        *self.0.current.borrow_mut() = session;
+        // Cloned out of the cell: the callback may read the store.
+        let on_change = self.0.on_change.borrow().clone();
+        if let Some(on_change) = on_change {
+            on_change.emit(());
+        }
+    }
+
+    fn seen_key(&self) -> String {
+        format!("{}:seen", self.0.key)
     }
 }
 
-fn seen_key(key: &str) -> String {
-    format!("{key}:seen")
+/// The current session of `store`; the component re-renders when it changes.
+#[hook]
+pub fn use_session(store: &Store) -> Option<Session> {
+    let update = use_force_update();
+    use_effect_with(store.clone(), move |store| {
+        *store.0.on_change.borrow_mut() = Some(Callback::from(move |()| update.force_update()));
+        let store = store.clone();
+        move || drop(store.0.on_change.borrow_mut().take())
+    });
+    store.current()
 }
 
 fn local_storage() -> Option<web_sys::Storage> {

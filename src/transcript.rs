@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::conversation::{Message, MessageKey};
+use crate::message::{Message, MessageKey};
 
 /// Messages per chunk: small enough to copy on every piece, large enough to keep the list of
 /// chunks short.
@@ -70,7 +70,7 @@ impl Transcript {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::{Sender, Status};
+    use crate::message::{Sender, Status};
     use baton_protocol::Seq;
 
     fn message(n: u64) -> Message {

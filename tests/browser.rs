@@ -82,6 +82,30 @@ async fn the_host_page_opens_and_closes_the_chat_and_hears_of_it_until_destroy()
     assert_eq!(baton_widget::mount::version(), env!("CARGO_PKG_VERSION"));
 }
 
+#[wasm_bindgen_test]
+async fn the_handle_names_the_remembered_conversation_and_restart_forgets_it() {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).expect("storage");
+    let key = "baton:http://127.0.0.1:9:restarted";
+    // A conversation remembered from an earlier visit, as the widget stores it.
+    storage.set_item(key, r#"{"id": "c-42", "token": "secret"}"#).expect("stored");
+    storage.set_item(&format!("{key}:seen"), "3").expect("stored");
+    let host = new_host();
+    let options =
+        js_sys::JSON::parse(r#"{"agent": "restarted", "endpoint": "http://127.0.0.1:9", "inline": true}"#)
+            .expect("json");
+    let mut chat = baton_widget::mount::mount(&host, options).expect("mounts");
+    yew::scheduler::flush().await;
+    assert_eq!(chat.conversation_id().as_deref(), Some("c-42"));
+
+    chat.restart();
+    yew::scheduler::flush().await;
+    assert_eq!(chat.conversation_id(), None);
+    assert_eq!(storage.get_item(key).expect("readable"), None, "the next visit starts afresh too");
+    assert_eq!(storage.get_item(&format!("{key}:seen")).expect("readable"), None);
+    assert!(shadow_query(&host, "textarea[aria-label='Message']").is_some(), "ready for a new conversation");
+    chat.destroy();
+}
+
 /// A log driven by a reducer the test dispatches into.
 #[derive(Properties, Clone)]
 struct HarnessProps {

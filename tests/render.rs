@@ -4,11 +4,13 @@
 
 use std::rc::Rc;
 
+use baton_protocol::AgentProfile;
 use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq, Teammate};
-use baton_widget::components::{Launcher, LauncherProps, Panel, PanelProps};
+use baton_widget::components::{Launcher, LauncherProps, Panel};
 use baton_widget::conversation::{Action, Conversation};
 use baton_widget::stream::Link;
-use yew::{Callback, LocalServerRenderer};
+use yew::prelude::*;
+use yew::LocalServerRenderer;
 
 fn conversation(actions: impl IntoIterator<Item = Action>) -> Rc<Conversation> {
     Rc::new(actions.into_iter().fold(Conversation::default(), Conversation::apply))
@@ -18,15 +20,29 @@ fn received(seq: u64, kind: EventKind) -> Action {
     Action::Received(Event { seq: Seq(seq), at: 0, kind })
 }
 
+/// The panel as the root component renders it, its reducer starting at `conversation`.
+#[derive(Properties, PartialEq)]
+struct ShownProps {
+    conversation: Rc<Conversation>,
+    #[prop_or_default]
+    profile: Option<Rc<AgentProfile>>,
+    link: Link,
+    #[prop_or_default]
+    ask_email: bool,
+}
+
+#[component]
+fn Shown(props: &ShownProps) -> Html {
+    let conversation = use_reducer(|| (*props.conversation).clone());
+    html! {
+        <Panel profile={props.profile.clone()} {conversation} link={props.link} on_send={Callback::noop()}
+            on_retry={Callback::noop()} ask_email={props.ask_email} />
+    }
+}
+
 async fn panel(conversation: Rc<Conversation>, link: Link) -> String {
-    let props = yew::props!(PanelProps {
-        profile: None,
-        conversation,
-        link,
-        on_send: Callback::noop(),
-        on_retry: Callback::noop()
-    });
-    LocalServerRenderer::<Panel>::with_props(props).render().await
+    let props = yew::props!(ShownProps { conversation, link });
+    LocalServerRenderer::<Shown>::with_props(props).render().await
 }
 
 fn ana() -> Teammate {
@@ -201,15 +217,8 @@ async fn a_failed_handoff_says_so_plainly_and_asks_for_an_email() {
         received(2, EventKind::HandoffRequested),
         received(3, EventKind::HandoffFailed),
     ]);
-    let props = yew::props!(PanelProps {
-        profile: None,
-        conversation: failed,
-        link: Link::Online,
-        on_send: Callback::noop(),
-        on_retry: Callback::noop(),
-        ask_email: true,
-    });
-    let html = LocalServerRenderer::<Panel>::with_props(props).render().await;
+    let props = yew::props!(ShownProps { conversation: failed, link: Link::Online, ask_email: true });
+    let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
     assert!(
         html.contains("We couldn&#x27;t reach our team") || html.contains("We couldn't reach our team"),
         "{html}"
@@ -232,21 +241,19 @@ async fn an_avatar_that_is_not_http_is_replaced_by_the_initial() {
 
 #[tokio::test]
 async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
-    let profile = Rc::new(baton_protocol::AgentProfile {
+    let profile = Rc::new(AgentProfile {
         id: "demo".into(),
         name: "Juniper".into(),
         avatar_url: None,
         company: "Lumen Coffee Roasters".into(),
         greeting: "Hi!".into(),
     });
-    let props = yew::props!(PanelProps {
+    let props = yew::props!(ShownProps {
         profile: Some(profile),
         conversation: conversation([]),
-        link: Link::Online,
-        on_send: Callback::noop(),
-        on_retry: Callback::noop(),
+        link: Link::Online
     });
-    let html = LocalServerRenderer::<Panel>::with_props(props).render().await;
+    let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
     assert!(html.contains("Lumen Coffee Roasters"), "{html}");
     assert!(html.contains("Juniper · AI assistant"), "{html}");
     assert!(html.contains(r#"<span aria-hidden="true" class="baton-avatar">J</span>"#), "{html}");

@@ -7,9 +7,9 @@ use baton_protocol::Teammate;
 use yew::prelude::*;
 
 use super::rich_text;
-use crate::conversation::{Message, MessageKey, Notice, Sender, Status};
 use crate::i18n::{Texts, EN};
 use crate::markdown;
+use crate::message::{Message, MessageKey, Notice, Sender, Status};
 use crate::outbox::Outgoing;
 use crate::transcript::{Chunk, Transcript};
 

@@ -7,7 +7,7 @@ use baton_protocol::{AgentProfile, Mode, Teammate};
 use yew::prelude::*;
 
 use super::{avatar, Composer, EmailForm, MessageList};
-use crate::conversation::Conversation;
+use crate::conversation::ConversationHandle;
 use crate::i18n::{Texts, EN};
 use crate::outbox::Outgoing;
 use crate::stream::Link;
@@ -17,8 +17,8 @@ use crate::stream::Link;
 pub struct PanelProps {
     /// The agent, once known.
     pub profile: Option<Rc<AgentProfile>>,
-    /// The conversation to show.
-    pub conversation: Rc<Conversation>,
+    /// The conversation to show: the root's reducer itself, so nothing is copied to pass it down.
+    pub conversation: ConversationHandle,
     /// The event stream's state.
     pub link: Link,
     /// Called with each message the visitor sends.

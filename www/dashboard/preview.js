@@ -1,6 +1,6 @@
 // The preview: the real widget, mounted inline on this page and talking to this bridge, so the
-// agent answers with the settings just saved. It also knows where the widget keeps its
-// conversation, which is how the decisions panel finds what to show.
+// agent answers with the settings just saved. The widget's handle names its conversation, which is
+// how the decisions panel finds what to show.
 import { byId, el } from "./dom.js";
 
 let widget = null;
@@ -22,8 +22,6 @@ export function createPreview() {
   let agent = null;
   let chat = null;
   let queue = Promise.resolve();
-
-  const storageKey = () => `baton:${endpoint}:${agent}`;
 
   function unmount() {
     chat?.destroy();
@@ -61,23 +59,15 @@ export function createPreview() {
         agent = agentId;
         return remount();
       }),
-    /** Forgets the conversation and mounts the widget again, empty. */
+    /** Forgets the conversation and mounts the widget again, empty, with the agent's settings as saved. */
     restart: () =>
       queued(() => {
-        localStorage.removeItem(storageKey());
-        localStorage.removeItem(`${storageKey()}:seen`);
+        chat?.restart();
         return remount();
       }),
     /** Takes the widget off the page. */
     hide: () => queued(unmount),
     /** The id of the preview's conversation, once the widget has started one. */
-    conversationId() {
-      if (!agent) return null;
-      try {
-        return JSON.parse(localStorage.getItem(storageKey()))?.id ?? null;
-      } catch {
-        return null;
-      }
-    },
+    conversationId: () => chat?.conversationId() ?? null,
   };
 }

@@ -6,21 +6,19 @@
 (() => {
   const earlier = window.Baton;
   // A second tag, or the same tag run twice, must not make a second widget.
-  if (earlier && earlier.version) return;
+  if (earlier?.version) return;
   const script = document.currentScript;
-  if (!script || !script.dataset.agent) {
-    console.error("baton: the script tag needs data-agent");
+  if (!script?.dataset.agent) {
+    console.error("baton: no data-agent");
     return;
   }
   const data = script.dataset;
   const base = new URL(".", script.src);
   const options = { agent: data.agent, endpoint: (data.endpoint || base.origin).replace(/\/$/, "") };
-  if (data.position) options.position = data.position;
-  if (data.theme) options.theme = data.theme;
-  if (data.accentColor) options.accentColor = data.accentColor;
-  if (data.locale) options.locale = data.locale;
+  for (const name of ["position", "theme", "accentColor", "locale"]) if (data[name]) options[name] = data[name];
   const storageKey = `baton:${options.endpoint}:${options.agent}`;
   const EVENTS = ["open", "close", "message", "handoff"];
+  const COMMANDS = ["open", "close", "identify"];
 
   const listeners = [];
   let queue = [];
@@ -35,7 +33,7 @@
    */
   function element() {
     const created = document.createElement("baton-chat");
-    created.setAttribute("data-baton", "");
+    created.dataset.baton = "";
     document.body.append(created);
     return created;
   }
@@ -45,14 +43,14 @@
     stub = element();
     const root = stub.attachShadow({ mode: "open" });
     const sheet = new CSSStyleSheet();
-    const accent = /^#([0-9a-f]{3}){1,2}$/i.test(data.accentColor || "") ? data.accentColor : "#3b2f8f";
+    const accent = /^#([0-9a-f]{3}){1,2}$/i.test(data.accentColor) ? data.accentColor : "#3b2f8f";
     const side = data.position === "left" ? "left" : "right";
-    sheet.replaceSync(`:host{all:initial!important}button{all:initial;box-sizing:border-box;position:fixed;${side}:20px;bottom:20px;z-index:2147483647;width:56px;height:56px;border-radius:50%;cursor:pointer;background:${accent};color:#fff;box-shadow:0 6px 20px rgba(0,0,0,.25);font:24px/56px system-ui,sans-serif;text-align:center}button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}@media (max-width:480px){button{bottom:12px;${side}:12px}}`);
+    sheet.replaceSync(`:host{all:initial!important}button{all:initial;position:fixed;${side}:20px;bottom:20px;z-index:2147483647;width:56px;height:56px;border-radius:50%;cursor:pointer;background:${accent};color:#fff;box-shadow:0 6px 20px #0004;font:24px/56px sans-serif;text-align:center}button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}@media (max-width:480px){button{bottom:12px;${side}:12px}}`);
     root.adoptedStyleSheets = [sheet];
     const button = document.createElement("button");
     button.type = "button";
     // The widget's own name for it (src/i18n.rs), in the language the widget will speak.
-    const locale = data.locale || document.documentElement.lang || navigator.language || "";
+    const locale = data.locale || document.documentElement.lang || navigator.language;
     button.setAttribute("aria-label", /^fr([-_]|$)/i.test(locale) ? "Ouvrir le chat" : "Open chat");
     button.setAttribute("aria-expanded", "false");
     button.textContent = "💬";
@@ -62,12 +60,12 @@
 
   /** Loads and mounts the widget once; a failed load is tried again on the next call. */
   function load() {
-    loading ||= import(new URL("baton_widget.js", base).href).then(
+    loading ||= import(`${base}baton_widget.js`).then(
       async (widget) => {
         await widget.default();
         holder = element();
         chat = widget.mount(holder, options);
-        for (const [event, fn] of listeners) chat.on(event, fn);
+        listeners.forEach((args) => chat.on(...args));
         stub?.remove();
         stub = null;
         const waiting = queue;
@@ -83,7 +81,7 @@
       },
       (error) => {
         loading = null;
-        console.error("baton: the widget could not load", error);
+        console.error("baton: load failed", error);
       },
     );
   }
@@ -92,7 +90,7 @@
   function run(command, ...args) {
     if (command === "version") return BATON_VERSION;
     if (command === "on") {
-      if (!EVENTS.includes(args[0])) return console.error(`baton: no event named ${args[0]}`);
+      if (!EVENTS.includes(args[0])) return console.error(`baton: no event ${args[0]}`);
       listeners.push(args);
       if (chat) chat.on(...args);
       return;
@@ -106,10 +104,8 @@
       if (command === "open") load();
       return;
     }
-    if (command === "open") chat.open();
-    else if (command === "close") chat.close();
-    else if (command === "identify") chat.identify(args[0]);
-    else console.error(`baton: no command named ${command}`);
+    if (COMMANDS.includes(command)) chat[command](args[0]);
+    else console.error(`baton: no command ${command}`);
   }
 
   /** Forgets the visitor and starts over with a fresh launcher, for the next one. */
@@ -134,19 +130,18 @@
 
   /** Loads the widget when the browser is idle after the page's own load. */
   function schedule() {
-    const idle = () => (window.requestIdleCallback || setTimeout)(() => load(), { timeout: 5000 });
+    const idle = () => (window.requestIdleCallback || setTimeout)(load, { timeout: 5000 });
     if (document.readyState === "complete") idle();
     else window.addEventListener("load", idle, { once: true });
   }
 
-  const Baton = (...args) => run(...args);
-  Baton.version = BATON_VERSION;
-  window.Baton = Baton;
+  run.version = BATON_VERSION;
+  window.Baton = run;
 
   const start = () => {
     showStub();
     // Calls the page queued before this script ran, as if made now: an early open loads at once.
-    for (const args of (earlier && earlier.q) || []) run(...args);
+    earlier?.q?.forEach((args) => run(...args));
     schedule();
   };
   if (document.body) start();

@@ -28,6 +28,11 @@ export interface Options {
   /** The language, such as `fr`; the page's `<html lang>` when absent. */
   locale?: string;
   visitor?: Visitor;
+  /**
+   * Where to fetch the widget's wasm from; by default beside this module, which Vite and webpack
+   * emit on their own. With esbuild or Rollup, import `baton-widget/widget.wasm` as a file URL.
+   */
+  wasmUrl?: string | URL;
 }
 
 /** What a listener receives for `message`: a finished answer or a teammate's message. */
@@ -42,6 +47,10 @@ export interface Chat {
   close(): void;
   /** Tells the bridge who the visitor is; fields left out keep their value. */
   identify(visitor: Visitor): void;
+  /** The id of the visitor's conversation on the bridge, once their first message started one. */
+  conversationId(): string | null;
+  /** Forgets the conversation and shows an empty one; the next message starts a new one. */
+  restart(): void;
   on(event: "message", listener: (detail: MessageDetail) => void): void;
   on(event: "open" | "close" | "handoff", listener: () => void): void;
   /** Removes the widget and every listener, timer and stream it holds. */

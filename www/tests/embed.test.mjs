@@ -303,7 +303,7 @@ test("the tag's data attributes reach the launcher and the widget", async () => 
 
 test("the tag costs the page little: measured loader size, bytes before interaction, time to launcher", async () => {
   const loaderGzip = readFileSync(join(root, "pkg/baton.js.gz")).length;
-  assert.ok(loaderGzip <= 2048, `the loader is ${loaderGzip} B gzip, over 2 KB`);
+  assert.ok(loaderGzip <= 1400, `the loader is ${loaderGzip} B gzip, over 1,400 B`);
 
   const page = await newPage();
   // Each request's phase is decided when it starts: before the widget's first request, or after.
