@@ -23,7 +23,7 @@ pub fn single(plan: &Plan, outcome: &Outcome, total: Duration) {
         ms(latency(outcome, 100.0)),
         outcome.latencies_ms.len()
     );
-    println!("events received: {}", outcome.events);
+    println!("events received: {} ({} answers completed)", outcome.events, outcome.answers_completed);
     if let (Some((before, after)), Some(per_stream)) = (outcome.memory_kb, outcome.kb_per_stream()) {
         println!("bridge memory: {before} kB before, {after} kB with streams open, {per_stream:.1} kB per open stream");
     }
@@ -63,6 +63,7 @@ pub fn side_by_side(plan: &Plan, baseline: &Measured, baton: &Measured) {
     row("send → echo p50", &|m| latency(&m.outcome, 50.0), " ms", 1, true);
     row("send → echo p99", &|m| latency(&m.outcome, 99.0), " ms", 1, true);
     row("send → echo max", &|m| latency(&m.outcome, 100.0), " ms", 1, false);
+    row("answers completed", &count(|o| o.answers_completed), "", 0, false);
     row("events per message", &|m| Some(m.outcome.events_per_message()), "", 1, false);
     row("RSS before streams", &|m| m.outcome.memory_kb.map(|(before, _)| before as f64), " kB", 0, false);
     row("RSS with streams open", &|m| m.outcome.memory_kb.map(|(_, after)| after as f64), " kB", 0, false);

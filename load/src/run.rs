@@ -57,6 +57,8 @@ pub struct Outcome {
     pub events: u64,
     /// The bridge's resident memory before and after the streams opened, kB.
     pub memory_kb: Option<(u64, u64)>,
+    /// Answers completed, waited for after the send phase.
+    pub answers_completed: usize,
     /// The text of the first answer completed, to check two servers answered alike.
     pub answer: Option<String>,
 }
@@ -67,7 +69,7 @@ impl Outcome {
         self.sent as f64 / self.send_phase.as_secs_f64().max(f64::EPSILON)
     }
 
-    /// Events received per message acknowledged.
+    /// Events received per message acknowledged, answers included.
     pub fn events_per_message(&self) -> f64 {
         self.events as f64 / self.sent.max(1) as f64
     }
@@ -85,6 +87,7 @@ struct Shared {
     latencies_ms: Mutex<Vec<f64>>,
     events: AtomicU64,
     answer: OnceLock<String>,
+    completed: AtomicUsize,
     open: AtomicUsize,
     broken: AtomicUsize,
 }
@@ -144,6 +147,12 @@ pub async fn run(plan: Plan) -> Outcome {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     outcome.send_phase = start.elapsed();
+    // Not timed: the answers still streaming are waited for, so the events per message and the
+    // answer compared are whole. The figures above are the send phase's alone.
+    while shared.completed.load(Ordering::Relaxed) < outcome.sent && Instant::now() < plan.deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    outcome.answers_completed = shared.completed.load(Ordering::Relaxed);
     outcome.streams_open = shared.open.load(Ordering::Relaxed);
     outcome.streams_broken = shared.broken.load(Ordering::Relaxed);
     outcome.events = shared.events.load(Ordering::Relaxed);
@@ -189,6 +198,7 @@ async fn open_stream(
             let client_id = match serde_json::from_str(&frame.data) {
                 Ok(Event { kind: EventKind::VisitorMessage { client_id, .. }, .. }) => client_id,
                 Ok(Event { kind: EventKind::AgentMessageCompleted { text, .. }, .. }) => {
+                    shared.completed.fetch_add(1, Ordering::Relaxed);
                     // Already set by another stream is fine: one answer is what is compared.
                     let _ = shared.answer.set(text);
                     continue;
