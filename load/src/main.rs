@@ -65,7 +65,7 @@ async fn main() -> ExitCode {
     let timeout = Duration::from_secs(flags.timeout_secs);
     let plan = run::Plan {
         endpoint: flags.endpoint.trim_end_matches('/').to_owned(),
-        agent: flags.agent.clone(),
+        agent: flags.agent,
         conversations: flags.conversations,
         messages: flags.messages,
         ramp: flags.ramp_concurrency.max(1),
