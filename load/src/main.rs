@@ -1,20 +1,21 @@
 //! `baton-load`: a load benchmark for a running bridge. It opens N conversations, each with its
 //! event stream held open, sends M messages to each, and reports connections held, messages per
-//! second, send-to-event latency, and the bridge's memory per open stream. Not a test: numbers,
-//! not verdicts. Only ever talks to the endpoint it is given (loopback by default).
+//! second, send-to-event latency, and the bridge's memory per open stream. With `--compare` it
+//! starts the baseline and a fresh bridge itself and prints the two side by side.
 
-mod run;
-mod stats;
-
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use baton_load::compare::{self, Servers};
+use baton_load::{report, run};
 use clap::Parser;
 
 /// Flags.
 #[derive(Debug, Parser)]
-#[command(name = "baton-load", about = "Load benchmark for a running Baton bridge.")]
+#[command(name = "baton-load", about = "Load benchmark for Baton's bridge, alone or beside the baseline.")]
 struct Flags {
-    /// The bridge's base URL.
+    /// The bridge's base URL (ignored with `--compare`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     endpoint: String,
     /// The agent to talk to.
@@ -32,21 +33,36 @@ struct Flags {
     /// Sends in flight at once.
     #[arg(long, default_value_t = 256)]
     sends_in_flight: usize,
-    /// The bridge's process id, to report its memory per open stream.
+    /// The bridge's process id, to report its memory per open stream (ignored with `--compare`).
     #[arg(long)]
     bridge_pid: Option<u32>,
-    /// Give up and report after this many seconds.
+    /// Give up and report after this many seconds (per server with `--compare`).
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
+    /// Start `baton-baseline` and a fresh `baton-bridge` on loopback, run the plan against each in
+    /// turn, and print both with the ratios.
+    #[arg(long)]
+    compare: bool,
+    /// With `--compare`: the bridge executable; by default the `baton-bridge` beside this one.
+    #[arg(long)]
+    bridge_bin: Option<PathBuf>,
+    /// With `--compare`: the baseline executable; by default the `baton-baseline` beside this one.
+    #[arg(long)]
+    baseline_bin: Option<PathBuf>,
+    /// With `--compare`: milliseconds between the pieces of an answer, on both servers (the
+    /// bridge's default).
+    #[arg(long, default_value_t = 40)]
+    agent_pace_ms: u64,
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> ExitCode {
     let flags = Flags::parse();
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => println!("open-file limit: {limit}"),
         Err(error) => println!("open-file limit unchanged: {error}"),
     }
+    let timeout = Duration::from_secs(flags.timeout_secs);
     let plan = run::Plan {
         endpoint: flags.endpoint.trim_end_matches('/').to_owned(),
         agent: flags.agent,
@@ -54,37 +70,31 @@ async fn main() {
         messages: flags.messages,
         ramp: flags.ramp_concurrency.max(1),
         sends_in_flight: flags.sends_in_flight.max(1),
-        deadline: Instant::now() + Duration::from_secs(flags.timeout_secs),
+        deadline: Instant::now() + timeout,
         bridge_pid: flags.bridge_pid,
     };
-    let started = Instant::now();
-    let outcome = run::run(plan.clone()).await;
-    report(&plan, &outcome, started.elapsed());
-}
-
-fn report(plan: &run::Plan, outcome: &run::Outcome, total: Duration) {
-    let ms =
-        |p| stats::percentile(&outcome.latencies_ms, p).map_or("n/a".to_owned(), |v| format!("{v:.1} ms"));
-    let rate = outcome.sent as f64 / outcome.send_phase.as_secs_f64().max(f64::EPSILON);
-    println!("conversations: {} created, {} failed", outcome.created, outcome.failed_creates);
-    println!("connections held: {} open streams ({} broke)", outcome.streams_open, outcome.streams_broken);
-    println!("messages: {} sent, {} failed, {:.0} per second", outcome.sent, outcome.failed_sends, rate);
-    println!(
-        "send → event latency: p50 {}, p99 {}, max {} ({} measured)",
-        ms(50.0),
-        ms(99.0),
-        ms(100.0),
-        outcome.latencies_ms.len()
-    );
-    println!("events received: {}", outcome.events);
-    if let Some((before, after)) = outcome.memory_kb {
-        let per_stream = after.saturating_sub(before) as f64 / outcome.streams_open.max(1) as f64;
-        println!("bridge memory: {before} kB before, {after} kB with streams open, {per_stream:.1} kB per open stream");
+    if !flags.compare {
+        let started = Instant::now();
+        let outcome = run::run(plan.clone()).await;
+        report::single(&plan, &outcome, started.elapsed());
+        return ExitCode::SUCCESS;
     }
-    println!(
-        "wall time: {:.1} s for {} conversations × {} messages",
-        total.as_secs_f64(),
-        plan.conversations,
-        plan.messages
-    );
+    let beside = |name: &str| {
+        std::env::current_exe().map(|exe| exe.with_file_name(name)).unwrap_or_else(|_| name.into())
+    };
+    let servers = Servers {
+        baseline: flags.baseline_bin.unwrap_or_else(|| beside("baton-baseline")),
+        bridge: flags.bridge_bin.unwrap_or_else(|| beside("baton-bridge")),
+        agent_pace_ms: flags.agent_pace_ms,
+    };
+    match compare::compare(&plan, timeout, &servers).await {
+        Ok((baseline, baton)) => {
+            report::side_by_side(&plan, &baseline, &baton);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("baton-load: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -2,13 +2,16 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use baton_protocol::{ConversationCreated, CreateConversation, Event, EventKind, SendMessage};
 use eventsource_stream::Eventsource;
 use futures::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
+
+/// What every message asks: the demo agent answers it from its knowledge, in 20 pieces.
+pub const QUESTION: &str = "How long does shipping take?";
 
 /// What to do.
 #[derive(Debug, Clone)]
@@ -27,7 +30,7 @@ pub struct Plan {
     pub sends_in_flight: usize,
     /// When to give up and report what there is.
     pub deadline: Instant,
-    /// The bridge's process, to read its memory.
+    /// The server's process, to read its memory.
     pub bridge_pid: Option<u32>,
 }
 
@@ -54,6 +57,28 @@ pub struct Outcome {
     pub events: u64,
     /// The bridge's resident memory before and after the streams opened, kB.
     pub memory_kb: Option<(u64, u64)>,
+    /// Answers completed, waited for after the send phase.
+    pub answers_completed: usize,
+    /// The text of the first answer completed, to check two servers answered alike.
+    pub answer: Option<String>,
+}
+
+impl Outcome {
+    /// Messages acknowledged per second of the send phase.
+    pub fn messages_per_second(&self) -> f64 {
+        self.sent as f64 / self.send_phase.as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// Events received per message acknowledged, answers included.
+    pub fn events_per_message(&self) -> f64 {
+        self.events as f64 / self.sent.max(1) as f64
+    }
+
+    /// The server's memory growth while the streams opened, per open stream, kB.
+    pub fn kb_per_stream(&self) -> Option<f64> {
+        let (before, after) = self.memory_kb?;
+        Some(after.saturating_sub(before) as f64 / self.streams_open.max(1) as f64)
+    }
 }
 
 #[derive(Default)]
@@ -61,6 +86,8 @@ struct Shared {
     sent_at: Mutex<HashMap<String, Instant>>,
     latencies_ms: Mutex<Vec<f64>>,
     events: AtomicU64,
+    answer: OnceLock<String>,
+    completed: AtomicUsize,
     open: AtomicUsize,
     broken: AtomicUsize,
 }
@@ -103,10 +130,8 @@ pub async fn run(plan: Plan) -> Outcome {
                 let client_id = format!("{}-{n}", conversation.id);
                 shared.sent_at.lock().ok()?.insert(client_id.clone(), Instant::now());
                 let url = format!("{}/v1/conversations/{}/messages", plan.endpoint, conversation.id);
-                let body = SendMessage {
-                    client_id: baton_protocol::ClientId(client_id),
-                    text: "How long does shipping take?".into(),
-                };
+                let body =
+                    SendMessage { client_id: baton_protocol::ClientId(client_id), text: QUESTION.into() };
                 let response =
                     posts.post(url).bearer_auth(&conversation.token).json(&body).send().await.ok()?;
                 response.status().is_success().then_some(())
@@ -122,12 +147,19 @@ pub async fn run(plan: Plan) -> Outcome {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     outcome.send_phase = start.elapsed();
+    // Not timed: the answers still streaming are waited for, so the events per message and the
+    // answer compared are whole. The figures above are the send phase's alone.
+    while shared.completed.load(Ordering::Relaxed) < outcome.sent && Instant::now() < plan.deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    outcome.answers_completed = shared.completed.load(Ordering::Relaxed);
     outcome.streams_open = shared.open.load(Ordering::Relaxed);
     outcome.streams_broken = shared.broken.load(Ordering::Relaxed);
     outcome.events = shared.events.load(Ordering::Relaxed);
     let mut latencies = shared.latencies_ms.lock().map(|l| l.clone()).unwrap_or_default();
     latencies.sort_by(f64::total_cmp);
     outcome.latencies_ms = latencies;
+    outcome.answer = shared.answer.get().cloned();
     outcome
 }
 
@@ -163,10 +195,15 @@ async fn open_stream(
             let next = tokio::time::timeout_at(deadline.into(), events.next()).await;
             let Ok(Some(Ok(frame))) = next else { break next.is_ok() };
             shared.events.fetch_add(1, Ordering::Relaxed);
-            let Ok(Event { kind: EventKind::VisitorMessage { client_id, .. }, .. }) =
-                serde_json::from_str(&frame.data)
-            else {
-                continue;
+            let client_id = match serde_json::from_str(&frame.data) {
+                Ok(Event { kind: EventKind::VisitorMessage { client_id, .. }, .. }) => client_id,
+                Ok(Event { kind: EventKind::AgentMessageCompleted { text, .. }, .. }) => {
+                    shared.completed.fetch_add(1, Ordering::Relaxed);
+                    // Already set by another stream is fine: one answer is what is compared.
+                    let _ = shared.answer.set(text);
+                    continue;
+                }
+                _ => continue,
             };
             let sent = shared.sent_at.lock().ok().and_then(|mut sent| sent.remove(&client_id.0));
             if let (Some(sent), Ok(mut latencies)) = (sent, shared.latencies_ms.lock()) {

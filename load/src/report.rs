@@ -1,0 +1,89 @@
+//! What a run printed: one server's figures, or two side by side with Baton's over the baseline's.
+
+use std::time::Duration;
+
+use crate::compare::Measured;
+use crate::run::{Outcome, Plan};
+use crate::stats;
+
+/// Prints one run against one server.
+pub fn single(plan: &Plan, outcome: &Outcome, total: Duration) {
+    println!("conversations: {} created, {} failed", outcome.created, outcome.failed_creates);
+    println!("connections held: {} open streams ({} broke)", outcome.streams_open, outcome.streams_broken);
+    println!(
+        "messages: {} sent, {} failed, {:.0} per second",
+        outcome.sent,
+        outcome.failed_sends,
+        outcome.messages_per_second()
+    );
+    println!(
+        "send → event latency: p50 {}, p99 {}, max {} ({} measured)",
+        ms(latency(outcome, 50.0)),
+        ms(latency(outcome, 99.0)),
+        ms(latency(outcome, 100.0)),
+        outcome.latencies_ms.len()
+    );
+    println!("events received: {} ({} answers completed)", outcome.events, outcome.answers_completed);
+    if let (Some((before, after)), Some(per_stream)) = (outcome.memory_kb, outcome.kb_per_stream()) {
+        println!("bridge memory: {before} kB before, {after} kB with streams open, {per_stream:.1} kB per open stream");
+    }
+    println!(
+        "wall time: {:.1} s for {} conversations × {} messages",
+        total.as_secs_f64(),
+        plan.conversations,
+        plan.messages
+    );
+}
+
+/// Prints the baseline's run and Baton's side by side, with Baton's figure over the baseline's
+/// where the issue's targets are put that way.
+pub fn side_by_side(plan: &Plan, baseline: &Measured, baton: &Measured) {
+    println!(
+        "{} conversations × {} messages each, against each server in turn",
+        plan.conversations, plan.messages
+    );
+    println!("{:<24}{:>14}{:>14}{:>16}", "", "baseline", "Baton", "Baton/baseline");
+    let row =
+        |label: &str, value: &dyn Fn(&Measured) -> Option<f64>, unit: &str, decimals: usize, ratio: bool| {
+            let show = |m| value(m).map_or("n/a".to_owned(), |v| format!("{v:.decimals$}{unit}"));
+            let ratio = value(baton)
+                .zip(value(baseline))
+                .map(|(b, a)| b / a)
+                .filter(|r| ratio && r.is_finite())
+                .map_or(String::new(), |r| format!("{r:.2}"));
+            println!("{label:<24}{:>14}{:>14}{ratio:>16}", show(baseline), show(baton));
+        };
+    let count = |f: fn(&Outcome) -> usize| move |m: &Measured| Some(f(&m.outcome) as f64);
+    row("conversations created", &count(|o| o.created), "", 0, false);
+    row("open streams", &count(|o| o.streams_open), "", 0, false);
+    row("streams that broke", &count(|o| o.streams_broken), "", 0, false);
+    row("messages acknowledged", &count(|o| o.sent), "", 0, false);
+    row("messages failed", &count(|o| o.failed_sends), "", 0, false);
+    row("messages per second", &|m| Some(m.outcome.messages_per_second()), "", 0, true);
+    row("send → echo p50", &|m| latency(&m.outcome, 50.0), " ms", 1, true);
+    row("send → echo p99", &|m| latency(&m.outcome, 99.0), " ms", 1, true);
+    row("send → echo max", &|m| latency(&m.outcome, 100.0), " ms", 1, false);
+    row("answers completed", &count(|o| o.answers_completed), "", 0, false);
+    row("events per message", &|m| Some(m.outcome.events_per_message()), "", 1, false);
+    row("RSS before streams", &|m| m.outcome.memory_kb.map(|(before, _)| before as f64), " kB", 0, false);
+    row("RSS with streams open", &|m| m.outcome.memory_kb.map(|(_, after)| after as f64), " kB", 0, false);
+    row("kB per open stream", &|m| m.outcome.kb_per_stream(), "", 1, true);
+    row("wall time", &|m| Some(m.wall.as_secs_f64()), " s", 1, false);
+    let alike = match (&baseline.outcome.answer, &baton.outcome.answer) {
+        (Some(x), Some(y)) if x == y => "yes",
+        (Some(_), Some(_)) => "NO: the comparison is not like for like",
+        _ => "unknown: an answer did not complete",
+    };
+    println!("same answer streamed by both: {alike}");
+    println!(
+        "issue 13 targets (Baton/baseline): messages per second ≥ 0.70, p99 ≤ 2.00; ≤ 24 kB per open stream"
+    );
+}
+
+fn latency(outcome: &Outcome, p: f64) -> Option<f64> {
+    stats::percentile(&outcome.latencies_ms, p)
+}
+
+fn ms(value: Option<f64>) -> String {
+    value.map_or("n/a".to_owned(), |v| format!("{v:.1} ms"))
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the bridge and the load benchmark (release) and measures Baton against the bare in-memory
+# baseline: `baton-load --compare` starts each server on loopback in turn (the bridge fresh, with
+# its rate limits and per-client caps off) and prints both with the ratios. Arguments go to
+# baton-load, e.g. `scripts/bench-load.sh --conversations 10000`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p baton-bridge -p baton-load
+target="${CARGO_TARGET_DIR:-target}"
+exec "$target/release/baton-load" --compare "$@"
