@@ -138,10 +138,16 @@ impl Conversations {
         Ok(appended)
     }
 
-    /// Everything stored after `after`, and a live feed of what comes next.
+    /// Everything stored after `after`, and a live feed of what comes next; `Missing` if the
+    /// conversation does not exist (any more).
     pub fn subscribe(&self, id: &ConversationId, after: Seq) -> Result<Subscription, StoreError> {
         let (receiver, backlog) = {
             let mut inner = self.lock();
+            // Checked under the lock `erase` takes: a stream authorized just before an erasure
+            // gets no feed that nothing would ever close.
+            if inner.store.conversation(id)?.is_none() {
+                return Err(StoreError::Missing(format!("conversation {}", id.0)));
+            }
             // Subscribe before reading the backlog, under the same lock as `append`: an event is
             // either in the backlog or on the feed, never in neither. The reader drops feed
             // events at or below the backlog's last seq, so it is never in both either.

@@ -99,5 +99,7 @@ mod tests {
         assert_eq!(sweep(&conversations, retention, now + 31 * DAY_MILLIS).expect("sweeps"), 1);
         assert!(conversations.get(&id).expect("reads").is_none());
         assert!(live.recv().await.is_err(), "the open stream ended");
+        let late = conversations.subscribe(&id, Seq(0));
+        assert!(matches!(late, Err(StoreError::Missing(_))), "no new stream on a deleted conversation");
     }
 }

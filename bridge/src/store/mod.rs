@@ -134,8 +134,9 @@ impl Store {
         Self::open_with_key(path, key)
     }
 
-    /// Opens the database at `path` with its secrets sealed by `key`. The files are readable by
-    /// their owner only; a secret an older bridge stored in clear is sealed now.
+    /// Opens the database at `path` with its secrets sealed by `key`, running the schema steps
+    /// it lacks; a file from a newer bridge is refused ([`StoreError::TooNew`]). The files are
+    /// readable by their owner only; a secret an older bridge stored in clear is sealed now.
     pub fn open_with_key(path: &Path, key: SecretKey) -> Result<Self, StoreError> {
         files::make_private(path)?;
         let mut conn = Connection::open(path)?;
