@@ -1,15 +1,19 @@
-//! A conversation's data over its life: exported and erased through the admin API, and a
-//! database written by an earlier bridge opened with everything in it.
+//! A conversation's data over its life: exported and erased through the admin API, deleted past
+//! the retention, and a database written by an earlier bridge opened with everything in it.
 
 use std::path::Path;
+use std::time::Duration;
 
-use baton_protocol::{Author, ConversationCreated, EventKind, Seq};
+use baton_bridge::conversations::now_millis;
+use baton_bridge::store::{ConversationRecord, Store};
+use baton_protocol::{AgentId, Author, ConversationCreated, ConversationId, EventKind, Mode, Seq, Visitor};
 use reqwest::Method;
 use rusqlite::types::Value as Column;
 use serde_json::json;
 
 use crate::helpers::{is_completed, spawn_app_with, Setup};
 use crate::intercom::linked;
+use crate::process::BridgeProcess;
 
 /// Every row of every table in the database at `path` that holds `needle` in a text column.
 fn rows_mentioning(path: &Path, needle: &str) -> Vec<String> {
@@ -121,4 +125,46 @@ async fn a_database_from_the_bridge_before_numbered_migrations_opens_with_all_it
     assert_eq!(app.snapshot(&conversation).await.last_seq, Seq(29));
     let fresh = app.create_conversation().await;
     assert_eq!(app.snapshot(&fresh).await.id, fresh.id);
+}
+
+/// Stores a conversation of the demo agent that started, and last did anything, at `at`.
+fn stored_conversation(store: &mut Store, id: &str, at: i64) {
+    let record = ConversationRecord {
+        id: ConversationId::from(id),
+        agent: AgentId::from("demo"),
+        token_hash: "00".into(),
+        page_url: None,
+        page_title: None,
+        locale: None,
+        mode: Mode::Ai,
+        last_seq: Seq(0),
+        visitor: Visitor::default(),
+        email_given: false,
+    };
+    store.create_conversation(&record, at).expect("creates");
+}
+
+#[tokio::test]
+async fn a_bridge_started_with_a_retention_deletes_what_is_older_at_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("baton.db");
+    let day = 24 * 3600 * 1000;
+    let mut store = Store::open(&db).expect("opens");
+    stored_conversation(&mut store, "idle-for-a-week", now_millis() - 7 * day);
+    stored_conversation(&mut store, "idle-for-an-hour", now_millis() - day / 24);
+    drop(store);
+
+    let _bridge = BridgeProcess::start_with_flags(&db, 0, &["--retention-days", "2"]).await;
+    let reader = rusqlite::Connection::open(&db).expect("opens");
+    let count = |id: &str| -> i64 {
+        reader
+            .query_row("SELECT count(*) FROM conversations WHERE id = ?1", [id], |row| row.get(0))
+            .expect("reads")
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while count("idle-for-a-week") > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the sweep at start deleted nothing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(count("idle-for-an-hour"), 1, "a conversation inside the retention stays");
 }
