@@ -165,12 +165,14 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers a conversation part; false if it was already known.
+    /// Remembers a conversation part; false if it was already known, or if the conversation is
+    /// gone (erased while a relay was under way: nothing may be stored of it again).
     pub fn remember_part(&mut self, part: &str, id: &ConversationId, ours: bool) -> Result<bool, StoreError> {
         let added = self
             .conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours) VALUES (?1, ?2, ?3)",
+                "INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours)
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)",
             )?
             .execute(params![part, id.0, ours])?;
         Ok(added == 1)

@@ -249,6 +249,11 @@ mod tests {
         }
         assert_eq!(store.transcript(&kept).expect("reads").len(), 1);
         assert!(store.link(&kept).expect("reads").is_some());
+        assert!(
+            !store.remember_part("late-part", &gone, true).expect("writes"),
+            "a late relay stores nothing"
+        );
+        assert!(!contains(&file_bytes(dir.path()), "c-gone"));
     }
 
     #[test]
