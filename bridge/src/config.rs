@@ -10,6 +10,7 @@ use clap::Parser;
 
 use crate::limits::LimitSettings;
 use crate::proxy::{Network, TrustedProxies};
+use crate::retention::Retention;
 use crate::secret::{Secret, SecretKey};
 use crate::server::ConnectionLimits;
 
@@ -78,12 +79,21 @@ pub struct Config {
     /// headers are ignored.
     #[arg(long, env = "BATON_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<Network>,
+    /// Days a conversation is kept after its last activity, then deleted with everything it
+    /// holds; 0 keeps conversations forever.
+    #[arg(long, env = "BATON_RETENTION_DAYS", default_value_t = 0)]
+    pub retention_days: u32,
 }
 
 impl Config {
     /// The builtin agent's pace as a duration.
     pub fn agent_pace(&self) -> Duration {
         Duration::from_millis(self.agent_pace_ms)
+    }
+
+    /// How long conversations are kept.
+    pub fn retention(&self) -> Option<Retention> {
+        Retention::days(self.retention_days)
     }
 
     /// The proxies the flags trust.

@@ -12,7 +12,9 @@ use tokio::sync::broadcast;
 use baton_protocol::AgentId;
 
 use crate::secret::SecretKey;
-use crate::store::{Appended, ConversationRecord, HandoffId, InterruptedAnswer, Store, StoreError};
+use crate::store::{
+    Appended, ConversationExport, ConversationRecord, HandoffId, InterruptedAnswer, Store, StoreError,
+};
 
 /// How many live events a slow listener may fall behind before it re-reads from the store.
 const CHANNEL_CAPACITY: usize = 256;
@@ -136,10 +138,16 @@ impl Conversations {
         Ok(appended)
     }
 
-    /// Everything stored after `after`, and a live feed of what comes next.
+    /// Everything stored after `after`, and a live feed of what comes next; `Missing` if the
+    /// conversation does not exist (any more).
     pub fn subscribe(&self, id: &ConversationId, after: Seq) -> Result<Subscription, StoreError> {
         let (receiver, backlog) = {
             let mut inner = self.lock();
+            // Checked under the lock `erase` takes: a stream authorized just before an erasure
+            // gets no feed that nothing would ever close.
+            if inner.store.conversation(id)?.is_none() {
+                return Err(StoreError::Missing(format!("conversation {}", id.0)));
+            }
             // Subscribe before reading the backlog, under the same lock as `append`: an event is
             // either in the backlog or on the feed, never in neither. The reader drops feed
             // events at or below the backlog's last seq, so it is never in both either.
@@ -234,6 +242,30 @@ impl Conversations {
         self.lock().store.record_decision(id, visitor_seq, now_millis(), body)
     }
 
+    /// Everything stored about the conversation, its token's hash aside.
+    pub fn export(&self, id: &ConversationId) -> Result<Option<ConversationExport>, StoreError> {
+        self.lock().store.export_conversation(id)
+    }
+
+    /// Deletes the conversation and all it owns, and ends its event streams; whether it existed.
+    pub fn erase(&self, id: &ConversationId) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let erased = inner.store.erase_conversation(id)?;
+        inner.close(id);
+        Ok(erased)
+    }
+
+    /// Deletes the conversations idle since before `cutoff` (Unix milliseconds) and ends their
+    /// event streams; the conversations deleted.
+    pub fn delete_older_than(&self, cutoff: i64) -> Result<Vec<ConversationId>, StoreError> {
+        let mut inner = self.lock();
+        let deleted = inner.store.delete_older_than(cutoff)?;
+        for id in &deleted {
+            inner.close(id);
+        }
+        Ok(deleted)
+    }
+
     /// Runs a write that appends no event, so no listener needs telling.
     pub fn write<T>(
         &self,
@@ -249,6 +281,12 @@ impl Conversations {
 }
 
 impl Inner {
+    /// Ends the conversation's live feeds: the channel's only sender goes, so its receivers
+    /// read `Closed` once they have what was sent.
+    fn close(&mut self, id: &ConversationId) {
+        self.channels.remove(id);
+    }
+
     fn publish(&mut self, id: &ConversationId, event: &Event) {
         if let Some(sender) = self.channels.get(id) {
             if sender.send(event.clone()).is_err() {

@@ -15,6 +15,7 @@
 //!   address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]:
 //!   security headers; [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at
 //!   rest.
+//! - [`retention`]: how long conversations are kept.
 //! - [`tasks`]: background work, tracked; [`turns`]: one at a time per conversation;
 //!   [`backoff`]: how retries wait.
 
@@ -33,6 +34,7 @@ pub mod knowledge;
 pub mod limits;
 pub mod proxy;
 pub mod responder;
+pub mod retention;
 pub mod routes;
 pub mod routing;
 pub mod secret;
@@ -51,7 +53,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Method, StatusCode};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -64,6 +66,7 @@ use crate::inbox::{Inbox, NoInbox};
 use crate::limits::{LimitSettings, RateLimits};
 use crate::proxy::TrustedProxies;
 use crate::responder::Responder;
+use crate::retention::Retention;
 use crate::server::ConnectionLimits;
 use crate::slots::Slots;
 use crate::tasks::Tasks;
@@ -103,6 +106,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// How often an idle event stream sends a comment to stay open.
     pub heartbeat: Duration,
+    /// How long idle conversations are kept; forever when `None`.
+    pub retention: Option<Retention>,
 }
 
 /// Event streams one client address may hold open: a visitor has one per tab.
@@ -134,6 +139,7 @@ impl AppState {
             connections: ConnectionLimits::default(),
             trusted_proxies: Arc::default(),
             heartbeat: routes::events::HEARTBEAT,
+            retention: None,
         }
     }
 
@@ -163,6 +169,13 @@ impl AppState {
         );
         self.responder = Responder::new(self.handoffs.clone(), self.tasks.clone());
         self.inbox = inbox;
+        self
+    }
+
+    /// The same state deleting conversations idle past `retention`. The sweep runs until the
+    /// bridge stops, so [`Tasks::settled`] does not complete while it serves.
+    pub fn with_retention(mut self, retention: Option<Retention>) -> Self {
+        self.retention = retention;
         self
     }
 
@@ -215,6 +228,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/admin/reload", post(admin::reload))
         .route("/v1/admin/conversations/{id}/decisions", get(admin::decisions))
+        .route("/v1/admin/conversations/{id}", delete(admin::erase_conversation))
+        .route("/v1/admin/conversations/{id}/export", get(admin::export_conversation))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(routes::metrics::metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -253,6 +268,9 @@ pub async fn serve(
     state.responder.resume_interrupted(&state.conversations, &state.agents).map_err(std::io::Error::other)?;
     state.handoffs.resume_pending().map_err(std::io::Error::other)?;
     state.inbox.resume().map_err(std::io::Error::other)?;
+    if let Some(retention) = state.retention {
+        retention::keep(state.conversations.clone(), retention, &state.tasks);
+    }
     let (limits, tasks) = (Arc::clone(&state.limits), state.tasks.clone());
     let sweeper = tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));

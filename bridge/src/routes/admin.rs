@@ -1,6 +1,6 @@
 //! The admin API, behind the admin token: the agents' settings (read, change, remove, reload
 //! from the file), and what the agent decided on each message of a conversation — the debug
-//! view of the dashboard's preview.
+//! view of the dashboard's preview — and a conversation's data exported or erased on request.
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -14,7 +14,7 @@ use crate::error::{ApiError, Json};
 use crate::inbox::InboxError;
 use crate::routes::conversations::bearer;
 use crate::settings::{AgentSettings, SettingsError};
-use crate::store::HandoffRecord;
+use crate::store::{ConversationExport, HandoffRecord};
 use crate::{token, AppState};
 
 /// Proof that the request carries the admin token.
@@ -170,4 +170,34 @@ pub async fn decisions(
         .collect::<Result<_, _>>()?;
     let handoffs = state.conversations.read(|store| store.handoffs_of(&id))?;
     Ok(Json(Decisions { conversation: id, decisions, handoffs }))
+}
+
+/// `GET /v1/admin/conversations/{id}/export`: everything stored about the conversation, as one
+/// JSON document (its token's hash aside).
+pub async fn export_conversation(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+) -> Result<Json<ConversationExport>, ApiError> {
+    Ok(Json(state.conversations.export(&id)?.ok_or(ApiError::UnknownConversation)?))
+}
+
+/// `DELETE /v1/admin/conversations/{id}`: erases the conversation on request. Its token stops
+/// working, its open event streams end, and no row of it is left; what was sent to the support
+/// inbox is the inbox's to delete.
+pub async fn erase_conversation(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+) -> Result<StatusCode, ApiError> {
+    let conversations = state.conversations.clone();
+    // Flushing the write-ahead log is file I/O: off the async threads.
+    let erased = tokio::task::spawn_blocking(move || conversations.erase(&id))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    if erased {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::UnknownConversation)
+    }
 }

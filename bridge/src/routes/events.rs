@@ -18,6 +18,7 @@ use super::conversations::{authorize, bearer};
 use crate::conversations::{Conversations, Live};
 use crate::error::ApiError;
 use crate::proxy::ClientIp;
+use crate::store::StoreError;
 use crate::AppState;
 
 /// Proxies close idle connections; a comment this often keeps the stream open and tells the
@@ -50,7 +51,11 @@ pub async fn stream_events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
     let after = Seq(query.after.max(last_event_id).unwrap_or(0));
-    let subscription = state.conversations.subscribe(&id, after)?;
+    let subscription = state.conversations.subscribe(&id, after).map_err(|error| match error {
+        // Erased between the token check and here.
+        StoreError::Missing(_) => ApiError::Unauthorized,
+        other => ApiError::Store(other),
+    })?;
     let reader = Reader {
         conversations: state.conversations.clone(),
         id,

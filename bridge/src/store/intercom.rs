@@ -10,48 +10,6 @@ use super::{Store, StoreError};
 use crate::secret::{Secret, SecretKey};
 use crate::store::HandoffId;
 
-/// The tables, created with the rest of the schema.
-pub(super) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS intercom_links (
-    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
-    handoff_id      INTEGER NOT NULL,
-    contact_id      TEXT,
-    contact_role    TEXT,
-    creating_since  INTEGER,
-    intercom_id     TEXT UNIQUE,
-    noted           INTEGER NOT NULL DEFAULT 0,
-    relayed_seq     INTEGER NOT NULL DEFAULT 0,
-    posting_seq     INTEGER,
-    joined_admin    TEXT
-);
-CREATE TABLE IF NOT EXISTS intercom_parts (
-    part_id         TEXT PRIMARY KEY,
-    conversation_id TEXT NOT NULL,
-    ours            INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS copilot_parts (
-    part_key TEXT PRIMARY KEY,
-    posted   INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS intercom_notifications (
-    id          TEXT PRIMARY KEY,
-    received_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS intercom_oauth_states (
-    state      TEXT PRIMARY KEY,
-    created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS intercom_connection (
-    id             INTEGER PRIMARY KEY CHECK (id = 1),
-    token          TEXT NOT NULL,
-    workspace_id   TEXT,
-    workspace_name TEXT,
-    region         TEXT,
-    admin_id       TEXT,
-    connected_at   INTEGER NOT NULL
-);
-";
-
 /// A Baton conversation's place in Intercom.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IntercomLink {
@@ -207,12 +165,14 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers a conversation part; false if it was already known.
+    /// Remembers a conversation part; false if it was already known, or if the conversation is
+    /// gone (erased while a relay was under way: nothing may be stored of it again).
     pub fn remember_part(&mut self, part: &str, id: &ConversationId, ours: bool) -> Result<bool, StoreError> {
         let added = self
             .conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours) VALUES (?1, ?2, ?3)",
+                "INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours)
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)",
             )?
             .execute(params![part, id.0, ours])?;
         Ok(added == 1)

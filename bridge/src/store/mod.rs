@@ -2,14 +2,18 @@
 //! (WAL, `synchronous = NORMAL`) before anyone is told about it, so what was acknowledged survives
 //! a killed process. Plain synchronous code: [`crate::conversations`] decides when it runs.
 //! Handoffs and the agent's recorded decisions are in [`handoffs`], what the bridge knows of
-//! Intercom in [`intercom`], who may read the files in [`files`].
+//! Intercom in [`intercom`], who may read the files in [`files`], the schema's numbered steps in
+//! [`migrations`], export, erasure and retention in [`lifecycle`].
 
 mod files;
 mod handoffs;
 mod intercom;
+mod lifecycle;
+mod migrations;
 
 pub use handoffs::{HandoffId, HandoffRecord, HandoffStatus, PendingHandoff, ReasonCount};
 pub use intercom::{IntercomConnection, IntercomLink, LinkChange};
+pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink};
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +50,16 @@ pub enum StoreError {
     /// The key sealing stored secrets could not be had, or does not open them.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// The database was written by a newer bridge, whose schema this one does not know.
+    #[error(
+        "the database is at schema version {found}, newer than this bridge's {known}: run a newer bridge"
+    )]
+    TooNew {
+        /// The database's version.
+        found: u32,
+        /// The newest this bridge knows.
+        known: u32,
+    },
     /// The database file's permissions could not be set.
     #[error("{path}: {source}")]
     Permissions {
@@ -112,61 +126,6 @@ pub struct Store {
     key: SecretKey,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS conversations (
-    id          TEXT PRIMARY KEY,
-    agent       TEXT NOT NULL,
-    token_hash  TEXT NOT NULL,
-    created_at  INTEGER NOT NULL,
-    page_url    TEXT,
-    page_title  TEXT,
-    locale      TEXT,
-    mode        TEXT NOT NULL DEFAULT 'ai',
-    last_seq    INTEGER NOT NULL DEFAULT 0,
-    answering   TEXT,
-    email       TEXT,
-    name        TEXT,
-    user_id     TEXT,
-    user_hash   TEXT
-);
-CREATE INDEX IF NOT EXISTS conversations_answering ON conversations (answering) WHERE answering IS NOT NULL;
-CREATE TABLE IF NOT EXISTS events (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    seq             INTEGER NOT NULL,
-    at              INTEGER NOT NULL,
-    client_id       TEXT,
-    body            TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS events_by_client_id
-    ON events (conversation_id, client_id) WHERE client_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS handoffs (
-    id              INTEGER PRIMARY KEY,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    agent           TEXT NOT NULL,
-    requested_at    INTEGER NOT NULL,
-    name            TEXT NOT NULL,
-    reason          TEXT NOT NULL,
-    clause          TEXT,
-    status          TEXT NOT NULL DEFAULT 'pending',
-    attempts        INTEGER NOT NULL DEFAULT 0,
-    visitor_told    INTEGER NOT NULL DEFAULT 0,
-    last_error      TEXT,
-    external_id     TEXT,
-    settled_at      INTEGER
-);
-CREATE INDEX IF NOT EXISTS handoffs_pending ON handoffs (status) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS handoffs_by_agent ON handoffs (agent, requested_at);
-CREATE INDEX IF NOT EXISTS handoffs_by_conversation ON handoffs (conversation_id);
-CREATE TABLE IF NOT EXISTS decisions (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    visitor_seq     INTEGER NOT NULL,
-    at              INTEGER NOT NULL,
-    body            TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, visitor_seq)
-) WITHOUT ROWID;
-";
-
 impl Store {
     /// Opens the database at `path`, creating the file and its tables on first use, with its
     /// secrets sealed by the key in the file beside it (created with the database).
@@ -175,19 +134,19 @@ impl Store {
         Self::open_with_key(path, key)
     }
 
-    /// Opens the database at `path` with its secrets sealed by `key`. The files are readable by
-    /// their owner only; a secret an older bridge stored in clear is sealed now.
+    /// Opens the database at `path` with its secrets sealed by `key`, running the schema steps
+    /// it lacks; a file from a newer bridge is refused ([`StoreError::TooNew`]). The files are
+    /// readable by their owner only; a secret an older bridge stored in clear is sealed now.
     pub fn open_with_key(path: &Path, key: SecretKey) -> Result<Self, StoreError> {
         files::make_private(path)?;
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(intercom::SCHEMA)?;
-        // Columns added after a database may have been created.
-        add_column(&conn, "conversations", "email_given", "INTEGER NOT NULL DEFAULT 0")?;
-        add_column(&conn, "handoffs", "route", "TEXT")?;
+        // Deleted rows are overwritten, not just unlinked: an erased conversation leaves no
+        // trace in the file's free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        migrations::migrate(&mut conn)?;
         let mut store = Self { conn, key };
         store.seal_clear_secrets()?;
         Ok(store)
@@ -359,19 +318,6 @@ impl Store {
     pub fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
         Ok(self.events_after(id, Seq(0))?.into_iter().filter_map(transcript_entry).collect())
     }
-}
-
-/// Adds `column` to `table` unless it is there already.
-fn add_column(conn: &Connection, table: &str, column: &str, declaration: &str) -> Result<(), StoreError> {
-    let exists: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
-        params![table, column],
-        |row| row.get(0),
-    )?;
-    if !exists {
-        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {declaration}"))?;
-    }
-    Ok(())
 }
 
 /// Appends `kind` inside `tx` as the conversation's next event, moving its mode with it.

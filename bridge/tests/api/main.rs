@@ -12,6 +12,7 @@ mod handoff;
 mod headers;
 mod helpers;
 mod intercom;
+mod lifecycle;
 mod model;
 mod process;
 mod proxies;

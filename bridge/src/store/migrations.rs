@@ -1,0 +1,259 @@
+//! The schema as numbered steps. `PRAGMA user_version` records how far a database is; opening
+//! runs the steps it lacks, each in its own transaction, and refuses a database a newer bridge
+//! made. A change to the schema is a new step at the end of [`MIGRATIONS`], never an edit of one
+//! that shipped.
+
+use rusqlite::{params, Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// One change a step makes.
+enum Change {
+    /// Statements run as they are.
+    Sql(&'static str),
+    /// A column added unless the table has it already: databases made before there were
+    /// numbered steps have some of the late columns and not others.
+    AddColumn { table: &'static str, column: &'static str, declaration: &'static str },
+}
+
+/// A numbered step: its number is its place in [`MIGRATIONS`], counting from 1.
+struct Migration {
+    /// What it does, for the log.
+    about: &'static str,
+    changes: &'static [Change],
+}
+
+/// Every step, oldest first.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        about: "the schema of the bridges before numbered steps",
+        changes: &[
+            Change::Sql(TABLES),
+            // Added to tables after their first release, by bridges that created tables with
+            // `IF NOT EXISTS`: a file from those days lacks some of them.
+            Change::AddColumn { table: "conversations", column: "answering", declaration: "TEXT" },
+            Change::AddColumn { table: "conversations", column: "email", declaration: "TEXT" },
+            Change::AddColumn { table: "conversations", column: "name", declaration: "TEXT" },
+            Change::AddColumn { table: "conversations", column: "user_id", declaration: "TEXT" },
+            Change::AddColumn { table: "conversations", column: "user_hash", declaration: "TEXT" },
+            Change::AddColumn {
+                table: "conversations",
+                column: "email_given",
+                declaration: "INTEGER NOT NULL DEFAULT 0",
+            },
+            Change::AddColumn { table: "handoffs", column: "route", declaration: "TEXT" },
+            Change::Sql(INDEXES),
+        ],
+    },
+    Migration {
+        about: "Intercom parts found by conversation, for erasure and retention",
+        changes: &[Change::Sql(
+            "CREATE INDEX IF NOT EXISTS intercom_parts_by_conversation ON intercom_parts (conversation_id);",
+        )],
+    },
+];
+
+/// The version this code writes.
+pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database to [`CURRENT`]; the version it was at.
+pub(super) fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    let found = version(conn)?;
+    if found > CURRENT {
+        return Err(StoreError::TooNew { found, known: CURRENT });
+    }
+    for (number, migration) in (1..).zip(MIGRATIONS) {
+        // An immediate transaction takes the write lock before reading the version, so two
+        // processes opening the same file cannot both run a step.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if version(&tx)? >= number {
+            continue;
+        }
+        for change in migration.changes {
+            match change {
+                Change::Sql(sql) => tx.execute_batch(sql)?,
+                Change::AddColumn { table, column, declaration } => {
+                    add_column(&tx, table, column, declaration)?;
+                }
+            }
+        }
+        tx.pragma_update(None, "user_version", number)?;
+        tx.commit()?;
+        tracing::info!(version = number, about = migration.about, "database schema upgraded");
+    }
+    Ok(found)
+}
+
+fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Adds `column` to `table` unless it is there already.
+fn add_column(conn: &Connection, table: &str, column: &str, declaration: &str) -> Result<(), StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+        params![table, column],
+        |row| row.get(0),
+    )?;
+    if !exists {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {declaration}"))?;
+    }
+    Ok(())
+}
+
+/// Step 1's tables, as the last bridge before numbered steps created them.
+const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS conversations (
+    id          TEXT PRIMARY KEY,
+    agent       TEXT NOT NULL,
+    token_hash  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    page_url    TEXT,
+    page_title  TEXT,
+    locale      TEXT,
+    mode        TEXT NOT NULL DEFAULT 'ai',
+    last_seq    INTEGER NOT NULL DEFAULT 0,
+    answering   TEXT,
+    email       TEXT,
+    name        TEXT,
+    user_id     TEXT,
+    user_hash   TEXT,
+    email_given INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    seq             INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    client_id       TEXT,
+    body            TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS handoffs (
+    id              INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    agent           TEXT NOT NULL,
+    requested_at    INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    clause          TEXT,
+    status          TEXT NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    visitor_told    INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    external_id     TEXT,
+    settled_at      INTEGER,
+    route           TEXT
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    visitor_seq     INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    body            TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, visitor_seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intercom_links (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    handoff_id      INTEGER NOT NULL,
+    contact_id      TEXT,
+    contact_role    TEXT,
+    creating_since  INTEGER,
+    intercom_id     TEXT UNIQUE,
+    noted           INTEGER NOT NULL DEFAULT 0,
+    relayed_seq     INTEGER NOT NULL DEFAULT 0,
+    posting_seq     INTEGER,
+    joined_admin    TEXT
+);
+CREATE TABLE IF NOT EXISTS intercom_parts (
+    part_id         TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    ours            INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS copilot_parts (
+    part_key TEXT PRIMARY KEY,
+    posted   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intercom_notifications (
+    id          TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intercom_oauth_states (
+    state      TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intercom_connection (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    token          TEXT NOT NULL,
+    workspace_id   TEXT,
+    workspace_name TEXT,
+    region         TEXT,
+    admin_id       TEXT,
+    connected_at   INTEGER NOT NULL
+);
+";
+
+/// Step 1's indexes, made once every column they cover exists.
+const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS conversations_answering ON conversations (answering) WHERE answering IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_client_id
+    ON events (conversation_id, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS handoffs_pending ON handoffs (status) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS handoffs_by_agent ON handoffs (agent, requested_at);
+CREATE INDEX IF NOT EXISTS handoffs_by_conversation ON handoffs (conversation_id);
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(conn: &Connection, table: &str) -> Vec<String> {
+        let mut statement = conn.prepare("SELECT name FROM pragma_table_info(?1)").expect("prepares");
+        let names = statement.query_map([table], |row| row.get(0)).expect("reads");
+        names.collect::<Result<_, _>>().expect("reads")
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing_the_second_time() {
+        let mut conn = Connection::open_in_memory().expect("opens");
+        assert_eq!(migrate(&mut conn).expect("migrates"), 0);
+        conn.execute_batch("INSERT INTO copilot_parts VALUES ('p', 1)").expect("writes");
+        assert_eq!(migrate(&mut conn).expect("migrates again"), CURRENT);
+        assert_eq!(version(&conn).expect("reads"), CURRENT);
+        let kept: i64 =
+            conn.query_row("SELECT count(*) FROM copilot_parts", [], |row| row.get(0)).expect("reads");
+        assert_eq!(kept, 1);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_bridge_is_refused_untouched() {
+        let mut conn = Connection::open_in_memory().expect("opens");
+        conn.pragma_update(None, "user_version", CURRENT + 1).expect("writes");
+        let refused = migrate(&mut conn).expect_err("refused");
+        assert!(
+            matches!(refused, StoreError::TooNew { found, known } if found == CURRENT + 1 && known == CURRENT)
+        );
+        assert!(refused.to_string().contains("newer"), "{refused}");
+        assert!(columns(&conn, "conversations").is_empty(), "no table was made");
+    }
+
+    #[test]
+    fn a_database_from_before_the_late_columns_gets_them_and_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().expect("opens");
+        // The first bridge's conversations table.
+        conn.execute_batch(
+            "CREATE TABLE conversations (id TEXT PRIMARY KEY, agent TEXT NOT NULL, token_hash TEXT NOT NULL,
+                 created_at INTEGER NOT NULL, page_url TEXT, page_title TEXT, locale TEXT,
+                 mode TEXT NOT NULL DEFAULT 'ai', last_seq INTEGER NOT NULL DEFAULT 0);
+             INSERT INTO conversations (id, agent, token_hash, created_at) VALUES ('c1', 'demo', '00', 1);",
+        )
+        .expect("an old database");
+        migrate(&mut conn).expect("migrates");
+        let names = columns(&conn, "conversations");
+        for late in ["answering", "email", "name", "user_id", "user_hash", "email_given"] {
+            assert!(names.iter().any(|name| name == late), "{late} in {names:?}");
+        }
+        assert!(columns(&conn, "handoffs").iter().any(|name| name == "route"));
+        let kept: String =
+            conn.query_row("SELECT agent FROM conversations", [], |row| row.get(0)).expect("reads");
+        assert_eq!(kept, "demo");
+    }
+}
