@@ -64,7 +64,7 @@ pub fn keep(conversations: Conversations, retention: Retention, tasks: &Tasks) {
 mod tests {
     use super::*;
     use crate::store::ConversationRecord;
-    use baton_protocol::{AgentId, ConversationId, EventKind, Mode, Seq, Visitor};
+    use baton_protocol::{AgentId, ConversationId, EventKind, Seq};
 
     #[test]
     fn zero_days_is_no_retention() {
@@ -77,18 +77,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let conversations = Conversations::open(&dir.path().join("baton.db")).expect("opens");
         let id = ConversationId::from("c1");
-        let record = ConversationRecord {
-            id: id.clone(),
-            agent: AgentId::from("demo"),
-            token_hash: "00".into(),
-            page_url: None,
-            page_title: None,
-            locale: None,
-            mode: Mode::Ai,
-            last_seq: Seq(0),
-            visitor: Visitor::default(),
-            email_given: false,
-        };
+        let record = ConversationRecord::new(id.clone(), AgentId::from("demo"), "00".into());
         conversations.create(&record).expect("creates");
         conversations.append(&id, EventKind::HandoffRequested).expect("appends");
         let mut live = conversations.subscribe(&id, Seq(0)).expect("subscribes").live;

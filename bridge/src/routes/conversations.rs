@@ -31,16 +31,11 @@ pub async fn create_conversation(
     let id = ConversationId(token::random_hex(16));
     let secret = token::new_token();
     let record = ConversationRecord {
-        id: id.clone(),
-        agent: body.agent,
-        token_hash: token::hash(&secret),
         page_url: body.page_url,
         page_title: body.page_title,
         locale: body.locale,
-        mode: Mode::Ai,
-        last_seq: Default::default(),
         visitor,
-        email_given: false,
+        ..ConversationRecord::new(id.clone(), body.agent, token::hash(&secret))
     };
     state.conversations.create(&record)?;
     Ok((StatusCode::CREATED, Json(ConversationCreated { id, token: secret })))

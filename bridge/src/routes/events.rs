@@ -120,25 +120,14 @@ fn to_sse(event: &Event) -> sse::Event {
 mod tests {
     use super::*;
     use crate::store::ConversationRecord;
-    use baton_protocol::{AgentId, EventKind, Mode};
+    use baton_protocol::{AgentId, EventKind};
 
     #[tokio::test]
     async fn a_listener_that_falls_behind_its_channel_catches_up_from_the_store() {
         let dir = tempfile::tempdir().expect("temp dir");
         let conversations = Conversations::open(&dir.path().join("baton.db")).expect("opens");
         let id = ConversationId::from("c");
-        let record = ConversationRecord {
-            id: id.clone(),
-            agent: AgentId::from("demo"),
-            token_hash: String::new(),
-            page_url: None,
-            page_title: None,
-            locale: None,
-            mode: Mode::Ai,
-            last_seq: Seq(0),
-            visitor: Default::default(),
-            email_given: false,
-        };
+        let record = ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new());
         conversations.create(&record).expect("creates");
         conversations.append(&id, EventKind::HandoffRequested).expect("appends");
         let subscription = conversations.subscribe(&id, Seq(0)).expect("subscribes");

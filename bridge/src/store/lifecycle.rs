@@ -184,16 +184,9 @@ mod tests {
     fn conversation(store: &mut Store, id: &str, at: i64) -> ConversationId {
         let id = ConversationId::from(id);
         let record = ConversationRecord {
-            id: id.clone(),
-            agent: AgentId::from("demo"),
-            token_hash: format!("hash-of-{}", id.0),
-            page_url: None,
-            page_title: None,
-            locale: None,
-            mode: Mode::Ai,
-            last_seq: Seq(0),
             visitor: Visitor { email: Some(format!("{}@x.example", id.0)), ..Visitor::default() },
             email_given: true,
+            ..ConversationRecord::new(id.clone(), AgentId::from("demo"), format!("hash-of-{}", id.0))
         };
         store.create_conversation(&record, at).expect("creates");
         store

@@ -96,6 +96,25 @@ pub struct ConversationRecord {
     pub email_given: bool,
 }
 
+impl ConversationRecord {
+    /// A new conversation of `agent` answered by the AI, opened by the token whose hash is
+    /// `token_hash`, with nothing known yet of its page or its visitor.
+    pub fn new(id: ConversationId, agent: AgentId, token_hash: String) -> Self {
+        Self {
+            id,
+            agent,
+            token_hash,
+            page_url: None,
+            page_title: None,
+            locale: None,
+            mode: Mode::Ai,
+            last_seq: Seq(0),
+            visitor: Visitor::default(),
+            email_given: false,
+        }
+    }
+}
+
 /// An answer that was streaming when the process stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterruptedAnswer {
@@ -390,16 +409,8 @@ mod tests {
         let mut store = Store::open(&dir.path().join("baton.db")).expect("opens");
         let id = ConversationId::from("c1");
         let record = ConversationRecord {
-            id: id.clone(),
-            agent: AgentId::from("demo"),
-            token_hash: "00".into(),
-            page_url: None,
-            page_title: None,
-            locale: None,
-            mode: Mode::Ai,
-            last_seq: Seq(0),
             visitor: Visitor { name: Some("Al".into()), ..Visitor::default() },
-            email_given: false,
+            ..ConversationRecord::new(id.clone(), AgentId::from("demo"), "00".into())
         };
         store.create_conversation(&record, 1).expect("creates");
         (dir, store, id)

@@ -127,7 +127,15 @@ pub async fn linked() -> (TestApp, Workspace) {
 /// Starts a conversation as Ada, asks a question, then asks for a person; returns once the
 /// handoff is connected.
 async fn hand_off(app: &TestApp) -> (ConversationCreated, EventStream) {
-    let conversation = app.create_conversation_as_ada().await;
+    hand_off_conversation(app, app.create_conversation_as_ada().await).await
+}
+
+/// In `conversation`, asks a question, then asks for a person; returns once the handoff is
+/// connected.
+pub async fn hand_off_conversation(
+    app: &TestApp,
+    conversation: ConversationCreated,
+) -> (ConversationCreated, EventStream) {
     let mut events = app.events(&conversation, Seq(0)).await;
     app.send(&conversation, json!({"client_id": "a", "text": "How long does shipping take?"})).await;
     events.collect_until(is_completed).await;
@@ -555,18 +563,7 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
     let dir = tempfile::tempdir().expect("temp dir");
     let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store");
     let id = ConversationId("c-timed-out".into());
-    let record = ConversationRecord {
-        id: id.clone(),
-        agent: AgentId::from("demo"),
-        token_hash: String::new(),
-        page_url: None,
-        page_title: None,
-        locale: None,
-        mode: Mode::Ai,
-        last_seq: Seq(0),
-        visitor: Visitor::default(),
-        email_given: false,
-    };
+    let record = ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new());
     conversations.create(&record).expect("created");
     let handoff = conversations
         .begin_handoff(&id, &record.agent, "Escalate", "Asked for a person", None)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use baton_bridge::conversations::now_millis;
 use baton_bridge::store::{ConversationRecord, Store};
-use baton_protocol::{AgentId, Author, ConversationCreated, ConversationId, EventKind, Mode, Seq, Visitor};
+use baton_protocol::{AgentId, Author, ConversationCreated, ConversationId, EventKind, Seq};
 use reqwest::Method;
 use rusqlite::types::Value as Column;
 use serde_json::json;
@@ -129,18 +129,7 @@ async fn a_database_from_the_bridge_before_numbered_migrations_opens_with_all_it
 
 /// Stores a conversation of the demo agent that started, and last did anything, at `at`.
 fn stored_conversation(store: &mut Store, id: &str, at: i64) {
-    let record = ConversationRecord {
-        id: ConversationId::from(id),
-        agent: AgentId::from("demo"),
-        token_hash: "00".into(),
-        page_url: None,
-        page_title: None,
-        locale: None,
-        mode: Mode::Ai,
-        last_seq: Seq(0),
-        visitor: Visitor::default(),
-        email_given: false,
-    };
+    let record = ConversationRecord::new(ConversationId::from(id), AgentId::from("demo"), "00".into());
     store.create_conversation(&record, at).expect("creates");
 }
 

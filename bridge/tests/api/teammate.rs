@@ -8,19 +8,13 @@ use std::time::Duration;
 use baton_protocol::{ConversationCreated, EventKind, Seq};
 use serde_json::{json, Value};
 
-use crate::helpers::{is_completed, EventStream, TestApp};
-use crate::intercom::{linked, Workspace};
+use crate::helpers::{EventStream, TestApp};
+use crate::intercom::{hand_off_conversation, linked, Workspace};
 
 /// Starts an anonymous conversation, asks about shipping, then asks for a person; returns once
 /// the handoff is connected.
 async fn hand_off_anonymously(app: &TestApp) -> (ConversationCreated, EventStream) {
-    let conversation = app.create_conversation().await;
-    let mut events = app.events(&conversation, Seq(0)).await;
-    app.send(&conversation, json!({"client_id": "a", "text": "How long does shipping take?"})).await;
-    events.collect_until(is_completed).await;
-    app.send(&conversation, json!({"client_id": "b", "text": "Can I talk to a person please?"})).await;
-    events.collect_until(|kind| matches!(kind, EventKind::HandoffConnected { .. })).await;
-    (conversation, events)
+    hand_off_conversation(app, app.create_conversation().await).await
 }
 
 /// The one Intercom conversation, with its parts.
