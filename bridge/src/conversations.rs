@@ -16,8 +16,10 @@ use crate::store::{
     Appended, ConversationExport, ConversationRecord, HandoffId, InterruptedAnswer, Store, StoreError,
 };
 
-/// How many live events a slow listener may fall behind before it re-reads from the store.
-const CHANNEL_CAPACITY: usize = 256;
+/// How many live events a slow listener may fall behind before it re-reads from the store. An
+/// answer streams a few dozen events; a listener further behind than this catches up from the
+/// store, so a larger channel only costs memory for every conversation with a listener.
+const CHANNEL_CAPACITY: usize = 32;
 
 /// A cheap-to-clone handle on the store and the live channels.
 #[derive(Clone, Debug)]
@@ -28,7 +30,7 @@ pub struct Conversations {
 #[derive(Debug)]
 struct Inner {
     store: Store,
-    channels: HashMap<ConversationId, broadcast::Sender<Event>>,
+    channels: HashMap<ConversationId, broadcast::Sender<Arc<Event>>>,
 }
 
 /// A listener on one conversation: the events stored after the seq it asked for, then a live feed.
@@ -45,14 +47,15 @@ pub struct Subscription {
 /// left.
 #[derive(Debug)]
 pub struct Live {
-    receiver: Option<broadcast::Receiver<Event>>,
+    receiver: Option<broadcast::Receiver<Arc<Event>>>,
     id: ConversationId,
     conversations: Conversations,
 }
 
 impl Live {
-    /// The next event appended, as [`broadcast::Receiver::recv`] answers it.
-    pub async fn recv(&mut self) -> Result<Event, broadcast::error::RecvError> {
+    /// The next event appended, as [`broadcast::Receiver::recv`] answers it: one copy, shared by
+    /// every listener.
+    pub async fn recv(&mut self) -> Result<Arc<Event>, broadcast::error::RecvError> {
         match &mut self.receiver {
             Some(receiver) => receiver.recv().await,
             None => Err(broadcast::error::RecvError::Closed),
@@ -289,7 +292,7 @@ impl Inner {
 
     fn publish(&mut self, id: &ConversationId, event: &Event) {
         if let Some(sender) = self.channels.get(id) {
-            if sender.send(event.clone()).is_err() {
+            if sender.send(Arc::new(event.clone())).is_err() {
                 // Nobody listens any more: forget the channel until someone subscribes again.
                 self.channels.remove(id);
             }

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -60,7 +61,7 @@ pub async fn stream_events(
         conversations: state.conversations.clone(),
         id,
         last: after,
-        pending: subscription.backlog.into(),
+        pending: subscription.backlog.into_iter().map(Arc::new).collect(),
         live: subscription.live,
     };
     let events = stream::unfold((reader, slot), |(mut reader, slot)| async move {
@@ -77,12 +78,12 @@ struct Reader {
     conversations: Conversations,
     id: ConversationId,
     last: Seq,
-    pending: VecDeque<Event>,
+    pending: VecDeque<Arc<Event>>,
     live: Live,
 }
 
 impl Reader {
-    async fn next(&mut self) -> Option<Event> {
+    async fn next(&mut self) -> Option<Arc<Event>> {
         loop {
             if let Some(event) = self.pending.pop_front() {
                 if event.seq > self.last {
@@ -95,7 +96,7 @@ impl Reader {
                 Ok(event) => self.pending.push_back(event),
                 // Fell behind the channel: what it dropped is in the store.
                 Err(RecvError::Lagged(_)) => match self.conversations.events_after(&self.id, self.last) {
-                    Ok(missed) => self.pending.extend(missed),
+                    Ok(missed) => self.pending.extend(missed.into_iter().map(Arc::new)),
                     Err(error) => {
                         tracing::error!(conversation = %self.id, %error, "could not re-read the log");
                         return None;
@@ -135,7 +136,7 @@ mod tests {
             conversations: conversations.clone(),
             id: id.clone(),
             last: Seq(0),
-            pending: subscription.backlog.into(),
+            pending: subscription.backlog.into_iter().map(Arc::new).collect(),
             live: subscription.live,
         };
         // Far more than the channel holds, appended before the reader reads any.
