@@ -28,7 +28,7 @@ pub struct AgentEntry {
     pub allowed_origins: Vec<String>,
     /// The handoff's internal label, shown to the teammate.
     pub handoff_name: String,
-    /// Who gets its conversations in Intercom.
+    /// Who gets its conversations in the support inbox.
     pub routing: RoutingSettings,
     /// Its drafts for teammates.
     pub copilot: CopilotSettings,

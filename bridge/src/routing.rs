@@ -1,4 +1,4 @@
-//! Who gets a conversation in Intercom. Auto-assignment mappings (an exact email address or an
+//! Who gets a conversation in the support inbox. Auto-assignment mappings (an exact email address or an
 //! email domain → a team or an admin) come first, and an exact address beats a domain; then the
 //! plain-language assignment criteria ("Assign billing conversations to the billing team.").
 //! Only a verified identity or an email the visitor gave is matched, and an away admin hands
@@ -34,7 +34,7 @@ pub struct TargetRef {
     /// Team or admin.
     #[serde(rename = "type")]
     pub kind: TargetKind,
-    /// Its Intercom id.
+    /// Its id in the support inbox.
     pub id: String,
 }
 
