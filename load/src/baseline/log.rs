@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
 /// The bridge's channel capacity: how far a listener may fall behind before it re-reads the log.
-const CHANNEL_CAPACITY: usize = 256;
+const CHANNEL_CAPACITY: usize = 32;
 
 /// A cheap-to-clone handle on every conversation.
 #[derive(Debug, Clone, Default)]
