@@ -74,6 +74,11 @@ pub struct Config {
     /// Seconds requests and background work in flight get to finish when the bridge stops.
     #[arg(long, env = "BATON_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Seconds between a stop signal and the stop itself, while `/readyz` answers 503 and
+    /// everything else is still served: set it to the load balancer's health-check interval
+    /// (or a little more) so it stops sending visitors here first.
+    #[arg(long, env = "BATON_DRAIN_SECS", default_value_t = 0)]
+    pub drain_secs: u64,
     /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client, as networks
     /// or addresses, comma-separated (`127.0.0.1/32,10.0.0.0/8`); none when empty, so the
     /// headers are ignored.
@@ -117,6 +122,7 @@ impl Config {
             per_client: (self.max_connections_per_client > 0).then_some(self.max_connections_per_client),
             header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            drain: Duration::from_secs(self.drain_secs),
         }
     }
 

@@ -48,6 +48,7 @@ pub mod triggers;
 pub mod turns;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,6 +103,8 @@ pub struct AppState {
     pub streams: Slots,
     /// What the accept loop allows.
     pub connections: ConnectionLimits,
+    /// Set when a stop signal came: `/readyz` answers 503 from then on.
+    pub draining: Arc<AtomicBool>,
     /// The proxies whose forwarding headers name the client.
     pub trusted_proxies: Arc<TrustedProxies>,
     /// How often an idle event stream sends a comment to stay open.
@@ -137,6 +140,7 @@ impl AppState {
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
             streams: Slots::new(None, Some(STREAMS_PER_CLIENT)),
             connections: ConnectionLimits::default(),
+            draining: Arc::default(),
             trusted_proxies: Arc::default(),
             heartbeat: routes::events::HEARTBEAT,
             retention: None,
@@ -230,7 +234,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/conversations/{id}/decisions", get(admin::decisions))
         .route("/v1/admin/conversations/{id}", delete(admin::erase_conversation))
         .route("/v1/admin/conversations/{id}/export", get(admin::export_conversation))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::metrics::metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors());
@@ -280,9 +285,17 @@ pub async fn serve(
         }
     });
     let (connections, proxies) = (state.connections, Arc::clone(&state.trusted_proxies));
-    let stopping = tasks.clone();
+    let (stopping, draining) = (tasks.clone(), Arc::clone(&state.draining));
     let stop = async move {
         shutdown.await;
+        draining.store(true, Ordering::SeqCst);
+        if !connections.drain.is_zero() {
+            tracing::info!(
+                seconds = connections.drain.as_secs(),
+                "draining: /readyz answers 503 before the stop"
+            );
+            tokio::time::sleep(connections.drain).await;
+        }
         tracing::info!("stopping: ending event streams, finishing requests and background work");
         stopping.stop();
     };

@@ -39,6 +39,9 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// How long open connections get to finish when the bridge stops.
     pub shutdown_grace: Duration,
+    /// How long, after a stop signal, the bridge keeps serving while `/readyz` says it is
+    /// stopping, so a load balancer sends new visitors elsewhere before streams end.
+    pub drain: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -48,6 +51,7 @@ impl Default for ConnectionLimits {
             per_client: Some(256),
             header_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            drain: Duration::ZERO,
         }
     }
 }

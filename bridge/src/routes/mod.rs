@@ -6,5 +6,6 @@ pub mod analytics;
 pub mod confined;
 pub mod conversations;
 pub mod events;
+pub mod health;
 pub mod metrics;
 pub mod site;

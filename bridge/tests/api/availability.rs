@@ -191,3 +191,28 @@ async fn a_second_signal_exits_at_once() {
     bridge.terminate().await;
     assert_eq!(bridge.exit_code().await, Some(130), "the second signal exits without waiting");
 }
+
+#[tokio::test]
+async fn after_a_stop_signal_readyz_turns_away_new_visitors_while_open_streams_are_still_served() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut bridge =
+        BridgeProcess::start_with_flags(&dir.path().join("baton.db"), 0, &["--drain-secs", "10"]).await;
+    let api = &bridge.api;
+    let ready = api.http.get(api.url("/readyz")).send().await.expect("answered");
+    assert_eq!(ready.status(), 200, "ready before the signal");
+    let conversation = api.create_conversation().await;
+    let mut events = api.events(&conversation, Seq(0)).await;
+    bridge.terminate().await;
+    until("/readyz says the bridge is stopping", || async {
+        api.http.get(api.url("/readyz")).send().await.is_ok_and(|answer| answer.status() == 503)
+    })
+    .await;
+    // Still serving while it drains: the health check, and the open stream gets its answer.
+    let health = api.http.get(api.url("/healthz")).send().await.expect("answered");
+    assert_eq!(health.status(), 200);
+    let sent = api.send(&conversation, json!({"client_id": "a", "text": "How long does shipping take?"}));
+    assert_eq!(sent.await.status(), 202);
+    events.collect_until(|kind| matches!(kind, EventKind::AgentMessageCompleted { .. })).await;
+    events.rest().await;
+    assert_eq!(bridge.exit_code().await, Some(0));
+}
