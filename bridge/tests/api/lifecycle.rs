@@ -96,8 +96,11 @@ fn fixture_conversation() -> ConversationCreated {
 #[tokio::test]
 async fn a_database_from_the_bridge_before_numbered_migrations_opens_with_all_its_data() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/baton-6be8b55.db");
-    std::fs::copy(fixture, dir.path().join("baton.db")).expect("copies the fixture");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/baton-6be8b55.sql");
+    let dump = std::fs::read_to_string(fixture).expect("reads the fixture");
+    rusqlite::Connection::open(dir.path().join("baton.db"))
+        .and_then(|old| old.execute_batch(&dump))
+        .expect("the old bridge's database is rebuilt from its dump");
     let app = spawn_app_with(Setup { dir: Some(dir), ..Setup::default() }).await;
     let conversation = fixture_conversation();
 
