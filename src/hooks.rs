@@ -81,16 +81,20 @@ pub fn use_typing_expiry(conversation: &ConversationHandle) {
 }
 
 /// Focus follows the panel: into the message box when it opens, back to the launcher when it
-/// closes; and the host page hears of each (not of the first render's state).
+/// closes; and the host page hears of each (not of the first render's state, which takes focus only
+/// when `focus_first` asks).
 #[hook]
-pub fn use_panel_focus(open: bool, input: &NodeRef, launcher: &NodeRef, host: &Host) {
+pub fn use_panel_focus(open: bool, focus_first: bool, input: &NodeRef, launcher: &NodeRef, host: &Host) {
     let first = use_mut_ref(|| true);
     let (input, launcher, host) = (input.clone(), launcher.clone(), host.clone());
     use_effect_with(open, move |&open| {
         if std::mem::replace(&mut *first.borrow_mut(), false) {
-            return;
+            if !focus_first {
+                return;
+            }
+        } else {
+            host.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
         }
-        host.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
         let target = if open { &input } else { &launcher };
         if let Some(element) = target.cast::<HtmlElement>() {
             let _ = element.focus();

@@ -30,6 +30,10 @@ pub struct Options {
     /// Who the visitor is, when the host page knows.
     #[serde(default)]
     pub visitor: Option<Visitor>,
+    /// Take keyboard focus once rendered (the launcher, or the message box when open). The script
+    /// tag's loader asks for it when its stand-in launcher had focus, so a keyboard user keeps it.
+    #[serde(default)]
+    pub focus: bool,
 }
 
 /// The launcher's corner.

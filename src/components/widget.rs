@@ -52,7 +52,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let news_after = use_seen(store, &conversation, *open);
     use_typing_expiry(&conversation);
     let (launcher_ref, input_ref) = (use_node_ref(), use_node_ref());
-    use_panel_focus(*open, &input_ref, &launcher_ref, host);
+    use_panel_focus(*open, options.focus, &input_ref, &launcher_ref, host);
     let deliver = {
         let (client, agent, visitor, store) =
             (client.clone(), options.agent.clone(), visitor.clone(), store.clone());

@@ -64,10 +64,11 @@
       async (widget) => {
         await widget.default();
         holder = element();
+        // A keyboard user on the stub is taken to the launcher that replaces it.
+        options.focus = document.activeElement == stub;
         chat = widget.mount(holder, options);
         listeners.forEach((args) => chat.on(...args));
-        stub?.remove();
-        stub = null;
+        stub.remove();
         const waiting = queue;
         queue = [];
         for (const args of waiting) {
@@ -90,7 +91,7 @@
   function run(command, ...args) {
     if (command === "version") return BATON_VERSION;
     if (command === "on") {
-      if (!EVENTS.includes(args[0])) return console.error(`baton: no event ${args[0]}`);
+      if (!EVENTS.includes(args[0])) return console.error("baton: no event", args[0]);
       listeners.push(args);
       if (chat) chat.on(...args);
       return;
@@ -105,7 +106,7 @@
       return;
     }
     if (COMMANDS.includes(command)) chat[command](args[0]);
-    else console.error(`baton: no command ${command}`);
+    else console.error("baton: no command", command);
   }
 
   /** Forgets the visitor and starts over with a fresh launcher, for the next one. */

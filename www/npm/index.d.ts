@@ -28,6 +28,8 @@ export interface Options {
   /** The language, such as `fr`; the page's `<html lang>` when absent. */
   locale?: string;
   visitor?: Visitor;
+  /** Take keyboard focus once rendered: the launcher, or the message box when open. */
+  focus?: boolean;
   /**
    * Where to fetch the widget's wasm from; by default beside this module, which Vite and webpack
    * emit on their own. With esbuild or Rollup, import `baton-widget/widget.wasm` as a file URL.

@@ -253,6 +253,28 @@ test("Baton(...) calls queue before the widget loads and run after; shutdown for
   await page.close();
 });
 
+test("a keyboard user on the loader's launcher keeps focus when the widget replaces it", async () => {
+  const page = await newPage();
+  const errors = watchErrors(page);
+  let release;
+  const gate = new Promise((resolveGate) => (release = resolveGate));
+  await page.route("**/pkg/baton_widget.js", async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.goto(`${site.url}/plain-tag.html`);
+  await page.getByRole("button", { name: "Open chat" }).focus();
+  release();
+  await widgetMounted(page);
+  await page.waitForFunction(() =>
+    document.activeElement?.shadowRoot?.activeElement?.matches(".baton-launcher"));
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() =>
+    document.activeElement?.shadowRoot?.activeElement?.getAttribute("aria-label") === "Message");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("calls the page queued before the tag ran are replayed", async () => {
   const page = await newPage();
   const errors = watchErrors(page);
