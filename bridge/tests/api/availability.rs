@@ -44,7 +44,9 @@ async fn one_client_holding_1100_half_sent_requests_under_a_1024_file_limit_does
     let bridge = BridgeProcess::start_limited(
         &dir.path().join("baton.db"),
         1_024,
-        &["--header-timeout-secs", "3", "--conversations-per-ip-per-minute", "0"],
+        // Long enough that no admitted connection times out (freeing its slot) before the
+        // last of the flood is opened, however loaded the machine.
+        &["--header-timeout-secs", "15", "--conversations-per-ip-per-minute", "0"],
     )
     .await;
     let at = address(&bridge.api);
@@ -77,7 +79,7 @@ async fn one_client_holding_1100_half_sent_requests_under_a_1024_file_limit_does
     let (mut refused, mut closed) = (0, 0);
     for stream in &mut attackers {
         let mut answer = Vec::new();
-        let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+        let read = tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut answer)).await;
         assert!(read.is_ok(), "every connection is answered or closed by the bridge");
         if answer.starts_with(b"HTTP/1.1 503") {
             refused += 1;
