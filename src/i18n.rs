@@ -27,6 +27,8 @@ pub struct Texts {
     pub retry: &'static str,
     /// The log's accessible name.
     pub messages: &'static str,
+    /// The button down to messages that arrived while the visitor was scrolled up.
+    pub new_messages: &'static str,
     /// The stream is down.
     pub offline: &'static str,
     /// Someone is typing.
@@ -127,6 +129,7 @@ pub const EN: Texts = Texts {
     not_sent: "Not sent.",
     retry: "Retry",
     messages: "Messages",
+    new_messages: "New messages",
     offline: "You're offline. Reconnecting…",
     typing: "Typing",
     ai_assistant: "AI assistant",
@@ -163,6 +166,7 @@ pub const FR: Texts = Texts {
     not_sent: "Non envoyé.",
     retry: "Réessayer",
     messages: "Messages",
+    new_messages: "Nouveaux messages",
     offline: "Vous êtes hors ligne. Reconnexion…",
     typing: "En train d'écrire",
     ai_assistant: "Assistant IA",

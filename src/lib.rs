@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`conversation`]: the pure reducer of what the visitor sees, its [`message`]s kept in a
 //!   [`transcript`] of shared chunks; [`options`]: what the host page configures.
+//! - [`follow`]: when the log follows the conversation.
 //! - [`i18n`]: every visible string, per language.
 //! - [`markdown`]: the safe markdown subset of messages.
 //! - [`json`]: JSON through the browser's parser.
@@ -21,6 +22,7 @@ pub mod api;
 pub mod bench;
 pub mod components;
 pub mod conversation;
+pub mod follow;
 pub mod hooks;
 pub mod host;
 pub mod i18n;

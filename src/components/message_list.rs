@@ -3,10 +3,12 @@
 
 use std::rc::Rc;
 
-use baton_protocol::Teammate;
+use baton_protocol::{Seq, Teammate};
+use web_sys::Element;
 use yew::prelude::*;
 
 use super::rich_text;
+use crate::follow::{after_render, After, Metrics};
 use crate::i18n::{Texts, EN};
 use crate::markdown;
 use crate::message::{Message, MessageKey, Notice, Sender, Status};
@@ -29,16 +31,72 @@ pub struct MessageListProps {
     pub on_retry: Callback<Outgoing>,
 }
 
-/// The log of messages.
+/// The log of messages. It follows the conversation while the visitor is at the bottom; scrolled
+/// up, it keeps their place and offers a "New messages" button instead.
 #[component]
 pub fn MessageList(props: &MessageListProps) -> Html {
     let texts = use_context::<&'static Texts>().unwrap_or(&EN);
+    let log_ref = use_node_ref();
+    // Where the visitor was before the newest render: only scrolling changes it, so content
+    // that grows under a visitor at the bottom keeps them following.
+    let following = use_mut_ref(|| true);
+    // The content's height and message count at the last render, to tell what is new.
+    let seen = use_mut_ref(|| (0, 0));
+    let news = use_state_eq(|| false);
+    {
+        let (log_ref, following, news) = (log_ref.clone(), following.clone(), news.setter());
+        let count = props.messages.len();
+        // Sent from this page, not yet stored: another tab's message is news like any other.
+        let sent = props
+            .messages
+            .last()
+            .is_some_and(|message| message.sender == Sender::Visitor && message.seq == Seq(0));
+        use_effect(move || {
+            let Some(log) = log_ref.cast::<Element>() else { return };
+            let metrics = measure(&log);
+            let (height, known) = *seen.borrow();
+            *seen.borrow_mut() = (metrics.height, count);
+            let was_following = *following.borrow();
+            match after_render(was_following, metrics.height > height, sent && count > known) {
+                After::Follow => {
+                    log.set_scroll_top(metrics.height);
+                    *following.borrow_mut() = true;
+                    news.set(false);
+                }
+                After::Offer => news.set(true),
+                After::Stay => {}
+            }
+        });
+    }
+    let onscroll = {
+        let (log_ref, following, news) = (log_ref.clone(), following.clone(), news.setter());
+        Callback::from(move |_: Event| {
+            if let Some(log) = log_ref.cast::<Element>() {
+                let bottom = measure(&log).at_bottom();
+                *following.borrow_mut() = bottom;
+                if bottom {
+                    news.set(false);
+                }
+            }
+        })
+    };
+    let on_jump = {
+        let log_ref = log_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(log) = log_ref.cast::<Element>() {
+                // The scroll event that follows marks the visitor as following again.
+                log.set_scroll_top(log.scroll_height());
+            }
+        })
+    };
     let greeting = props.greeting.as_ref().map(|text| {
         html! { <div class="baton-message baton-from-agent">{ rich_text(text) }</div> }
     });
     let typing = props.thinking || props.teammate_typing.is_some();
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0">
+        <>
+        <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0"
+            ref={log_ref} {onscroll}>
             { for greeting }
             { for props.messages.chunks().iter().enumerate().map(|(index, chunk)| html! {
                 <ChunkView key={index} chunk={chunk.clone()} on_retry={props.on_retry.clone()} />
@@ -51,7 +109,15 @@ pub fn MessageList(props: &MessageListProps) -> Html {
                 </div>
             }
         </div>
+        if *news {
+            <button type="button" class="baton-jump" onclick={on_jump}>{ texts.new_messages }</button>
+        }
+        </>
     }
+}
+
+fn measure(log: &Element) -> Metrics {
+    Metrics { top: log.scroll_top(), height: log.scroll_height(), visible: log.client_height() }
 }
 
 /// Properties of [`ChunkView`].

@@ -1,0 +1,120 @@
+// The visitor's chat as a messenger (issue 16): the log follows the conversation and keeps a
+// visitor's place when they scrolled up; who is speaking; time and delivery; any brand colour
+// readable; the composer on a phone.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+
+let browser;
+let sandbox;
+let bridge;
+before(async () => {
+  browser = await launchBrowser();
+  sandbox = await startSandbox();
+  bridge = await startBridge({ env: { BATON_AGENT_PACE_MS: "5", ...sandbox.bridgeEnv } });
+  await sandbox.notify(bridge.url);
+});
+after(async () => {
+  await browser?.close();
+  await bridge?.stop();
+  await sandbox?.stop();
+});
+
+async function ask(page, text) {
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
+}
+
+/**
+ * Waits (up to 5 s) until the log's newest entry ends inside the log's visible area; returns
+ * whether it did. The log scrolls after it rendered, which can be a frame after the text appears.
+ */
+function newestInView(log) {
+  return log.evaluate((el) => new Promise((done) => {
+    const deadline = Date.now() + 5000;
+    const check = () => {
+      const box = el.getBoundingClientRect();
+      const newest = el.lastElementChild.getBoundingClientRect();
+      if (newest.bottom <= box.bottom + 1 && newest.bottom > box.top) done(true);
+      else if (Date.now() > deadline) done(false);
+      else requestAnimationFrame(check);
+    };
+    check();
+  }));
+}
+
+/** Scrolls the log to its top and resolves once the log has handled the scroll. */
+function scrollUp(log) {
+  return log.evaluate((el) => new Promise((done) => {
+    el.addEventListener("scroll", () => requestAnimationFrame(() => done(el.scrollTop)), { once: true });
+    el.scrollTop = 0;
+  }));
+}
+
+const QUESTIONS = [
+  ["How do I brew a pour-over?", "Bloom with 40 g of water"],
+  ["What are the shipping costs?", "free on UK orders over £30"],
+  ["Do you sell gift cards?", "never expire"],
+  ["How do I track my order?", "chase the courier"],
+];
+
+test("the log follows each answer, and shows the latest on open and after a reload", async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  try {
+    await page.goto(bridge.url);
+    await page.getByRole("button", { name: "Open chat" }).click();
+    const log = page.getByRole("log");
+    for (const [question, answer] of QUESTIONS) {
+      await ask(page, question);
+      await log.getByText(answer).waitFor();
+      assert.ok(await newestInView(log), `the answer to "${question}" is in view`);
+    }
+    assert.ok(await log.evaluate((el) => el.scrollHeight > el.clientHeight), "the log is long enough to scroll");
+    await page.screenshot({ path: "test-results/messenger-follow.png" });
+
+    await page.reload();
+    await page.getByRole("button", { name: "Open chat" }).click();
+    await log.getByText(QUESTIONS.at(-1)[1]).waitFor();
+    assert.ok(await newestInView(log), "after a reload the latest message is in view");
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("scrolled up, the visitor keeps their place and a New messages button takes them down", async () => {
+  const context = await browser.newContext();
+  const reader = await context.newPage();
+  const errors = watchErrors(reader);
+  try {
+    await reader.goto(bridge.url);
+    await reader.getByRole("button", { name: "Open chat" }).click();
+    const log = reader.getByRole("log");
+    for (const [question, answer] of QUESTIONS.slice(0, 3)) {
+      await ask(reader, question);
+      await log.getByText(answer).waitFor();
+    }
+    assert.equal(await scrollUp(log), 0);
+
+    // The same visitor writes from a second tab; the first one, scrolled up, hears of it.
+    const writer = await context.newPage();
+    await writer.goto(bridge.url);
+    await writer.getByRole("button", { name: "Open chat" }).click();
+    await writer.getByRole("log").getByText(QUESTIONS[2][1]).waitFor();
+    await ask(writer, QUESTIONS[3][0]);
+    const jump = reader.getByRole("button", { name: "New messages" });
+    await jump.waitFor();
+    await log.getByText(QUESTIONS[3][1]).waitFor();
+    assert.equal(await log.evaluate((el) => el.scrollTop), 0, "the place is kept");
+    assert.equal(await newestInView(log), false);
+    await reader.screenshot({ path: "test-results/messenger-new-messages.png" });
+
+    await jump.click();
+    assert.ok(await newestInView(log), "the button takes the visitor to the newest message");
+    await jump.waitFor({ state: "detached" });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
