@@ -33,6 +33,8 @@ pub struct Texts {
     pub offline: &'static str,
     /// Someone is typing.
     pub typing: &'static str,
+    /// The mark beside the agent's name on its answers.
+    pub ai: &'static str,
     /// Status line while the AI answers.
     pub ai_assistant: &'static str,
     /// Status line while connecting.
@@ -132,6 +134,7 @@ pub const EN: Texts = Texts {
     new_messages: "New messages",
     offline: "You're offline. Reconnecting…",
     typing: "Typing",
+    ai: "AI",
     ai_assistant: "AI assistant",
     status_connecting: "Connecting you with our team…",
     status_waiting: "Waiting for a teammate",
@@ -169,6 +172,7 @@ pub const FR: Texts = Texts {
     new_messages: "Nouveaux messages",
     offline: "Vous êtes hors ligne. Reconnexion…",
     typing: "En train d'écrire",
+    ai: "IA",
     ai_assistant: "Assistant IA",
     status_connecting: "Nous vous mettons en relation avec notre équipe…",
     status_waiting: "En attente d'un conseiller",

@@ -258,3 +258,29 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
     assert!(html.contains("Juniper · AI assistant"), "{html}");
     assert!(html.contains(r#"<span aria-hidden="true" class="baton-avatar">J</span>"#), "{html}");
 }
+
+#[tokio::test]
+async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_once_per_run() {
+    let profile = Rc::new(AgentProfile {
+        id: "demo".into(),
+        name: "Juniper".into(),
+        avatar_url: None,
+        company: "Lumen".into(),
+        greeting: "Hi!".into(),
+    });
+    let ana = Teammate { name: "Ana Torres".into(), avatar_url: None };
+    let said = |seq, text: &str| received(seq, EventKind::TeammateMessage { teammate: ana.clone(), text: text.into() });
+    let steps = conversation([
+        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),
+        received(2, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "An answer".into() }),
+        received(3, EventKind::HandoffRequested),
+        said(4, "Hello"),
+        said(5, "How can I help?"),
+    ]);
+    let props = yew::props!(ShownProps { profile: Some(profile), conversation: steps, link: Link::Online });
+    let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
+    let ai_label = r#"<span class="baton-author">Juniper<span class="baton-ai">AI</span></span>"#;
+    assert_eq!(html.matches(ai_label).count(), 2, "the greeting and the answer: {html}");
+    assert_eq!(html.matches(">Ana Torres</span>").count(), 1, "named once for two messages: {html}");
+    assert!(html.contains(r#"<span aria-hidden="true" class="baton-avatar">A</span>"#), "initial: {html}");
+}

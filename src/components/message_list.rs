@@ -29,6 +29,9 @@ pub struct MessageListProps {
     pub teammate_typing: Option<Teammate>,
     /// Called when the visitor retries a failed message.
     pub on_retry: Callback<Outgoing>,
+    /// The agent's name, on its answers.
+    #[prop_or_default]
+    pub agent: AttrValue,
 }
 
 /// The log of messages. It follows the conversation while the visitor is at the bottom; scrolled
@@ -90,16 +93,21 @@ pub fn MessageList(props: &MessageListProps) -> Html {
         })
     };
     let greeting = props.greeting.as_ref().map(|text| {
-        html! { <div class="baton-message baton-from-agent">{ rich_text(text) }</div> }
+        html! { <div class="baton-message baton-from-agent">{ ai_author(texts, &props.agent) }{ rich_text(text) }</div> }
     });
     let typing = props.thinking || props.teammate_typing.is_some();
+    let chunks = props.messages.chunks();
     html! {
         <>
         <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0"
             ref={log_ref} {onscroll}>
             { for greeting }
-            { for props.messages.chunks().iter().enumerate().map(|(index, chunk)| html! {
-                <ChunkView key={index} chunk={chunk.clone()} on_retry={props.on_retry.clone()} />
+            { for props.messages.chunks().iter().enumerate().map(|(index, chunk)| {
+                let previous = index.checked_sub(1).and_then(|before| chunks[before].last().cloned());
+                html! {
+                    <ChunkView key={index} chunk={chunk.clone()} {previous} agent={props.agent.clone()}
+                        on_retry={props.on_retry.clone()} />
+                }
             }) }
             if typing {
                 <div class={classes!("baton-message", "baton-typing",
@@ -125,6 +133,10 @@ fn measure(log: &Element) -> Metrics {
 pub struct ChunkViewProps {
     /// The messages.
     pub chunk: Chunk,
+    /// The message before the chunk's first, which decides whether that one starts a run.
+    pub previous: Option<Rc<Message>>,
+    /// The agent's name.
+    pub agent: AttrValue,
     /// Called when the visitor retries one.
     pub on_retry: Callback<Outgoing>,
 }
@@ -132,16 +144,26 @@ pub struct ChunkViewProps {
 impl PartialEq for ChunkViewProps {
     /// The same chunk is the same pointer: comparing it costs nothing, whatever it holds.
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.chunk, &other.chunk) && self.on_retry == other.on_retry
+        Rc::ptr_eq(&self.chunk, &other.chunk)
+            && self.previous == other.previous
+            && self.agent == other.agent
+            && self.on_retry == other.on_retry
     }
 }
 
-/// A run of messages that re-renders only when one of them changed.
+/// A run of messages that re-renders only when one of them changed. The first message of each
+/// run by the same author names the author, as chat apps do.
 #[component]
 pub fn ChunkView(props: &ChunkViewProps) -> Html {
+    let mut previous = props.previous.as_ref();
     html! {
-        { for props.chunk.iter().map(|message| html! {
-            <MessageView key={key(&message.key)} message={message.clone()} on_retry={props.on_retry.clone()} />
+        { for props.chunk.iter().map(|message| {
+            let head = previous.is_none_or(|before| before.sender != message.sender);
+            previous = Some(message);
+            html! {
+                <MessageView key={key(&message.key)} message={message.clone()} {head} agent={props.agent.clone()}
+                    on_retry={props.on_retry.clone()} />
+            }
         }) }
     }
 }
@@ -159,6 +181,12 @@ fn key(key: &MessageKey) -> String {
 pub struct MessageViewProps {
     /// The message.
     pub message: Rc<Message>,
+    /// It starts a run of messages by its author, so it names them.
+    #[prop_or_default]
+    pub head: bool,
+    /// The agent's name.
+    #[prop_or_default]
+    pub agent: AttrValue,
     /// Called when the visitor retries it.
     pub on_retry: Callback<Outgoing>,
 }
@@ -173,9 +201,12 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
         Sender::System(notice) => {
             return html! { <p class="baton-system">{ notice_text(texts, notice) }</p> };
         }
-        Sender::Visitor => ("baton-from-visitor", None),
-        Sender::Agent => ("baton-from-agent", None),
-        Sender::Teammate(teammate) => ("baton-from-teammate", Some(teammate)),
+        Sender::Visitor => ("baton-from-visitor", html! {}),
+        Sender::Agent => ("baton-from-agent", ai_author(texts, &props.agent)),
+        Sender::Teammate(teammate) => (
+            "baton-from-teammate",
+            html! { <span class="baton-author">{ avatar(teammate) }{ teammate.name.clone() }</span> },
+        ),
     };
     let footer = match (message.status, &message.key) {
         (Status::Sending, _) => html! { <span class="baton-status">{ texts.sending }</span> },
@@ -192,9 +223,7 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
     };
     html! {
         <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
-            if let Some(teammate) = author {
-                <span class="baton-author">{ avatar(teammate) }{ teammate.name.clone() }</span>
-            }
+            if props.head { { author } }
             if message.sender == Sender::Visitor {
                 <p class="baton-text baton-plain">{ message.text.clone() }</p>
             } else {
@@ -203,6 +232,11 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
             { footer }
         </div>
     }
+}
+
+/// The agent's name and the mark that says it is an AI.
+fn ai_author(texts: &Texts, name: &AttrValue) -> Html {
+    html! { <span class="baton-author">{ name.clone() }<span class="baton-ai">{ texts.ai }</span></span> }
 }
 
 fn notice_text(texts: &Texts, notice: &Notice) -> String {

@@ -95,6 +95,9 @@ test("scrolled up, the visitor keeps their place and a New messages button takes
       await ask(reader, question);
       await log.getByText(answer).waitFor();
     }
+    // The visitor scrolls up once the answer is whole: a piece rendered in the same frame as
+    // the scroll would still find them at the bottom.
+    await log.locator(".baton-streaming").waitFor({ state: "detached" });
     assert.equal(await scrollUp(log), 0);
 
     // The same visitor writes from a second tab; the first one, scrolled up, hears of it.
@@ -116,5 +119,45 @@ test("scrolled up, the visitor keeps their place and a New messages button takes
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+  }
+});
+
+test("after a handoff the AI's answers stay labelled and a teammate's reply comes into view", async () => {
+  const visitor = await browser.newPage();
+  const errors = watchErrors(visitor);
+  try {
+    await visitor.goto(bridge.url);
+    await visitor.getByRole("button", { name: "Open chat" }).click();
+    const log = visitor.getByRole("log");
+    for (const [question, answer] of QUESTIONS.slice(0, 3)) {
+      await ask(visitor, question);
+      await log.getByText(answer).waitFor();
+    }
+    await ask(visitor, "Can I talk to a person please?");
+    await visitor.getByText("Waiting for a teammate").first().waitFor({ timeout: 15_000 });
+    const answer = log.locator(".baton-from-agent").filter({ hasText: QUESTIONS[0][1] });
+    assert.equal(await answer.locator(".baton-author").textContent(), "JuniperAI");
+
+    const teammate = await browser.newPage();
+    await teammate.goto(sandbox.url);
+    await teammate.getByRole("link", { name: /pour-over|shipping costs|gift cards/ }).first().click();
+    await teammate.getByLabel("Reply as").selectOption({ label: "Ana Torres" });
+    await teammate.getByLabel("Reply", { exact: true }).fill("Hi! I'm Ana. Let me look at your order.");
+    await Promise.all([
+      teammate.waitForURL(/\/inbox\/[^/]+$/, { waitUntil: "load" }),
+      teammate.getByRole("button", { name: "Send reply" }).click(),
+    ]);
+    await teammate.close();
+
+    await log.getByText("Let me look at your order.").waitFor({ timeout: 15_000 });
+    assert.ok(await newestInView(log), "the teammate's reply is in view");
+    const reply = log.locator(".baton-from-teammate").filter({ hasText: "Let me look at your order." });
+    assert.equal(await reply.locator(".baton-author").textContent(), "Ana Torres");
+    assert.equal(await reply.locator(".baton-author .baton-avatar").count(), 1, "with the avatar");
+    await visitor.getByRole("dialog").getByText("Ana Torres · Support team").waitFor();
+    await visitor.screenshot({ path: "test-results/messenger-teammate.png" });
+    assert.deepEqual(errors, []);
+  } finally {
+    await visitor.close();
   }
 });
