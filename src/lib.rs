@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`conversation`]: the pure reducer of what the visitor sees, its [`message`]s kept in a
-//!   [`transcript`] of shared chunks; [`options`]: what the host page configures.
+//!   [`transcript`] of shared chunks; [`options`]: what the host page configures; [`contrast`]:
+//!   the text colour readable on its accent.
 //! - [`follow`]: when the log follows the conversation.
 //! - [`i18n`]: every visible string, per language.
 //! - [`markdown`]: the safe markdown subset of messages.
@@ -21,6 +22,7 @@ pub mod api;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod components;
+pub mod contrast;
 pub mod conversation;
 pub mod follow;
 pub mod hooks;

@@ -161,3 +161,88 @@ test("after a handoff the AI's answers stay labelled and a teammate's reply come
     await visitor.close();
   }
 });
+
+/** The demo page with the script tag given a light yellow accent. */
+async function yellowPage(page) {
+  await page.route(bridge.url, async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace('data-agent="demo"', 'data-agent="demo" data-accent-color="#f2c94c"');
+    await route.fulfill({ response, body });
+  });
+  await page.goto(bridge.url);
+}
+
+/**
+ * WCAG contrast of the `property` colour of elements under `host` against the colours in
+ * `against` (CSS properties of the same element, or of the element itself for `background`
+ * resolved up the tree). Runs in the page.
+ */
+function measureContrast([host, checks]) {
+  const rgb = (css) => css.match(/[\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => ((v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const ratio = (x, y) => {
+    const [a, b] = [luminance(rgb(x)), luminance(rgb(y))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  };
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement ?? node.getRootNode().host) {
+      const bg = getComputedStyle(node).backgroundColor;
+      const parts = rgb(bg);
+      if (parts.length < 4 || parts[3] > 0) return bg;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const root = document.querySelector(host).shadowRoot;
+  return checks.map(({ selector, colour, against }) => {
+    const el = root.querySelector(selector);
+    if (!el) return { selector, ratio: 0 };
+    const style = getComputedStyle(el);
+    const fore = colour === "boxShadow" ? style.boxShadow.match(/rgba?\([^)]*\)/)[0] : style[colour];
+    const back = against === "parent" ? background(el.parentElement) : background(el);
+    return { selector, colour, ratio: ratio(fore, back) };
+  });
+}
+
+test("a light brand colour gets dark text that passes AA, in the stub launcher and the widget", async () => {
+  // The stub: the widget never loads on this page.
+  const stub = await browser.newPage();
+  await stub.route("**/baton_widget.js", (route) => route.abort());
+  await yellowPage(stub);
+  await stub.getByRole("button", { name: "Open chat" }).waitFor();
+  const [launcher] = await stub.evaluate(measureContrast, ["[data-baton]", [{ selector: "button", colour: "color" }]]);
+  assert.ok(launcher.ratio >= 4.5, `stub launcher: ${launcher.ratio.toFixed(2)}:1`);
+  await stub.close();
+
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  try {
+    await yellowPage(page);
+    await page.getByRole("button", { name: "Open chat" }).click();
+    await ask(page, "Do you sell gift cards?");
+    await page.getByRole("log").getByText("never expire").waitFor();
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("typing");
+    await box.focus();
+    const measured = await page.evaluate(measureContrast, ["[data-baton]", [
+      { selector: ".baton-launcher", colour: "color" },
+      { selector: ".baton-title", colour: "color" },
+      { selector: ".baton-subtitle", colour: "color" },
+      { selector: ".baton-from-visitor .baton-plain", colour: "color" },
+      { selector: ".baton-send", colour: "color" },
+      { selector: ".baton-input", colour: "borderTopColor" },
+      { selector: ".baton-input", colour: "borderTopColor", against: "parent" },
+      { selector: ".baton-input", colour: "boxShadow", against: "parent" },
+    ]]);
+    for (const { selector, colour, ratio } of measured) {
+      const needed = colour === "color" ? 4.5 : 3;
+      assert.ok(ratio >= needed, `${selector} ${colour}: ${ratio.toFixed(2)}:1, needs ${needed}`);
+    }
+    await page.screenshot({ path: "test-results/messenger-yellow.png" });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
