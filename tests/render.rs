@@ -56,6 +56,8 @@ async fn the_launcher_is_named_for_what_a_click_does() {
         let html = LocalServerRenderer::<Launcher>::with_props(props).render().await;
         assert!(html.contains(&format!(r#"aria-label="{label}""#)), "{html}");
         assert!(html.contains(&format!(r#"aria-expanded="{open}""#)), "{html}");
+        assert!(!html.contains('💬'), "no emoji, which some systems cannot draw: {html}");
+        assert_eq!(html.contains("<svg"), !open, "a drawn bubble while closed: {html}");
     }
 }
 

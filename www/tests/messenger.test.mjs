@@ -246,3 +246,32 @@ test("a light brand colour gets dark text that passes AA, in the stub launcher a
     await page.close();
   }
 });
+
+test("the composer grows with the text, has 16 px text on a phone, and the launcher is drawn", async () => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+  const errors = watchErrors(page);
+  try {
+    await page.goto(bridge.url);
+    const launcher = page.getByRole("button", { name: "Open chat" });
+    // The widget's own launcher, once it replaced the loader's.
+    await page.locator("[data-baton] >> svg.baton-launcher-icon").waitFor();
+    await page.screenshot({ path: "test-results/messenger-launcher-phone.png" });
+    await launcher.tap();
+    const box = page.getByRole("textbox", { name: "Message" });
+    assert.equal(await box.evaluate((el) => getComputedStyle(el).fontSize), "16px", "iOS does not zoom in");
+    const oneLine = (await box.boundingBox()).height;
+    await box.fill("My parcel arrived\nwith the bag torn\nand beans everywhere");
+    const threeLines = (await box.boundingBox()).height;
+    assert.ok(threeLines > oneLine * 2, `grew from ${oneLine} to ${threeLines} px`);
+    assert.equal(await box.evaluate((el) => el.scrollHeight <= el.clientHeight), true, "all of it shows");
+    await box.fill(Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n"));
+    assert.ok((await box.boundingBox()).height <= 121, "up to a limit, then it scrolls");
+    await page.screenshot({ path: "test-results/messenger-composer-phone.png" });
+    await box.press("Enter");
+    await page.getByRole("log").getByText("line 19").waitFor();
+    assert.equal((await box.boundingBox()).height, oneLine, "one line again after sending");
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
