@@ -21,6 +21,10 @@ pub struct Texts {
     pub send: &'static str,
     /// A message on its way.
     pub sending: &'static str,
+    /// The newest of the visitor's messages, once the bridge has it.
+    pub delivered: &'static str,
+    /// Before a time the day before.
+    pub yesterday: &'static str,
     /// A message that failed.
     pub not_sent: &'static str,
     /// Its retry button.
@@ -128,6 +132,8 @@ pub const EN: Texts = Texts {
     write_a_message: "Write a message…",
     send: "Send",
     sending: "Sending…",
+    delivered: "Delivered",
+    yesterday: "Yesterday",
     not_sent: "Not sent.",
     retry: "Retry",
     messages: "Messages",
@@ -166,6 +172,8 @@ pub const FR: Texts = Texts {
     write_a_message: "Écrivez un message…",
     send: "Envoyer",
     sending: "Envoi…",
+    delivered: "Distribué",
+    yesterday: "Hier",
     not_sent: "Non envoyé.",
     retry: "Réessayer",
     messages: "Messages",

@@ -6,7 +6,7 @@
 //!   [`transcript`] of shared chunks; [`options`]: what the host page configures; [`contrast`]:
 //!   the text colour readable on its accent.
 //! - [`follow`]: when the log follows the conversation.
-//! - [`i18n`]: every visible string, per language.
+//! - [`i18n`]: every visible string, per language; [`time`]: when messages were written.
 //! - [`markdown`]: the safe markdown subset of messages.
 //! - [`json`]: JSON through the browser's parser.
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
@@ -36,5 +36,6 @@ pub mod options;
 pub mod outbox;
 pub mod session;
 pub mod stream;
+pub mod time;
 pub mod transcript;
 pub mod viewport;

@@ -13,6 +13,7 @@ use crate::i18n::{Texts, EN};
 use crate::markdown;
 use crate::message::{Message, MessageKey, Notice, Sender, Status};
 use crate::outbox::Outgoing;
+use crate::time;
 use crate::transcript::{Chunk, Transcript};
 
 /// Properties of [`MessageList`].
@@ -151,20 +152,54 @@ impl PartialEq for ChunkViewProps {
     }
 }
 
-/// A run of messages that re-renders only when one of them changed. The first message of each
-/// run by the same author names the author, as chat apps do.
+/// A run of messages that re-renders only when one of them changed. As chat apps do, a time
+/// label starts each group of messages close in time, and the first message of a group or of a
+/// run by the same author names the author.
 #[component]
 pub fn ChunkView(props: &ChunkViewProps) -> Html {
+    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
+    let now = local(now());
     let mut previous = props.previous.as_ref();
     html! {
         { for props.chunk.iter().map(|message| {
-            let head = previous.is_none_or(|before| before.sender != message.sender);
+            let at = local(message.at);
+            let stamp = time::starts_group(previous.map(|before| local(before.at)), at)
+                .then(|| AttrValue::from(time::label(texts, at, now)));
+            let head = stamp.is_some() || previous.is_none_or(|before| before.sender != message.sender);
             previous = Some(message);
             html! {
-                <MessageView key={key(&message.key)} message={message.clone()} {head} agent={props.agent.clone()}
-                    on_retry={props.on_retry.clone()} />
+                <MessageView key={key(&message.key)} message={message.clone()} {stamp} {head}
+                    agent={props.agent.clone()} on_retry={props.on_retry.clone()} />
             }
         }) }
+    }
+}
+
+/// `at` (milliseconds since the epoch) in the visitor's time zone, with the offset in force on
+/// that date. Rendered natively (tests, server rendering) it stays in UTC.
+fn local(at: i64) -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let offset = js_sys::Date::new(&(at as f64).into()).get_timezone_offset();
+        at - offset as i64 * 60_000
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at
+    }
+}
+
+/// Now, in milliseconds since the epoch.
+fn now() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as i64)
     }
 }
 
@@ -181,6 +216,9 @@ fn key(key: &MessageKey) -> String {
 pub struct MessageViewProps {
     /// The message.
     pub message: Rc<Message>,
+    /// The time label above it, when it starts a group.
+    #[prop_or_default]
+    pub stamp: Option<AttrValue>,
     /// It starts a run of messages by its author, so it names them.
     #[prop_or_default]
     pub head: bool,
@@ -197,9 +235,10 @@ pub struct MessageViewProps {
 pub fn MessageView(props: &MessageViewProps) -> Html {
     let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let message = &props.message;
+    let stamp = props.stamp.clone().map(|stamp| html! { <p class="baton-time">{ stamp }</p> });
     let (class, author) = match &message.sender {
         Sender::System(notice) => {
-            return html! { <p class="baton-system">{ notice_text(texts, notice) }</p> };
+            return html! { <>{ for stamp }<p class="baton-system">{ notice_text(texts, notice) }</p></> };
         }
         Sender::Visitor => ("baton-from-visitor", html! {}),
         Sender::Agent => ("baton-from-agent", ai_author(texts, &props.agent)),
@@ -210,6 +249,10 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
     };
     let footer = match (message.status, &message.key) {
         (Status::Sending, _) => html! { <span class="baton-status">{ texts.sending }</span> },
+        // Shown on the newest of the visitor's messages only (the stylesheet hides the others).
+        (Status::Done, MessageKey::Client(_)) => {
+            html! { <span class="baton-status baton-delivered">{ texts.delivered }</span> }
+        }
         (Status::Failed, MessageKey::Client(client_id)) => {
             let outgoing = Outgoing { client_id: client_id.clone(), text: message.text.clone() };
             let onclick = props.on_retry.reform(move |_: MouseEvent| outgoing.clone());
@@ -222,6 +265,8 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
         _ => html! {},
     };
     html! {
+        <>
+        { for stamp }
         <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
             if props.head { { author } }
             if message.sender == Sender::Visitor {
@@ -231,6 +276,7 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
             }
             { footer }
         </div>
+        </>
     }
 }
 

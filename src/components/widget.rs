@@ -90,7 +90,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         let (dispatch, deliver) = (conversation.dispatcher(), deliver.clone());
         Callback::from(move |text: String| {
             let client_id = new_client_id();
-            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: text.clone() });
+            let at = js_sys::Date::now() as i64;
+            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: text.clone(), at });
             deliver.emit(Outgoing { client_id, text });
         })
     };

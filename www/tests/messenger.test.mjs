@@ -275,3 +275,42 @@ test("the composer grows with the text, has 16 px text on a phone, and the launc
     await page.close();
   }
 });
+
+test("messages carry a time label, and the visitor's newest says Sending… then Delivered", async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  try {
+    // Hold the first send back, to see it on its way.
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route("**/v1/conversations**", async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    });
+    await page.goto(bridge.url);
+    await page.getByRole("button", { name: "Open chat" }).click();
+    const log = page.getByRole("log");
+    await ask(page, QUESTIONS[0][0]);
+    const newest = log.locator(".baton-from-visitor").last();
+    await newest.getByText("Sending…").waitFor();
+    release();
+    await newest.getByText("Delivered").waitFor();
+    await log.getByText(QUESTIONS[0][1]).waitFor();
+    const label = await log.locator(".baton-time").first().textContent();
+    const now = new Date();
+    assert.match(label, /^\d{2}:\d{2}$/);
+    const minutes = Number(label.slice(0, 2)) * 60 + Number(label.slice(3));
+    assert.ok(Math.abs(now.getHours() * 60 + now.getMinutes() - minutes) <= 1, `${label} is the local time`);
+
+    await ask(page, QUESTIONS[1][0]);
+    await log.getByText(QUESTIONS[1][1]).waitFor();
+    await log.locator(".baton-from-visitor").last().getByText("Delivered").waitFor();
+    assert.equal(await log.getByText("Delivered").count(), 2, "each message was delivered");
+    assert.equal(await log.getByText("Delivered", { exact: true }).filter({ visible: true }).count(), 1, "shown on the newest");
+    assert.equal(await log.locator(".baton-time").count(), 1, "one group: minutes have not passed");
+    await page.screenshot({ path: "test-results/messenger-time.png" });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
