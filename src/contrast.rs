@@ -75,7 +75,8 @@ mod tests {
     #[test]
     fn ratios_match_wcags_reference_values() {
         let white = luminance("#fff").unwrap_or_default();
-        for (colour, expected) in [("#000000", 21.0), ("#767676", 4.54), ("#f2c94c", 1.59), ("#3b2f8f", 10.6)] {
+        for (colour, expected) in [("#000000", 21.0), ("#767676", 4.54), ("#f2c94c", 1.59), ("#3b2f8f", 10.6)]
+        {
             let l = luminance(colour).unwrap_or_default();
             assert!(close(ratio(l, white), expected), "{colour}: {} not {expected}", ratio(l, white));
         }

@@ -75,7 +75,13 @@ impl Conversation {
     pub fn apply(mut self, action: Action) -> Self {
         match action {
             Action::Queued { client_id, text, at } => {
-                self.push(MessageKey::Client(client_id), (Seq(0), at), Sender::Visitor, text, Status::Sending);
+                self.push(
+                    MessageKey::Client(client_id),
+                    (Seq(0), at),
+                    Sender::Visitor,
+                    text,
+                    Status::Sending,
+                );
             }
             Action::SendFailed { client_id } => {
                 self.set_status(&MessageKey::Client(client_id), Status::Sending, Status::Failed)

@@ -19,7 +19,12 @@ pub fn use_visual_viewport(enabled: bool) -> Option<(i32, i32)> {
             let listener = viewport.map(|viewport| {
                 let measure = {
                     let viewport = viewport.clone();
-                    move || size.set(Some((viewport.height().round() as i32, viewport.offset_top().round() as i32)))
+                    move || {
+                        size.set(Some((
+                            viewport.height().round() as i32,
+                            viewport.offset_top().round() as i32,
+                        )))
+                    }
                 };
                 measure();
                 let on_change = Closure::<dyn FnMut()>::new(measure);

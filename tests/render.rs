@@ -271,10 +271,15 @@ async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_
         greeting: "Hi!".into(),
     });
     let ana = Teammate { name: "Ana Torres".into(), avatar_url: None };
-    let said = |seq, text: &str| received(seq, EventKind::TeammateMessage { teammate: ana.clone(), text: text.into() });
+    let said = |seq, text: &str| {
+        received(seq, EventKind::TeammateMessage { teammate: ana.clone(), text: text.into() })
+    };
     let steps = conversation([
         received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),
-        received(2, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "An answer".into() }),
+        received(
+            2,
+            EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "An answer".into() },
+        ),
         received(3, EventKind::HandoffRequested),
         said(4, "Hello"),
         said(5, "How can I help?"),
@@ -291,7 +296,9 @@ async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_
 async fn time_labels_start_each_group_and_the_visitors_messages_say_delivered() {
     const MINUTE: i64 = 60_000;
     let start = 1_796_047_500_000; // 2026-11-30 14:05 UTC, the native renderer's zone
-    let at = |seq: u64, minutes: i64, kind| Action::Received(Event { seq: Seq(seq), at: start + minutes * MINUTE, kind });
+    let at = |seq: u64, minutes: i64, kind| {
+        Action::Received(Event { seq: Seq(seq), at: start + minutes * MINUTE, kind })
+    };
     let html = panel(
         conversation([
             at(1, 0, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),

@@ -174,7 +174,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let visible = use_visual_viewport(!options.inline && *open);
     let mut style = options
         .accent()
-        .map(|accent| format!("--baton-accent: {accent}; --baton-accent-text: {};", contrast::text_on(accent)))
+        .map(|accent| {
+            format!("--baton-accent: {accent}; --baton-accent-text: {};", contrast::text_on(accent))
+        })
         .unwrap_or_default();
     if let Some((height, top)) = visible {
         style.push_str(&format!("--baton-visible-height: {height}px; --baton-visible-top: {top}px;"));
