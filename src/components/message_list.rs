@@ -1,5 +1,6 @@
-//! The message log: a `log` live region of bubbles and conversation notices, each its own
-//! component so a streamed piece re-renders one bubble, not the transcript.
+//! The message log: a `log` live region of bubbles and conversation notices, in chunks that
+//! re-render only when one of their messages changed, so a streamed piece re-renders one bubble,
+//! not the transcript; it follows the conversation as it grows.
 
 use std::rc::Rc;
 
@@ -7,11 +8,10 @@ use baton_protocol::{Seq, Teammate};
 use web_sys::Element;
 use yew::prelude::*;
 
-use super::rich_text;
+use super::{ai_author, rich_text, MessageView};
 use crate::follow::{after_render, After, Metrics};
 use crate::i18n::{Texts, EN};
-use crate::markdown;
-use crate::message::{Message, MessageKey, Notice, Sender, Status};
+use crate::message::{Message, MessageKey, Sender};
 use crate::outbox::Outgoing;
 use crate::time;
 use crate::transcript::{Chunk, Transcript};
@@ -103,7 +103,7 @@ pub fn MessageList(props: &MessageListProps) -> Html {
         <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0"
             ref={log_ref} {onscroll}>
             { for greeting }
-            { for props.messages.chunks().iter().enumerate().map(|(index, chunk)| {
+            { for chunks.iter().enumerate().map(|(index, chunk)| {
                 let previous = index.checked_sub(1).and_then(|before| chunks[before].last().cloned());
                 html! {
                     <ChunkView key={index} chunk={chunk.clone()} {previous} agent={props.agent.clone()}
@@ -208,107 +208,5 @@ fn key(key: &MessageKey) -> String {
         MessageKey::Client(id) => format!("c:{id}"),
         MessageKey::Agent(id) => format!("a:{id}"),
         MessageKey::Seq(seq) => format!("s:{seq}"),
-    }
-}
-
-/// Properties of [`MessageView`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct MessageViewProps {
-    /// The message.
-    pub message: Rc<Message>,
-    /// The time label above it, when it starts a group.
-    #[prop_or_default]
-    pub stamp: Option<AttrValue>,
-    /// It starts a run of messages by its author, so it names them.
-    #[prop_or_default]
-    pub head: bool,
-    /// The agent's name.
-    #[prop_or_default]
-    pub agent: AttrValue,
-    /// Called when the visitor retries it.
-    pub on_retry: Callback<Outgoing>,
-}
-
-/// One entry of the log. The visitor's own words show exactly as typed; the agent's and the
-/// team's are the markdown subset. Either way, text is inserted as text, never as HTML.
-#[component]
-pub fn MessageView(props: &MessageViewProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
-    let message = &props.message;
-    let stamp = props.stamp.clone().map(|stamp| html! { <p class="baton-time">{ stamp }</p> });
-    let (class, author) = match &message.sender {
-        Sender::System(notice) => {
-            return html! { <>{ for stamp }<p class="baton-system">{ notice_text(texts, notice) }</p></> };
-        }
-        Sender::Visitor => ("baton-from-visitor", html! {}),
-        Sender::Agent => ("baton-from-agent", ai_author(texts, &props.agent)),
-        Sender::Teammate(teammate) => (
-            "baton-from-teammate",
-            html! { <span class="baton-author">{ avatar(teammate) }{ teammate.name.clone() }</span> },
-        ),
-    };
-    let footer = match (message.status, &message.key) {
-        (Status::Sending, _) => html! { <span class="baton-status">{ texts.sending }</span> },
-        // Shown on the newest of the visitor's messages only (the stylesheet hides the others).
-        (Status::Done, MessageKey::Client(_)) => {
-            html! { <span class="baton-status baton-delivered">{ texts.delivered }</span> }
-        }
-        (Status::Failed, MessageKey::Client(client_id)) => {
-            let outgoing = Outgoing { client_id: client_id.clone(), text: message.text.clone() };
-            let onclick = props.on_retry.reform(move |_: MouseEvent| outgoing.clone());
-            html! {
-                <span class="baton-status baton-failed">
-                    { texts.not_sent }{ " " }<button type="button" class="baton-retry" {onclick}>{ texts.retry }</button>
-                </span>
-            }
-        }
-        _ => html! {},
-    };
-    html! {
-        <>
-        { for stamp }
-        <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
-            if props.head { { author } }
-            if message.sender == Sender::Visitor {
-                <p class="baton-text baton-plain">{ message.text.clone() }</p>
-            } else {
-                { rich_text(&message.text) }
-            }
-            { footer }
-        </div>
-        </>
-    }
-}
-
-/// The agent's name and the mark that says it is an AI.
-fn ai_author(texts: &Texts, name: &AttrValue) -> Html {
-    html! { <span class="baton-author">{ name.clone() }<span class="baton-ai">{ texts.ai }</span></span> }
-}
-
-fn notice_text(texts: &Texts, notice: &Notice) -> String {
-    match notice {
-        Notice::Connecting => texts.connecting.to_owned(),
-        Notice::TeamNotified(minutes) => texts.team_notified(*minutes),
-        Notice::HandoffFailed => texts.handoff_failed.to_owned(),
-        Notice::Joined(name) => texts.joined(name),
-        Notice::Closed => texts.closed.to_owned(),
-        Notice::Reopened => texts.reopened.to_owned(),
-    }
-}
-
-/// A teammate's picture when it is an http(s) URL, else their initial.
-pub fn avatar(teammate: &Teammate) -> Html {
-    let picture = teammate
-        .avatar_url
-        .as_deref()
-        .and_then(markdown::safe_href)
-        .filter(|url| !url.to_ascii_lowercase().starts_with("mailto:"));
-    match picture {
-        Some(src) => html! { <img class="baton-avatar" {src} alt="" referrerpolicy="no-referrer" /> },
-        None => {
-            let initial: String =
-                teammate.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-            html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
-        }
     }
 }
