@@ -22,6 +22,8 @@ pub enum Action {
         client_id: ClientId,
         /// What the visitor typed.
         text: String,
+        /// When, by the visitor's clock (milliseconds since the Unix epoch).
+        at: i64,
     },
     /// The message could not be delivered.
     SendFailed {
@@ -72,8 +74,14 @@ impl Conversation {
     /// The state after `action`.
     pub fn apply(mut self, action: Action) -> Self {
         match action {
-            Action::Queued { client_id, text } => {
-                self.push(MessageKey::Client(client_id), Seq(0), Sender::Visitor, text, Status::Sending);
+            Action::Queued { client_id, text, at } => {
+                self.push(
+                    MessageKey::Client(client_id),
+                    (Seq(0), at),
+                    Sender::Visitor,
+                    text,
+                    Status::Sending,
+                );
             }
             Action::SendFailed { client_id } => {
                 self.set_status(&MessageKey::Client(client_id), Status::Sending, Status::Failed)
@@ -105,6 +113,7 @@ impl Conversation {
             return;
         }
         let seq = event.seq;
+        let place = (seq, event.at);
         self.last_seq = seq;
         self.mode = self.mode.after(&event.kind);
         match event.kind {
@@ -112,11 +121,11 @@ impl Conversation {
                 let key = MessageKey::Client(client_id);
                 let confirmed = self.messages.update(&key, |message| {
                     message.status = Status::Done;
-                    message.seq = seq;
+                    (message.seq, message.at) = place;
                 });
                 if !confirmed {
                     // Sent from another tab, or before a reload.
-                    self.push(key, seq, Sender::Visitor, text, Status::Done);
+                    self.push(key, place, Sender::Visitor, text, Status::Done);
                 }
                 self.agent_thinking = self.mode == Mode::Ai;
                 self.notice = None;
@@ -126,7 +135,7 @@ impl Conversation {
             EventKind::AgentMessageStarted { message_id } => {
                 self.push(
                     MessageKey::Agent(message_id),
-                    seq,
+                    place,
                     Sender::Agent,
                     String::new(),
                     Status::Streaming,
@@ -154,29 +163,29 @@ impl Conversation {
                 });
                 // A completion whose start came before this page opened the stream.
                 if let Some(text) = unplaced {
-                    self.push(key, seq, Sender::Agent, text, Status::Done);
+                    self.push(key, place, Sender::Agent, text, Status::Done);
                 }
             }
             EventKind::HandoffRequested => {
                 self.agent_thinking = false;
-                self.system(seq, Notice::Connecting);
+                self.system(place, Notice::Connecting);
             }
             EventKind::HandoffConnected { expected_reply_minutes } => {
                 self.handoff_failed = false;
                 self.expected_reply_minutes = expected_reply_minutes;
-                self.system(seq, Notice::TeamNotified(expected_reply_minutes));
+                self.system(place, Notice::TeamNotified(expected_reply_minutes));
             }
             EventKind::HandoffFailed => {
                 // Only news while nobody has the conversation; the bridge keeps retrying.
                 if self.mode == Mode::Connecting && !self.handoff_failed {
                     self.handoff_failed = true;
-                    self.system(seq, Notice::HandoffFailed);
+                    self.system(place, Notice::HandoffFailed);
                 }
             }
             EventKind::TeammateJoined { teammate } => {
                 self.handoff_failed = false;
                 if self.teammate.as_ref() != Some(&teammate) {
-                    self.system(seq, Notice::Joined(teammate.name.clone()));
+                    self.system(place, Notice::Joined(teammate.name.clone()));
                 }
                 self.teammate = Some(teammate);
             }
@@ -188,14 +197,14 @@ impl Conversation {
                 self.handoff_failed = false;
                 self.teammate_typing = false;
                 self.teammate = Some(teammate.clone());
-                self.push(MessageKey::Seq(seq), seq, Sender::Teammate(teammate), text, Status::Done);
+                self.push(MessageKey::Seq(seq), place, Sender::Teammate(teammate), text, Status::Done);
             }
             EventKind::ConversationClosed => {
                 self.teammate_typing = false;
                 self.agent_thinking = false;
-                self.system(seq, Notice::Closed);
+                self.system(place, Notice::Closed);
             }
-            EventKind::ConversationReopened => self.system(seq, Notice::Reopened),
+            EventKind::ConversationReopened => self.system(place, Notice::Reopened),
             EventKind::ErrorRaised { message, .. } => {
                 self.agent_thinking = false;
                 self.notice = Some(message);
@@ -203,12 +212,14 @@ impl Conversation {
         }
     }
 
-    fn system(&mut self, seq: Seq, notice: Notice) {
-        self.push(MessageKey::Seq(seq), seq, Sender::System(notice), String::new(), Status::Done);
+    fn system(&mut self, place: (Seq, i64), notice: Notice) {
+        self.push(MessageKey::Seq(place.0), place, Sender::System(notice), String::new(), Status::Done);
     }
 
-    fn push(&mut self, key: MessageKey, seq: Seq, sender: Sender, text: String, status: Status) {
-        self.messages.push(Message { key, seq, sender, text, status });
+    /// Appends a message; `place` is the seq of the event that added it and its time.
+    fn push(&mut self, key: MessageKey, place: (Seq, i64), sender: Sender, text: String, status: Status) {
+        let (seq, at) = place;
+        self.messages.push(Message { key, seq, at, sender, text, status });
     }
 
     fn set_status(&mut self, key: &MessageKey, from: Status, to: Status) {
@@ -262,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_queued_message_shows_at_once_and_is_confirmed_by_its_event() {
-        let queued = run([Action::Queued { client_id: ClientId::from("a"), text: "hi".into() }]);
+        let queued = run([Action::Queued { client_id: ClientId::from("a"), text: "hi".into(), at: 0 }]);
         assert_eq!(texts(&queued), [("hi", Status::Sending)]);
         let confirmed = queued.apply(visitor(1, "a", "hi"));
         assert_eq!(texts(&confirmed), [("hi", Status::Done)]);
@@ -273,7 +284,7 @@ mod tests {
     fn a_failed_send_can_be_retried_and_then_confirmed() {
         let id = ClientId::from("a");
         let state = run([
-            Action::Queued { client_id: id.clone(), text: "hi".into() },
+            Action::Queued { client_id: id.clone(), text: "hi".into(), at: 0 },
             Action::SendFailed { client_id: id.clone() },
         ]);
         assert_eq!(texts(&state), [("hi", Status::Failed)]);
@@ -408,8 +419,8 @@ mod tests {
         let state = run([
             visitor(1, "a", "human please"),
             event(2, EventKind::HandoffRequested),
-            Action::Queued { client_id: ClientId::from("b"), text: "my order is 1234".into() },
-            Action::Queued { client_id: ClientId::from("c"), text: "thanks".into() },
+            Action::Queued { client_id: ClientId::from("b"), text: "my order is 1234".into(), at: 0 },
+            Action::Queued { client_id: ClientId::from("c"), text: "thanks".into(), at: 0 },
             visitor(3, "b", "my order is 1234"),
         ]);
         let visitor_texts: Vec<(&str, Status)> = state

@@ -21,16 +21,24 @@ pub struct Texts {
     pub send: &'static str,
     /// A message on its way.
     pub sending: &'static str,
+    /// The newest of the visitor's messages, once the bridge has it.
+    pub delivered: &'static str,
+    /// Before a time the day before.
+    pub yesterday: &'static str,
     /// A message that failed.
     pub not_sent: &'static str,
     /// Its retry button.
     pub retry: &'static str,
     /// The log's accessible name.
     pub messages: &'static str,
+    /// The button down to messages that arrived while the visitor was scrolled up.
+    pub new_messages: &'static str,
     /// The stream is down.
     pub offline: &'static str,
     /// Someone is typing.
     pub typing: &'static str,
+    /// The mark beside the agent's name on its answers.
+    pub ai: &'static str,
     /// Status line while the AI answers.
     pub ai_assistant: &'static str,
     /// Status line while connecting.
@@ -124,11 +132,15 @@ pub const EN: Texts = Texts {
     write_a_message: "Write a message…",
     send: "Send",
     sending: "Sending…",
+    delivered: "Delivered",
+    yesterday: "Yesterday",
     not_sent: "Not sent.",
     retry: "Retry",
     messages: "Messages",
+    new_messages: "New messages",
     offline: "You're offline. Reconnecting…",
     typing: "Typing",
+    ai: "AI",
     ai_assistant: "AI assistant",
     status_connecting: "Connecting you with our team…",
     status_waiting: "Waiting for a teammate",
@@ -160,11 +172,15 @@ pub const FR: Texts = Texts {
     write_a_message: "Écrivez un message…",
     send: "Envoyer",
     sending: "Envoi…",
+    delivered: "Distribué",
+    yesterday: "Hier",
     not_sent: "Non envoyé.",
     retry: "Réessayer",
     messages: "Messages",
+    new_messages: "Nouveaux messages",
     offline: "Vous êtes hors ligne. Reconnexion…",
     typing: "En train d'écrire",
+    ai: "IA",
     ai_assistant: "Assistant IA",
     status_connecting: "Nous vous mettons en relation avec notre équipe…",
     status_waiting: "En attente d'un conseiller",

@@ -3,8 +3,10 @@
 //!
 //! # Layout
 //! - [`conversation`]: the pure reducer of what the visitor sees, its [`message`]s kept in a
-//!   [`transcript`] of shared chunks; [`options`]: what the host page configures.
-//! - [`i18n`]: every visible string, per language.
+//!   [`transcript`] of shared chunks; [`options`]: what the host page configures; [`contrast`]:
+//!   the text colour readable on its accent.
+//! - [`follow`]: when the log follows the conversation.
+//! - [`i18n`]: every visible string, per language; [`time`]: when messages were written.
 //! - [`markdown`]: the safe markdown subset of messages.
 //! - [`json`]: JSON through the browser's parser.
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
@@ -20,7 +22,9 @@ pub mod api;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod components;
+pub mod contrast;
 pub mod conversation;
+pub mod follow;
 pub mod hooks;
 pub mod host;
 pub mod i18n;
@@ -32,5 +36,6 @@ pub mod options;
 pub mod outbox;
 pub mod session;
 pub mod stream;
+pub mod time;
 pub mod transcript;
 pub mod viewport;

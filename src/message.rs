@@ -65,6 +65,9 @@ pub struct Message {
     pub key: MessageKey,
     /// The event that added it; `Seq(0)` until the bridge has it.
     pub seq: Seq,
+    /// When it was written, in milliseconds since the Unix epoch: the bridge's time once it has
+    /// it, the visitor's clock until then.
+    pub at: i64,
     /// Who wrote it.
     pub sender: Sender,
     /// What it says so far.

@@ -77,6 +77,7 @@ mod tests {
         Message {
             key: MessageKey::Seq(Seq(n)),
             seq: Seq(n),
+            at: 0,
             sender: Sender::Agent,
             text: n.to_string(),
             status: Status::Done,

@@ -6,10 +6,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::{hook, use_effect_with, use_state_eq};
 
-/// The visible area's height and its offset from the top of the layout viewport, in CSS
-/// pixels, while `enabled`; `None` where the browser has no `visualViewport`.
+/// The visible area's height and its offset from the top of the layout viewport, in whole CSS
+/// pixels, while `enabled`; `None` where the browser has no `visualViewport`. Whole pixels:
+/// printing an `f64` into the stylesheet would ship float formatting (4 KB of code).
 #[hook]
-pub fn use_visual_viewport(enabled: bool) -> Option<(f64, f64)> {
+pub fn use_visual_viewport(enabled: bool) -> Option<(i32, i32)> {
     let size = use_state_eq(|| None);
     {
         let size = size.clone();
@@ -18,7 +19,12 @@ pub fn use_visual_viewport(enabled: bool) -> Option<(f64, f64)> {
             let listener = viewport.map(|viewport| {
                 let measure = {
                     let viewport = viewport.clone();
-                    move || size.set(Some((viewport.height(), viewport.offset_top())))
+                    move || {
+                        size.set(Some((
+                            viewport.height().round() as i32,
+                            viewport.offset_top().round() as i32,
+                        )))
+                    }
                 };
                 measure();
                 let on_change = Closure::<dyn FnMut()>::new(measure);

@@ -56,6 +56,8 @@ async fn the_launcher_is_named_for_what_a_click_does() {
         let html = LocalServerRenderer::<Launcher>::with_props(props).render().await;
         assert!(html.contains(&format!(r#"aria-label="{label}""#)), "{html}");
         assert!(html.contains(&format!(r#"aria-expanded="{open}""#)), "{html}");
+        assert!(!html.contains('💬'), "no emoji, which some systems cannot draw: {html}");
+        assert_eq!(html.contains("<svg"), !open, "a drawn bubble while closed: {html}");
     }
 }
 
@@ -122,7 +124,7 @@ async fn an_answer_wrapped_at_odd_places_reads_as_one_paragraph_and_the_visitors
 async fn a_failed_message_offers_retry_and_a_dropped_stream_says_so() {
     let html = panel(
         conversation([
-            Action::Queued { client_id: ClientId::from("a"), text: "hello?".into() },
+            Action::Queued { client_id: ClientId::from("a"), text: "hello?".into(), at: 0 },
             Action::SendFailed { client_id: ClientId::from("a") },
         ]),
         Link::Reconnecting,
@@ -257,4 +259,60 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
     assert!(html.contains("Lumen Coffee Roasters"), "{html}");
     assert!(html.contains("Juniper · AI assistant"), "{html}");
     assert!(html.contains(r#"<span aria-hidden="true" class="baton-avatar">J</span>"#), "{html}");
+}
+
+#[tokio::test]
+async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_once_per_run() {
+    let profile = Rc::new(AgentProfile {
+        id: "demo".into(),
+        name: "Juniper".into(),
+        avatar_url: None,
+        company: "Lumen".into(),
+        greeting: "Hi!".into(),
+    });
+    let ana = Teammate { name: "Ana Torres".into(), avatar_url: None };
+    let said = |seq, text: &str| {
+        received(seq, EventKind::TeammateMessage { teammate: ana.clone(), text: text.into() })
+    };
+    let steps = conversation([
+        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),
+        received(
+            2,
+            EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "An answer".into() },
+        ),
+        received(3, EventKind::HandoffRequested),
+        said(4, "Hello"),
+        said(5, "How can I help?"),
+    ]);
+    let props = yew::props!(ShownProps { profile: Some(profile), conversation: steps, link: Link::Online });
+    let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
+    let ai_label = r#"<span class="baton-author">Juniper<span class="baton-ai">AI</span></span>"#;
+    assert_eq!(html.matches(ai_label).count(), 2, "the greeting and the answer: {html}");
+    assert_eq!(html.matches(">Ana Torres</span>").count(), 1, "named once for two messages: {html}");
+    assert!(html.contains(r#"<span aria-hidden="true" class="baton-avatar">A</span>"#), "initial: {html}");
+}
+
+#[tokio::test]
+async fn time_labels_start_each_group_and_the_visitors_messages_say_delivered() {
+    const MINUTE: i64 = 60_000;
+    let start = 1_796_047_500_000; // 2026-11-30 14:05 UTC, the native renderer's zone
+    let at = |seq: u64, minutes: i64, kind| {
+        Action::Received(Event { seq: Seq(seq), at: start + minutes * MINUTE, kind })
+    };
+    let html = panel(
+        conversation([
+            at(1, 0, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),
+            at(2, 1, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "a".into() }),
+            at(3, 12, EventKind::VisitorMessage { client_id: ClientId::from("b"), text: "again".into() }),
+            Action::Queued { client_id: ClientId::from("c"), text: "and?".into(), at: start + 13 * MINUTE },
+        ]),
+        Link::Online,
+    )
+    .await;
+    let labels: Vec<&str> =
+        html.split(r#"<p class="baton-time">"#).skip(1).filter_map(|rest| rest.split('<').next()).collect();
+    assert_eq!(labels.len(), 2, "a label at 14:05 and one after ten quiet minutes: {html}");
+    assert!(labels.iter().all(|label| label.ends_with(":05") || label.ends_with(":17")), "{labels:?}");
+    assert_eq!(html.matches("Delivered").count(), 2, "the two the bridge has: {html}");
+    assert_eq!(html.matches("Sending…").count(), 1, "{html}");
 }

@@ -1,7 +1,8 @@
-//! Where the visitor types: a growing text box labelled "Message" and a "Send" button. Enter
-//! sends, Shift+Enter starts a new line.
+//! Where the visitor types: a text box labelled "Message" that grows with the text (up to the
+//! stylesheet's `max-height`, then scrolls) and a "Send" button. Enter sends, Shift+Enter starts
+//! a new line.
 
-use web_sys::HtmlTextAreaElement;
+use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::i18n::{Texts, EN};
@@ -24,11 +25,16 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let send = {
         let text = text.clone();
         let on_send = props.on_send.clone();
+        let input_ref = props.input_ref.clone();
         Callback::from(move |()| {
             let trimmed = text.trim();
             if !trimmed.is_empty() {
                 on_send.emit(trimmed.to_owned());
                 text.set(String::new());
+                // Back to one line.
+                if let Some(area) = input_ref.cast::<HtmlElement>() {
+                    let _ = area.style().remove_property("height");
+                }
             }
         })
     };
@@ -37,6 +43,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
         Callback::from(move |event: InputEvent| {
             let area: HtmlTextAreaElement = event.target_unchecked_into();
             text.set(area.value());
+            fit(&area);
         })
     };
     let onkeydown = {
@@ -56,4 +63,13 @@ pub fn Composer(props: &ComposerProps) -> Html {
             <button class="baton-send" type="submit" disabled={text.trim().is_empty()}>{ texts.send }</button>
         </form>
     }
+}
+
+/// Sizes the text box to its text: measured at its natural height, so it shrinks as well as
+/// grows, plus its borders, which `scrollHeight` leaves out.
+fn fit(area: &HtmlElement) {
+    let style = area.style();
+    let _ = style.set_property("height", "auto");
+    let borders = area.offset_height() - area.client_height();
+    let _ = style.set_property("height", &format!("{}px", area.scroll_height() + borders));
 }

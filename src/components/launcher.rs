@@ -38,7 +38,15 @@ pub fn Launcher(props: &LauncherProps) -> Html {
         <>
             <button class="baton-launcher" type="button" aria-label={label} aria-expanded={props.open.to_string()}
                 ref={props.button_ref.clone()} {onclick}>
-                <span class="baton-launcher-icon" aria-hidden="true">{ if props.open { "×" } else { "💬" } }</span>
+                if props.open {
+                    <span class="baton-launcher-icon" aria-hidden="true">{ "×" }</span>
+                } else {
+                    // A speech bubble drawn, not an emoji: that renders as an empty box where
+                    // the emoji font is missing.
+                    <svg class="baton-launcher-icon" viewBox="0 0 24 24" aria-hidden="true">
+                        <path d="M4 4h16v12H9l-5 4z" />
+                    </svg>
+                }
             </button>
             { for badge }
         </>

@@ -1,16 +1,19 @@
-//! The message log: a `log` live region of bubbles and conversation notices, each its own
-//! component so a streamed piece re-renders one bubble, not the transcript.
+//! The message log: a `log` live region of bubbles and conversation notices, in chunks that
+//! re-render only when one of their messages changed, so a streamed piece re-renders one bubble,
+//! not the transcript; it follows the conversation as it grows.
 
 use std::rc::Rc;
 
-use baton_protocol::Teammate;
+use baton_protocol::{Seq, Teammate};
+use web_sys::Element;
 use yew::prelude::*;
 
-use super::rich_text;
+use super::{ai_author, rich_text, MessageView};
+use crate::follow::{after_render, After, Metrics};
 use crate::i18n::{Texts, EN};
-use crate::markdown;
-use crate::message::{Message, MessageKey, Notice, Sender, Status};
+use crate::message::{Message, MessageKey, Sender};
 use crate::outbox::Outgoing;
+use crate::time;
 use crate::transcript::{Chunk, Transcript};
 
 /// Properties of [`MessageList`].
@@ -27,21 +30,85 @@ pub struct MessageListProps {
     pub teammate_typing: Option<Teammate>,
     /// Called when the visitor retries a failed message.
     pub on_retry: Callback<Outgoing>,
+    /// The agent's name, on its answers.
+    #[prop_or_default]
+    pub agent: AttrValue,
 }
 
-/// The log of messages.
+/// The log of messages. It follows the conversation while the visitor is at the bottom; scrolled
+/// up, it keeps their place and offers a "New messages" button instead.
 #[component]
 pub fn MessageList(props: &MessageListProps) -> Html {
     let texts = use_context::<&'static Texts>().unwrap_or(&EN);
+    let log_ref = use_node_ref();
+    // Where the visitor was before the newest render: only scrolling changes it, so content
+    // that grows under a visitor at the bottom keeps them following.
+    let following = use_mut_ref(|| true);
+    // The content's height and message count at the last render, to tell what is new.
+    let seen = use_mut_ref(|| (0, 0));
+    let news = use_state_eq(|| false);
+    {
+        let (log_ref, following, news) = (log_ref.clone(), following.clone(), news.setter());
+        let count = props.messages.len();
+        // Sent from this page, not yet stored: another tab's message is news like any other.
+        let sent = props
+            .messages
+            .last()
+            .is_some_and(|message| message.sender == Sender::Visitor && message.seq == Seq(0));
+        use_effect(move || {
+            let Some(log) = log_ref.cast::<Element>() else { return };
+            let metrics = measure(&log);
+            let (height, known) = *seen.borrow();
+            *seen.borrow_mut() = (metrics.height, count);
+            let was_following = *following.borrow();
+            match after_render(was_following, metrics.height > height, sent && count > known) {
+                After::Follow => {
+                    log.set_scroll_top(metrics.height);
+                    *following.borrow_mut() = true;
+                    news.set(false);
+                }
+                After::Offer => news.set(true),
+                After::Stay => {}
+            }
+        });
+    }
+    let onscroll = {
+        let (log_ref, following, news) = (log_ref.clone(), following.clone(), news.setter());
+        Callback::from(move |_: Event| {
+            if let Some(log) = log_ref.cast::<Element>() {
+                let bottom = measure(&log).at_bottom();
+                *following.borrow_mut() = bottom;
+                if bottom {
+                    news.set(false);
+                }
+            }
+        })
+    };
+    let on_jump = {
+        let log_ref = log_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(log) = log_ref.cast::<Element>() {
+                // The scroll event that follows marks the visitor as following again.
+                log.set_scroll_top(log.scroll_height());
+            }
+        })
+    };
     let greeting = props.greeting.as_ref().map(|text| {
-        html! { <div class="baton-message baton-from-agent">{ rich_text(text) }</div> }
+        html! { <div class="baton-message baton-from-agent">{ ai_author(texts, &props.agent) }{ rich_text(text) }</div> }
     });
     let typing = props.thinking || props.teammate_typing.is_some();
+    let chunks = props.messages.chunks();
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0">
+        <>
+        <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0"
+            ref={log_ref} {onscroll}>
             { for greeting }
-            { for props.messages.chunks().iter().enumerate().map(|(index, chunk)| html! {
-                <ChunkView key={index} chunk={chunk.clone()} on_retry={props.on_retry.clone()} />
+            { for chunks.iter().enumerate().map(|(index, chunk)| {
+                let previous = index.checked_sub(1).and_then(|before| chunks[before].last().cloned());
+                html! {
+                    <ChunkView key={index} chunk={chunk.clone()} {previous} agent={props.agent.clone()}
+                        on_retry={props.on_retry.clone()} />
+                }
             }) }
             if typing {
                 <div class={classes!("baton-message", "baton-typing",
@@ -51,7 +118,15 @@ pub fn MessageList(props: &MessageListProps) -> Html {
                 </div>
             }
         </div>
+        if *news {
+            <button type="button" class="baton-jump" onclick={on_jump}>{ texts.new_messages }</button>
+        }
+        </>
     }
+}
+
+fn measure(log: &Element) -> Metrics {
+    Metrics { top: log.scroll_top(), height: log.scroll_height(), visible: log.client_height() }
 }
 
 /// Properties of [`ChunkView`].
@@ -59,6 +134,10 @@ pub fn MessageList(props: &MessageListProps) -> Html {
 pub struct ChunkViewProps {
     /// The messages.
     pub chunk: Chunk,
+    /// The message before the chunk's first, which decides whether that one starts a run.
+    pub previous: Option<Rc<Message>>,
+    /// The agent's name.
+    pub agent: AttrValue,
     /// Called when the visitor retries one.
     pub on_retry: Callback<Outgoing>,
 }
@@ -66,17 +145,61 @@ pub struct ChunkViewProps {
 impl PartialEq for ChunkViewProps {
     /// The same chunk is the same pointer: comparing it costs nothing, whatever it holds.
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.chunk, &other.chunk) && self.on_retry == other.on_retry
+        Rc::ptr_eq(&self.chunk, &other.chunk)
+            && self.previous == other.previous
+            && self.agent == other.agent
+            && self.on_retry == other.on_retry
     }
 }
 
-/// A run of messages that re-renders only when one of them changed.
+/// A run of messages that re-renders only when one of them changed. As chat apps do, a time
+/// label starts each group of messages close in time, and the first message of a group or of a
+/// run by the same author names the author.
 #[component]
 pub fn ChunkView(props: &ChunkViewProps) -> Html {
+    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
+    let now = local(now());
+    let mut previous = props.previous.as_ref();
     html! {
-        { for props.chunk.iter().map(|message| html! {
-            <MessageView key={key(&message.key)} message={message.clone()} on_retry={props.on_retry.clone()} />
+        { for props.chunk.iter().map(|message| {
+            let at = local(message.at);
+            let stamp = time::starts_group(previous.map(|before| local(before.at)), at)
+                .then(|| AttrValue::from(time::label(texts, at, now)));
+            let head = stamp.is_some() || previous.is_none_or(|before| before.sender != message.sender);
+            previous = Some(message);
+            html! {
+                <MessageView key={key(&message.key)} message={message.clone()} {stamp} {head}
+                    agent={props.agent.clone()} on_retry={props.on_retry.clone()} />
+            }
         }) }
+    }
+}
+
+/// `at` (milliseconds since the epoch) in the visitor's time zone, with the offset in force on
+/// that date. Rendered natively (tests, server rendering) it stays in UTC.
+fn local(at: i64) -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let offset = js_sys::Date::new(&(at as f64).into()).get_timezone_offset();
+        at - offset as i64 * 60_000
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at
+    }
+}
+
+/// Now, in milliseconds since the epoch.
+fn now() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as i64)
     }
 }
 
@@ -85,84 +208,5 @@ fn key(key: &MessageKey) -> String {
         MessageKey::Client(id) => format!("c:{id}"),
         MessageKey::Agent(id) => format!("a:{id}"),
         MessageKey::Seq(seq) => format!("s:{seq}"),
-    }
-}
-
-/// Properties of [`MessageView`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct MessageViewProps {
-    /// The message.
-    pub message: Rc<Message>,
-    /// Called when the visitor retries it.
-    pub on_retry: Callback<Outgoing>,
-}
-
-/// One entry of the log. The visitor's own words show exactly as typed; the agent's and the
-/// team's are the markdown subset. Either way, text is inserted as text, never as HTML.
-#[component]
-pub fn MessageView(props: &MessageViewProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
-    let message = &props.message;
-    let (class, author) = match &message.sender {
-        Sender::System(notice) => {
-            return html! { <p class="baton-system">{ notice_text(texts, notice) }</p> };
-        }
-        Sender::Visitor => ("baton-from-visitor", None),
-        Sender::Agent => ("baton-from-agent", None),
-        Sender::Teammate(teammate) => ("baton-from-teammate", Some(teammate)),
-    };
-    let footer = match (message.status, &message.key) {
-        (Status::Sending, _) => html! { <span class="baton-status">{ texts.sending }</span> },
-        (Status::Failed, MessageKey::Client(client_id)) => {
-            let outgoing = Outgoing { client_id: client_id.clone(), text: message.text.clone() };
-            let onclick = props.on_retry.reform(move |_: MouseEvent| outgoing.clone());
-            html! {
-                <span class="baton-status baton-failed">
-                    { texts.not_sent }{ " " }<button type="button" class="baton-retry" {onclick}>{ texts.retry }</button>
-                </span>
-            }
-        }
-        _ => html! {},
-    };
-    html! {
-        <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
-            if let Some(teammate) = author {
-                <span class="baton-author">{ avatar(teammate) }{ teammate.name.clone() }</span>
-            }
-            if message.sender == Sender::Visitor {
-                <p class="baton-text baton-plain">{ message.text.clone() }</p>
-            } else {
-                { rich_text(&message.text) }
-            }
-            { footer }
-        </div>
-    }
-}
-
-fn notice_text(texts: &Texts, notice: &Notice) -> String {
-    match notice {
-        Notice::Connecting => texts.connecting.to_owned(),
-        Notice::TeamNotified(minutes) => texts.team_notified(*minutes),
-        Notice::HandoffFailed => texts.handoff_failed.to_owned(),
-        Notice::Joined(name) => texts.joined(name),
-        Notice::Closed => texts.closed.to_owned(),
-        Notice::Reopened => texts.reopened.to_owned(),
-    }
-}
-
-/// A teammate's picture when it is an http(s) URL, else their initial.
-pub fn avatar(teammate: &Teammate) -> Html {
-    let picture = teammate
-        .avatar_url
-        .as_deref()
-        .and_then(markdown::safe_href)
-        .filter(|url| !url.to_ascii_lowercase().starts_with("mailto:"));
-    match picture {
-        Some(src) => html! { <img class="baton-avatar" {src} alt="" referrerpolicy="no-referrer" /> },
-        None => {
-            let initial: String =
-                teammate.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-            html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
-        }
     }
 }

@@ -4,6 +4,7 @@ mod composer;
 mod email_form;
 mod launcher;
 mod message_list;
+mod message_view;
 mod panel;
 mod rich_text;
 mod widget;
@@ -11,9 +12,8 @@ mod widget;
 pub use composer::{Composer, ComposerProps};
 pub use email_form::{EmailForm, EmailFormProps};
 pub use launcher::{Launcher, LauncherProps};
-pub use message_list::{
-    avatar, ChunkView, ChunkViewProps, MessageList, MessageListProps, MessageView, MessageViewProps,
-};
+pub use message_list::{ChunkView, ChunkViewProps, MessageList, MessageListProps};
+pub use message_view::{ai_author, avatar, MessageView, MessageViewProps};
 pub use panel::{Panel, PanelProps};
 pub use rich_text::rich_text;
 pub use widget::{Widget, WidgetProps};

@@ -48,6 +48,7 @@ pub fn Panel(props: &PanelProps) -> Html {
     let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let company = props.profile.as_ref().map_or(AttrValue::from("Chat"), |p| p.company.clone().into());
     let greeting = props.profile.as_ref().map(|p| AttrValue::from(p.greeting.clone()));
+    let agent = props.profile.as_ref().map_or(AttrValue::default(), |p| p.name.clone().into());
     let conversation = &props.conversation;
     let status = match (conversation.mode, &conversation.teammate) {
         (Mode::Ai, _) => {
@@ -85,7 +86,7 @@ pub fn Panel(props: &PanelProps) -> Html {
             if let Some(notice) = &conversation.notice {
                 <p class="baton-notice" role="alert">{ notice.clone() }</p>
             }
-            <MessageList {greeting} messages={conversation.messages.clone()} thinking={conversation.agent_thinking}
+            <MessageList {greeting} agent={agent} messages={conversation.messages.clone()} thinking={conversation.agent_thinking}
                 {teammate_typing} on_retry={props.on_retry.clone()} />
             if props.ask_email || props.email_saved.is_some() {
                 <EmailForm saved={props.email_saved.clone()} on_save={props.on_email.clone()} />

@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use super::{Launcher, Panel};
 use crate::api::Client;
+use crate::contrast;
 use crate::conversation::{Action, Conversation};
 use crate::hooks::{use_panel_focus, use_profile, use_seen, use_typing_expiry};
 use crate::host::{use_host_commands, Command, Host};
@@ -89,7 +90,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         let (dispatch, deliver) = (conversation.dispatcher(), deliver.clone());
         Callback::from(move |text: String| {
             let client_id = new_client_id();
-            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: text.clone() });
+            let at = js_sys::Date::now() as i64;
+            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: text.clone(), at });
             deliver.emit(Outgoing { client_id, text });
         })
     };
@@ -165,11 +167,17 @@ pub fn Widget(props: &WidgetProps) -> Html {
         (options.position == Position::Left).then_some("baton-left"),
         (options.theme == Theme::Dark).then_some("baton-dark"),
     );
-    // Custom properties the stylesheet uses: the accent, and on phones the visible area. Set
+    // Custom properties the stylesheet uses: the accent and the text colour readable on it, and
+    // on phones the visible area. Set
     // through the CSSOM, which a Content-Security-Policy without 'unsafe-inline' allows, unlike a
     // `style` attribute.
     let visible = use_visual_viewport(!options.inline && *open);
-    let mut style = options.accent().map(|accent| format!("--baton-accent: {accent};")).unwrap_or_default();
+    let mut style = options
+        .accent()
+        .map(|accent| {
+            format!("--baton-accent: {accent}; --baton-accent-text: {};", contrast::text_on(accent))
+        })
+        .unwrap_or_default();
     if let Some((height, top)) = visible {
         style.push_str(&format!("--baton-visible-height: {height}px; --baton-visible-top: {top}px;"));
     }
