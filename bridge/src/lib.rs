@@ -232,6 +232,7 @@ pub fn app(state: AppState) -> Router {
             get(analytics::reason_conversations),
         )
         .route("/v1/admin/agents/{id}/preview-key", get(admin::preview_key))
+        .route("/v1/admin/sign-in", get(admin::sign_in))
         .route("/v1/admin/agents", get(admin::list_agents))
         .route(
             "/v1/admin/agents/{id}",

@@ -37,6 +37,23 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+/// The admin token `make demo` starts the bridge with, printed in the README.
+pub const DEMO_ADMIN_TOKEN: &str = "demo-admin";
+
+/// What the sign-in page may say before anyone is signed in.
+#[derive(Debug, Serialize)]
+pub struct SignIn {
+    /// The token to sign in with, only when the bridge runs as the demo: its admin token is the
+    /// demo's, which the README prints anyway, so saying it gives nothing away.
+    demo_token: Option<&'static str>,
+}
+
+/// `GET /v1/admin/sign-in`: open to anyone.
+pub async fn sign_in(State(state): State<AppState>) -> Json<SignIn> {
+    let demo = state.admin_token_hash.as_deref() == Some(token::hash(DEMO_ADMIN_TOKEN).as_str());
+    Json(SignIn { demo_token: demo.then_some(DEMO_ADMIN_TOKEN) })
+}
+
 /// Every agent's settings, without API keys.
 #[derive(Debug, Serialize)]
 pub struct AgentList {
