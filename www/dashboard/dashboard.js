@@ -103,7 +103,10 @@ window.addEventListener("hashchange", () => {
   show(next);
 });
 window.addEventListener("beforeunload", (event) => {
-  if (form.isDirty()) event.preventDefault();
+  if (!form.isDirty()) return;
+  event.preventDefault();
+  // Browsers before the standard preventDefault() ask only when returnValue is set.
+  event.returnValue = "";
 });
 
 function hashOf({ agent, tab, sub }) {
