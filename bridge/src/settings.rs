@@ -182,13 +182,26 @@ fn place(field: &Option<String>) -> String {
     field.as_deref().map(|field| format!("`{field}`: ")).unwrap_or_default()
 }
 
-/// `error` as a sentence: capitalised, with a full stop.
+/// `error` as a sentence an admin reads: capitalised, with a full stop, code quotes (`x`) as
+/// typographic ones (“x”).
 pub fn sentence(error: &impl std::fmt::Display) -> String {
     let text = error.to_string();
-    let mut chars = text.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-    let end = if text.ends_with('.') { "" } else { "." };
-    format!("{first}{}{end}", chars.as_str())
+    let mut words = String::with_capacity(text.len() + 4);
+    let mut open = false;
+    for c in text.chars() {
+        if c == '`' {
+            words.push(if open { '”' } else { '“' });
+            open = !open;
+        } else if words.is_empty() {
+            words.extend(c.to_uppercase());
+        } else {
+            words.push(c);
+        }
+    }
+    if !words.ends_with('.') {
+        words.push('.');
+    }
+    words
 }
 
 impl SettingsFile {
@@ -267,7 +280,7 @@ impl AgentSettings {
             if !scheme_ok || origin.trim_end_matches('/').matches('/').count() != 2 {
                 return Err(invalid(
                     "allowed_origins",
-                    format!("`{origin}` is not an origin like https://shop.example."),
+                    format!("“{origin}” is not an origin like https://shop.example."),
                 ));
             }
         }
@@ -331,6 +344,12 @@ mod tests {
         .expect("written");
         let error = SettingsFile::load(&path).expect_err("bad origin").to_string();
         assert!(error.contains("agent `demo`") && error.contains("shop.example"), "{error}");
+    }
+
+    #[test]
+    fn errors_read_as_sentences_without_code_quotes() {
+        assert_eq!(sentence(&"`example..com` is neither"), "“example..com” is neither.");
+        assert_eq!(sentence(&"the workspace has no admin 7."), "The workspace has no admin 7.");
     }
 
     #[test]

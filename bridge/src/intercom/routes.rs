@@ -99,7 +99,7 @@ pub async fn status(
     Extension(intercom): Extension<Arc<Intercom>>,
 ) -> Result<Json<Status>, ApiError> {
     let connection = intercom.conversations.read(|store| store.connection())?;
-    Ok(Json(Status {
+    let mut status = Status {
         connected: intercom.token_source().is_some(),
         source: intercom.token_source(),
         api_base: intercom.settings().api_base(),
@@ -107,7 +107,17 @@ pub async fn status(
         workspace_name: connection.as_ref().and_then(|c| c.workspace_name.clone()),
         region: connection.and_then(|c| c.region),
         webhooks_verified: intercom.settings().client_secret.is_some(),
-    }))
+    };
+    // A configured token was never through the OAuth flow that stores the workspace: ask Intercom
+    // whose it is, so the dashboard can name it. Failing that, the card only lacks the name.
+    if status.source == Some(TokenSource::Config) && status.workspace_name.is_none() {
+        if let Some(app) = workspace_of(&intercom).await {
+            status.workspace_id = Some(app.id_code);
+            status.workspace_name = Some(app.name);
+            status.region = app.region;
+        }
+    }
+    Ok(Json(status))
 }
 
 /// `DELETE /v1/admin/intercom`: forgets the workspace connected with OAuth. A token from the
@@ -126,6 +136,18 @@ pub async fn disconnect(
     }
     intercom.conversations.write(|store| store.forget_connection())?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The workspace the client's token belongs to, per `/me`.
+async fn workspace_of(intercom: &Intercom) -> Option<super::model::App> {
+    let client = intercom.client().ok()?;
+    match client.me().await {
+        Ok(me) => me.app,
+        Err(error) => {
+            tracing::warn!(%error, "the workspace of the configured token could not be read");
+            None
+        }
+    }
 }
 
 /// The workspace's admins and teams, for choosing "Reply as" and routing targets.

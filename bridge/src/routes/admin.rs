@@ -87,6 +87,9 @@ pub async fn put_agent(
     Path(id): Path<String>,
     Json(mut agent): Json<AgentSettings>,
 ) -> Result<Json<AgentSettings>, ApiError> {
+    // What can be checked alone comes first: a malformed mapping is said as such, connected
+    // inbox or not.
+    agent.validate(&id)?;
     check_people(&state, &id, &agent).await?;
     let before = state.agents.settings().agents.remove(&id);
     if let (Some(model), Some(old)) = (&mut agent.model, before.and_then(|agent| agent.model)) {

@@ -77,12 +77,15 @@ pub async fn handoff_reasons(
     Ok(Json(HandoffReasons { agent, from, to, include_tests: period.include_tests, total, reasons }))
 }
 
-/// The reason to list conversations for, and the period.
+/// The reason to list conversations for, and the period as in [`Period`] (spelled out: a
+/// flattened struct would read every value as text, and `include_tests` is not).
 #[derive(Debug, Deserialize)]
 pub struct ReasonQuery {
     reason: String,
-    #[serde(flatten)]
-    period: Period,
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(default)]
+    include_tests: bool,
 }
 
 /// The conversations behind one reason.
@@ -105,16 +108,17 @@ pub async fn reason_conversations(
     Query(query): Query<ReasonQuery>,
 ) -> Result<Json<ReasonConversations>, ApiError> {
     state.agents.get(&agent).ok_or(ApiError::UnknownAgent)?;
-    let period = &query.period;
-    let (from, to) = bounds(period)?;
+    let ReasonQuery { reason, from, to, include_tests } = query;
+    let period = Period { from, to, include_tests };
+    let (from, to) = bounds(&period)?;
     let span = span(from, to, period.include_tests);
     let conversations = state
         .conversations
-        .read(|store| store.reason_conversations(&agent, &query.reason, span, MAX_CONVERSATIONS))?;
+        .read(|store| store.reason_conversations(&agent, &reason, span, MAX_CONVERSATIONS))?;
     Ok(Json(ReasonConversations {
         agent,
         include_tests: period.include_tests,
-        reason: query.reason,
+        reason,
         from: format(from),
         to: format(to),
         conversations,

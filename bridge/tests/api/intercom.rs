@@ -490,6 +490,7 @@ async fn a_workspace_connected_by_the_configured_token_cannot_be_disconnected_fr
     assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("BATON_INTERCOM_TOKEN")), "{body}");
     let (_, status) = app.admin(reqwest::Method::GET, "/v1/admin/intercom", None).await;
     assert_eq!((status["connected"].clone(), status["source"].clone()), (json!(true), json!("config")));
+    assert_eq!(status["workspace_name"], "Lumen Coffee Roasters (sandbox)", "named, from /me: {status}");
 }
 
 #[tokio::test]
