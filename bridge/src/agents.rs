@@ -46,9 +46,9 @@ impl AgentEntry {
         let invalid = |field: &str, message: String| SettingsError::invalid(id, Some(field), message);
         let knowledge = match &settings.knowledge {
             None => Knowledge::parse(DEMO_KNOWLEDGE),
-            Some(file) => {
-                Knowledge::parse(&read_knowledge(base, file).map_err(|message| invalid("knowledge", message))?)
-            }
+            Some(file) => Knowledge::parse(
+                &read_knowledge(base, file).map_err(|message| invalid("knowledge", message))?,
+            ),
         };
         let builtin = BuiltinAgent::new(knowledge, Triggers::parse(&settings.handoff.when), pace);
         let agent: Arc<dyn Agent> = match &settings.model {

@@ -287,7 +287,8 @@ impl AgentSettings {
         if self.copilot.enabled && !self.copilot.leave_note && self.copilot.reply_as.is_none() {
             return Err(invalid(
                 "copilot.reply_as",
-                "Choose the admin whose name drafts are sent under, or leave notes instead of replying.".into(),
+                "Choose the admin whose name drafts are sent under, or leave notes instead of replying."
+                    .into(),
             ));
         }
         for (index, mapping) in self.routing.mappings.iter().enumerate() {
@@ -295,7 +296,10 @@ impl AgentSettings {
                 .map_err(|error| invalid(&format!("routing.mappings[{index}].match"), sentence(&error)))?;
         }
         if self.routing.criteria.chars().count() > 4_000 {
-            return Err(invalid("routing.criteria", "Assignment criteria must be at most 4000 characters.".into()));
+            return Err(invalid(
+                "routing.criteria",
+                "Assignment criteria must be at most 4000 characters.".into(),
+            ));
         }
         if let Some(url) = &self.avatar_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {

@@ -251,8 +251,9 @@ mod tests {
 
     #[test]
     fn error_body_has_the_documented_shape() {
-        let body =
-            ErrorBody { error: ErrorDetail { code: "not_found".into(), message: "No such agent.".into(), field: None } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: "not_found".into(), message: "No such agent.".into(), field: None },
+        };
         assert_eq!(
             serde_json::to_value(&body).expect("serializes"),
             json!({"error": {"code": "not_found", "message": "No such agent."}})

@@ -108,7 +108,12 @@ mod tests {
         let without = Span { from: 0, to: 50, include_tests: false };
         let with = Span { include_tests: true, ..without };
         let count = |span| -> Vec<(String, u64)> {
-            store.reason_counts(&agent, span).expect("reads").into_iter().map(|c| (c.reason, c.count)).collect()
+            store
+                .reason_counts(&agent, span)
+                .expect("reads")
+                .into_iter()
+                .map(|c| (c.reason, c.count))
+                .collect()
         };
         assert_eq!(count(without), [("Asked for a person".into(), 1), ("Topic: billing".into(), 1)]);
         assert_eq!(count(with), [("Topic: billing".into(), 2), ("Asked for a person".into(), 1)]);
@@ -116,7 +121,7 @@ mod tests {
             let rows = store.reason_conversations(&agent, "Topic: billing", span, 50).expect("reads");
             rows.into_iter().map(|row| row.conversation).collect()
         };
-        assert_eq!(listed(without), [customer.clone()]);
+        assert_eq!(listed(without), std::slice::from_ref(&customer));
         assert_eq!(listed(with), [preview, customer], "newest first");
     }
 }

@@ -278,9 +278,19 @@ async fn an_email_the_host_page_sets_after_the_start_routes_nothing_without_veri
 async fn settings_naming_people_the_workspace_does_not_have_are_refused() {
     let (app, _workspace) = linked().await;
     for (copilot, routing, culprit, field) in [
-        (json!({"enabled": true, "leave_note": false, "reply_as": "404"}), json!({}), "404", "copilot.reply_as"),
+        (
+            json!({"enabled": true, "leave_note": false, "reply_as": "404"}),
+            json!({}),
+            "404",
+            "copilot.reply_as",
+        ),
         (json!({"enabled": true, "leave_note": false}), json!({}), "admin", "copilot.reply_as"),
-        (json!({}), json!({"criteria": "Assign refunds to the money team."}), "the money team", "routing.criteria"),
+        (
+            json!({}),
+            json!({"criteria": "Assign refunds to the money team."}),
+            "the money team",
+            "routing.criteria",
+        ),
         (
             json!({}),
             json!({"mappings": [

@@ -37,7 +37,11 @@ async fn preview_conversations_are_tests_left_out_of_the_report_unless_asked_for
 
     let reasons = "/v1/agents/demo/analytics/handoff-reasons";
     let (_, report) = app.admin(reqwest::Method::GET, reasons, None).await;
-    assert_eq!((report["total"].clone(), report["include_tests"].clone()), (json!(1), json!(false)), "{report}");
+    assert_eq!(
+        (report["total"].clone(), report["include_tests"].clone()),
+        (json!(1), json!(false)),
+        "{report}"
+    );
     let (_, report) = app.admin(reqwest::Method::GET, &format!("{reasons}?include_tests=true"), None).await;
     assert_eq!(report["reasons"], json!([{"reason": "Topic: billing", "count": 2, "share": 1.0}]));
 
@@ -48,16 +52,20 @@ async fn preview_conversations_are_tests_left_out_of_the_report_unless_asked_for
         let rows = listed["conversations"].as_array().cloned().unwrap_or_default();
         rows.iter().map(|row| row["conversation"].as_str().unwrap_or_default().to_owned()).collect()
     };
-    assert_eq!(ids(&listed), [customer.clone()]);
+    assert_eq!(ids(&listed), std::slice::from_ref(&customer));
     let (_, listed) = app.admin(reqwest::Method::GET, &format!("{drill}&include_tests=true"), None).await;
     assert_eq!(ids(&listed), [test, customer], "newest first");
     assert_eq!(listed["conversations"][0]["test"], true);
-    let (_, none) =
-        app.admin(reqwest::Method::GET, &format!("{reasons}/conversations?reason=Asked%20for%20a%20person"), None).await;
-    assert_eq!(none["conversations"], json!([]));
-    let (status, _) = app
-        .admin(reqwest::Method::GET, &format!("{drill}&from=2026-02-01&to=2026-01-01"), None)
+    let (_, none) = app
+        .admin(
+            reqwest::Method::GET,
+            &format!("{reasons}/conversations?reason=Asked%20for%20a%20person"),
+            None,
+        )
         .await;
+    assert_eq!(none["conversations"], json!([]));
+    let (status, _) =
+        app.admin(reqwest::Method::GET, &format!("{drill}&from=2026-02-01&to=2026-01-01"), None).await;
     assert_eq!(status, 400, "a reversed period is refused");
 }
 
@@ -65,7 +73,11 @@ async fn preview_conversations_are_tests_left_out_of_the_report_unless_asked_for
 async fn a_visitor_without_the_key_cannot_mark_a_conversation_as_a_test() {
     let app = spawn_app().await;
     let (_, other) = app
-        .admin(reqwest::Method::PUT, "/v1/admin/agents/shop", Some(json!({"name": "Maple", "company": "Shop", "greeting": "Hi"})))
+        .admin(
+            reqwest::Method::PUT,
+            "/v1/admin/agents/shop",
+            Some(json!({"name": "Maple", "company": "Shop", "greeting": "Hi"})),
+        )
         .await;
     assert_eq!(other["name"], "Maple");
     let (_, shop) = app.admin(reqwest::Method::GET, "/v1/admin/agents/shop/preview-key", None).await;
@@ -81,7 +93,8 @@ async fn a_visitor_without_the_key_cannot_mark_a_conversation_as_a_test() {
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["error"]["code"], "preview_refused");
     }
-    let anonymous = app.http.get(app.url("/v1/admin/agents/demo/preview-key")).send().await.expect("completes");
+    let anonymous =
+        app.http.get(app.url("/v1/admin/agents/demo/preview-key")).send().await.expect("completes");
     assert_eq!(anonymous.status(), 401);
 }
 
