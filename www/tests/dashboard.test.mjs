@@ -370,6 +370,34 @@ test("a second agent is created and configured separately from the first", async
   assert.deepEqual(unexpected(errors), []);
 });
 
+test("a handoff is added and configured from the keyboard alone", async () => {
+  await admin("/v1/admin/agents/oak", { method: "PUT", body: { name: "Oak", company: "Oak Tools", greeting: "Hi" } });
+  const { page, errors } = await openDashboard({ hash: "#/agents/oak/handoffs" });
+  await page.getByRole("button", { name: "+ Add Handoff" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("radio", { name: /Intercom/ }).focus();
+  await page.keyboard.press("Space");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Connect");
+  await page.keyboard.press("Enter");
+  const name = page.getByLabel("Handoff Name");
+  await page.waitForFunction(() => document.activeElement?.id === "handoff-name");
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type("Oak escalation");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Hand off when the user asks to speak with a human.");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Space");
+  assert.equal(await page.getByRole("switch", { name: "AI ASSIST" }).isChecked(), true);
+  await name.focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("status").filter({ hasText: /^Saved$/ }).waitFor();
+  const oak = await admin("/v1/admin/agents/oak");
+  assert.equal(oak.handoff.name, "Oak escalation");
+  assert.equal(oak.copilot.enabled, true);
+  assert.deepEqual(unexpected(errors), []);
+});
+
 test("hostile text typed in the preview shows as text in the decisions panel", async () => {
   const { page, errors, dialogs } = await openDashboard({ hash: "#/agents/demo/preview" });
   await page.getByRole("button", { name: "New conversation" }).click();
