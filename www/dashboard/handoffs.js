@@ -111,7 +111,7 @@ export function createHandoffs({ intercom, reloadIntercom, form }) {
       else if (sub === "edit") showConfig();
       else showList();
     },
-    /** Shows `agentId`'s saved settings again, staying on the same step. */
+    /** Keeps the settings just saved, for the steps shown next. */
     saved(agentSettings) {
       settings = agentSettings;
     },
