@@ -34,6 +34,9 @@ pub struct Options {
     /// tag's loader asks for it when its stand-in launcher had focus, so a keyboard user keeps it.
     #[serde(default)]
     pub focus: bool,
+    /// The dashboard's preview key: the conversations this widget starts are tests.
+    #[serde(default)]
+    pub preview: Option<String>,
 }
 
 /// The launcher's corner.

@@ -35,6 +35,8 @@ pub struct Outbox {
     pub visitor: Rc<RefCell<Option<Visitor>>>,
     /// The widget's language (the `locale` option, else the page's), which the team is told.
     pub locale: Option<String>,
+    /// The preview key, when the dashboard's preview panel mounted the widget.
+    pub preview: Option<String>,
     /// The session, started here by the first message.
     pub session: Store,
     /// Told when a message fails.
@@ -78,6 +80,7 @@ impl Outbox {
             page_title: document.map(|document| document.title().chars().take(MAX_TITLE_CHARS).collect()),
             locale: self.locale.clone(),
             visitor: self.visitor.borrow().clone(),
+            preview: self.preview.clone(),
         };
         let created = self.client.create_conversation(&body).await?;
         let session = Session { id: created.id, token: created.token };

@@ -43,10 +43,12 @@ impl AgentEntry {
         pace: Duration,
     ) -> Result<Self, SettingsError> {
         settings.validate(id)?;
-        let invalid = |message: String| SettingsError::Invalid { agent: id.to_owned(), message };
+        let invalid = |field: &str, message: String| SettingsError::invalid(id, Some(field), message);
         let knowledge = match &settings.knowledge {
             None => Knowledge::parse(DEMO_KNOWLEDGE),
-            Some(file) => Knowledge::parse(&read_knowledge(base, file).map_err(invalid)?),
+            Some(file) => Knowledge::parse(
+                &read_knowledge(base, file).map_err(|message| invalid("knowledge", message))?,
+            ),
         };
         let builtin = BuiltinAgent::new(knowledge, Triggers::parse(&settings.handoff.when), pace);
         let agent: Arc<dyn Agent> = match &settings.model {
@@ -55,7 +57,7 @@ impl AgentEntry {
                 let persona = Persona { name: settings.name.clone(), company: settings.company.clone() };
                 Arc::new(
                     OpenAiAgent::new(model.clone(), persona, builtin)
-                        .map_err(|error| invalid(format!("model: {error}")))?,
+                        .map_err(|error| invalid("model", format!("model: {error}")))?,
                 )
             }
         };

@@ -69,6 +69,12 @@ pub enum ApiError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A conversation asked to be a dashboard preview without the agent's preview key.
+    #[error("This preview key is not the agent's: open the preview from the dashboard again.")]
+    PreviewRefused,
+    /// The Intercom connection comes from the bridge's settings, which the dashboard cannot change.
+    #[error("{0}")]
+    ConfiguredConnection(String),
 }
 
 impl ApiError {
@@ -81,6 +87,8 @@ impl ApiError {
             Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } | Self::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
             Self::UnknownConversation => StatusCode::NOT_FOUND,
+            Self::PreviewRefused => StatusCode::FORBIDDEN,
+            Self::ConfiguredConnection(_) => StatusCode::CONFLICT,
             Self::BadSignature => StatusCode::UNAUTHORIZED,
             Self::NotConfigured(_) | Self::Inbox(InboxError::NotConnected) => StatusCode::CONFLICT,
             Self::Inbox(InboxError::Unavailable(_)) => StatusCode::BAD_GATEWAY,
@@ -107,6 +115,8 @@ impl ApiError {
             Self::TooManyStreams => "too_many_streams",
             Self::UnknownConversation => "unknown_conversation",
             Self::BadSignature => "bad_signature",
+            Self::PreviewRefused => "preview_refused",
+            Self::ConfiguredConnection(_) => "configured_connection",
             Self::NotConfigured(_) => "not_configured",
             Self::Inbox(InboxError::NotConnected) => "inbox_not_connected",
             Self::Inbox(InboxError::Unavailable(_)) => "inbox_unavailable",
@@ -123,13 +133,16 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let message = if status.is_server_error() {
+        let (message, field) = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
-            "Something went wrong on our side.".to_owned()
+            ("Something went wrong on our side.".to_owned(), None)
+        } else if let Self::InvalidSettings(SettingsError::Invalid { field, message, .. }) = &self {
+            // The caller knows which agent it sent; the field is said apart, for the form to mark.
+            (message.clone(), field.clone())
         } else {
-            self.to_string()
+            (self.to_string(), None)
         };
-        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message } };
+        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, field } };
         let mut response = (status, axum::Json(body)).into_response();
         if let Self::RateLimited { retry_after_secs } = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

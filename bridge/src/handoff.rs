@@ -52,6 +52,8 @@ pub struct HandoffRequest {
     pub locale: Option<String>,
     /// Every finished message so far, oldest first.
     pub transcript: Vec<TranscriptEntry>,
+    /// Whether the dashboard's preview started the conversation: a test, not a customer.
+    pub test: bool,
 }
 
 /// The inbox took the conversation.
@@ -221,6 +223,7 @@ impl Handoffs {
             page_title: record.page_title,
             locale: record.locale,
             transcript: self.conversations.transcript(id)?,
+            test: self.conversations.read(|store| store.is_test(id))?,
         })
     }
 }

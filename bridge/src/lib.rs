@@ -9,7 +9,8 @@
 //!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
 //!   the knowledge file; [`settings`]: the agents file; [`agents`]: the live agents;
 //!   [`responder`]: runs an agent and writes its turn into the log; [`handoff`]: hands
-//!   conversations to the support inbox ([`inbox`]); [`intercom`]: that inbox, both ways.
+//!   conversations to the support inbox ([`inbox`]); [`intercom`]: that inbox, both ways;
+//!   [`preview`]: the key that marks the dashboard preview's conversations as tests.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
 //!   limits; [`server`] and [`slots`]: the accept loop and its caps; [`proxy`]: the client's
 //!   address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]:
@@ -32,6 +33,7 @@ pub mod inbox;
 pub mod intercom;
 pub mod knowledge;
 pub mod limits;
+pub mod preview;
 pub mod proxy;
 pub mod responder;
 pub mod retention;
@@ -225,6 +227,12 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations/{id}/visitor", put(conversations::update_visitor))
         .route("/v1/conversations/{id}/events", get(events::stream_events))
         .route("/v1/agents/{id}/analytics/handoff-reasons", get(analytics::handoff_reasons))
+        .route(
+            "/v1/agents/{id}/analytics/handoff-reasons/conversations",
+            get(analytics::reason_conversations),
+        )
+        .route("/v1/admin/agents/{id}/preview-key", get(admin::preview_key))
+        .route("/v1/admin/sign-in", get(admin::sign_in))
         .route("/v1/admin/agents", get(admin::list_agents))
         .route(
             "/v1/admin/agents/{id}",

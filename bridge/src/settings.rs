@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::agent::ModelSettings;
-use crate::routing::{self, Criteria, Directory, Mapping, RoutingError};
+use crate::routing::{self, Mapping};
 
 /// The instructions of the demo agent and of a new configuration.
 pub const DEFAULT_TRIGGERS: &str = "Hand off when the user asks to speak with a human, when the issue \
@@ -117,16 +117,6 @@ pub struct RoutingSettings {
     pub mappings: Vec<Mapping>,
 }
 
-impl RoutingSettings {
-    /// Checks the mappings and the names in the criteria against the workspace's people.
-    pub fn check(&self, directory: &Directory) -> Result<(), RoutingError> {
-        for mapping in &self.mappings {
-            routing::check_mapping(mapping, directory)?;
-        }
-        Criteria::parse(&self.criteria).check(directory)
-    }
-}
-
 /// The handoff block of the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,13 +159,49 @@ pub enum SettingsError {
         source: Box<toml::de::Error>,
     },
     /// A value is not acceptable.
-    #[error("agent `{agent}`: {message}")]
+    #[error("agent `{agent}`: {}{message}", place(.field))]
     Invalid {
         /// The agent concerned.
         agent: String,
-        /// What is wrong.
+        /// The setting at fault, as a path such as `routing.mappings[1].match`, when it is one.
+        field: Option<String>,
+        /// What is wrong, in words an admin reads next to the field.
         message: String,
     },
+}
+
+impl SettingsError {
+    /// `message` about `field` of agent `agent`.
+    pub fn invalid(agent: &str, field: Option<&str>, message: impl Into<String>) -> Self {
+        Self::Invalid { agent: agent.to_owned(), field: field.map(str::to_owned), message: message.into() }
+    }
+}
+
+/// "`field`: " before a message in the log, where the field is not shown beside it.
+fn place(field: &Option<String>) -> String {
+    field.as_deref().map(|field| format!("`{field}`: ")).unwrap_or_default()
+}
+
+/// `error` as a sentence an admin reads: capitalised, with a full stop, code quotes (`x`) as
+/// typographic ones (“x”).
+pub fn sentence(error: &impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    let mut words = String::with_capacity(text.len() + 4);
+    let mut open = false;
+    for c in text.chars() {
+        if c == '`' {
+            words.push(if open { '”' } else { '“' });
+            open = !open;
+        } else if words.is_empty() {
+            words.extend(c.to_uppercase());
+        } else {
+            words.push(c);
+        }
+    }
+    if !words.ends_with('.') {
+        words.push('.');
+    }
+    words
 }
 
 impl SettingsFile {
@@ -229,47 +255,55 @@ impl SettingsFile {
 impl AgentSettings {
     /// Checks what can be checked without touching files or the network.
     pub fn validate(&self, id: &str) -> Result<(), SettingsError> {
-        let invalid = |message: String| SettingsError::Invalid { agent: id.to_owned(), message };
+        let invalid = |field: &str, message: String| SettingsError::invalid(id, Some(field), message);
         if id.is_empty()
             || id.len() > 64
             || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(invalid("the id must be 1 to 64 letters, digits, `-` or `_`".into()));
+            return Err(invalid("id", "The id must be 1 to 64 letters, digits, - or _.".into()));
         }
-        for (field, value, limit) in [
-            ("name", &self.name, 80),
-            ("company", &self.company, 120),
-            ("greeting", &self.greeting, 1_000),
-            ("handoff.name", &self.handoff.name, 120),
+        for (field, label, value, limit) in [
+            ("name", "The agent's name", &self.name, 80),
+            ("company", "The company", &self.company, 120),
+            ("greeting", "The greeting", &self.greeting, 1_000),
+            ("handoff.name", "The handoff name", &self.handoff.name, 120),
         ] {
             if value.trim().is_empty() || value.chars().count() > limit {
-                return Err(invalid(format!("`{field}` must be 1 to {limit} characters")));
+                return Err(invalid(field, format!("{label} must be 1 to {limit} characters.")));
             }
         }
         if self.handoff.when.chars().count() > 4_000 {
-            return Err(invalid("`handoff.when` must be at most 4000 characters".into()));
+            return Err(invalid("handoff.when", "“When to trigger” must be at most 4000 characters.".into()));
         }
         for origin in &self.allowed_origins {
             let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
             if !scheme_ok || origin.trim_end_matches('/').matches('/').count() != 2 {
-                return Err(invalid(format!("`{origin}` is not an origin like https://shop.example")));
+                return Err(invalid(
+                    "allowed_origins",
+                    format!("“{origin}” is not an origin like https://shop.example."),
+                ));
             }
         }
         if self.copilot.enabled && !self.copilot.leave_note && self.copilot.reply_as.is_none() {
             return Err(invalid(
-                "`copilot.reply_as` must name an admin when drafts are sent as replies".into(),
+                "copilot.reply_as",
+                "Choose the admin whose name drafts are sent under, or leave notes instead of replying."
+                    .into(),
             ));
         }
         for (index, mapping) in self.routing.mappings.iter().enumerate() {
             routing::check_pattern(mapping)
-                .map_err(|error| invalid(format!("`routing.mappings[{index}].match`: {error}")))?;
+                .map_err(|error| invalid(&format!("routing.mappings[{index}].match"), sentence(&error)))?;
         }
         if self.routing.criteria.chars().count() > 4_000 {
-            return Err(invalid("`routing.criteria` must be at most 4000 characters".into()));
+            return Err(invalid(
+                "routing.criteria",
+                "Assignment criteria must be at most 4000 characters.".into(),
+            ));
         }
         if let Some(url) = &self.avatar_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(invalid("`avatar_url` must be an http(s) URL".into()));
+                return Err(invalid("avatar_url", "The avatar must be an http(s) URL.".into()));
             }
         }
         Ok(())
@@ -314,6 +348,12 @@ mod tests {
         .expect("written");
         let error = SettingsFile::load(&path).expect_err("bad origin").to_string();
         assert!(error.contains("agent `demo`") && error.contains("shop.example"), "{error}");
+    }
+
+    #[test]
+    fn errors_read_as_sentences_without_code_quotes() {
+        assert_eq!(sentence(&"`example..com` is neither"), "“example..com” is neither.");
+        assert_eq!(sentence(&"the workspace has no admin 7."), "The workspace has no admin 7.");
     }
 
     #[test]

@@ -170,6 +170,7 @@ async fn create(posts: &reqwest::Client, plan: &Plan) -> Option<ConversationCrea
         page_title: None,
         locale: None,
         visitor: None,
+        preview: None,
     };
     let response = posts.post(format!("{}/v1/conversations", plan.endpoint)).json(&body).send().await.ok()?;
     response.error_for_status().ok()?.json().await.ok()

@@ -27,6 +27,7 @@ async fn create(client: &reqwest::Client, base: &str) -> ConversationCreated {
         page_title: None,
         locale: None,
         visitor: None,
+        preview: None,
     };
     let response = client.post(format!("{base}/v1/conversations")).json(&body).send().await.expect("answers");
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);

@@ -46,6 +46,10 @@ pub struct CreateConversation {
     /// Who the visitor is, when the host page knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor: Option<Visitor>,
+    /// The dashboard's preview key for this agent (from the admin API): the conversation is a
+    /// test, marked as one in the support inbox and left out of the analytics by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
 }
 
 /// What the host page or the visitor says about the visitor. `PUT /v1/conversations/{id}/visitor`
@@ -185,6 +189,10 @@ pub struct ErrorDetail {
     pub code: String,
     /// Human-readable, safe to show.
     pub message: String,
+    /// The request's field the error is about, when it is about one, as a path such as
+    /// `routing.mappings[1].match`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 #[cfg(test)]
@@ -243,8 +251,9 @@ mod tests {
 
     #[test]
     fn error_body_has_the_documented_shape() {
-        let body =
-            ErrorBody { error: ErrorDetail { code: "not_found".into(), message: "No such agent.".into() } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: "not_found".into(), message: "No such agent.".into(), field: None },
+        };
         assert_eq!(
             serde_json::to_value(&body).expect("serializes"),
             json!({"error": {"code": "not_found", "message": "No such agent."}})

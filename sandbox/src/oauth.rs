@@ -57,8 +57,9 @@ pub async fn consent_page(State(sandbox): State<Sandbox>, Query(request): Query<
     let title = format!("Authorize Baton to access {}", APP.name);
     let content = format!(
         "<h1>{title}</h1>\
-         <div class=\"card\"><p>Baton will be able to read and write conversations, contacts, admins and teams \
-         of this workspace, and to receive its webhooks.</p>\
+         <div class=\"card\"><p>Baton will be able to access, in this workspace:</p>\
+         <ul><li>People</li><li>Companies</li><li>Conversations</li><li>Messages</li>\
+         <li>Teams and teammates</li></ul><p>and to receive its webhooks.</p>\
          <p class=\"muted\">Signed in as Ana Torres (ana@lumen.example).</p>\
          <form method=\"post\" action=\"/oauth/authorize\">{}{}{}\
          <button type=\"submit\">Authorize access</button></form></div>",

@@ -60,11 +60,13 @@ pub fn Widget(props: &WidgetProps) -> Html {
         let dispatch = conversation.dispatcher().to_callback();
         let locale =
             Some(options.locale.clone().unwrap_or_else(page_locale)).filter(|locale| !locale.is_empty());
+        let preview = options.preview.clone();
         use_outbox(move || Outbox {
             client: (*client).clone(),
             agent,
             visitor,
             locale,
+            preview,
             session: store,
             dispatch,
         })

@@ -3,12 +3,16 @@
 
 const TOKEN_KEY = "baton:admin-token";
 
-/** A call the bridge refused or could not answer; `code` is the bridge's error code. */
+/**
+ * A call the bridge refused or could not answer; `code` is the bridge's error code, `field` the
+ * setting it is about (such as `routing.mappings[1].match`) when it names one.
+ */
 class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, field = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -49,6 +53,7 @@ async function call(method, path, body) {
     response.status,
     data?.error?.code ?? `http_${response.status}`,
     data?.error?.message ?? `The bridge answered ${response.status} ${response.statusText}.`,
+    data?.error?.field ?? null,
   );
   if (response.status === 401) {
     forgetToken();
@@ -58,17 +63,21 @@ async function call(method, path, body) {
 }
 
 const segment = encodeURIComponent;
+const query = (params) => new URLSearchParams(Object.entries(params).filter(([, value]) => value));
 
 /** The admin API, one function per call. */
 export const api = {
+  signIn: () => call("GET", "/v1/admin/sign-in"),
   agents: () => call("GET", "/v1/admin/agents"),
   saveAgent: (id, settings) => call("PUT", `/v1/admin/agents/${segment(id)}`, settings),
+  previewKey: (id) => call("GET", `/v1/admin/agents/${segment(id)}/preview-key`),
   intercom: () => call("GET", "/v1/admin/intercom"),
+  disconnectIntercom: () => call("DELETE", "/v1/admin/intercom"),
   authorizeIntercom: () => call("POST", "/v1/admin/intercom/authorize"),
   directory: () => call("GET", "/v1/admin/intercom/directory"),
   decisions: (conversation) => call("GET", `/v1/admin/conversations/${segment(conversation)}/decisions`),
-  handoffReasons: (agent, period) => {
-    const query = new URLSearchParams(Object.entries(period).filter(([, value]) => value));
-    return call("GET", `/v1/agents/${segment(agent)}/analytics/handoff-reasons?${query}`);
-  },
+  handoffReasons: (agent, period) =>
+    call("GET", `/v1/agents/${segment(agent)}/analytics/handoff-reasons?${query(period)}`),
+  reasonConversations: (agent, reason, period) =>
+    call("GET", `/v1/agents/${segment(agent)}/analytics/handoff-reasons/conversations?${query({ reason, ...period })}`),
 };

@@ -1,8 +1,9 @@
 // "What the agent decided": the preview's debug view. Every second, while the preview has a
 // conversation, it asks the bridge what the agent decided on each visitor message — the outcome,
-// every trigger clause checked and why it fired or not, the knowledge used — and how each
-// handoff went and where it was routed. Everything is shown as text: the messages are whatever a
-// visitor typed.
+// every trigger clause checked and why it fired or not, the knowledge used (in words: how well
+// each section matched, not its BM25 score) — and how each handoff went and where it was routed.
+// A conversation the preview started says it is a test. Everything is shown as text: the
+// messages are whatever a visitor typed.
 import { api } from "./api.js";
 import { byId, el } from "./dom.js";
 
@@ -25,18 +26,28 @@ const RULES = {
 
 const STATUSES = { pending: "Pending", connected: "Connected", failed: "Failed" };
 
+/** The builtin agent answers from a section scoring at least 1 (BM25); 3 and up is a clear match. */
+const ANSWERS_FROM = 1;
+const CLEAR_MATCH = 3;
+
+/** How well a knowledge section matched, in an admin's words. */
+export function strength(score) {
+  if (score >= CLEAR_MATCH) return "strongly";
+  if (score >= ANSWERS_FROM) return "fairly well";
+  return "weakly, too little to answer from";
+}
+
 /**
- * The decisions panel. `conversationId()` names the preview's conversation (or null),
- * `inboxUrl(externalId)` links an Intercom conversation, and `onHandoff()` runs whenever a
- * handoff not seen before appears.
+ * The decisions panel. `conversationId()` names the preview's conversation (or null), and
+ * `inboxUrl(externalId)` links an Intercom conversation.
  */
-export function createDecisions({ conversationId, inboxUrl, onHandoff }) {
+export function createDecisions({ conversationId, inboxUrl }) {
   const state = byId("decisions-state");
   const body = byId("decisions-body");
+  const test = byId("decisions-test");
   let generation = 0;
   let shown = undefined;
   let lastAnswer = null;
-  let known = new Set();
   let gone = null;
 
   async function tick(mine) {
@@ -44,7 +55,7 @@ export function createDecisions({ conversationId, inboxUrl, onHandoff }) {
     if (id !== shown) {
       shown = id;
       lastAnswer = null;
-      known = new Set();
+      test.hidden = true;
       body.replaceChildren();
     }
     if (!id) {
@@ -74,12 +85,14 @@ export function createDecisions({ conversationId, inboxUrl, onHandoff }) {
       lastAnswer = text;
       render(answer);
     }
-    const fresh = answer.handoffs.filter((handoff) => !known.has(handoff.id));
-    for (const handoff of fresh) known.add(handoff.id);
-    if (fresh.length) onHandoff();
   }
 
-  function render({ decisions, handoffs }) {
+  function render({ test: isTest, decisions, handoffs }) {
+    test.hidden = !isTest;
+    test.textContent = isTest
+      ? "Test conversation: started here in the preview. Its handoffs are marked “[Test]” in Intercom and " +
+        "left out of Analytics unless you include tests."
+      : "";
     state.textContent = decisions.length ? "" : "The agent has not decided on anything yet.";
     body.replaceChildren(el("ol", { class: "decision-list", "aria-label": "Visitor messages" }, ...decisions.map(decision)));
     if (handoffs.length) {
@@ -134,7 +147,7 @@ function decision(item) {
           "div",
           { class: "knowledge" },
           el("p", { class: "who", text: "Knowledge used" }),
-          el("ul", {}, ...knowledge.map((hit) => el("li", {}, hit.title, " ", el("span", { class: "score", text: `score ${hit.score.toFixed(2)}` })))),
+          el("ul", {}, ...knowledge.map((hit) => el("li", { text: `Matched the “${hit.title}” section ${strength(hit.score)}` }))),
         )
       : null,
     note ? el("p", { class: "note", text: `Note: ${note}` }) : null,

@@ -1,14 +1,24 @@
-// The settings form: fills its fields from an agent's settings and reads them back into a copy
-// of the same object, so fields the form does not show (name, greeting, knowledge, model, …) go
-// back to the bridge as they came. Also keeps the admin and team selects in step with the
-// Intercom directory, and shows how a Save went.
+// The handoff's configuration screen: fills its fields from an agent's settings and reads them
+// back into a copy of the same object, so fields the screen does not show (greeting, knowledge,
+// model, …) go back to the bridge as they came. It keeps the fields that do not apply disabled,
+// warns before drafts go to customers as replies, knows when there are unsaved edits, and puts a
+// refused save's words next to the field (or mapping row) the bridge names.
 import { byId, el } from "./dom.js";
 
 /** What settings without these blocks mean. */
 const COPILOT_DEFAULT = { enabled: false, leave_note: true, reply_as: null };
 const ROUTING_DEFAULT = { criteria: "", mappings: [] };
 
-/** A form value the bridge would refuse anyway, caught before sending; `field` gets focus. */
+/** The bridge's field paths and the inputs they are about; mapping rows are found by index. */
+const FIELDS = {
+  "handoff.name": "handoff-name",
+  "handoff.when": "handoff-when",
+  "copilot.reply_as": "copilot-reply-as",
+  "routing.criteria": "routing-criteria",
+};
+const MAPPING_FIELD = /^routing\.mappings\[(\d+)\]\.(match|assign_to)$/;
+
+/** A form value the bridge would refuse anyway, caught before sending, with the field it is about. */
 class FormError extends Error {
   constructor(message, field) {
     super(message);
@@ -17,7 +27,7 @@ class FormError extends Error {
 }
 
 /**
- * Wires the form. `save(settings)` sends them and resolves to the saved settings, or rejects
+ * Wires the screen. `save(settings)` sends them and resolves to the saved settings, or rejects
  * with an `ApiError`.
  */
 export function createSettingsForm({ save }) {
@@ -33,16 +43,34 @@ export function createSettingsForm({ save }) {
   const mappings = byId("mappings");
   const status = byId("save-status");
   const error = byId("save-error");
+  const warning = byId("copilot-warning");
   const button = byId("save");
   let loaded = null;
+  let dirty = false;
+  // The rows the last save sent, in order: the bridge's `routing.mappings[i]` is `rowsSent[i]`.
+  let rowsSent = [];
+  let notes = 0;
   let directory = { admins: [], teams: [] };
 
-  const syncReplyAs = () => {
-    fields.replyAs.disabled = fields.leaveNote.checked;
-  };
-  fields.leaveNote.addEventListener("change", syncReplyAs);
+  /** AI assist off: nothing of Copilot applies. Notes: nobody is replied as. */
+  function syncCopilot() {
+    const on = fields.copilot.checked;
+    fields.leaveNote.disabled = !on;
+    fields.replyAs.disabled = !on || fields.leaveNote.checked;
+    const replying = on && !fields.leaveNote.checked;
+    const admin = directory.admins.find((item) => item.id === fields.replyAs.value);
+    warning.textContent = replying
+      ? `Drafts will go straight to customers as replies under ${admin ? `${admin.name}'s` : "the chosen admin's"} ` +
+        "name, without a teammate reading them first."
+      : "";
+  }
+  for (const input of [fields.copilot, fields.leaveNote, fields.replyAs]) input.addEventListener("change", syncCopilot);
   form.addEventListener("input", () => {
+    dirty = true;
     status.textContent = "";
+  });
+  form.addEventListener("change", () => {
+    dirty = true;
   });
 
   function addMapping(mapping) {
@@ -56,13 +84,17 @@ export function createSettingsForm({ save }) {
     remove.addEventListener("click", () => {
       const next = row.nextElementSibling ?? row.previousElementSibling;
       row.remove();
+      dirty = true;
       status.textContent = "";
       (next?.querySelector("input") ?? byId("add-mapping")).focus();
     });
     mappings.append(row);
     return match;
   }
-  byId("add-mapping").addEventListener("click", () => addMapping(null).focus());
+  byId("add-mapping").addEventListener("click", () => {
+    dirty = true;
+    addMapping(null).focus();
+  });
 
   function read() {
     const settings = structuredClone(loaded);
@@ -81,16 +113,59 @@ export function createSettingsForm({ save }) {
     return settings;
   }
 
+  /** The mappings, and which row each came from, so the bridge's index finds its row. */
   function readMappings() {
+    rowsSent = [];
     return [...mappings.children].flatMap((row, index) => {
       const [match, target] = row.querySelectorAll("input, select");
       const pattern = match.value.trim();
       if (!pattern && !target.value) return [];
-      if (!pattern) throw new FormError(`Auto assignment ${index + 1} needs an email or domain.`, match);
-      if (!target.value) throw new FormError(`Auto assignment ${index + 1} needs a team or admin.`, target);
+      if (!pattern) throw new FormError(`Auto Assignment row ${index + 1} needs an email or domain.`, match);
+      if (!target.value) throw new FormError(`Auto Assignment row ${index + 1} needs a team or admin.`, target);
       const [type, ...id] = target.value.split(":");
+      rowsSent.push(row);
       return [{ match: pattern, assign_to: { type, id: id.join(":") } }];
     });
+  }
+
+  /** Marks `input` (and its mapping row) faulty, with `message` right after it. */
+  function markField(input, message) {
+    const row = input.closest(".mapping");
+    const note = el("p", { class: "field-error", id: `field-error-${++notes}`, text: message });
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "));
+    if (row) {
+      row.classList.add("invalid");
+      row.append(note);
+    } else {
+      input.after(note);
+    }
+    input.focus();
+  }
+
+  function clearMarks() {
+    for (const note of form.querySelectorAll(".field-error")) {
+      const described = form.querySelector(`[aria-describedby~="${note.id}"]`);
+      if (described) {
+        const rest = described.getAttribute("aria-describedby").split(" ").filter((id) => id !== note.id);
+        if (rest.length) described.setAttribute("aria-describedby", rest.join(" "));
+        else described.removeAttribute("aria-describedby");
+      }
+      note.remove();
+    }
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    for (const row of form.querySelectorAll(".mapping.invalid")) row.classList.remove("invalid");
+  }
+
+  /** The input the bridge's `field` is about, if the screen shows it. */
+  function inputFor(field) {
+    if (!field) return null;
+    const found = MAPPING_FIELD.exec(field);
+    if (found) {
+      const row = rowsSent[Number(found[1])];
+      return row?.querySelectorAll("input, select")[found[2] === "match" ? 0 : 1] ?? null;
+    }
+    return FIELDS[field] ? byId(FIELDS[field]) : null;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -98,12 +173,13 @@ export function createSettingsForm({ save }) {
     if (!loaded || button.disabled) return;
     status.textContent = "";
     error.textContent = "";
+    clearMarks();
     let settings;
     try {
       settings = read();
     } catch (failure) {
-      error.textContent = failure.message;
-      failure.field.focus();
+      error.textContent = `Not saved: ${failure.message}`;
+      markField(failure.field, failure.message);
       return;
     }
     button.disabled = true;
@@ -113,7 +189,16 @@ export function createSettingsForm({ save }) {
       status.textContent = "Saved";
     } catch (failure) {
       status.textContent = "";
-      if (failure.status !== 401) error.textContent = failure.message;
+      if (failure.status === 401) return;
+      const input = inputFor(failure.field);
+      if (input) {
+        const row = input.closest(".mapping");
+        const where = row ? `Auto Assignment row ${[...mappings.children].indexOf(row) + 1}` : labelOf(input);
+        error.textContent = `Not saved: see ${where}.`;
+        markField(input, failure.message);
+      } else {
+        error.textContent = `Not saved: ${failure.message}`;
+      }
     } finally {
       button.disabled = false;
     }
@@ -132,8 +217,10 @@ export function createSettingsForm({ save }) {
     fields.criteria.value = routing.criteria;
     mappings.replaceChildren();
     routing.mappings.forEach(addMapping);
-    syncReplyAs();
+    clearMarks();
+    syncCopilot();
     error.textContent = "";
+    dirty = false;
   }
 
   return {
@@ -141,16 +228,23 @@ export function createSettingsForm({ save }) {
       fill(settings);
       status.textContent = "";
     },
+    /** Whether something was edited since the settings were filled in or saved. */
+    isDirty: () => dirty && !form.hidden,
     /** Offers the workspace's admins and teams, keeping what is chosen. */
     setDirectory(next) {
       directory = next;
       fillAdmins(fields.replyAs, directory, fields.replyAs.value);
       for (const select of mappings.querySelectorAll("select")) fillTargets(select, directory, select.value);
+      syncCopilot();
       byId("directory-message").textContent = directory.admins.length || directory.teams.length
         ? ""
         : "Connect Intercom to choose among the workspace's admins and teams.";
     },
   };
+}
+
+function labelOf(input) {
+  return input.labels?.[0]?.textContent.trim() ?? "the form";
 }
 
 function fillAdmins(select, directory, value) {

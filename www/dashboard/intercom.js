@@ -1,21 +1,28 @@
 // The Intercom connection card: which workspace handoffs go to and how the bridge holds its
-// token, "Authorize access" when none is connected, and the workspace's admins and teams that
-// the form's "Reply as" and "Assign to" choose from. Also where a handed-off conversation can be
-// opened, which depends on whether the bridge talks to real Intercom or to the sandbox.
+// token, with Reconnect and Disconnect (a token from the bridge's settings cannot be removed from
+// here, and the card says why); "Authorize access", which leaves for Intercom's consent page; and
+// the workspace's admins and teams that the configuration screen chooses from. Also where a
+// handed-off conversation can be opened, which depends on whether the bridge talks to real
+// Intercom or to the sandbox.
 import { api } from "./api.js";
 import { byId, el } from "./dom.js";
 
 const REAL_INTERCOM = /^https:\/\/api(\.[a-z]+)?\.intercom\.io\/?$/;
 const EMPTY_DIRECTORY = { admins: [], teams: [] };
+/** Where the agent waiting for the OAuth flow is kept while the browser is at Intercom. */
+const RETURN_KEY = "baton:intercom-return";
 
-/** Loads the connection and, when connected, the directory; shows both. Never throws. */
+/**
+ * The connection as the bridge reports it: `{status, directory}`, `status` null when Intercom
+ * is not configured on the bridge. Shows it on the card. Never throws.
+ */
 export async function loadIntercom() {
   const details = byId("intercom-details");
-  const authorize = byId("authorize");
   const message = byId("intercom-message");
   const error = byId("intercom-error");
   details.replaceChildren();
-  authorize.hidden = true;
+  byId("reconnect").hidden = true;
+  byId("disconnect").hidden = true;
   message.textContent = "";
   error.textContent = "";
   let status;
@@ -33,11 +40,16 @@ export async function loadIntercom() {
     return { status: null, directory: EMPTY_DIRECTORY };
   }
   showStatus(details, status);
-  if (!status.connected) {
-    authorize.hidden = false;
-    message.textContent = "No workspace is connected: handoffs wait until one is.";
-    return { status, directory: EMPTY_DIRECTORY };
+  if (status.source === "config") {
+    message.textContent = "Connected with the access token in the bridge's settings (BATON_INTERCOM_TOKEN " +
+      "or access_token in baton.toml), so it cannot be disconnected here: remove the token there and " +
+      "restart the bridge.";
+  } else {
+    byId("reconnect").hidden = false;
+    byId("disconnect").hidden = !status.connected;
+    if (!status.connected) message.textContent = "No workspace is connected: handoffs wait until one is.";
   }
+  if (!status.connected) return { status, directory: EMPTY_DIRECTORY };
   try {
     return { status, directory: await api.directory() };
   } catch (failure) {
@@ -47,10 +59,10 @@ export async function loadIntercom() {
 }
 
 function showStatus(details, status) {
-  const source = { config: "an access token in the bridge's settings", oauth: "OAuth (Authorize access)" };
+  const source = { config: "the access token in the bridge's settings", oauth: "Authorize access (OAuth)" };
   const rows = [
+    ["Workspace", status.connected ? workspaceName(status) : null],
     ["Status", status.connected ? `Connected, with ${source[status.source] ?? "a token"}` : "Not connected"],
-    ["Workspace", [status.workspace_name, status.workspace_id && `(${status.workspace_id})`].filter(Boolean).join(" ")],
     ["Region", status.region],
     ["API", REAL_INTERCOM.test(status.api_base) ? status.api_base : `${status.api_base} (sandbox)`],
     ["Webhooks", status.webhooks_verified ? "Signatures verified with the client secret" : "Not verified: no client secret"],
@@ -60,16 +72,52 @@ function showStatus(details, status) {
   }
 }
 
-/** Sends the browser to Intercom's consent page. */
-export async function authorizeIntercom() {
+/** The workspace's name as the card and the pop-up say it. */
+export function workspaceName(status) {
+  if (!status?.workspace_name) return status?.source === "config" ? "The workspace of the configured token" : "Your workspace";
+  return [status.workspace_name, status.workspace_id && `(${status.workspace_id})`].filter(Boolean).join(" ");
+}
+
+/** Forgets the OAuth connection. Resolves to whether it was forgotten; errors go on the card. */
+export async function disconnectIntercom() {
   const error = byId("intercom-error");
   error.textContent = "";
   try {
+    await api.disconnectIntercom();
+    return true;
+  } catch (failure) {
+    if (failure.status !== 401) error.textContent = `Not disconnected: ${failure.message}`;
+    return false;
+  }
+}
+
+/**
+ * Sends the browser to Intercom's consent page, remembering that `agent` waits for the
+ * connection. `error` is where a failure to start is said.
+ */
+export async function authorizeIntercom(agent, error) {
+  error.textContent = "";
+  try {
     const { authorize_url: url } = await api.authorizeIntercom();
+    sessionStorage.setItem(RETURN_KEY, agent);
     location.href = url;
   } catch (failure) {
     if (failure.status !== 401) error.textContent = `Authorization could not start: ${failure.message}`;
   }
+}
+
+/**
+ * The agent whose handoff was being added when the browser left for Intercom, if it just came
+ * back connected (`?intercom=connected`); the address is cleaned up either way.
+ */
+export function returnedFromIntercom() {
+  const url = new URL(location.href);
+  if (url.searchParams.get("intercom") !== "connected") return null;
+  url.searchParams.delete("intercom");
+  history.replaceState(null, "", url.pathname + url.search + url.hash);
+  const agent = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  return agent ?? "";
 }
 
 /** Where a teammate opens Intercom conversation `id`, or null when it cannot be linked. */

@@ -1,6 +1,9 @@
 // The preview: the real widget, mounted inline on this page and talking to this bridge, so the
-// agent answers with the settings just saved. The widget's handle names its conversation, which is
-// how the decisions panel finds what to show.
+// agent answers with the settings just saved. It is mounted with the agent's preview key, so the
+// conversations it starts are tests: marked in the support inbox and left out of Analytics. The
+// widget's handle names its conversation, which is how the decisions panel finds what to show.
+// This is the one place the widget's wasm is loaded, and only when the Preview tab opens.
+import { api } from "./api.js";
 import { byId, el } from "./dom.js";
 
 let widget = null;
@@ -22,6 +25,8 @@ export function createPreview() {
   let agent = null;
   let chat = null;
   let queue = Promise.resolve();
+  // Agents whose settings changed while their preview was not shown.
+  const stale = new Set();
 
   function unmount() {
     chat?.destroy();
@@ -34,6 +39,13 @@ export function createPreview() {
     unmount();
     error.textContent = "";
     let mount;
+    let preview;
+    try {
+      ({ key: preview } = await api.previewKey(agent));
+    } catch (failure) {
+      if (failure.status !== 401) error.textContent = `The preview could not start: ${failure.message}`;
+      return;
+    }
     try {
       ({ mount } = await loadWidget());
     } catch {
@@ -44,7 +56,7 @@ export function createPreview() {
     const host = el("div", { class: "preview-host" });
     frame.replaceChildren(host);
     try {
-      chat = mount(host, { agent, endpoint, inline: true });
+      chat = mount(host, { agent, endpoint, inline: true, preview });
     } catch (failure) {
       error.textContent = `The widget could not start: ${failure.message}`;
     }
@@ -55,14 +67,24 @@ export function createPreview() {
   return {
     /** Shows the widget for `agentId`, continuing its conversation if there is one. */
     show: (agentId) =>
-      queued(() => {
+      queued(async () => {
+        if (chat && agent === agentId) return;
         agent = agentId;
-        return remount();
+        await remount();
+        if (chat && stale.delete(agentId)) {
+          chat.restart();
+          await remount();
+        }
       }),
     /** Forgets the conversation and mounts the widget again, empty, with the agent's settings as saved. */
-    restart: () =>
+    restart: (agentId = agent) =>
       queued(() => {
-        chat?.restart();
+        if (!chat || agentId !== agent) {
+          // Not on the page: the next time it is, it starts over.
+          stale.add(agentId);
+          return undefined;
+        }
+        chat.restart();
         return remount();
       }),
     /** Takes the widget off the page. */

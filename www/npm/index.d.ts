@@ -30,6 +30,8 @@ export interface Options {
   visitor?: Visitor;
   /** Take keyboard focus once rendered: the launcher, or the message box when open. */
   focus?: boolean;
+  /** The dashboard's preview key (`GET /v1/admin/agents/{id}/preview-key`): conversations are tests. */
+  preview?: string;
   /**
    * Where to fetch the widget's wasm from; by default beside this module, which Vite and webpack
    * emit on their own. With esbuild or Rollup, import `baton-widget/widget.wasm` as a file URL.

@@ -56,7 +56,7 @@ impl Inbox for Arc<Intercom> {
             .route("/v1/intercom/webhooks", post(routes::receive_webhook).head(routes::webhook_probe))
             .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
         Router::new()
-            .route("/v1/admin/intercom", get(routes::status))
+            .route("/v1/admin/intercom", get(routes::status).delete(routes::disconnect))
             .route("/v1/admin/intercom/authorize", post(routes::authorize))
             .route("/v1/admin/intercom/directory", get(routes::directory))
             .route("/v1/intercom/oauth/callback", get(routes::callback))

@@ -275,6 +275,21 @@ impl Intercom {
         }
     }
 
+    /// Stops using the token the OAuth flow obtained; handoffs wait until a workspace is
+    /// connected again. A configured token is the settings' to remove, so it stays: false then.
+    pub fn disconnect(&self) -> bool {
+        let mut client = self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, TokenSource::Config)) = &*client {
+            return false;
+        }
+        *client = None;
+        if self.settings.admin_id.is_none() {
+            *self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        }
+        *self.people.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        true
+    }
+
     /// The admin the bridge writes notes as: configured, or the token's own.
     async fn acting_admin(&self, client: &IntercomClient) -> Result<Id, SyncError> {
         if let Some(admin) = self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()

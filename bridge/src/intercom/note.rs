@@ -19,6 +19,9 @@ use crate::triggers;
 
 /// Words in every transcript note, to recognise one already posted.
 pub const NOTE_MARK: &str = "Baton conversation";
+/// What marks a conversation the dashboard's preview started, in the inbox list and the note.
+pub const TEST_MARK: &str = "[Test]";
+
 /// The longest quote of the visitor in the summary line, in characters.
 const SUMMARY_QUOTE: usize = 120;
 
@@ -34,9 +37,15 @@ pub fn subject(transcript: &[TranscriptEntry]) -> Option<&str> {
 
 /// The conversation's first message, from the contact: the [`subject`], or the reason.
 pub fn opening_message(request: &HandoffRequest) -> String {
-    match subject(&request.transcript) {
+    let opening = match subject(&request.transcript) {
         Some(subject) => subject.to_owned(),
         None => format!("{} (website chat)", request.reason.trim_end_matches('.')),
+    };
+    // The inbox list shows the opening: a test must be told apart there, before it is opened.
+    if request.test {
+        format!("{TEST_MARK} {opening}")
+    } else {
+        opening
     }
 }
 
@@ -63,6 +72,12 @@ pub fn transcript_note(request: &HandoffRequest, verified: bool) -> String {
         note.push_str(&format!(" — “{}”", text(&shortened(subject))));
     }
     note.push_str("</p>");
+    if request.test {
+        note.push_str(&format!(
+            "<p><b>{TEST_MARK}</b> Started from the Baton dashboard's preview by an admin testing the \
+             agent, not by a customer.</p>"
+        ));
+    }
     note.push_str(&format!("<p><b>Handoff:</b> {} (from the website chat)", text(&request.name)));
     if let Some(clause) = &request.clause {
         note.push_str(&format!("<br><b>Trigger:</b> “{}”", text(clause)));
@@ -191,7 +206,19 @@ mod tests {
                 entry(6, MORNING + 120_000, Author::Visitor, "I was charged twice\nfor *one* bag"),
                 entry(7, MORNING + 180_000, Author::Visitor, "Can I talk to a person please?"),
             ],
+            test: false,
         }
+    }
+
+    #[test]
+    fn a_preview_test_is_marked_in_the_inbox_list_and_in_the_note() {
+        let test = HandoffRequest { test: true, ..request() };
+        assert_eq!(opening_message(&test), "[Test] I was charged twice\nfor *one* bag");
+        let note = transcript_note(&test, false);
+        let second = note.split("</p>").nth(1).expect("a second paragraph");
+        assert!(second.contains("[Test]") && second.contains("not by a customer"), "{note}");
+        assert!(!transcript_note(&request(), false).contains("[Test]"));
+        assert!(!opening_message(&request()).contains("[Test]"));
     }
 
     #[test]

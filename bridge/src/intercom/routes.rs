@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -99,7 +99,7 @@ pub async fn status(
     Extension(intercom): Extension<Arc<Intercom>>,
 ) -> Result<Json<Status>, ApiError> {
     let connection = intercom.conversations.read(|store| store.connection())?;
-    Ok(Json(Status {
+    let mut status = Status {
         connected: intercom.token_source().is_some(),
         source: intercom.token_source(),
         api_base: intercom.settings().api_base(),
@@ -107,7 +107,47 @@ pub async fn status(
         workspace_name: connection.as_ref().and_then(|c| c.workspace_name.clone()),
         region: connection.and_then(|c| c.region),
         webhooks_verified: intercom.settings().client_secret.is_some(),
-    }))
+    };
+    // A configured token was never through the OAuth flow that stores the workspace: ask Intercom
+    // whose it is, so the dashboard can name it. Failing that, the card only lacks the name.
+    if status.source == Some(TokenSource::Config) && status.workspace_name.is_none() {
+        if let Some(app) = workspace_of(&intercom).await {
+            status.workspace_id = Some(app.id_code);
+            status.workspace_name = Some(app.name);
+            status.region = app.region;
+        }
+    }
+    Ok(Json(status))
+}
+
+/// `DELETE /v1/admin/intercom`: forgets the workspace connected with OAuth. A token from the
+/// bridge's settings cannot be removed from here: the answer says where it comes from.
+pub async fn disconnect(
+    _: Admin,
+    Extension(intercom): Extension<Arc<Intercom>>,
+) -> Result<StatusCode, ApiError> {
+    if !intercom.disconnect() {
+        return Err(ApiError::ConfiguredConnection(
+            "This workspace is connected with the access token in the bridge's settings \
+             (BATON_INTERCOM_TOKEN or access_token in baton.toml). Remove it there and restart the \
+             bridge to disconnect."
+                .into(),
+        ));
+    }
+    intercom.conversations.write(|store| store.forget_connection())?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The workspace the client's token belongs to, per `/me`.
+async fn workspace_of(intercom: &Intercom) -> Option<super::model::App> {
+    let client = intercom.client().ok()?;
+    match client.me().await {
+        Ok(me) => me.app,
+        Err(error) => {
+            tracing::warn!(%error, "the workspace of the configured token could not be read");
+            None
+        }
+    }
 }
 
 /// The workspace's admins and teams, for choosing "Reply as" and routing targets.
@@ -208,24 +248,25 @@ pub struct Callback {
 }
 
 /// `GET /v1/intercom/oauth/callback?code=&state=`: checks the state, trades the code for a
-/// token, reads the workspace from `/me`, and keeps the token (stored, never shown).
+/// token, reads the workspace from `/me`, keeps the token (stored, never shown) and sends the
+/// browser back to the dashboard.
 pub async fn callback(
     Extension(intercom): Extension<Arc<Intercom>>,
     Query(callback): Query<Callback>,
 ) -> Response {
     match connect(&intercom, callback).await {
-        Ok(workspace) => Html(page(&format!(
-            "Connected to {}. You can close this page.",
-            html_escape::encode_text(&workspace)
-        )))
-        .into_response(),
+        // Back to the dashboard, which names the workspace and goes on where the admin left it.
+        Ok(()) => Redirect::to(DASHBOARD_CONNECTED).into_response(),
         Err(message) => {
             (StatusCode::BAD_REQUEST, Html(page(&html_escape::encode_text(&message)))).into_response()
         }
     }
 }
 
-async fn connect(intercom: &Intercom, callback: Callback) -> Result<String, String> {
+/// Where the browser lands once a workspace is connected.
+pub const DASHBOARD_CONNECTED: &str = "/dashboard?intercom=connected";
+
+async fn connect(intercom: &Intercom, callback: Callback) -> Result<(), String> {
     if let Some(error) = callback.error {
         return Err(format!("Intercom did not authorize access: {error}"));
     }
@@ -265,9 +306,12 @@ async fn connect(intercom: &Intercom, callback: Callback) -> Result<String, Stri
         .write(|store| store.save_connection(&connection, now_millis()))
         .map_err(|error| error.to_string())?;
     intercom.connect(client, Id(me.id.0));
-    Ok(connection.workspace_name.unwrap_or_else(|| "your Intercom workspace".into()))
+    Ok(())
 }
 
 fn page(message: &str) -> String {
-    format!("<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>Baton · Intercom</title><p>{message}</p>")
+    format!(
+        "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>Baton · Intercom</title>\
+         <p>{message}</p><p><a href=\"/dashboard\">Back to the dashboard</a></p>"
+    )
 }

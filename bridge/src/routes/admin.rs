@@ -13,9 +13,10 @@ use crate::agents::Registry;
 use crate::error::{ApiError, Json};
 use crate::inbox::InboxError;
 use crate::routes::conversations::bearer;
-use crate::settings::{AgentSettings, SettingsError};
+use crate::routing::{self, Criteria, RoutingError};
+use crate::settings::{sentence, AgentSettings, SettingsError};
 use crate::store::{ConversationExport, HandoffRecord};
-use crate::{token, AppState};
+use crate::{preview, token, AppState};
 
 /// Proof that the request carries the admin token.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +35,23 @@ impl FromRequestParts<AppState> for Admin {
             Err(ApiError::AdminUnauthorized)
         }
     }
+}
+
+/// The admin token `make demo` starts the bridge with, printed in the README.
+pub const DEMO_ADMIN_TOKEN: &str = "demo-admin";
+
+/// What the sign-in page may say before anyone is signed in.
+#[derive(Debug, Serialize)]
+pub struct SignIn {
+    /// The token to sign in with, only when the bridge runs as the demo: its admin token is the
+    /// demo's, which the README prints anyway, so saying it gives nothing away.
+    demo_token: Option<&'static str>,
+}
+
+/// `GET /v1/admin/sign-in`: open to anyone.
+pub async fn sign_in(State(state): State<AppState>) -> Json<SignIn> {
+    let demo = state.admin_token_hash.as_deref() == Some(token::hash(DEMO_ADMIN_TOKEN).as_str());
+    Json(SignIn { demo_token: demo.then_some(DEMO_ADMIN_TOKEN) })
 }
 
 /// Every agent's settings, without API keys.
@@ -69,6 +87,9 @@ pub async fn put_agent(
     Path(id): Path<String>,
     Json(mut agent): Json<AgentSettings>,
 ) -> Result<Json<AgentSettings>, ApiError> {
+    // What can be checked alone comes first: a malformed mapping is said as such, connected
+    // inbox or not.
+    agent.validate(&id)?;
     check_people(&state, &id, &agent).await?;
     let before = state.agents.settings().agents.remove(&id);
     if let (Some(model), Some(old)) = (&mut agent.model, before.and_then(|agent| agent.model)) {
@@ -82,7 +103,8 @@ pub async fn put_agent(
 }
 
 /// Checks the admins and teams the settings name against the connected workspace: an
-/// unknown one is refused now, not discovered at the first handoff.
+/// unknown one is refused now, not discovered at the first handoff, naming the field (and the
+/// mapping row) at fault.
 async fn check_people(state: &AppState, id: &str, agent: &AgentSettings) -> Result<(), ApiError> {
     let routing = &agent.routing;
     let names_people = agent.copilot.reply_as.is_some()
@@ -91,20 +113,49 @@ async fn check_people(state: &AppState, id: &str, agent: &AgentSettings) -> Resu
     if !names_people {
         return Ok(());
     }
-    let invalid =
-        |message: String| ApiError::InvalidSettings(SettingsError::Invalid { agent: id.to_owned(), message });
+    let invalid = |field: &str, message: String| {
+        ApiError::InvalidSettings(SettingsError::invalid(id, Some(field), message))
+    };
     let directory = state.inbox.directory(true).await.map_err(|error| match error {
-        InboxError::NotConnected => {
-            invalid("connect a support inbox before choosing admins, teams or assignment criteria".into())
-        }
+        InboxError::NotConnected => ApiError::InvalidSettings(SettingsError::invalid(
+            id,
+            None,
+            "Connect a support inbox before choosing admins, teams or assignment criteria.",
+        )),
         other => ApiError::Inbox(other),
     })?;
     if let Some(admin) = &agent.copilot.reply_as {
         if !directory.admins.iter().any(|known| known.id == *admin) {
-            return Err(invalid(format!("`copilot.reply_as`: the workspace has no admin {admin}")));
+            return Err(invalid("copilot.reply_as", format!("The workspace has no admin {admin}.")));
         }
     }
-    routing.check(&directory).map_err(|error| invalid(format!("`routing`: {error}")))
+    for (index, mapping) in routing.mappings.iter().enumerate() {
+        if let Err(error) = routing::check_mapping(mapping, &directory) {
+            let part = if matches!(error, RoutingError::Malformed(_)) { "match" } else { "assign_to" };
+            return Err(invalid(&format!("routing.mappings[{index}].{part}"), sentence(&error)));
+        }
+    }
+    Criteria::parse(&routing.criteria)
+        .check(&directory)
+        .map_err(|error| invalid("routing.criteria", sentence(&error)))
+}
+
+/// The key the preview panel mounts the widget with.
+#[derive(Debug, Serialize)]
+pub struct PreviewKey {
+    key: String,
+}
+
+/// `GET /v1/admin/agents/{id}/preview-key`: the key that marks the preview's conversations as
+/// tests.
+pub async fn preview_key(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PreviewKey>, ApiError> {
+    state.agents.settings().agents.get(&id).ok_or(ApiError::UnknownAgent)?;
+    let admin = state.admin_token_hash.as_deref().ok_or(ApiError::AdminDisabled)?;
+    Ok(Json(PreviewKey { key: preview::key(admin, &id) }))
 }
 
 /// `DELETE /v1/admin/agents/{id}`
@@ -149,6 +200,8 @@ pub struct DecisionsQuery {
 pub struct Decisions {
     /// The conversation.
     conversation: ConversationId,
+    /// Whether the dashboard's preview started it.
+    test: bool,
     /// One per visitor message the agent took a turn on, in order.
     decisions: Vec<serde_json::Value>,
     /// Its handoffs, oldest first.
@@ -169,7 +222,8 @@ pub async fn decisions(
         .map(|body| serde_json::from_str(body).map_err(|error| ApiError::Internal(error.to_string())))
         .collect::<Result<_, _>>()?;
     let handoffs = state.conversations.read(|store| store.handoffs_of(&id))?;
-    Ok(Json(Decisions { conversation: id, decisions, handoffs }))
+    let test = state.conversations.read(|store| store.is_test(&id))?;
+    Ok(Json(Decisions { conversation: id, test, decisions, handoffs }))
 }
 
 /// `GET /v1/admin/conversations/{id}/export`: everything stored about the conversation, as one

@@ -1,5 +1,7 @@
-//! `GET /v1/agents/{id}/analytics/handoff-reasons?from=&to=`: handoffs counted by reason, the
-//! dashboard's Handoff Reasons report. Behind the admin token.
+//! The dashboard's Analytics, behind the admin token: `GET /v1/agents/{id}/analytics/handoff-reasons`
+//! (handoffs counted by reason, the Handoff Reasons report) and `…/handoff-reasons/conversations`
+//! (the conversations behind one reason). The preview's test conversations are left out unless
+//! `include_tests=true`.
 
 use axum::extract::{Path, Query, State};
 use baton_protocol::AgentId;
@@ -9,16 +11,22 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::error::{ApiError, Json};
 use crate::routes::admin::Admin;
+use crate::store::{ReasonConversation, Span};
 use crate::AppState;
 
 /// The period when the query names none.
 const DEFAULT_DAYS: i64 = 30;
+/// The most conversations the drill-down lists.
+const MAX_CONVERSATIONS: u32 = 200;
 
 /// The period: each end an RFC 3339 time or a date (`to` as a date includes that whole day).
 #[derive(Debug, Deserialize)]
 pub struct Period {
     from: Option<String>,
     to: Option<String>,
+    /// Count the dashboard preview's test conversations too.
+    #[serde(default)]
+    include_tests: bool,
 }
 
 /// The report.
@@ -29,6 +37,8 @@ pub struct HandoffReasons {
     from: String,
     /// End of the period, excluded.
     to: String,
+    /// Whether test conversations are counted.
+    include_tests: bool,
     /// Handoffs in the period.
     total: u64,
     /// Reasons, most frequent first.
@@ -51,6 +61,72 @@ pub async fn handoff_reasons(
     Query(period): Query<Period>,
 ) -> Result<Json<HandoffReasons>, ApiError> {
     state.agents.get(&agent).ok_or(ApiError::UnknownAgent)?;
+    let (from, to) = bounds(&period)?;
+    let span = span(from, to, period.include_tests);
+    let counts = state.conversations.read(|store| store.reason_counts(&agent, span))?;
+    let total: u64 = counts.iter().map(|count| count.count).sum();
+    let reasons = counts
+        .into_iter()
+        .map(|count| ReasonShare {
+            share: count.count as f64 / total as f64,
+            reason: count.reason,
+            count: count.count,
+        })
+        .collect();
+    let (from, to) = (format(from), format(to));
+    Ok(Json(HandoffReasons { agent, from, to, include_tests: period.include_tests, total, reasons }))
+}
+
+/// The reason to list conversations for, and the period as in [`Period`] (spelled out: a
+/// flattened struct would read every value as text, and `include_tests` is not).
+#[derive(Debug, Deserialize)]
+pub struct ReasonQuery {
+    reason: String,
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(default)]
+    include_tests: bool,
+}
+
+/// The conversations behind one reason.
+#[derive(Debug, Serialize)]
+pub struct ReasonConversations {
+    agent: AgentId,
+    reason: String,
+    from: String,
+    to: String,
+    include_tests: bool,
+    /// Newest first, at most [`MAX_CONVERSATIONS`].
+    conversations: Vec<ReasonConversation>,
+}
+
+/// `GET /v1/agents/{id}/analytics/handoff-reasons/conversations?reason=`
+pub async fn reason_conversations(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(agent): Path<AgentId>,
+    Query(query): Query<ReasonQuery>,
+) -> Result<Json<ReasonConversations>, ApiError> {
+    state.agents.get(&agent).ok_or(ApiError::UnknownAgent)?;
+    let ReasonQuery { reason, from, to, include_tests } = query;
+    let period = Period { from, to, include_tests };
+    let (from, to) = bounds(&period)?;
+    let span = span(from, to, period.include_tests);
+    let conversations = state
+        .conversations
+        .read(|store| store.reason_conversations(&agent, &reason, span, MAX_CONVERSATIONS))?;
+    Ok(Json(ReasonConversations {
+        agent,
+        include_tests: period.include_tests,
+        reason,
+        from: format(from),
+        to: format(to),
+        conversations,
+    }))
+}
+
+/// The period's ends, the last [`DEFAULT_DAYS`] by default; a reversed one is refused.
+fn bounds(period: &Period) -> Result<(OffsetDateTime, OffsetDateTime), ApiError> {
     let to = match &period.to {
         Some(text) => instant(text, true)?,
         None => OffsetDateTime::now_utc(),
@@ -64,20 +140,17 @@ pub async fn handoff_reasons(
     if from >= to {
         return Err(ApiError::BadRequest("`from` must be before `to`.".into()));
     }
+    Ok((from, to))
+}
+
+fn span(from: OffsetDateTime, to: OffsetDateTime, include_tests: bool) -> Span {
     let millis =
         |at: OffsetDateTime| i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-    let counts = state.conversations.read(|store| store.handoff_reasons(&agent, millis(from), millis(to)))?;
-    let total: u64 = counts.iter().map(|count| count.count).sum();
-    let reasons = counts
-        .into_iter()
-        .map(|count| ReasonShare {
-            share: count.count as f64 / total as f64,
-            reason: count.reason,
-            count: count.count,
-        })
-        .collect();
-    let format = |at: OffsetDateTime| at.format(&Rfc3339).unwrap_or_default();
-    Ok(Json(HandoffReasons { agent, from: format(from), to: format(to), total, reasons }))
+    Span { from: millis(from), to: millis(to), include_tests }
+}
+
+fn format(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
 }
 
 /// Reads `2026-11-25T10:00:00Z` or `2026-11-25` (its start, or with `end_of_day` the next day's

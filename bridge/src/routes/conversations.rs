@@ -10,7 +10,7 @@ use baton_protocol::{
 use crate::error::{ApiError, Json};
 use crate::proxy::ClientIp;
 use crate::store::{Appended, ConversationRecord};
-use crate::{bounds, token, AppState};
+use crate::{bounds, preview, token, AppState};
 
 /// `POST /v1/conversations`
 pub async fn create_conversation(
@@ -20,8 +20,16 @@ pub async fn create_conversation(
     Json(body): Json<CreateConversation>,
 ) -> Result<(StatusCode, Json<ConversationCreated>), ApiError> {
     let entry = state.agents.get(&body.agent).ok_or(ApiError::UnknownAgent)?;
+    // The preview runs on the dashboard's page, whatever origins the agent's own site has.
+    let preview = match &body.preview {
+        Some(key) => match state.admin_token_hash.as_deref() {
+            Some(admin) if preview::verifies(admin, &body.agent.0, key) => true,
+            _ => return Err(ApiError::PreviewRefused),
+        },
+        None => false,
+    };
     let origin = headers.get(header::ORIGIN).map(|value| value.to_str().unwrap_or("invalid"));
-    if !entry.allows_origin(origin) {
+    if !preview && !entry.allows_origin(origin) {
         return Err(ApiError::OriginNotAllowed);
     }
     state.limits.check_new_conversation(client)?;
@@ -38,6 +46,10 @@ pub async fn create_conversation(
         ..ConversationRecord::new(id.clone(), body.agent, token::hash(&secret))
     };
     state.conversations.create(&record)?;
+    if preview {
+        // Marked before the answer: until the widget has its token nothing can happen to it.
+        state.conversations.write(|store| store.mark_test(&id))?;
+    }
     Ok((StatusCode::CREATED, Json(ConversationCreated { id, token: secret })))
 }
 

@@ -198,23 +198,6 @@ impl Store {
         Ok(())
     }
 
-    /// Handoffs of `agent` requested in `[from, to)`, counted by reason, most frequent first.
-    pub fn handoff_reasons(
-        &self,
-        agent: &AgentId,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<ReasonCount>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT reason, COUNT(*) FROM handoffs WHERE agent = ?1 AND requested_at >= ?2 AND requested_at < ?3
-             GROUP BY reason ORDER BY COUNT(*) DESC, reason",
-        )?;
-        let rows = statement.query_map(params![agent.0, from, to], |row| {
-            Ok(ReasonCount { reason: row.get(0)?, count: row.get(1)? })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Records what the agent decided on the visitor message at `visitor_seq` (JSON), replacing
     /// an earlier decision on it: an answer finished after a restart is decided again.
     pub fn record_decision(

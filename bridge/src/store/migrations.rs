@@ -51,6 +51,14 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX IF NOT EXISTS intercom_parts_by_conversation ON intercom_parts (conversation_id);",
         )],
     },
+    Migration {
+        about: "conversations the dashboard's preview started are marked as tests",
+        changes: &[Change::AddColumn {
+            table: "conversations",
+            column: "test",
+            declaration: "INTEGER NOT NULL DEFAULT 0",
+        }],
+    },
 ];
 
 /// The version this code writes.

@@ -3,14 +3,18 @@
 //! a killed process. Plain synchronous code: [`crate::conversations`] decides when it runs.
 //! Handoffs and the agent's recorded decisions are in [`handoffs`], what the bridge knows of
 //! Intercom in [`intercom`], who may read the files in [`files`], the schema's numbered steps in
-//! [`migrations`], export, erasure and retention in [`lifecycle`].
+//! [`migrations`], export, erasure and retention in [`lifecycle`], the dashboard's reports in
+//! [`analytics`] and what else it changes (preview tests, the OAuth connection) in [`dashboard`].
 
+mod analytics;
+mod dashboard;
 mod files;
 mod handoffs;
 mod intercom;
 mod lifecycle;
 mod migrations;
 
+pub use analytics::{ReasonConversation, Span};
 pub use handoffs::{HandoffId, HandoffRecord, HandoffStatus, PendingHandoff, ReasonCount};
 pub use intercom::{IntercomConnection, IntercomLink, LinkChange};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink};

@@ -277,25 +277,43 @@ async fn an_email_the_host_page_sets_after_the_start_routes_nothing_without_veri
 #[tokio::test]
 async fn settings_naming_people_the_workspace_does_not_have_are_refused() {
     let (app, _workspace) = linked().await;
-    for (copilot, routing, culprit) in [
-        (json!({"enabled": true, "leave_note": false, "reply_as": "404"}), json!({}), "404"),
-        (json!({"enabled": true, "leave_note": false}), json!({}), "reply_as"),
-        (json!({}), json!({"criteria": "Assign refunds to the money team."}), "the money team"),
+    for (copilot, routing, culprit, field) in [
+        (
+            json!({"enabled": true, "leave_note": false, "reply_as": "404"}),
+            json!({}),
+            "404",
+            "copilot.reply_as",
+        ),
+        (json!({"enabled": true, "leave_note": false}), json!({}), "admin", "copilot.reply_as"),
         (
             json!({}),
-            json!({"mappings": [{"match": "example..com", "assign_to": {"type": "team", "id": "881001"}}]}),
+            json!({"criteria": "Assign refunds to the money team."}),
+            "the money team",
+            "routing.criteria",
+        ),
+        (
+            json!({}),
+            json!({"mappings": [
+                {"match": "example.org", "assign_to": {"type": "team", "id": "881001"}},
+                {"match": "example..com", "assign_to": {"type": "team", "id": "881001"}},
+            ]}),
             "example..com",
+            "routing.mappings[1].match",
         ),
         (
             json!({}),
             json!({"mappings": [{"match": "example.com", "assign_to": {"type": "team", "id": "0"}}]}),
             "team",
+            "routing.mappings[0].assign_to",
         ),
     ] {
         let (status, body) = configure(&app, copilot, routing).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(body["error"]["code"], "invalid_settings");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains(culprit)), "{culprit}: {body}");
+        assert_eq!(body["error"]["field"], field, "the form marks the field: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(culprit), "{culprit}: {body}");
+        assert!(!message.contains("agent `demo`"), "the field is said apart, not in the words: {body}");
     }
     let (_, demo) = app.admin(reqwest::Method::GET, "/v1/admin/agents/demo", None).await;
     assert_eq!(demo["copilot"]["enabled"], false, "nothing was saved");

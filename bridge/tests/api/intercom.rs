@@ -444,13 +444,14 @@ async fn authorize_access_connects_a_workspace_and_the_token_is_never_shown() {
     let callback = back.headers()["location"].to_str().expect("location").to_owned();
     assert!(callback.starts_with(&query["redirect_uri"]), "{callback}");
     let landed = browser.get(&callback).send().await.expect("callback");
-    assert_eq!(landed.status(), 200);
-    assert!(landed.text().await.expect("page").contains("Connected to Lumen Coffee Roasters (sandbox)"));
+    assert_eq!(landed.status(), 303, "back to the dashboard");
+    assert_eq!(landed.headers()["location"], "/dashboard?intercom=connected");
 
     let (_, status) = app.admin(reqwest::Method::GET, "/v1/admin/intercom", None).await;
     assert_eq!(status["connected"], true);
     assert_eq!(status["source"], "oauth");
     assert_eq!(status["workspace_id"], "sandbox1");
+    assert_eq!(status["workspace_name"], "Lumen Coffee Roasters (sandbox)");
     assert!(!status.to_string().contains(SANDBOX_TOKEN), "{status}");
     // Sealed in the database: a copy of the file alone does not give the token away.
     let stored: String = rusqlite::Connection::open(app.dir.path().join("baton.db"))
@@ -467,6 +468,29 @@ async fn authorize_access_connects_a_workspace_and_the_token_is_never_shown() {
     // Handoffs now go through the connected workspace.
     hand_off(&app).await;
     assert_eq!(workspace.conversations().await.len(), 1);
+
+    // Disconnecting forgets the token: the status says so and the sealed row is gone.
+    let (status, _) = app.admin(reqwest::Method::DELETE, "/v1/admin/intercom", None).await;
+    assert_eq!(status, 204);
+    let (_, status) = app.admin(reqwest::Method::GET, "/v1/admin/intercom", None).await;
+    assert_eq!((status["connected"].clone(), status["workspace_name"].clone()), (json!(false), Value::Null));
+    let rows: i64 = rusqlite::Connection::open(app.dir.path().join("baton.db"))
+        .expect("opens")
+        .query_row("SELECT COUNT(*) FROM intercom_connection", [], |row| row.get(0))
+        .expect("counted");
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
+async fn a_workspace_connected_by_the_configured_token_cannot_be_disconnected_from_the_dashboard() {
+    let (app, _workspace) = linked().await;
+    let (status, body) = app.admin(reqwest::Method::DELETE, "/v1/admin/intercom", None).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "configured_connection");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("BATON_INTERCOM_TOKEN")), "{body}");
+    let (_, status) = app.admin(reqwest::Method::GET, "/v1/admin/intercom", None).await;
+    assert_eq!((status["connected"].clone(), status["source"].clone()), (json!(true), json!("config")));
+    assert_eq!(status["workspace_name"], "Lumen Coffee Roasters (sandbox)", "named, from /me: {status}");
 }
 
 #[tokio::test]
@@ -619,6 +643,7 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
             author: Author::Visitor,
             text: "My order never arrived, can I talk to a person?".into(),
         }],
+        test: false,
     };
     let delivered = intercom.deliver(request).await.expect("delivered");
     assert_eq!(delivered.external_id, made["conversation_id"].as_str().expect("id"));

@@ -7,6 +7,7 @@ mod bounds;
 mod contacts;
 mod conversation;
 mod copilot;
+mod dashboard;
 mod fuzz;
 mod handoff;
 mod headers;

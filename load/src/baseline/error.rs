@@ -35,7 +35,9 @@ impl BaselineError {
 impl IntoResponse for BaselineError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: self.to_string() } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: code.to_owned(), message: self.to_string(), field: None },
+        };
         (status, axum::Json(body)).into_response()
     }
 }

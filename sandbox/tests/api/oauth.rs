@@ -20,6 +20,9 @@ async fn authorize(app: &TestSandbox, state: &str) -> String {
     let page = consent.text().await.expect("html");
     assert!(page.contains("Authorize Baton to access Lumen Coffee Roasters (sandbox)"));
     assert!(page.contains(">Authorize access</button>"));
+    for access in ["People", "Companies", "Conversations", "Messages", "Teams and teammates"] {
+        assert!(page.contains(&format!("<li>{access}</li>")), "the page lists what is accessed: {access}");
+    }
     let granted = app
         .http
         .post(format!("{}/oauth/authorize", app.base))
