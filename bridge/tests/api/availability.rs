@@ -167,8 +167,8 @@ async fn sigterm_ends_open_streams_lets_the_answer_in_flight_finish_and_exits() 
     // The answer in flight was finished before the exit: nothing is left half-sent for the next
     // start to resume.
     let conversations = Conversations::open(&db).expect("the database opens");
-    assert!(conversations.interrupted_answers().expect("reads").is_empty(), "no answer left half-sent");
-    let transcript = conversations.transcript(&conversation.id).expect("reads");
+    assert!(conversations.interrupted_answers().await.expect("reads").is_empty(), "no answer left half-sent");
+    let transcript = conversations.transcript(&conversation.id).await.expect("reads");
     assert_eq!(transcript.len(), 2, "the question and its whole answer: {transcript:?}");
 }
 
