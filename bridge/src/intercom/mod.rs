@@ -277,6 +277,7 @@ impl Intercom {
             // An OAuth flow that finished meanwhile has the newer token.
             if current.is_none() {
                 *current = Some((client, TokenSource::Oauth));
+                tracing::info!("Intercom connected with the token an earlier OAuth flow stored");
             }
         }
         Ok(())
