@@ -20,6 +20,8 @@ const ERASE: &[&str] = &[
 impl Store {
     /// Everything stored about the conversation, if it exists.
     pub fn export_conversation(&self, id: &ConversationId) -> Result<Option<ConversationExport>, StoreError> {
+        // One snapshot: a write committed while the export reads does not show in half of it.
+        let snapshot = self.conn.unchecked_transaction()?;
         let Some(record) = self.conversation(id)? else {
             return Ok(None);
         };
@@ -56,7 +58,7 @@ impl Store {
             }
             None => None,
         };
-        Ok(Some(ConversationExport {
+        let export = ConversationExport {
             id: id.clone(),
             agent: record.agent,
             created_at,
@@ -70,7 +72,9 @@ impl Store {
             decisions,
             handoffs: self.handoffs_of(id)?,
             intercom,
-        }))
+        };
+        snapshot.commit()?;
+        Ok(Some(export))
     }
 
     /// Deletes the conversation and every row it owns; whether there was such a conversation.

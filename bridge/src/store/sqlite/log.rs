@@ -82,7 +82,11 @@ impl Store {
         write: impl FnOnce(&mut Self) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.conn.execute_batch("SAVEPOINT job")?;
-        match write(self) {
+        // A write that panics (a bug) fails alone too, rather than taking the writer thread and
+        // every later write with it.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(self)))
+            .unwrap_or_else(|_| Err(StoreError::Commit("the write panicked; it was undone".into())));
+        match outcome {
             Ok(value) => {
                 self.conn.execute_batch("RELEASE job")?;
                 Ok(value)

@@ -37,7 +37,14 @@ impl Readers {
                     // The lock is held only to take the next job, not while running it.
                     let next = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).recv();
                     match next {
-                        Ok(job) => job(&store),
+                        // A read that panics (a bug) drops its answer, so its caller gets
+                        // `Stopped`; the thread reads on.
+                        Ok(job) => {
+                            let read = std::panic::AssertUnwindSafe(|| job(&store));
+                            if std::panic::catch_unwind(read).is_err() {
+                                tracing::error!("a store read panicked");
+                            }
+                        }
                         Err(mpsc::RecvError) => break,
                     }
                 })
