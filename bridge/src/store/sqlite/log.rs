@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use baton_protocol::{
-    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
+    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry, Visitor,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -14,7 +14,6 @@ use super::{files, migrations, Durability};
 use crate::secret::SecretKey;
 use crate::store::log::transcript_entry;
 use crate::store::{Appended, ConversationRecord, InterruptedAnswer, StoreError};
-use baton_protocol::Visitor;
 
 /// How long a connection waits for another one's lock (a checkpoint, a reopening process)
 /// before it fails.
