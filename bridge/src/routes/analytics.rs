@@ -63,7 +63,7 @@ pub async fn handoff_reasons(
     state.agents.get(&agent).ok_or(ApiError::UnknownAgent)?;
     let (from, to) = bounds(&period)?;
     let span = span(from, to, period.include_tests);
-    let counts = state.conversations.read(|store| store.reason_counts(&agent, span))?;
+    let counts = state.conversations.reason_counts(&agent, span).await?;
     let total: u64 = counts.iter().map(|count| count.count).sum();
     let reasons = counts
         .into_iter()
@@ -112,9 +112,8 @@ pub async fn reason_conversations(
     let period = Period { from, to, include_tests };
     let (from, to) = bounds(&period)?;
     let span = span(from, to, period.include_tests);
-    let conversations = state
-        .conversations
-        .read(|store| store.reason_conversations(&agent, &reason, span, MAX_CONVERSATIONS))?;
+    let conversations =
+        state.conversations.reason_conversations(&agent, &reason, span, MAX_CONVERSATIONS).await?;
     Ok(Json(ReasonConversations {
         agent,
         include_tests: period.include_tests,
