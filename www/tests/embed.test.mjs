@@ -128,6 +128,17 @@ async function widgetMounted(page) {
     [...document.querySelectorAll("[data-baton]")].some((el) => el.shadowRoot?.querySelector(".baton")));
 }
 
+/** Holds the widget's code back until the returned function is called. */
+async function holdWidget(page) {
+  let release;
+  const gate = new Promise((resolveGate) => (release = resolveGate));
+  await page.route("**/pkg/baton_widget.js", async (route) => {
+    await gate;
+    await route.continue();
+  });
+  return release;
+}
+
 /** The host page's own boxes and scroll size: what the tag must leave untouched. */
 function hostLayout(page) {
   return page.evaluate(() => ({
@@ -192,12 +203,7 @@ test("Baton(...) calls queue before the widget loads and run after; shutdown for
   const page = await newPage();
   const errors = watchErrors(page);
   // Hold the widget back until the page has called the global a few times.
-  let release;
-  const gate = new Promise((resolveGate) => (release = resolveGate));
-  await page.route("**/pkg/baton_widget.js", async (route) => {
-    await gate;
-    await route.continue();
-  });
+  const release = await holdWidget(page);
   const puts = [];
   const created = [];
   page.on("request", (request) => {
@@ -256,12 +262,7 @@ test("Baton(...) calls queue before the widget loads and run after; shutdown for
 test("a keyboard user on the loader's launcher keeps focus when the widget replaces it", async () => {
   const page = await newPage();
   const errors = watchErrors(page);
-  let release;
-  const gate = new Promise((resolveGate) => (release = resolveGate));
-  await page.route("**/pkg/baton_widget.js", async (route) => {
-    await gate;
-    await route.continue();
-  });
+  const release = await holdWidget(page);
   await page.goto(`${site.url}/plain-tag.html`);
   await page.getByRole("button", { name: "Open chat" }).focus();
   release();
@@ -300,12 +301,7 @@ test("the tag's data attributes reach the launcher and the widget", async () => 
   const page = await newPage();
   const errors = watchErrors(page);
   // The loader's launcher stays until the widget is let through.
-  let release;
-  const gate = new Promise((resolveGate) => (release = resolveGate));
-  await page.route("**/pkg/baton_widget.js", async (route) => {
-    await gate;
-    await route.continue();
-  });
+  const release = await holdWidget(page);
   await page.goto(`${site.url}/options.html`);
   const launcher = page.getByRole("button", { name: "Ouvrir le chat" });
   await launcher.waitFor();
