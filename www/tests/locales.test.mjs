@@ -65,7 +65,12 @@ test("a French visitor is greeted, answered and handed off in French", async () 
   await box.press("Enter");
   await visitor.getByText("En attente d'un conseiller").first().waitFor({ timeout: 15_000 });
   await visitor.screenshot({ path: "test-results/locales-fr-handoff.png" });
-  const inbox = await (await fetch(sandbox.url)).text();
-  assert.match(inbox, /histoire de votre entreprise/, "the team's inbox has the conversation");
+  const teammate = await browser.newPage();
+  await teammate.goto(sandbox.url);
+  await teammate.locator('a[href^="/inbox/"]').first().click();
+  await teammate.getByText("Internal note").first().waitFor();
+  const page = await teammate.content();
+  assert.match(page, /Asked for a person/, "the team's inbox has it as a request for a person");
+  assert.match(page, /Je voudrais parler à un conseiller/);
   assert.deepEqual(errors, []);
 });
