@@ -54,7 +54,8 @@ impl Client {
 
     /// The agent's public profile, greeting in `lang` (`fr`) when the agent has one in it.
     pub async fn agent(&self, agent: &AgentId, lang: &str) -> Result<AgentProfile, ApiError> {
-        let body = send(Request::get(&self.url(&format!("/v1/agents/{agent}?lang={lang}"))), None, None).await?;
+        let body =
+            send(Request::get(&self.url(&format!("/v1/agents/{agent}?lang={lang}"))), None, None).await?;
         Ok(json::parse(&body)?)
     }
 

@@ -65,8 +65,9 @@ impl AgentEntry {
         let mut greetings = HashMap::new();
         let mut fallbacks = HashMap::new();
         for (tag, texts) in &settings.locales {
-            let language = Language::from_tag(tag)
-                .ok_or_else(|| invalid("locales", format!("locales: {tag:?} is not one of en, fr, es, de")))?;
+            let language = Language::from_tag(tag).ok_or_else(|| {
+                invalid("locales", format!("locales: {tag:?} is not one of en, fr, es, de"))
+            })?;
             greetings.extend(texts.greeting.clone().map(|greeting| (language, greeting)));
             fallbacks.extend(texts.fallback.clone().map(|fallback| (language, fallback)));
         }

@@ -58,11 +58,13 @@ pub fn Panel(props: &PanelProps) -> Html {
             format!("{name}{}", texts.ai_assistant)
         }
         (Mode::Connecting, _) => texts.status_connecting.to_owned(),
-        (Mode::Waiting, _) => match (away_until(props.profile.as_deref()), conversation.expected_reply_minutes) {
-            (Some(back), _) => texts.away_until(&time::ahead(texts, local(back), local(now()))),
-            (None, Some(minutes)) => texts.team_notified(Some(minutes)),
-            (None, None) => texts.status_waiting.to_owned(),
-        },
+        (Mode::Waiting, _) => {
+            match (away_until(props.profile.as_deref()), conversation.expected_reply_minutes) {
+                (Some(back), _) => texts.away_until(&time::ahead(texts, local(back), local(now()))),
+                (None, Some(minutes)) => texts.team_notified(Some(minutes)),
+                (None, None) => texts.status_waiting.to_owned(),
+            }
+        }
         (Mode::Human, Some(teammate)) => texts.status_human(&teammate.name),
         (Mode::Human, None) => texts.status_waiting.to_owned(),
         (Mode::Closed, _) => texts.status_closed.to_owned(),

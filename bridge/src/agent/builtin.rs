@@ -37,7 +37,8 @@ const ENGLISH: Replies = Replies {
 
 const FRENCH: Replies = Replies {
     no_answer: "Désolé, je n'ai pas encore de réponse à cela. Pourriez-vous le formuler autrement ?",
-    offer: " Si vous préférez, demandez à parler à un conseiller et je vous mets en relation avec notre équipe.",
+    offer:
+        " Si vous préférez, demandez à parler à un conseiller et je vous mets en relation avec notre équipe.",
     greeting: "Bonjour ! Que puis-je faire pour vous ?",
     thanks: "Avec plaisir ! Puis-je vous aider pour autre chose ?",
 };
@@ -261,7 +262,10 @@ mod tests {
         let handoff = decision.handoff.expect("hands off");
         assert_eq!(handoff.reason, "Asked for a person");
         assert_eq!(handoff.clause.as_deref(), Some("the visitor asks for a human"));
-        assert_eq!(agent.decide(&[visitor("Tell me a joke")]).answer, format!("{}{}", ENGLISH.no_answer, ENGLISH.offer));
+        assert_eq!(
+            agent.decide(&[visitor("Tell me a joke")]).answer,
+            format!("{}{}", ENGLISH.no_answer, ENGLISH.offer)
+        );
     }
 
     #[test]
@@ -278,7 +282,10 @@ mod tests {
     fn the_agents_file_words_the_fallback_per_language() {
         let german = HashMap::from([(Language::German, "Dazu weiß ich leider nichts.".to_owned())]);
         let agent = agent("").with_fallbacks(german);
-        assert_eq!(agent.decide(&[visitor("Was ist das für ein Ding?")]).answer, "Dazu weiß ich leider nichts.");
+        assert_eq!(
+            agent.decide(&[visitor("Was ist das für ein Ding?")]).answer,
+            "Dazu weiß ich leider nichts."
+        );
         assert_eq!(agent.decide(&[visitor("Quiero saber la historia del café")]).answer, SPANISH.no_answer);
     }
 
