@@ -52,9 +52,10 @@ impl Client {
         format!("{}{}", self.endpoint, path)
     }
 
-    /// The agent's public profile.
-    pub async fn agent(&self, agent: &AgentId) -> Result<AgentProfile, ApiError> {
-        let body = send(Request::get(&self.url(&format!("/v1/agents/{agent}"))), None, None).await?;
+    /// The agent's public profile, greeting in `lang` (`fr`) when the agent has one in it.
+    pub async fn agent(&self, agent: &AgentId, lang: &str) -> Result<AgentProfile, ApiError> {
+        let body =
+            send(Request::get(&self.url(&format!("/v1/agents/{agent}?lang={lang}"))), None, None).await?;
         Ok(json::parse(&body)?)
     }
 

@@ -18,17 +18,17 @@ use crate::session::Store;
 /// How long "typing" shows without a new sign of it.
 const TYPING_TIMEOUT_MS: u32 = 6_000;
 
-/// The agent's public profile, once the bridge has answered; `None` until then, or if it never
-/// does (the panel then shows generic names).
+/// The agent's public profile in the widget's language `lang`, once the bridge has answered;
+/// `None` until then, or if it never does (the panel then shows generic names).
 #[hook]
-pub fn use_profile(client: Rc<Client>, agent: AgentId) -> Option<Rc<AgentProfile>> {
+pub fn use_profile(client: Rc<Client>, agent: AgentId, lang: &'static str) -> Option<Rc<AgentProfile>> {
     let profile = use_state_eq(|| None::<Rc<AgentProfile>>);
     {
         let profile = profile.setter();
-        use_effect_with(agent, move |agent| {
-            let agent = agent.clone();
+        use_effect_with((agent, lang), move |(agent, lang)| {
+            let (agent, lang) = (agent.clone(), *lang);
             yew::platform::spawn_local(async move {
-                if let Ok(found) = client.agent(&agent).await {
+                if let Ok(found) = client.agent(&agent, lang).await {
                     profile.set(Some(Rc::new(found)));
                 }
             });

@@ -25,6 +25,10 @@ pub struct Texts {
     pub delivered: &'static str,
     /// Before a time the day before.
     pub yesterday: &'static str,
+    /// Before a time the day after.
+    tomorrow: &'static str,
+    /// Waiting outside the team's office hours.
+    away_until: &'static str,
     /// A message that failed.
     pub not_sent: &'static str,
     /// Its retry button.
@@ -104,6 +108,16 @@ impl Texts {
         }
     }
 
+    /// "Our team is away until {time}", the time being today's or tomorrow's clock, or a date.
+    pub fn away_until(&self, time: &str) -> String {
+        self.away_until.replace("{time}", time)
+    }
+
+    /// "tomorrow", before a clock.
+    pub fn tomorrow(&self) -> &'static str {
+        self.tomorrow
+    }
+
     /// "{name} joined the conversation".
     pub fn joined(&self, name: &str) -> String {
         self.joined.replace("{name}", name)
@@ -120,7 +134,7 @@ impl Texts {
     }
 }
 
-const TABLES: [&Texts; 2] = [&EN, &FR];
+const TABLES: [&Texts; 4] = [&EN, &FR, &ES, &DE];
 
 /// English.
 pub const EN: Texts = Texts {
@@ -134,6 +148,8 @@ pub const EN: Texts = Texts {
     sending: "Sending…",
     delivered: "Delivered",
     yesterday: "Yesterday",
+    tomorrow: "tomorrow",
+    away_until: "Our team is away until {time} and will reply here then.",
     not_sent: "Not sent.",
     retry: "Retry",
     messages: "Messages",
@@ -174,6 +190,8 @@ pub const FR: Texts = Texts {
     sending: "Envoi…",
     delivered: "Distribué",
     yesterday: "Hier",
+    tomorrow: "demain",
+    away_until: "Notre équipe est absente jusqu'à {time} et vous répondra ici.",
     not_sent: "Non envoyé.",
     retry: "Réessayer",
     messages: "Messages",
@@ -203,6 +221,91 @@ pub const FR: Texts = Texts {
     email_invalid: "Cette adresse e-mail ne semble pas valide.",
 };
 
+/// Spanish.
+pub const ES: Texts = Texts {
+    lang: "es",
+    open_chat: "Abrir el chat",
+    close_chat: "Cerrar el chat",
+    chat_with: "Chatear con {company}",
+    message: "Mensaje",
+    write_a_message: "Escribe un mensaje…",
+    send: "Enviar",
+    sending: "Enviando…",
+    delivered: "Entregado",
+    yesterday: "Ayer",
+    tomorrow: "mañana",
+    away_until: "Nuestro equipo no está disponible hasta {time} y te responderá aquí.",
+    not_sent: "No enviado.",
+    retry: "Reintentar",
+    messages: "Mensajes",
+    new_messages: "Mensajes nuevos",
+    offline: "Sin conexión. Reconectando…",
+    typing: "Escribiendo",
+    ai: "IA",
+    ai_assistant: "Asistente de IA",
+    status_connecting: "Te estamos poniendo en contacto con nuestro equipo…",
+    status_waiting: "Esperando a un agente",
+    status_human: "{name} · Equipo de soporte",
+    status_closed: "Conversación cerrada",
+    connecting: "Te estamos poniendo en contacto con nuestro equipo…",
+    team_notified_in: "Nuestro equipo tiene tu conversación y suele responder en {n} minutos.",
+    team_notified: "Nuestro equipo tiene tu conversación y te responderá aquí.",
+    handoff_failed: "No hemos podido contactar con nuestro equipo. Déjanos tu correo y te responderemos.",
+    joined: "{name} se ha unido a la conversación",
+    closed: "Esta conversación se ha cerrado.",
+    reopened: "La conversación se ha reabierto.",
+    new_conversation: "Iniciar una nueva conversación",
+    unread: "{n} mensajes sin leer",
+    your_email: "Tu correo electrónico",
+    email_prompt: "Déjanos tu correo para que nuestro equipo pueda responderte:",
+    save_email: "Guardar",
+    email_saved: "¡Gracias! Responderemos a {email}.",
+    email_invalid: "No parece una dirección de correo válida.",
+};
+
+/// German.
+pub const DE: Texts = Texts {
+    lang: "de",
+    open_chat: "Chat öffnen",
+    close_chat: "Chat schließen",
+    chat_with: "Chat mit {company}",
+    message: "Nachricht",
+    write_a_message: "Nachricht schreiben…",
+    send: "Senden",
+    sending: "Wird gesendet…",
+    delivered: "Zugestellt",
+    yesterday: "Gestern",
+    tomorrow: "morgen",
+    away_until: "Unser Team ist bis {time} nicht erreichbar und antwortet Ihnen dann hier.",
+    not_sent: "Nicht gesendet.",
+    retry: "Erneut versuchen",
+    messages: "Nachrichten",
+    new_messages: "Neue Nachrichten",
+    offline: "Sie sind offline. Verbindung wird wiederhergestellt…",
+    typing: "Schreibt",
+    ai: "KI",
+    ai_assistant: "KI-Assistent",
+    status_connecting: "Wir verbinden Sie mit unserem Team…",
+    status_waiting: "Warten auf einen Mitarbeiter",
+    status_human: "{name} · Support-Team",
+    status_closed: "Unterhaltung beendet",
+    connecting: "Wir verbinden Sie mit unserem Team…",
+    team_notified_in: "Unser Team hat Ihre Unterhaltung und antwortet meist innerhalb von {n} Minuten.",
+    team_notified: "Unser Team hat Ihre Unterhaltung und antwortet Ihnen hier.",
+    handoff_failed:
+        "Wir konnten unser Team gerade nicht erreichen. Hinterlassen Sie Ihre E-Mail, wir melden uns.",
+    joined: "{name} ist der Unterhaltung beigetreten",
+    closed: "Diese Unterhaltung wurde beendet.",
+    reopened: "Die Unterhaltung wurde wieder geöffnet.",
+    new_conversation: "Neue Unterhaltung beginnen",
+    unread: "{n} ungelesene Nachrichten",
+    your_email: "Ihre E-Mail",
+    email_prompt: "Hinterlassen Sie Ihre E-Mail, damit unser Team antworten kann:",
+    save_email: "Speichern",
+    email_saved: "Danke! Wir antworten an {email}.",
+    email_invalid: "Das sieht nicht wie eine E-Mail-Adresse aus.",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +314,9 @@ mod tests {
     fn the_page_locale_picks_the_table_and_unknown_ones_fall_back_to_english() {
         assert_eq!(Texts::for_locale("fr-CA").lang, "fr");
         assert_eq!(Texts::for_locale("FR").lang, "fr");
-        assert_eq!(Texts::for_locale("de-DE").lang, "en");
+        assert_eq!(Texts::for_locale("de-DE").lang, "de");
+        assert_eq!(Texts::for_locale("es_MX").lang, "es");
+        assert_eq!(Texts::for_locale("it-IT").lang, "en");
         assert_eq!(Texts::for_locale("").lang, "en");
     }
 
@@ -234,6 +339,7 @@ mod tests {
             assert!(table.chat_with.contains("{company}") && table.joined.contains("{name}"));
             assert!(table.team_notified_in.contains("{n}") && table.unread.contains("{n}"));
             assert!(table.email_saved.contains("{email}") && table.status_human.contains("{name}"));
+            assert!(table.away_until.contains("{time}"));
         }
     }
 }

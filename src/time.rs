@@ -16,8 +16,7 @@ pub fn starts_group(previous: Option<i64>, at: i64) -> bool {
 
 /// The label of a group starting at `at`, seen at `now` (local times).
 pub fn label(texts: &Texts, at: i64, now: i64) -> String {
-    let minutes = at.rem_euclid(DAY_MS) / 60_000;
-    let clock = format!("{:02}:{:02}", minutes / 60, minutes % 60);
+    let clock = clock(at);
     match day(now) - day(at) {
         0 => clock,
         1 => format!("{} {clock}", texts.yesterday),
@@ -26,6 +25,19 @@ pub fn label(texts: &Texts, at: i64, now: i64) -> String {
             format!("{year}-{month:02}-{date:02} {clock}")
         }
     }
+}
+
+/// A moment ahead, seen at `now` (local times): "09:00" today, "tomorrow 09:00", else the date.
+pub fn ahead(texts: &Texts, at: i64, now: i64) -> String {
+    match day(at) - day(now) {
+        1 => format!("{} {}", texts.tomorrow(), clock(at)),
+        _ => label(texts, at, now),
+    }
+}
+
+fn clock(local: i64) -> String {
+    let minutes = local.rem_euclid(DAY_MS) / 60_000;
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 fn day(local: i64) -> i64 {
@@ -71,5 +83,15 @@ mod tests {
         assert_eq!(label(&EN, AFTERNOON, AFTERNOON + 3 * DAY_MS), "2026-11-30 14:05");
         assert_eq!(label(&EN, 0, DAY_MS * 400), "1970-01-01 00:00");
         assert_eq!(label(&EN, -MINUTE, DAY_MS), "1969-12-31 23:59");
+    }
+
+    #[test]
+    fn a_time_ahead_reads_as_today_tomorrow_or_the_date() {
+        let evening = AFTERNOON + 8 * 60 * MINUTE;
+        let nine = AFTERNOON + 19 * 60 * MINUTE - 5 * MINUTE;
+        assert_eq!(ahead(&EN, nine, evening), "tomorrow 09:00");
+        assert_eq!(ahead(&FR, nine, evening), "demain 09:00");
+        assert_eq!(ahead(&EN, AFTERNOON + 60 * MINUTE, AFTERNOON), "15:05");
+        assert_eq!(ahead(&EN, nine + 2 * DAY_MS, evening), "2026-12-03 09:00");
     }
 }

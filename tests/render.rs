@@ -249,6 +249,7 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
         avatar_url: None,
         company: "Lumen Coffee Roasters".into(),
         greeting: "Hi!".into(),
+        back_at: None,
     });
     let props = yew::props!(ShownProps {
         profile: Some(profile),
@@ -269,6 +270,7 @@ async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_
         avatar_url: None,
         company: "Lumen".into(),
         greeting: "Hi!".into(),
+        back_at: None,
     });
     let ana = Teammate { name: "Ana Torres".into(), avatar_url: None };
     let said = |seq, text: &str| {

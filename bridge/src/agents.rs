@@ -10,7 +10,9 @@ use std::time::Duration;
 use baton_protocol::{AgentId, AgentProfile};
 
 use crate::agent::{Agent, BuiltinAgent, OpenAiAgent, Persona};
+use crate::hours::{OfficeHours, Schedule};
 use crate::knowledge::Knowledge;
+use crate::language::Language;
 use crate::settings::{AgentSettings, CopilotSettings, RoutingSettings, SettingsError, SettingsFile};
 use crate::triggers::Triggers;
 
@@ -32,6 +34,10 @@ pub struct AgentEntry {
     pub routing: RoutingSettings,
     /// Its drafts for teammates.
     pub copilot: CopilotSettings,
+    /// When its team answers; always, when `None`.
+    pub office_hours: Option<Schedule>,
+    /// Its greeting in other languages than the profile's.
+    pub greetings: HashMap<Language, String>,
 }
 
 impl AgentEntry {
@@ -50,7 +56,23 @@ impl AgentEntry {
                 &read_knowledge(base, file).map_err(|message| invalid("knowledge", message))?,
             ),
         };
-        let builtin = BuiltinAgent::new(knowledge, Triggers::parse(&settings.handoff.when), pace);
+        let office_hours = settings
+            .office_hours
+            .as_ref()
+            .map(OfficeHours::schedule)
+            .transpose()
+            .map_err(|error| invalid("office_hours", error.to_string()))?;
+        let mut greetings = HashMap::new();
+        let mut fallbacks = HashMap::new();
+        for (tag, texts) in &settings.locales {
+            let language = Language::from_tag(tag).ok_or_else(|| {
+                invalid("locales", format!("locales: {tag:?} is not one of en, fr, es, de"))
+            })?;
+            greetings.extend(texts.greeting.clone().map(|greeting| (language, greeting)));
+            fallbacks.extend(texts.fallback.clone().map(|fallback| (language, fallback)));
+        }
+        let builtin = BuiltinAgent::new(knowledge, Triggers::parse(&settings.handoff.when), pace)
+            .with_fallbacks(fallbacks);
         let agent: Arc<dyn Agent> = match &settings.model {
             None => Arc::new(builtin),
             Some(model) => {
@@ -67,6 +89,7 @@ impl AgentEntry {
             avatar_url: settings.avatar_url.clone(),
             company: settings.company.clone(),
             greeting: settings.greeting.clone(),
+            back_at: None,
         };
         Ok(Self {
             profile,
@@ -75,7 +98,21 @@ impl AgentEntry {
             handoff_name: settings.handoff.name.clone(),
             routing: settings.routing.clone(),
             copilot: settings.copilot.clone(),
+            office_hours,
+            greetings,
         })
+    }
+
+    /// The profile as the widget in `language` gets it at `now` (milliseconds since the
+    /// epoch): the greeting in that language when the agents file has one, and when the team is
+    /// back, outside its office hours.
+    pub fn profile_at(&self, now: i64, language: Option<Language>) -> AgentProfile {
+        let greeting = language.and_then(|language| self.greetings.get(&language));
+        AgentProfile {
+            greeting: greeting.unwrap_or(&self.profile.greeting).clone(),
+            back_at: self.office_hours.and_then(|hours| hours.back_at(now)),
+            ..self.profile.clone()
+        }
     }
 
     /// May a page served from `origin` start a conversation? Requests without an `Origin`

@@ -14,6 +14,16 @@
 //! name = "Escalate to support"
 //! when = "Hand off when the user asks to speak with a human."
 //!
+//! [agents.demo.office_hours]            # left out: always open (see `hours`)
+//! days = ["mon", "tue", "wed", "thu", "fri"]
+//! opens = "09:00"
+//! closes = "17:30"
+//! utc_offset = "+01:00"
+//!
+//! [agents.demo.locales.fr]              # greeting and fallback per language: en, fr, es, de
+//! greeting = "Bonjour ! Posez-moi vos questions sur les commandes ou l'infusion."
+//! fallback = "Désolé, je ne sais pas encore répondre à cela."
+//!
 //! [agents.demo.model]                    # left out: the builtin agent
 //! base_url = "http://localhost:11434/v1"
 //! model = "llama3.1"
@@ -26,6 +36,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::agent::ModelSettings;
+use crate::hours::OfficeHours;
 use crate::routing::{self, Mapping};
 
 /// The instructions of the demo agent and of a new configuration.
@@ -77,6 +88,26 @@ pub struct AgentSettings {
     /// Who gets handed-off conversations and new ones in the support inbox.
     #[serde(default)]
     pub routing: RoutingSettings,
+    /// When the team answers; the widget says when it is back outside these hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_hours: Option<OfficeHours>,
+    /// Texts by language (`en`, `fr`, `es`, `de`): the greeting the widget shows in that
+    /// language, and what the builtin agent says when it has no answer.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub locales: BTreeMap<String, LocaleTexts>,
+}
+
+/// An agent's texts in one language; each left out falls back to the agent's own (the
+/// greeting) or the builtin agent's (the fallback).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocaleTexts {
+    /// The first message a visitor sees, in this language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<String>,
+    /// The builtin agent's answer when the knowledge has none, in this language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 /// The Copilot block of the dashboard.
@@ -219,6 +250,8 @@ impl SettingsFile {
             model: None,
             copilot: CopilotSettings::default(),
             routing: RoutingSettings::default(),
+            office_hours: None,
+            locales: BTreeMap::new(),
         };
         Self { agents: BTreeMap::from([("demo".to_owned(), demo)]), inboxes: BTreeMap::new() }
     }

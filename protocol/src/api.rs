@@ -27,6 +27,9 @@ pub struct AgentProfile {
     pub company: String,
     /// The first thing the visitor reads.
     pub greeting: String,
+    /// Outside the team's office hours, when it is back (milliseconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_at: Option<i64>,
 }
 
 /// `POST /v1/conversations`: start a conversation with an agent, from a page.

@@ -177,7 +177,7 @@ pub fn ChunkView(props: &ChunkViewProps) -> Html {
 
 /// `at` (milliseconds since the epoch) in the visitor's time zone, with the offset in force on
 /// that date. Rendered natively (tests, server rendering) it stays in UTC.
-fn local(at: i64) -> i64 {
+pub(crate) fn local(at: i64) -> i64 {
     #[cfg(target_arch = "wasm32")]
     {
         let offset = js_sys::Date::new(&(at as f64).into()).get_timezone_offset();
@@ -190,7 +190,7 @@ fn local(at: i64) -> i64 {
 }
 
 /// Now, in milliseconds since the epoch.
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     #[cfg(target_arch = "wasm32")]
     {
         js_sys::Date::now() as i64

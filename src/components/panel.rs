@@ -6,11 +6,13 @@ use std::rc::Rc;
 use baton_protocol::{AgentProfile, Mode, Teammate};
 use yew::prelude::*;
 
+use super::message_list::{local, now};
 use super::{avatar, Composer, EmailForm, MessageList};
 use crate::conversation::ConversationHandle;
 use crate::i18n::{Texts, EN};
 use crate::outbox::Outgoing;
 use crate::stream::Link;
+use crate::time;
 
 /// Properties of [`Panel`].
 #[derive(Debug, Clone, PartialEq, Properties)]
@@ -56,10 +58,13 @@ pub fn Panel(props: &PanelProps) -> Html {
             format!("{name}{}", texts.ai_assistant)
         }
         (Mode::Connecting, _) => texts.status_connecting.to_owned(),
-        (Mode::Waiting, _) => match conversation.expected_reply_minutes {
-            Some(minutes) => texts.team_notified(Some(minutes)),
-            None => texts.status_waiting.to_owned(),
-        },
+        (Mode::Waiting, _) => {
+            match (away_until(props.profile.as_deref()), conversation.expected_reply_minutes) {
+                (Some(back), _) => texts.away_until(&time::ahead(texts, local(back), local(now()))),
+                (None, Some(minutes)) => texts.team_notified(Some(minutes)),
+                (None, None) => texts.status_waiting.to_owned(),
+            }
+        }
         (Mode::Human, Some(teammate)) => texts.status_human(&teammate.name),
         (Mode::Human, None) => texts.status_waiting.to_owned(),
         (Mode::Closed, _) => texts.status_closed.to_owned(),
@@ -100,4 +105,9 @@ pub fn Panel(props: &PanelProps) -> Html {
             }
         </section>
     }
+}
+
+/// When the team is back, if the profile says it is away now.
+fn away_until(profile: Option<&AgentProfile>) -> Option<i64> {
+    profile.and_then(|profile| profile.back_at).filter(|&back| back > now())
 }

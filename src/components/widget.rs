@@ -49,7 +49,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let link = use_state_eq(|| Link::Online);
     let email_saved = use_state_eq(|| None::<AttrValue>);
     let visitor = use_mut_ref(|| options.visitor.clone());
-    let profile = use_profile(client.clone(), options.agent.clone());
+    let profile = use_profile(client.clone(), options.agent.clone(), texts.lang);
     let news_after = use_seen(store, &conversation, *open);
     use_typing_expiry(&conversation);
     let (launcher_ref, input_ref) = (use_node_ref(), use_node_ref());

@@ -2,6 +2,7 @@
 //! from the trigger instructions, with no network and no model, so the demo and the tests run
 //! anywhere and give the same answer every time.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use baton_protocol::{Author, TranscriptEntry};
@@ -9,6 +10,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 
 use super::{Agent, Explanation, HandoffCall, KnowledgeHit, Step};
 use crate::knowledge::Knowledge;
+use crate::language::Language;
 use crate::triggers::{self, Attempt, SmallTalk, Triggers};
 
 /// Below this BM25 score a section is a coincidence of words, not an answer.
@@ -18,10 +20,51 @@ const WORDS_PER_PIECE: usize = 2;
 /// Knowledge sections an explanation lists.
 const HITS_SHOWN: usize = 3;
 
-const NO_ANSWER: &str = "I'm sorry, I don't have an answer to that yet. Could you put it another way?";
-const OFFER: &str = " If you'd rather, ask for a person and I'll connect you with someone from our team.";
-const GREETING_REPLY: &str = "Hello! What can I help you with?";
-const THANKS_REPLY: &str = "You're welcome! Is there anything else I can help with?";
+/// What the builtin agent says when the knowledge has no answer, in one language.
+struct Replies {
+    no_answer: &'static str,
+    offer: &'static str,
+    greeting: &'static str,
+    thanks: &'static str,
+}
+
+const ENGLISH: Replies = Replies {
+    no_answer: "I'm sorry, I don't have an answer to that yet. Could you put it another way?",
+    offer: " If you'd rather, ask for a person and I'll connect you with someone from our team.",
+    greeting: "Hello! What can I help you with?",
+    thanks: "You're welcome! Is there anything else I can help with?",
+};
+
+const FRENCH: Replies = Replies {
+    no_answer: "Désolé, je n'ai pas encore de réponse à cela. Pourriez-vous le formuler autrement ?",
+    offer:
+        " Si vous préférez, demandez à parler à un conseiller et je vous mets en relation avec notre équipe.",
+    greeting: "Bonjour ! Que puis-je faire pour vous ?",
+    thanks: "Avec plaisir ! Puis-je vous aider pour autre chose ?",
+};
+
+const SPANISH: Replies = Replies {
+    no_answer: "Lo siento, todavía no tengo una respuesta para eso. ¿Podría decirlo de otra manera?",
+    offer: " Si lo prefiere, pida hablar con una persona y le pondré en contacto con nuestro equipo.",
+    greeting: "¡Hola! ¿En qué puedo ayudarle?",
+    thanks: "¡De nada! ¿Puedo ayudarle con algo más?",
+};
+
+const GERMAN: Replies = Replies {
+    no_answer: "Das tut mir leid, darauf habe ich noch keine Antwort. Könnten Sie es anders formulieren?",
+    offer: " Wenn Sie möchten, fragen Sie nach einem Menschen, und ich verbinde Sie mit unserem Team.",
+    greeting: "Hallo! Wie kann ich Ihnen helfen?",
+    thanks: "Gern geschehen! Kann ich Ihnen noch bei etwas anderem helfen?",
+};
+
+fn replies(language: Language) -> &'static Replies {
+    match language {
+        Language::English => &ENGLISH,
+        Language::French => &FRENCH,
+        Language::Spanish => &SPANISH,
+        Language::German => &GERMAN,
+    }
+}
 
 /// The builtin agent: trigger rules first, then the best knowledge section, streamed at a
 /// reading pace.
@@ -30,6 +73,8 @@ pub struct BuiltinAgent {
     knowledge: Knowledge,
     triggers: Triggers,
     pace: Duration,
+    /// The agents file's own fallback texts, by language.
+    fallbacks: HashMap<Language, String>,
 }
 
 /// What the builtin agent makes of a conversation's last visitor message.
@@ -47,7 +92,13 @@ impl BuiltinAgent {
     /// An agent answering from `knowledge`, handing off when `triggers` fire, sending a piece of
     /// text every `pace`.
     pub fn new(knowledge: Knowledge, triggers: Triggers, pace: Duration) -> Self {
-        Self { knowledge, triggers, pace }
+        Self { knowledge, triggers, pace, fallbacks: HashMap::new() }
+    }
+
+    /// The same agent saying `fallbacks` (by language) instead of its own "I don't have an
+    /// answer to that" texts.
+    pub fn with_fallbacks(self, fallbacks: HashMap<Language, String>) -> Self {
+        Self { fallbacks, ..self }
     }
 
     /// The knowledge it answers from.
@@ -81,12 +132,15 @@ impl BuiltinAgent {
             let handoff = HandoffCall { reason, clause: Some(fired.clause.clone()) };
             return Decision { answer: String::new(), handoff: Some(handoff), explanation };
         }
+        let language = Language::guess(question);
+        let texts = replies(language);
+        let no_answer = self.fallbacks.get(&language).map_or(texts.no_answer, String::as_str);
         let answer = match (triggers::small_talk(question), knowledge.first()) {
             (_, Some(best)) if best.score >= MIN_SCORE => best.section.body.clone(),
-            (Some(SmallTalk::Greeting), _) => GREETING_REPLY.to_owned(),
-            (Some(SmallTalk::Thanks), _) => THANKS_REPLY.to_owned(),
-            _ if self.triggers.hands_off_on_request() => format!("{NO_ANSWER}{OFFER}"),
-            _ => NO_ANSWER.to_owned(),
+            (Some(SmallTalk::Greeting), _) => texts.greeting.to_owned(),
+            (Some(SmallTalk::Thanks), _) => texts.thanks.to_owned(),
+            _ if self.triggers.hands_off_on_request() => format!("{no_answer}{}", texts.offer),
+            _ => no_answer.to_owned(),
         };
         Decision { answer, handoff: None, explanation }
     }
@@ -196,8 +250,8 @@ mod tests {
         assert_eq!(decision.answer, "We ship within two days.");
         assert_eq!(decision.handoff, None);
         assert_eq!(decision.explanation.knowledge[0].title, "Shipping");
-        assert_eq!(agent.decide(&[visitor("Tell me a joke")]).answer, NO_ANSWER);
-        assert_eq!(agent.decide(&[visitor("Thanks!")]).answer, THANKS_REPLY);
+        assert_eq!(agent.decide(&[visitor("Tell me a joke")]).answer, ENGLISH.no_answer);
+        assert_eq!(agent.decide(&[visitor("Thanks!")]).answer, ENGLISH.thanks);
     }
 
     #[test]
@@ -208,7 +262,31 @@ mod tests {
         let handoff = decision.handoff.expect("hands off");
         assert_eq!(handoff.reason, "Asked for a person");
         assert_eq!(handoff.clause.as_deref(), Some("the visitor asks for a human"));
-        assert_eq!(agent.decide(&[visitor("Tell me a joke")]).answer, format!("{NO_ANSWER}{OFFER}"));
+        assert_eq!(
+            agent.decide(&[visitor("Tell me a joke")]).answer,
+            format!("{}{}", ENGLISH.no_answer, ENGLISH.offer)
+        );
+    }
+
+    #[test]
+    fn a_visitor_writing_french_is_handed_off_and_answered_in_french() {
+        let agent = agent("Hand off when the visitor asks for a human.");
+        let handed_off = agent.decide(&[visitor("Je voudrais parler à un conseiller")]);
+        assert_eq!(handed_off.handoff.expect("hands off").reason, "Asked for a person");
+        let fallback = agent.decide(&[visitor("Je voudrais connaître votre histoire")]).answer;
+        assert_eq!(fallback, format!("{}{}", FRENCH.no_answer, FRENCH.offer));
+        assert!(fallback.contains("parler à un conseiller"), "the offer names what to ask, in French");
+    }
+
+    #[test]
+    fn the_agents_file_words_the_fallback_per_language() {
+        let german = HashMap::from([(Language::German, "Dazu weiß ich leider nichts.".to_owned())]);
+        let agent = agent("").with_fallbacks(german);
+        assert_eq!(
+            agent.decide(&[visitor("Was ist das für ein Ding?")]).answer,
+            "Dazu weiß ich leider nichts."
+        );
+        assert_eq!(agent.decide(&[visitor("Quiero saber la historia del café")]).answer, SPANISH.no_answer);
     }
 
     #[test]

@@ -19,6 +19,169 @@ pub const PERSON: &[&str] = &[
     "employee",
 ];
 
+/// Words naming a person on the support side in the other languages visitors write in: French,
+/// Spanish and German.
+pub const PERSON_ABROAD: &[&str] = &[
+    // French
+    "conseiller",
+    "conseillère",
+    "conseillere",
+    "conseillers",
+    "humain",
+    "humaine",
+    "personne",
+    "quelqu'un",
+    "opérateur",
+    "opératrice",
+    "operateur",
+    "responsable",
+    "interlocuteur",
+    // Spanish
+    "persona",
+    "humano",
+    "humana",
+    "alguien",
+    "agente",
+    "asesor",
+    "asesora",
+    "operador",
+    "operadora",
+    "representante",
+    "encargado",
+    "encargada",
+    "gerente",
+    // German
+    "mensch",
+    "menschen",
+    "mitarbeiter",
+    "mitarbeiterin",
+    "berater",
+    "beraterin",
+    "jemand",
+    "jemandem",
+    "jemanden",
+    "kundenservice",
+    "kundendienst",
+    "ansprechpartner",
+    "ansprechpartnerin",
+];
+
+/// Request verbs in French, Spanish and German: infinitives and the first person, as requests
+/// are phrased ("je voudrais parler", "quiero hablar", "ich möchte … sprechen").
+pub const REQUEST_VERBS_ABROAD: &[&str] = &[
+    // French
+    "parler",
+    "discuter",
+    "contacter",
+    "joindre",
+    "voudrais",
+    "veux",
+    "voulais",
+    "souhaite",
+    "souhaiterais",
+    "aimerais",
+    "passer",
+    "mettre",
+    "besoin",
+    // Spanish
+    "hablar",
+    "quiero",
+    "quisiera",
+    "necesito",
+    "contactar",
+    "comunicarme",
+    "pasar",
+    "pásame",
+    "pasame",
+    "ponme",
+    "chatear",
+    // German
+    "sprechen",
+    "reden",
+    "möchte",
+    "mochte",
+    "will",
+    "brauche",
+    "verbinden",
+    "kontaktieren",
+    "chatten",
+];
+
+/// Words that may stand between a request verb and the person in French, Spanish and German
+/// ("parler à un vrai conseiller", "hablar con una persona", "mit einem echten Menschen").
+pub const BETWEEN_ABROAD: &[&str] = &[
+    // French
+    "à",
+    "avec",
+    "un",
+    "une",
+    "le",
+    "la",
+    "au",
+    "du",
+    "de",
+    "d'un",
+    "d'une",
+    "vrai",
+    "vraie",
+    "véritable",
+    "votre",
+    "je",
+    "j'aimerais",
+    "me",
+    "moi",
+    "parler",
+    "discuter",
+    "en",
+    "contact",
+    "directement",
+    "s'il",
+    "vous",
+    "plaît",
+    "plait",
+    "svp",
+    "maintenant",
+    // Spanish
+    "con",
+    "una",
+    "uno",
+    "el",
+    "del",
+    "verdadera",
+    "verdadero",
+    "por",
+    "favor",
+    "puedo",
+    "hablar",
+    "ahora",
+    "contigo",
+    "alguna",
+    // German
+    "mit",
+    "einem",
+    "einer",
+    "einen",
+    "echten",
+    "echtem",
+    "richtigen",
+    "bitte",
+    "ich",
+    "gerne",
+    "gern",
+    "jetzt",
+    "dem",
+    "der",
+    "den",
+    "zu",
+    "zum",
+    "sie",
+    "mich",
+    "mir",
+    "kann",
+    "könnte",
+    "sprechen",
+];
+
 /// Verbs (in the present, as requests are phrased) that ask for something to happen now. Past
 /// forms ("talked", "spoke") tell a story rather than ask.
 pub const REQUEST_VERBS: &[&str] = &[
@@ -27,8 +190,10 @@ pub const REQUEST_VERBS: &[&str] = &[
 ];
 
 /// Words that make a verb mean its opposite within the next few words.
-pub const NEGATIONS: &[&str] =
-    &["not", "no", "never", "dont", "don't", "didnt", "didn't", "doesnt", "doesn't"];
+pub const NEGATIONS: &[&str] = &[
+    "not", "no", "never", "dont", "don't", "didnt", "didn't", "doesnt", "doesn't", "ne", "pas", "jamais",
+    "nunca", "nicht", "kein", "keinen", "keinem", "nie",
+];
 
 /// How many words a negation reaches forward.
 pub const NEGATION_REACH: usize = 3;

@@ -4,8 +4,9 @@
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::lexicon::{
-    ALSO_NAMES, COURTESY, FALSE_FRIENDS, FRUSTRATION, FRUSTRATION_PHRASES, GREETINGS, NEGATIONS,
-    NEGATION_REACH, NOT_HELPED, PERSON, REQUEST_VERBS, THANKS,
+    ALSO_NAMES, BETWEEN_ABROAD, COURTESY, FALSE_FRIENDS, FRUSTRATION, FRUSTRATION_PHRASES, GREETINGS,
+    NEGATIONS, NEGATION_REACH, NOT_HELPED, PERSON, PERSON_ABROAD, REQUEST_VERBS, REQUEST_VERBS_ABROAD,
+    THANKS,
 };
 use super::SmallTalk;
 
@@ -109,13 +110,27 @@ impl Message {
                 return Some(self.words[person].raw.clone());
             }
         }
+        let is_verb = |index: usize| {
+            let lower = self.words[index].lower.as_str();
+            (REQUEST_VERBS.contains(&lower) || REQUEST_VERBS_ABROAD.contains(&lower)) && !self.negated(index)
+        };
+        let filler = |word: &Word| {
+            let lower = word.lower.as_str();
+            BETWEEN.contains(&lower) || BETWEEN_ABROAD.contains(&lower)
+        };
         persons.iter().find_map(|&person| {
-            let verb = (person.saturating_sub(REACH)..person).find(|&index| {
-                REQUEST_VERBS.contains(&self.words[index].lower.as_str())
-                    && !self.negated(index)
-                    && self.words[index + 1..person].iter().all(|word| BETWEEN.contains(&word.lower.as_str()))
-            })?;
-            Some(self.words[verb..=person].iter().map(|word| word.raw.as_str()).collect::<Vec<_>>().join(" "))
+            let before = (person.saturating_sub(REACH)..person)
+                .find(|&index| is_verb(index) && self.words[index + 1..person].iter().all(filler))
+                .map(|verb| (verb, person));
+            // German puts the verb last: "mit einem Menschen sprechen".
+            let after = || {
+                (person + 1..self.words.len().min(person + 1 + REACH))
+                    .take_while(|&index| index == person + 1 || filler(&self.words[index - 1]))
+                    .find(|&index| is_verb(index) && !self.negated(person))
+                    .map(|verb| (person, verb))
+            };
+            let (first, last) = before.or_else(after)?;
+            Some(self.words[first..=last].iter().map(|word| word.raw.as_str()).collect::<Vec<_>>().join(" "))
         })
     }
 
@@ -124,6 +139,7 @@ impl Message {
     fn is_person(&self, index: usize) -> bool {
         let lower = self.words[index].lower.as_str();
         PERSON.contains(&lower)
+            || PERSON_ABROAD.contains(&lower)
             || matches!(lower, "humans" | "team" | "support")
             || (lower == "service" && index > 0 && self.words[index - 1].lower == "customer")
     }

@@ -55,6 +55,24 @@ const CASES: &[Case] = &[
     case(SUPPORT, "Is it possible to talk to customer service?", PERSON),
     case(SUPPORT, "Are you able to connect me with someone from support?", PERSON),
     case(SUPPORT, "I don't want to talk to a bot, get me a human", PERSON),
+    // The same in the other languages visitors write in.
+    case(SUPPORT, "Je voudrais parler à un conseiller", PERSON),
+    case(SUPPORT, "Je veux parler à un humain s'il vous plaît", PERSON),
+    case(SUPPORT, "Est-ce que je peux parler à quelqu\u{2019}un ?", PERSON),
+    case(SUPPORT, "Pouvez-vous me mettre en contact avec un conseiller ?", PERSON),
+    case(SUPPORT, "J'ai besoin d'un conseiller", PERSON),
+    case(SUPPORT, "Quiero hablar con una persona", PERSON),
+    case(SUPPORT, "¿Puedo hablar con un agente, por favor?", PERSON),
+    case(SUPPORT, "Necesito hablar con alguien", PERSON),
+    case(SUPPORT, "Ich möchte mit einem Menschen sprechen", PERSON),
+    case(SUPPORT, "Kann ich bitte mit einem Mitarbeiter sprechen?", PERSON),
+    case(SUPPORT, "Bitte verbinden Sie mich mit einem Berater", PERSON),
+    // Refusals, stories and questions about what the agent is, in those languages.
+    case(SUPPORT, "Je ne veux pas parler à un conseiller, dites-moi juste le prix", NONE),
+    case(SUPPORT, "Personne n'a répondu à mon e-mail", NONE),
+    case(SUPPORT, "Ich möchte nicht mit einem Menschen sprechen", NONE),
+    case(SUPPORT, "Ich habe gestern mit einem Mitarbeiter gesprochen", NONE),
+    case(SUPPORT, "¿Eres una persona real?", NONE),
     // A question about what the agent is: it answers, it does not hand off.
     case(SUPPORT, "Are you a human?", NONE),
     // A story about a person, not a request for one.

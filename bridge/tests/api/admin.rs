@@ -234,3 +234,41 @@ async fn handoffs_are_counted_by_reason_over_a_period() {
         app.http.get(app.url("/v1/agents/demo/analytics/handoff-reasons")).send().await.expect("ok");
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn office_hours_and_greetings_per_language_are_set_through_the_admin_api() {
+    let app = spawn_app().await;
+    let (_, mut demo) = app.admin(reqwest::Method::GET, "/v1/admin/agents/demo", None).await;
+    assert_eq!(demo.get("office_hours"), None, "additive: an agent without them shows neither");
+    assert_eq!(demo.get("locales"), None);
+    // Open on no day but Sunday, for one minute: away now unless the run lands on that minute.
+    demo["office_hours"] =
+        json!({"days": ["sun"], "opens": "03:00", "closes": "03:01", "utc_offset": "+00:00"});
+    demo["locales"] = json!({"fr": {"greeting": "Bonjour !"}});
+    let (status, _) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(demo.clone())).await;
+    assert_eq!(status, 200);
+
+    let french: Value = app
+        .http
+        .get(app.url("/v1/agents/demo?lang=fr-CA"))
+        .send()
+        .await
+        .expect("ok")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(french["greeting"], "Bonjour !");
+    let back = french["back_at"].as_i64().expect("the team is away and says when it is back");
+    assert_eq!(back.rem_euclid(86_400_000), 3 * 3_600_000, "at 03:00 UTC");
+    let english: Value =
+        app.http.get(app.url("/v1/agents/demo")).send().await.expect("ok").json().await.expect("json");
+    assert_ne!(english["greeting"], "Bonjour !");
+
+    demo["locales"] = json!({"it": {"greeting": "Ciao!"}});
+    let (status, error) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(demo.clone())).await;
+    assert_eq!((status, &error["error"]["field"]), (400, &json!("locales")));
+    demo["locales"] = json!({});
+    demo["office_hours"]["opens"] = json!("9am");
+    let (status, error) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(demo)).await;
+    assert_eq!((status, &error["error"]["field"]), (400, &json!("office_hours")));
+}
