@@ -13,6 +13,7 @@ use crate::proxy::{Network, TrustedProxies};
 use crate::retention::Retention;
 use crate::secret::{Secret, SecretKey};
 use crate::server::ConnectionLimits;
+use crate::store::sqlite::Durability;
 
 /// Command-line flags; each can also be set by its environment variable.
 #[derive(Debug, Clone, Parser)]
@@ -24,6 +25,10 @@ pub struct Config {
     /// The SQLite database file; created on first start.
     #[arg(long, env = "BATON_DB", default_value = "baton.db")]
     pub db: PathBuf,
+    /// What a commit waits for before a message is acknowledged: `full` (on the disk, survives
+    /// a power cut) or `normal` (handed to the operating system, survives a killed process).
+    #[arg(long, env = "BATON_DURABILITY", value_enum, default_value_t = Durability::Full)]
+    pub durability: Durability,
     /// The agents file (TOML). When it does not exist the demo agent runs, and the file is
     /// written the first time the admin API changes an agent.
     #[arg(long, env = "BATON_CONFIG", default_value = "baton.toml")]

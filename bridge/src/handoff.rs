@@ -126,7 +126,7 @@ impl Handoffs {
 
     /// Hands conversation `id` off as `call` asks: records it, tells the visitor, and delivers
     /// it in the background.
-    pub fn start(
+    pub async fn start(
         &self,
         id: &ConversationId,
         agent: &AgentId,
@@ -134,7 +134,7 @@ impl Handoffs {
         call: &HandoffCall,
     ) -> Result<(), StoreError> {
         let handoff =
-            self.conversations.begin_handoff(id, agent, name, &call.reason, call.clause.as_deref())?;
+            self.conversations.begin_handoff(id, agent, name, &call.reason, call.clause.as_deref()).await?;
         tracing::info!(conversation = %id, reason = %call.reason, "handoff requested");
         let pending =
             PendingHandoff { id: handoff, conversation: id.clone(), attempts: 0, visitor_told: false };
@@ -143,8 +143,8 @@ impl Handoffs {
     }
 
     /// Delivers, in the background, every handoff a previous process left pending.
-    pub fn resume_pending(&self) -> Result<(), StoreError> {
-        for pending in self.conversations.read(|store| store.pending_handoffs())? {
+    pub async fn resume_pending(&self) -> Result<(), StoreError> {
+        for pending in self.conversations.pending_handoffs().await? {
             self.tasks.spawn(self.clone().deliver(pending));
         }
         Ok(())
@@ -153,7 +153,7 @@ impl Handoffs {
     async fn deliver(self, pending: PendingHandoff) {
         let mut attempts = pending.attempts;
         loop {
-            let outcome = match self.request(&pending) {
+            let outcome = match self.request(&pending).await {
                 Ok(request) => tokio::time::timeout(self.policy.attempt_timeout, self.inbox.deliver(request))
                     .await
                     .unwrap_or_else(|_| {
@@ -165,18 +165,22 @@ impl Handoffs {
             let stored = match &outcome {
                 Ok(delivered) => {
                     tracing::info!(conversation = %pending.conversation, attempts, "handoff delivered");
-                    self.conversations.handoff_connected(
-                        pending.id,
-                        &delivered.external_id,
-                        delivered.expected_reply_minutes,
-                    )
+                    self.conversations
+                        .handoff_connected(
+                            pending.id,
+                            &delivered.external_id,
+                            delivered.expected_reply_minutes,
+                        )
+                        .await
                 }
                 Err(error) => {
                     let give_up = !matches!(error, DeliveryError::Temporary(_))
                         || attempts >= self.policy.give_up_after;
                     let tell = give_up || attempts >= self.policy.tell_after;
                     tracing::warn!(conversation = %pending.conversation, attempts, give_up, %error, "handoff not delivered");
-                    self.conversations.handoff_attempt_failed(pending.id, &error.to_string(), tell, give_up)
+                    self.conversations
+                        .handoff_attempt_failed(pending.id, &error.to_string(), tell, give_up)
+                        .await
                 }
             };
             if let Err(error) = &stored {
@@ -195,13 +199,17 @@ impl Handoffs {
     }
 
     /// The request for a pending handoff, read fresh so it carries every message so far.
-    fn request(&self, pending: &PendingHandoff) -> Result<HandoffRequest, StoreError> {
+    async fn request(&self, pending: &PendingHandoff) -> Result<HandoffRequest, StoreError> {
         let id = &pending.conversation;
-        let record =
-            self.conversations.get(id)?.ok_or_else(|| StoreError::Missing(format!("conversation {id}")))?;
+        let record = self
+            .conversations
+            .get(id)
+            .await?
+            .ok_or_else(|| StoreError::Missing(format!("conversation {id}")))?;
         let handoff = self
             .conversations
-            .read(|store| store.handoff(pending.id))?
+            .handoff(pending.id)
+            .await?
             .ok_or_else(|| StoreError::Missing(format!("handoff {}", pending.id.0)))?;
         let entry = self.agents.get(&record.agent);
         let agent_name = entry.as_ref().map_or_else(String::new, |entry| entry.profile.name.clone());
@@ -220,7 +228,7 @@ impl Handoffs {
             page_url: record.page_url,
             page_title: record.page_title,
             locale: record.locale,
-            transcript: self.conversations.transcript(id)?,
+            transcript: self.conversations.transcript(id).await?,
         })
     }
 }

@@ -55,8 +55,8 @@ pub trait Inbox: Send + Sync + std::fmt::Debug {
     fn visitor_changed(&self, _id: &ConversationId) {}
 
     /// Picks up, at start, what a stopped process left undone.
-    fn resume(&self) -> Result<(), InboxError> {
-        Ok(())
+    fn resume(&self) -> BoxFuture<'_, Result<(), InboxError>> {
+        Box::pin(async { Ok(()) })
     }
 
     /// The workspace's admins and teams, for routing and for checking settings that name them;

@@ -3,8 +3,8 @@
 //!
 //! # Layout
 //! - [`config`]: command line and environment.
-//! - [`store`]: the embedded SQLite store; [`conversations`]: the shared handle that adds live
-//!   fan-out to it.
+//! - [`store`]: the storage seam (named async operations by concern) and its SQLite engine;
+//!   [`conversations`]: the shared handle on the engine and the live feeds.
 //! - [`agent`]: the agent abstraction, the builtin agent and the OpenAI-compatible one;
 //!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
 //!   the knowledge file; [`settings`]: the agents file; [`agents`]: the live agents;
@@ -270,9 +270,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    state.responder.resume_interrupted(&state.conversations, &state.agents).map_err(std::io::Error::other)?;
-    state.handoffs.resume_pending().map_err(std::io::Error::other)?;
-    state.inbox.resume().map_err(std::io::Error::other)?;
+    state
+        .responder
+        .resume_interrupted(&state.conversations, &state.agents)
+        .await
+        .map_err(std::io::Error::other)?;
+    state.handoffs.resume_pending().await.map_err(std::io::Error::other)?;
+    state.inbox.resume().await.map_err(std::io::Error::other)?;
     if let Some(retention) = state.retention {
         retention::keep(state.conversations.clone(), retention, &state.tasks);
     }

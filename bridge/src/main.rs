@@ -6,7 +6,7 @@ use baton_bridge::agents::Registry;
 use baton_bridge::config::Config;
 use baton_bridge::conversations::Conversations;
 use baton_bridge::handoff::RetryPolicy;
-use baton_bridge::secret::Secret;
+use baton_bridge::secret::{Secret, SecretKey};
 use baton_bridge::settings::SettingsFile;
 use baton_bridge::{inbox, serve, shutdown_signal, AppState};
 use clap::Parser;
@@ -19,10 +19,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
-    let conversations = match config.secret_key.clone() {
-        Some(key) => Conversations::open_with_key(&config.db, key)?,
-        None => Conversations::open(&config.db)?,
+    let key = match config.secret_key.clone() {
+        Some(key) => key,
+        None => SecretKey::load_or_create(&SecretKey::file_beside(&config.db))?,
     };
+    let conversations = Conversations::open_with_key(&config.db, key, config.durability)?;
     let default = SettingsFile::demo(config.allowed_origins.clone());
     let agents = Registry::open(config.config.clone(), default, config.agent_pace())?;
     let tables = agents.settings().inboxes;

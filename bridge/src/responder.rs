@@ -62,12 +62,12 @@ impl Responder {
     }
 
     /// Finishes, in the background, every answer the previous process left mid-stream.
-    pub fn resume_interrupted(
+    pub async fn resume_interrupted(
         &self,
         conversations: &Conversations,
         agents: &Registry,
     ) -> Result<(), StoreError> {
-        for answer in conversations.interrupted_answers()? {
+        for answer in conversations.interrupted_answers().await? {
             let begun = Begun { message_id: answer.message_id, shown: answer.shown };
             match agents.get(&answer.agent) {
                 Some(entry) => self.spawn(conversations.clone(), answer.conversation, entry, Some(begun)),
@@ -75,7 +75,7 @@ impl Responder {
                 None => {
                     let done =
                         EventKind::AgentMessageCompleted { message_id: begun.message_id, text: begun.shown };
-                    conversations.append(&answer.conversation, done)?;
+                    conversations.append(&answer.conversation, done).await?;
                 }
             }
         }
@@ -99,7 +99,7 @@ impl Responder {
                     code: "agent_unavailable".into(),
                     message: "Sorry, I couldn't answer just now. Please try again.".into(),
                 };
-                if let Err(error) = conversations.append(&id, failure) {
+                if let Err(error) = conversations.append(&id, failure).await {
                     tracing::error!(conversation = %id, %error, "the failure could not be stored either");
                 }
             }
@@ -114,19 +114,19 @@ async fn take_turn(
     entry: &AgentEntry,
     begun: Option<Begun>,
 ) -> Result<(), StoreError> {
-    let Some(mode) = conversations.get(id)?.map(|record| record.mode) else { return Ok(()) };
-    let transcript = conversations.transcript(id)?;
+    let Some(mode) = conversations.get(id).await?.map(|record| record.mode) else { return Ok(()) };
+    let transcript = conversations.transcript(id).await?;
     let last_visitor = transcript.iter().rev().find(|message| message.author == Author::Visitor);
     // While a person has the conversation, the AI stays silent; a bubble it left open is closed.
     if mode != Mode::Ai {
         if let Some(Begun { message_id, shown }) = begun {
-            conversations.append(id, EventKind::AgentMessageCompleted { message_id, text: shown })?;
+            conversations.append(id, EventKind::AgentMessageCompleted { message_id, text: shown }).await?;
         }
         if let Some(last) = last_visitor {
             let note =
                 format!("The conversation is with the support team ({mode:?}): the agent stays silent.");
             let explanation = Explanation { agent: "none", note: Some(note), ..Explanation::default() };
-            record(conversations, id, last, "with_person", None, explanation)?;
+            record(conversations, id, last, "with_person", None, explanation).await?;
         }
         return Ok(());
     }
@@ -136,28 +136,28 @@ async fn take_turn(
     let mut explanation = Explanation::default();
     while let Some(step) = steps.next().await {
         match step {
-            Step::Text(piece) => answer.push(&piece)?,
+            Step::Text(piece) => answer.push(&piece).await?,
             Step::Handoff(call) => {
                 handoff.get_or_insert(call);
             }
             Step::Explain(why) => explanation = why,
         }
     }
-    let outcome = match (&handoff, answer.finish()?) {
+    let outcome = match (&handoff, answer.finish().await?) {
         (Some(_), _) => "handoff",
         (None, true) => "answered",
         (None, false) => "nothing",
     };
     if let Some(last) = last_visitor {
-        record(conversations, id, last, outcome, handoff.as_ref(), explanation)?;
+        record(conversations, id, last, outcome, handoff.as_ref(), explanation).await?;
     }
     if let Some(call) = handoff {
-        handoffs.start(id, &entry.profile.id, &entry.handoff_name, &call)?;
+        handoffs.start(id, &entry.profile.id, &entry.handoff_name, &call).await?;
     }
     Ok(())
 }
 
-fn record(
+async fn record(
     conversations: &Conversations,
     id: &ConversationId,
     visitor: &TranscriptEntry,
@@ -172,7 +172,7 @@ fn record(
         handoff: handoff.cloned(),
         explanation,
     };
-    conversations.record_decision(id, visitor.seq, &serde_json::to_string(&decision)?)
+    conversations.record_decision(id, visitor.seq, &serde_json::to_string(&decision)?).await
 }
 
 /// The answer being written: started on its first piece of text.
@@ -184,13 +184,14 @@ struct Answer<'a> {
 }
 
 impl Answer<'_> {
-    fn push(&mut self, piece: &str) -> Result<(), StoreError> {
+    async fn push(&mut self, piece: &str) -> Result<(), StoreError> {
         let begun = match &mut self.begun {
             Some(begun) => begun,
             None => {
                 let message_id = MessageId(token::random_hex(8));
                 self.conversations
-                    .append(self.id, EventKind::AgentMessageStarted { message_id: message_id.clone() })?;
+                    .append(self.id, EventKind::AgentMessageStarted { message_id: message_id.clone() })
+                    .await?;
                 self.begun.insert(Begun { message_id, shown: String::new() })
             }
         };
@@ -204,17 +205,17 @@ impl Answer<'_> {
                 offset,
                 text: self.text[offset..].to_owned(),
             };
-            self.conversations.append(self.id, delta)?;
+            self.conversations.append(self.id, delta).await?;
         }
         Ok(())
     }
 
     /// Completes the answer, if one was begun; whether there was one.
-    fn finish(self) -> Result<bool, StoreError> {
+    async fn finish(self) -> Result<bool, StoreError> {
         let Some(Begun { message_id, shown }) = self.begun else { return Ok(false) };
         // An interrupted answer the agent now has nothing to add to keeps what was shown.
         let text = if self.text.is_empty() { shown } else { self.text };
-        self.conversations.append(self.id, EventKind::AgentMessageCompleted { message_id, text })?;
+        self.conversations.append(self.id, EventKind::AgentMessageCompleted { message_id, text }).await?;
         Ok(true)
     }
 }

@@ -32,8 +32,12 @@ impl Retention {
 }
 
 /// Deletes what is past `retention` at `now` (Unix milliseconds); how many conversations went.
-pub fn sweep(conversations: &Conversations, retention: Retention, now: i64) -> Result<usize, StoreError> {
-    let deleted = conversations.delete_older_than(retention.cutoff(now))?;
+pub async fn sweep(
+    conversations: &Conversations,
+    retention: Retention,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let deleted = conversations.delete_older_than(retention.cutoff(now)).await?;
     if !deleted.is_empty() {
         tracing::info!(conversations = deleted.len(), days = retention.days, "deleted past the retention");
     }
@@ -45,13 +49,8 @@ pub fn keep(conversations: Conversations, retention: Retention, tasks: &Tasks) {
     let waiter = tasks.clone();
     tasks.spawn(async move {
         loop {
-            let store = conversations.clone();
-            // Deleting many conversations is blocking I/O: off the async threads.
-            let swept = tokio::task::spawn_blocking(move || sweep(&store, retention, now_millis())).await;
-            match swept {
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => tracing::error!(%error, "the retention sweep failed; retrying in an hour"),
-                Err(error) => tracing::error!(%error, "the retention sweep panicked; retrying in an hour"),
+            if let Err(error) = sweep(&conversations, retention, now_millis()).await {
+                tracing::error!(%error, "the retention sweep failed; retrying in an hour");
             }
             if !waiter.sleep(EVERY).await {
                 return;
@@ -78,17 +77,17 @@ mod tests {
         let conversations = Conversations::open(&dir.path().join("baton.db")).expect("opens");
         let id = ConversationId::from("c1");
         let record = ConversationRecord::new(id.clone(), AgentId::from("demo"), "00".into());
-        conversations.create(&record).expect("creates");
-        conversations.append(&id, EventKind::HandoffRequested).expect("appends");
-        let mut live = conversations.subscribe(&id, Seq(0)).expect("subscribes").live;
+        conversations.create(&record).await.expect("creates");
+        conversations.append(&id, EventKind::HandoffRequested).await.expect("appends");
+        let mut live = conversations.subscribe(&id, Seq(0)).await.expect("subscribes").live;
         let retention = Retention::days(30).expect("on");
         let now = now_millis();
-        assert_eq!(sweep(&conversations, retention, now + 29 * DAY_MILLIS).expect("sweeps"), 0);
-        assert!(conversations.get(&id).expect("reads").is_some(), "29 days idle is kept");
-        assert_eq!(sweep(&conversations, retention, now + 31 * DAY_MILLIS).expect("sweeps"), 1);
-        assert!(conversations.get(&id).expect("reads").is_none());
+        assert_eq!(sweep(&conversations, retention, now + 29 * DAY_MILLIS).await.expect("sweeps"), 0);
+        assert!(conversations.get(&id).await.expect("reads").is_some(), "29 days idle is kept");
+        assert_eq!(sweep(&conversations, retention, now + 31 * DAY_MILLIS).await.expect("sweeps"), 1);
+        assert!(conversations.get(&id).await.expect("reads").is_none());
         assert!(live.recv().await.is_err(), "the open stream ended");
-        let late = conversations.subscribe(&id, Seq(0));
+        let late = conversations.subscribe(&id, Seq(0)).await;
         assert!(matches!(late, Err(StoreError::Missing(_))), "no new stream on a deleted conversation");
     }
 }

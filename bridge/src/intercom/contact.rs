@@ -29,12 +29,10 @@ impl Intercom {
 
     async fn refresh_contact(&self, id: &ConversationId) -> Result<(), SyncError> {
         let _turn = self.turns.take(id).await;
-        let Some((contact, _)) =
-            self.conversations.read(|store| store.link(id))?.and_then(|link| link.contact)
-        else {
+        let Some((contact, _)) = self.conversations.link(id).await?.and_then(|link| link.contact) else {
             return Ok(());
         };
-        let Some(record) = self.conversations.get(id)? else { return Ok(()) };
+        let Some(record) = self.conversations.get(id).await? else { return Ok(()) };
         let client = self.client()?;
         let current = client.contact(&Id(contact)).await?;
         self.bring_up_to_date(&client, current, &record.visitor).await?;

@@ -28,10 +28,10 @@ impl Intercom {
             "conversation.user.replied" => false,
             _ => return Ok(()),
         };
-        let link = self.conversations.read(|store| store.link_by_intercom_id(&intercom_id.0))?;
+        let link = self.conversations.link_by_inbox_id(&intercom_id.0).await?;
         let entry = match &link {
             Some(link) => {
-                let agent = self.conversations.get(&link.conversation)?.map(|record| record.agent);
+                let agent = self.conversations.get(&link.conversation).await?.map(|record| record.agent);
                 agent.and_then(|agent| self.agents.get(&agent))
             }
             None => self.agents.current().copilot().cloned(),
@@ -43,8 +43,8 @@ impl Intercom {
         if created && link.is_none() {
             self.route_new(&client, &conversation, &entry).await?;
         }
-        let Some(key) = self.message_to_answer(&conversation)? else { return Ok(()) };
-        if !self.conversations.write(|store| store.remember_copilot(&key, false))? {
+        let Some(key) = self.message_to_answer(&conversation).await? else { return Ok(()) };
+        if !self.conversations.remember_copilot(&key, false).await? {
             return Ok(());
         }
         let Some(draft) = entry.agent.draft(&transcript(&conversation)).await else { return Ok(()) };
@@ -61,7 +61,7 @@ impl Intercom {
             client.reply_as_admin(intercom_id, &Id(admin.clone()), AdminReply::Comment, &draft).await?
         };
         if let Some(posted) = updated.parts().last() {
-            self.conversations.write(|store| store.remember_copilot(&posted.id.0, true))?;
+            self.conversations.remember_copilot(&posted.id.0, true).await?;
         }
         Ok(())
     }
@@ -69,12 +69,12 @@ impl Intercom {
     /// The customer message to draft for: the newest part, if it is the customer's, and no
     /// teammate answered in the last few seconds. Its key: the part id, or the conversation's
     /// for its first message.
-    fn message_to_answer(&self, conversation: &Conversation) -> Result<Option<String>, SyncError> {
+    async fn message_to_answer(&self, conversation: &Conversation) -> Result<Option<String>, SyncError> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let spoken: Vec<&Part> =
             conversation.parts().iter().filter(|part| part.part_type == "comment").collect();
         for part in spoken.iter().rev().filter(|part| from_teammate(part)) {
-            if self.conversations.read(|store| store.copilot_posted(&part.id.0))? {
+            if self.conversations.copilot_posted(&part.id.0).await? {
                 continue;
             }
             if now - part.created_at < TEAMMATE_QUIET.as_secs() as i64 {

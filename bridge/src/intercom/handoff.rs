@@ -41,14 +41,14 @@ impl Intercom {
         let id = &request.conversation;
         let _turn = self.turns.take(id).await;
         let handoff = request.handoff;
-        let link = self.conversations.write(|store| store.open_link(id, handoff))?;
+        let link = self.conversations.open_link(id, handoff).await?;
 
         let contact = match link.contact {
             Some((contact, role)) => Contact { id: Id(contact), role, ..Contact::default() },
             None => {
                 let contact = self.find_or_create_contact(&client, &request.visitor, id).await?;
-                let change = LinkChange::Contact { id: &contact.id.0, role: &contact.role };
-                self.conversations.write(|store| store.change_link(id, change))?;
+                let change = LinkChange::Contact { id: contact.id.0.clone(), role: contact.role.clone() };
+                self.conversations.change_link(id, change).await?;
                 contact
             }
         };
@@ -73,13 +73,12 @@ impl Intercom {
                     Some(found) => found.id,
                     None => {
                         let now = OffsetDateTime::now_utc().unix_timestamp();
-                        self.conversations.write(|store| store.change_link(id, LinkChange::Creating(now)))?;
+                        self.conversations.change_link(id, LinkChange::Creating(now)).await?;
                         // A contact's message is text ("HTML is not supported"): sent as written.
                         client.create_conversation(&contact, &opening).await?
                     }
                 };
-                self.conversations
-                    .write(|store| store.change_link(id, LinkChange::Created(&intercom_id.0)))?;
+                self.conversations.change_link(id, LinkChange::Created(intercom_id.0.clone())).await?;
                 // The note is posted only after the conversation is recorded: none exists yet.
                 (intercom_id, true)
             }
@@ -105,13 +104,13 @@ impl Intercom {
                 }
             };
             if let Some(part) = note_part {
-                self.conversations.write(|store| store.remember_part(&part.0, id, true))?;
+                self.conversations.remember_part(&part.0, id, true).await?;
             }
             let covered = covered.unwrap_or(Seq(0));
-            self.conversations.write(|store| store.change_link(id, LinkChange::Noted(covered)))?;
+            self.conversations.change_link(id, LinkChange::Noted(covered)).await?;
         }
 
-        let routed = self.conversations.read(|store| store.handoff(handoff))?.and_then(|record| record.route);
+        let routed = self.conversations.handoff(handoff).await?.and_then(|record| record.route);
         if routed.is_none() {
             let visit = Visit {
                 email: request.visitor.email.as_deref(),
@@ -122,7 +121,7 @@ impl Intercom {
                 .assign(&client, &intercom_id, visit, &request.transcript, &request.routing, agent.as_deref())
                 .await?;
             let record = serde_json::to_string(&route).map_err(StoreError::from)?;
-            self.conversations.write(|store| store.handoff_routed(handoff, &record))?;
+            self.conversations.handoff_routed(handoff, &record).await?;
         }
         Ok(Delivered {
             external_id: intercom_id.0,

@@ -42,8 +42,8 @@ impl Inbox for Arc<Intercom> {
         self.update_contact(id.clone());
     }
 
-    fn resume(&self) -> Result<(), InboxError> {
-        Intercom::resume(self).map_err(InboxError::from)
+    fn resume(&self) -> BoxFuture<'_, Result<(), InboxError>> {
+        Box::pin(async move { Intercom::resume(self).await.map_err(InboxError::from) })
     }
 
     fn directory(&self, fresh: bool) -> BoxFuture<'_, Result<Directory, InboxError>> {

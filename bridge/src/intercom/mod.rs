@@ -222,12 +222,12 @@ pub enum SyncError {
 
 impl Intercom {
     /// The connection `settings` describe, over the context's conversations, for its agents;
-    /// the token is the configured one, or the one an earlier OAuth flow stored.
+    /// the token is the configured one (one an earlier OAuth flow stored is loaded by
+    /// [`Intercom::resume`]).
     pub fn new(settings: IntercomSettings, context: InboxContext) -> Result<Arc<Self>, SyncError> {
         let InboxContext { conversations, agents, tasks } = context;
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
-        let stored = conversations.read(|store| store.connection())?.map(|c| (c.token, TokenSource::Oauth));
-        let client = match configured.or(stored) {
+        let client = match configured {
             Some((token, source)) => {
                 Some((IntercomClient::new(&settings.api_base(), token.expose())?, source))
             }
@@ -264,6 +264,23 @@ impl Intercom {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .as_ref()
             .map(|(_, source)| *source)
+    }
+
+    /// Uses the token an earlier OAuth flow stored, unless a token is configured.
+    async fn load_stored_connection(&self) -> Result<(), SyncError> {
+        if self.token_source().is_some() {
+            return Ok(());
+        }
+        if let Some(stored) = self.conversations.connection().await? {
+            let client = IntercomClient::new(&self.settings.api_base(), stored.token.expose())?;
+            let mut current = self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // An OAuth flow that finished meanwhile has the newer token.
+            if current.is_none() {
+                *current = Some((client, TokenSource::Oauth));
+                tracing::info!("Intercom connected with the token an earlier OAuth flow stored");
+            }
+        }
+        Ok(())
     }
 
     /// Starts using a token the OAuth flow obtained.

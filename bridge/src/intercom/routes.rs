@@ -20,7 +20,7 @@ use crate::conversations::now_millis;
 use crate::error::{ApiError, Json};
 use crate::inbox::InboxError;
 use crate::routes::admin::Admin;
-use crate::store::IntercomConnection;
+use crate::store::WorkspaceConnection;
 use crate::token;
 
 /// How long an OAuth `state` stays valid.
@@ -45,7 +45,7 @@ pub async fn receive_webhook(
     }
     let notification: Notification = serde_json::from_slice(&body)
         .map_err(|error| ApiError::BadRequest(format!("Not an Intercom notification: {error}")))?;
-    if !intercom.conversations.write(|store| store.remember_notification(&notification.id, now_millis()))? {
+    if !intercom.conversations.remember_notification(&notification.id, now_millis()).await? {
         return Ok(StatusCode::OK);
     }
     let tasks = intercom.tasks.clone();
@@ -98,7 +98,7 @@ pub async fn status(
     _: Admin,
     Extension(intercom): Extension<Arc<Intercom>>,
 ) -> Result<Json<Status>, ApiError> {
-    let connection = intercom.conversations.read(|store| store.connection())?;
+    let connection = intercom.conversations.connection().await?;
     Ok(Json(Status {
         connected: intercom.token_source().is_some(),
         source: intercom.token_source(),
@@ -177,7 +177,7 @@ pub async fn authorize(
         )
     })?;
     let oauth_state = token::random_hex(16);
-    intercom.conversations.write(|store| store.save_oauth_state(&oauth_state, now_millis()))?;
+    intercom.conversations.save_oauth_state(&oauth_state, now_millis()).await?;
     let redirect =
         format!("{}/v1/intercom/oauth/callback", public_url(settings.public_url.as_deref(), &headers));
     let query = serde_urlencoded::to_string([
@@ -234,7 +234,8 @@ async fn connect(intercom: &Intercom, callback: Callback) -> Result<String, Stri
     };
     let fresh = intercom
         .conversations
-        .write(|store| store.take_oauth_state(&oauth_state, now_millis() - STATE_VALID_MILLIS))
+        .take_oauth_state(&oauth_state, now_millis() - STATE_VALID_MILLIS)
+        .await
         .map_err(|error| error.to_string())?;
     if !fresh {
         return Err(
@@ -253,7 +254,7 @@ async fn connect(intercom: &Intercom, callback: Callback) -> Result<String, Stri
     let access = exchange_code(&base, client_id, secret.expose(), &code).await.map_err(failed)?;
     let client = IntercomClient::new(&base, &access).map_err(failed)?;
     let me = client.me().await.map_err(failed)?;
-    let connection = IntercomConnection {
+    let connection = WorkspaceConnection {
         token: access.into(),
         workspace_id: me.app.as_ref().map(|app| app.id_code.clone()),
         workspace_name: me.app.as_ref().map(|app| app.name.clone()),
@@ -262,7 +263,8 @@ async fn connect(intercom: &Intercom, callback: Callback) -> Result<String, Stri
     };
     intercom
         .conversations
-        .write(|store| store.save_connection(&connection, now_millis()))
+        .save_connection(&connection, now_millis())
+        .await
         .map_err(|error| error.to_string())?;
     intercom.connect(client, Id(me.id.0));
     Ok(connection.workspace_name.unwrap_or_else(|| "your Intercom workspace".into()))

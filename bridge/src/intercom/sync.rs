@@ -13,7 +13,7 @@ use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
 use super::model::{Conversation, Id, Part};
 use super::{Intercom, SyncError};
 use crate::backoff::Backoff;
-use crate::store::{IntercomLink, LinkChange};
+use crate::store::{InboxLink, LinkChange};
 
 /// Tries to post a visitor message before leaving it for the next nudge or restart.
 const POST_ATTEMPTS: u32 = 8;
@@ -46,9 +46,11 @@ impl Intercom {
         });
     }
 
-    /// Picks up, at start, what a stopped process left: messages not posted yet.
-    pub fn resume(self: &Arc<Self>) -> Result<(), SyncError> {
-        for link in self.conversations.read(|store| store.created_links())? {
+    /// Picks up, at start, what a stopped process left: the workspace an earlier OAuth flow
+    /// connected, and messages not posted yet.
+    pub async fn resume(self: &Arc<Self>) -> Result<(), SyncError> {
+        self.load_stored_connection().await?;
+        for link in self.conversations.created_links().await? {
             self.relay_visitor_messages(link.conversation);
         }
         Ok(())
@@ -56,7 +58,7 @@ impl Intercom {
 
     async fn post_visitor_messages(&self, id: &ConversationId) -> Result<(), SyncError> {
         let _turn = self.turns.take(id).await;
-        let Some(link) = self.conversations.read(|store| store.link(id))? else { return Ok(()) };
+        let Some(link) = self.conversations.link(id).await? else { return Ok(()) };
         let (Some(intercom_id), Some((contact, _)), true) = (&link.intercom_id, &link.contact, link.noted)
         else {
             return Ok(());
@@ -64,7 +66,8 @@ impl Intercom {
         let (intercom_id, contact) = (Id(intercom_id.clone()), Id(contact.clone()));
         let pending: Vec<(Seq, String)> = self
             .conversations
-            .events_after(id, link.relayed)?
+            .events_after(id, link.relayed)
+            .await?
             .into_iter()
             .filter_map(|event| match event.kind {
                 EventKind::VisitorMessage { text, .. } => Some((event.seq, text)),
@@ -78,17 +81,17 @@ impl Intercom {
         let mut already_posted = self.posted_before_a_crash(&link, &pending).await?;
         for (seq, text) in pending {
             if already_posted.take() == Some(seq) {
-                self.conversations.write(|store| store.change_link(id, LinkChange::Relayed(seq)))?;
+                self.conversations.change_link(id, LinkChange::Relayed(seq)).await?;
                 continue;
             }
-            self.conversations.write(|store| store.change_link(id, LinkChange::Posting(seq)))?;
+            self.conversations.change_link(id, LinkChange::Posting(seq)).await?;
             // A contact's words are text to Intercom (it takes no HTML from them): sent as typed,
             // so a teammate never reads `&lt;` for `<`.
             let updated = client.reply_as_contact(&intercom_id, &contact, &text).await?;
             if let Some(part) = updated.parts().iter().rev().find(|part| is_from_contact(part)) {
-                self.conversations.write(|store| store.remember_part(&part.id.0, id, true))?;
+                self.conversations.remember_part(&part.id.0, id, true).await?;
             }
-            self.conversations.write(|store| store.change_link(id, LinkChange::Relayed(seq)))?;
+            self.conversations.change_link(id, LinkChange::Relayed(seq)).await?;
         }
         Ok(())
     }
@@ -97,7 +100,7 @@ impl Intercom {
     /// contact's last reply says the same.
     async fn posted_before_a_crash(
         &self,
-        link: &IntercomLink,
+        link: &InboxLink,
         pending: &[(Seq, String)],
     ) -> Result<Option<Seq>, SyncError> {
         let Some(posting) = link.posting else { return Ok(None) };
@@ -107,7 +110,7 @@ impl Intercom {
         let last = conversation.parts().iter().rev().find(|part| is_from_contact(part));
         let arrived = last.is_some_and(|part| says_same(part.body.as_deref().unwrap_or(""), text));
         if let Some(part) = last.filter(|_| arrived) {
-            self.conversations.write(|store| store.remember_part(&part.id.0, &link.conversation, true))?;
+            self.conversations.remember_part(&part.id.0, &link.conversation, true).await?;
         }
         Ok(arrived.then_some(posting))
     }
@@ -119,7 +122,7 @@ impl Intercom {
         intercom_id: &Id,
         delivered: Option<Conversation>,
     ) -> Result<(), SyncError> {
-        let Some(link) = self.conversations.read(|store| store.link_by_intercom_id(&intercom_id.0))? else {
+        let Some(link) = self.conversations.link_by_inbox_id(&intercom_id.0).await? else {
             return Ok(());
         };
         let id = link.conversation.clone();
@@ -146,7 +149,7 @@ impl Intercom {
         };
         let mut joined = link.joined_admin.clone();
         for part in conversation.parts() {
-            if !self.conversations.write(|store| store.remember_part(&part.id.0, &id, false))? {
+            if !self.conversations.remember_part(&part.id.0, &id, false).await? {
                 continue;
             }
             let mut events = Vec::new();
@@ -185,12 +188,12 @@ impl Intercom {
                 _ => {}
             }
             for event in events {
-                self.conversations.append(&id, event)?;
+                self.conversations.append(&id, event).await?;
             }
         }
         if joined != link.joined_admin {
             if let Some(admin) = &joined {
-                self.conversations.write(|store| store.change_link(&id, LinkChange::Joined(admin)))?;
+                self.conversations.change_link(&id, LinkChange::Joined(admin.clone())).await?;
             }
         }
         Ok(())

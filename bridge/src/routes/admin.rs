@@ -162,13 +162,13 @@ pub async fn decisions(
     Path(id): Path<ConversationId>,
     Query(query): Query<DecisionsQuery>,
 ) -> Result<Json<Decisions>, ApiError> {
-    state.conversations.get(&id)?.ok_or(ApiError::UnknownConversation)?;
-    let stored = state.conversations.read(|store| store.decisions(&id, query.after))?;
+    state.conversations.get(&id).await?.ok_or(ApiError::UnknownConversation)?;
+    let stored = state.conversations.decisions(&id, query.after).await?;
     let decisions = stored
         .iter()
         .map(|body| serde_json::from_str(body).map_err(|error| ApiError::Internal(error.to_string())))
         .collect::<Result<_, _>>()?;
-    let handoffs = state.conversations.read(|store| store.handoffs_of(&id))?;
+    let handoffs = state.conversations.handoffs_of(&id).await?;
     Ok(Json(Decisions { conversation: id, decisions, handoffs }))
 }
 
@@ -179,7 +179,7 @@ pub async fn export_conversation(
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> Result<Json<ConversationExport>, ApiError> {
-    Ok(Json(state.conversations.export(&id)?.ok_or(ApiError::UnknownConversation)?))
+    Ok(Json(state.conversations.export(&id).await?.ok_or(ApiError::UnknownConversation)?))
 }
 
 /// `DELETE /v1/admin/conversations/{id}`: erases the conversation on request. Its token stops
@@ -190,12 +190,7 @@ pub async fn erase_conversation(
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> Result<StatusCode, ApiError> {
-    let conversations = state.conversations.clone();
-    // Flushing the write-ahead log is file I/O: off the async threads.
-    let erased = tokio::task::spawn_blocking(move || conversations.erase(&id))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
-    if erased {
+    if state.conversations.erase(&id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::UnknownConversation)

@@ -66,7 +66,7 @@ pub async fn handoff_reasons(
     }
     let millis =
         |at: OffsetDateTime| i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-    let counts = state.conversations.read(|store| store.handoff_reasons(&agent, millis(from), millis(to)))?;
+    let counts = state.conversations.handoff_reasons(&agent, millis(from), millis(to)).await?;
     let total: u64 = counts.iter().map(|count| count.count).sum();
     let reasons = counts
         .into_iter()

@@ -37,7 +37,7 @@ pub async fn create_conversation(
         visitor,
         ..ConversationRecord::new(id.clone(), body.agent, token::hash(&secret))
     };
-    state.conversations.create(&record)?;
+    state.conversations.create(&record).await?;
     Ok((StatusCode::CREATED, Json(ConversationCreated { id, token: secret })))
 }
 
@@ -49,7 +49,7 @@ pub async fn send_message(
     headers: HeaderMap,
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<MessageAccepted>), ApiError> {
-    let record = authorize(&state, &id, bearer(&headers))?;
+    let record = authorize(&state, &id, bearer(&headers)).await?;
     state.limits.check_message(client, &id)?;
     if body.text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::MessageTooLong);
@@ -58,7 +58,7 @@ pub async fn send_message(
         return Err(ApiError::BadRequest("A message cannot be empty.".into()));
     }
     bounds::check_client_id(&body.client_id)?;
-    let seq = match state.conversations.append_visitor_message(&id, body.client_id, body.text)? {
+    let seq = match state.conversations.append_visitor_message(&id, body.client_id, body.text).await? {
         Appended::Duplicate(seq) => seq,
         Appended::New(event) => {
             if record.mode != Mode::Ai {
@@ -81,10 +81,10 @@ pub async fn update_visitor(
     headers: HeaderMap,
     Json(update): Json<UpdateVisitor>,
 ) -> Result<StatusCode, ApiError> {
-    let record = authorize(&state, &id, bearer(&headers))?;
+    let record = authorize(&state, &id, bearer(&headers)).await?;
     check_visitor(&update.visitor)?;
     let by_visitor = update.source == VisitorSource::Visitor;
-    state.conversations.update_visitor(&id, &update.visitor, by_visitor)?;
+    state.conversations.update_visitor(&id, &update.visitor, by_visitor).await?;
     if record.mode != Mode::Ai {
         state.inbox.visitor_changed(&id);
     }
@@ -109,8 +109,8 @@ pub async fn get_conversation(
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
 ) -> Result<Json<Snapshot>, ApiError> {
-    let record = authorize(&state, &id, bearer(&headers))?;
-    let transcript = state.conversations.transcript(&id)?;
+    let record = authorize(&state, &id, bearer(&headers)).await?;
+    let transcript = state.conversations.transcript(&id).await?;
     Ok(Json(Snapshot { id, agent: record.agent, mode: record.mode, last_seq: record.last_seq, transcript }))
 }
 
@@ -120,13 +120,13 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The conversation, if `token` opens it. A wrong token and an unknown id answer alike.
-pub fn authorize(
+pub async fn authorize(
     state: &AppState,
     id: &ConversationId,
     token: Option<&str>,
 ) -> Result<ConversationRecord, ApiError> {
     let token = token.ok_or(ApiError::Unauthorized)?;
-    let record = state.conversations.get(id)?.ok_or(ApiError::Unauthorized)?;
+    let record = state.conversations.get(id).await?.ok_or(ApiError::Unauthorized)?;
     // Comparing hashes, not secrets: how long the comparison takes says nothing usable about
     // the token itself.
     if record.token_hash == token::hash(token) {

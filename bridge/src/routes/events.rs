@@ -43,7 +43,7 @@ pub async fn stream_events(
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>, ApiError> {
-    authorize(&state, &id, bearer(&headers).or(query.token.as_deref()))?;
+    authorize(&state, &id, bearer(&headers).or(query.token.as_deref())).await?;
     let slot = state.streams.take(client).ok_or(ApiError::TooManyStreams)?;
     // A reconnecting EventSource repeats its first URL and adds `Last-Event-ID`: the header is
     // the newer of the two.
@@ -52,7 +52,7 @@ pub async fn stream_events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
     let after = Seq(query.after.max(last_event_id).unwrap_or(0));
-    let subscription = state.conversations.subscribe(&id, after).map_err(|error| match error {
+    let subscription = state.conversations.subscribe(&id, after).await.map_err(|error| match error {
         // Erased between the token check and here.
         StoreError::Missing(_) => ApiError::Unauthorized,
         other => ApiError::Store(other),
@@ -95,7 +95,8 @@ impl Reader {
             match self.live.recv().await {
                 Ok(event) => self.pending.push_back(event),
                 // Fell behind the channel: what it dropped is in the store.
-                Err(RecvError::Lagged(_)) => match self.conversations.events_after(&self.id, self.last) {
+                Err(RecvError::Lagged(_)) => match self.conversations.events_after(&self.id, self.last).await
+                {
                     Ok(missed) => self.pending.extend(missed.into_iter().map(Arc::new)),
                     Err(error) => {
                         tracing::error!(conversation = %self.id, %error, "could not re-read the log");
@@ -129,9 +130,9 @@ mod tests {
         let conversations = Conversations::open(&dir.path().join("baton.db")).expect("opens");
         let id = ConversationId::from("c");
         let record = ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new());
-        conversations.create(&record).expect("creates");
-        conversations.append(&id, EventKind::HandoffRequested).expect("appends");
-        let subscription = conversations.subscribe(&id, Seq(0)).expect("subscribes");
+        conversations.create(&record).await.expect("creates");
+        conversations.append(&id, EventKind::HandoffRequested).await.expect("appends");
+        let subscription = conversations.subscribe(&id, Seq(0)).await.expect("subscribes");
         let mut reader = Reader {
             conversations: conversations.clone(),
             id: id.clone(),
@@ -149,6 +150,7 @@ mod tests {
                         teammate: baton_protocol::Teammate { name: "Ana".into(), avatar_url: None },
                     },
                 )
+                .await
                 .expect("appends");
         }
         for expected in 1..=total {

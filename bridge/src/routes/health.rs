@@ -21,7 +21,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str)
         return (StatusCode::SERVICE_UNAVAILABLE, "stopping");
     }
     // A lookup of a conversation that cannot exist: the database answers, or it does not.
-    match state.conversations.get(&ConversationId::from("")) {
+    match state.conversations.get(&ConversationId::from("")).await {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(error) => {
             tracing::error!(%error, "readiness: the database does not answer");

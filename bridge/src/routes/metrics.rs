@@ -26,10 +26,22 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             state.tasks.running(),
         ),
     ];
+    let store = state.conversations.metrics();
+    let counters = [
+        ("baton_store_commits_total", "Transactions the store committed.", store.commits),
+        (
+            "baton_store_writes_total",
+            "Writes the store committed (several share a transaction when they arrive together).",
+            store.writes,
+        ),
+    ];
     let mut text = String::new();
+    // Writing to a String cannot fail.
     for (name, help, value) in gauges {
-        // Writing to a String cannot fail.
         let _ = write!(text, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
+    }
+    for (name, help, value) in counters {
+        let _ = write!(text, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n");
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -1,12 +1,81 @@
-//! Handoffs and decisions in the store. A handoff row is written in the same transaction as the
-//! `handoff_requested` event, and settled in the same transaction as the event the visitor sees,
-//! so a killed process never leaves a conversation connecting with nobody delivering it.
+//! Handoffs to a person and the agent's decisions: a handoff is recorded together with the
+//! `handoff_requested` event and settled together with the event the visitor sees, so a killed
+//! process never leaves a conversation connecting with nobody delivering it.
 
-use baton_protocol::{AgentId, ConversationId, Event, EventKind, Seq};
-use rusqlite::{params, OptionalExtension};
+use async_trait::async_trait;
+use baton_protocol::{AgentId, ConversationId, Seq};
 use serde::Serialize;
 
-use super::{append_in, Store, StoreError};
+use super::StoreError;
+
+/// The handoffs of conversations to the inbox.
+#[async_trait]
+pub trait Handoffs {
+    /// Records a handoff of `id` and appends (and publishes) `handoff_requested`, together.
+    async fn begin_handoff(
+        &self,
+        id: &ConversationId,
+        agent: &AgentId,
+        name: &str,
+        reason: &str,
+        clause: Option<&str>,
+    ) -> Result<HandoffId, StoreError>;
+
+    /// Handoffs still to deliver, oldest first.
+    async fn pending_handoffs(&self) -> Result<Vec<PendingHandoff>, StoreError>;
+
+    /// The handoff, if it exists.
+    async fn handoff(&self, handoff: HandoffId) -> Result<Option<HandoffRecord>, StoreError>;
+
+    /// Every handoff of a conversation, oldest first.
+    async fn handoffs_of(&self, id: &ConversationId) -> Result<Vec<HandoffRecord>, StoreError>;
+
+    /// Counts a failed try; with `tell` (or `give_up`), also appends `handoff_failed` so the
+    /// visitor hears of it, once. `give_up` settles the handoff as failed.
+    async fn handoff_attempt_failed(
+        &self,
+        handoff: HandoffId,
+        error: &str,
+        tell: bool,
+        give_up: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Settles a delivered handoff and appends `handoff_connected`, together.
+    async fn handoff_connected(
+        &self,
+        handoff: HandoffId,
+        external_id: &str,
+        expected_reply_minutes: Option<u32>,
+    ) -> Result<(), StoreError>;
+
+    /// Records how a handoff was routed (JSON).
+    async fn handoff_routed(&self, handoff: HandoffId, route: &str) -> Result<(), StoreError>;
+
+    /// Handoffs of `agent` requested in `[from, to)` (Unix milliseconds), counted by reason, most
+    /// frequent first.
+    async fn handoff_reasons(
+        &self,
+        agent: &AgentId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<ReasonCount>, StoreError>;
+}
+
+/// What the agent decided on each visitor message, as JSON the dashboard shows.
+#[async_trait]
+pub trait Decisions {
+    /// Records the decision on the visitor message at `visitor_seq`, replacing an earlier one:
+    /// an answer finished after a restart is decided again.
+    async fn record_decision(
+        &self,
+        id: &ConversationId,
+        visitor_seq: Seq,
+        body: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The decisions on visitor messages after `after`, in order, as stored.
+    async fn decisions(&self, id: &ConversationId, after: Seq) -> Result<Vec<String>, StoreError>;
+}
 
 /// A handoff's row id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -75,193 +144,4 @@ pub struct ReasonCount {
     pub reason: String,
     /// How many handoffs.
     pub count: u64,
-}
-
-impl Store {
-    /// Records a handoff and appends `handoff_requested`, together.
-    pub fn begin_handoff(
-        &mut self,
-        id: &ConversationId,
-        agent: &AgentId,
-        at: i64,
-        name: &str,
-        reason: &str,
-        clause: Option<&str>,
-    ) -> Result<(HandoffId, Event), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO handoffs (conversation_id, agent, requested_at, name, reason, clause)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id.0, agent.0, at, name, reason, clause],
-        )?;
-        let handoff = HandoffId(tx.last_insert_rowid());
-        let event = append_in(&tx, id, at, EventKind::HandoffRequested, None)?;
-        tx.commit()?;
-        Ok((handoff, event))
-    }
-
-    /// Handoffs still to deliver, oldest first.
-    pub fn pending_handoffs(&self) -> Result<Vec<PendingHandoff>, StoreError> {
-        let mut statement = self.conn.prepare(
-            "SELECT id, conversation_id, attempts, visitor_told FROM handoffs WHERE status = 'pending' ORDER BY id",
-        )?;
-        let rows = statement.query_map([], |row| {
-            Ok(PendingHandoff {
-                id: HandoffId(row.get(0)?),
-                conversation: ConversationId(row.get(1)?),
-                attempts: row.get(2)?,
-                visitor_told: row.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The handoff's label, reason and clause.
-    pub fn handoff(&self, handoff: HandoffId) -> Result<Option<HandoffRecord>, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("{HANDOFF_COLUMNS} WHERE id = ?1"))?
-            .query_row(params![handoff.0], handoff_record)
-            .optional()?)
-    }
-
-    /// Every handoff of a conversation, oldest first.
-    pub fn handoffs_of(&self, id: &ConversationId) -> Result<Vec<HandoffRecord>, StoreError> {
-        let mut statement =
-            self.conn.prepare_cached(&format!("{HANDOFF_COLUMNS} WHERE conversation_id = ?1 ORDER BY id"))?;
-        let rows = statement.query_map(params![id.0], handoff_record)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Counts a failed try; with `tell` (or `give_up`), also appends `handoff_failed` so the
-    /// visitor hears of it, once. `give_up` settles the handoff as failed.
-    pub fn handoff_attempt_failed(
-        &mut self,
-        handoff: HandoffId,
-        at: i64,
-        error: &str,
-        tell: bool,
-        give_up: bool,
-    ) -> Result<Option<(ConversationId, Event)>, StoreError> {
-        let tx = self.conn.transaction()?;
-        let (conversation, told): (String, bool) = tx.query_row(
-            "SELECT conversation_id, visitor_told FROM handoffs WHERE id = ?1",
-            params![handoff.0],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        let conversation = ConversationId(conversation);
-        let event = if (tell || give_up) && !told {
-            Some((conversation.clone(), append_in(&tx, &conversation, at, EventKind::HandoffFailed, None)?))
-        } else {
-            None
-        };
-        tx.execute(
-            "UPDATE handoffs SET attempts = attempts + 1, last_error = ?2,
-                 visitor_told = visitor_told OR ?3,
-                 status = CASE WHEN ?4 THEN 'failed' ELSE status END,
-                 settled_at = CASE WHEN ?4 THEN ?5 ELSE settled_at END
-             WHERE id = ?1",
-            params![handoff.0, error, event.is_some(), give_up, at],
-        )?;
-        tx.commit()?;
-        Ok(event)
-    }
-
-    /// Settles a delivered handoff and appends `handoff_connected`, together.
-    pub fn handoff_connected(
-        &mut self,
-        handoff: HandoffId,
-        at: i64,
-        external_id: &str,
-        expected_reply_minutes: Option<u32>,
-    ) -> Result<(ConversationId, Event), StoreError> {
-        let tx = self.conn.transaction()?;
-        let conversation: String =
-            tx.query_row("SELECT conversation_id FROM handoffs WHERE id = ?1", params![handoff.0], |row| {
-                row.get(0)
-            })?;
-        tx.execute(
-            "UPDATE handoffs SET status = 'connected', attempts = attempts + 1, external_id = ?2, settled_at = ?3
-             WHERE id = ?1",
-            params![handoff.0, external_id, at],
-        )?;
-        let kind = EventKind::HandoffConnected { expected_reply_minutes };
-        let conversation = ConversationId(conversation);
-        let event = append_in(&tx, &conversation, at, kind, None)?;
-        tx.commit()?;
-        Ok((conversation, event))
-    }
-
-    /// Records how a handoff was routed (JSON).
-    pub fn handoff_routed(&mut self, handoff: HandoffId, route: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE handoffs SET route = ?2 WHERE id = ?1", params![handoff.0, route])?;
-        Ok(())
-    }
-
-    /// Handoffs of `agent` requested in `[from, to)`, counted by reason, most frequent first.
-    pub fn handoff_reasons(
-        &self,
-        agent: &AgentId,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<ReasonCount>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT reason, COUNT(*) FROM handoffs WHERE agent = ?1 AND requested_at >= ?2 AND requested_at < ?3
-             GROUP BY reason ORDER BY COUNT(*) DESC, reason",
-        )?;
-        let rows = statement.query_map(params![agent.0, from, to], |row| {
-            Ok(ReasonCount { reason: row.get(0)?, count: row.get(1)? })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Records what the agent decided on the visitor message at `visitor_seq` (JSON), replacing
-    /// an earlier decision on it: an answer finished after a restart is decided again.
-    pub fn record_decision(
-        &mut self,
-        id: &ConversationId,
-        visitor_seq: Seq,
-        at: i64,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO decisions (conversation_id, visitor_seq, at, body) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![id.0, visitor_seq.0, at, body])?;
-        Ok(())
-    }
-
-    /// The decisions on visitor messages after `after`, in order, as stored JSON.
-    pub fn decisions(&self, id: &ConversationId, after: Seq) -> Result<Vec<String>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT body FROM decisions WHERE conversation_id = ?1 AND visitor_seq > ?2 ORDER BY visitor_seq",
-        )?;
-        let rows = statement.query_map(params![id.0, after.0], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-}
-
-const HANDOFF_COLUMNS: &str =
-    "SELECT id, name, reason, clause, requested_at, status, attempts, last_error, external_id, route
-     FROM handoffs";
-
-fn handoff_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<HandoffRecord> {
-    let status = match row.get::<_, String>(5)?.as_str() {
-        "connected" => HandoffStatus::Connected,
-        "failed" => HandoffStatus::Failed,
-        _ => HandoffStatus::Pending,
-    };
-    Ok(HandoffRecord {
-        id: HandoffId(row.get(0)?),
-        name: row.get(1)?,
-        reason: row.get(2)?,
-        clause: row.get(3)?,
-        requested_at: row.get(4)?,
-        status,
-        attempts: row.get(6)?,
-        last_error: row.get(7)?,
-        external_id: row.get(8)?,
-        route: row.get::<_, Option<String>>(9)?.and_then(|route| serde_json::from_str(&route).ok()),
-    })
 }

@@ -169,8 +169,8 @@ async fn sigterm_ends_open_streams_lets_the_answer_in_flight_finish_and_exits() 
     // The answer in flight was finished before the exit: nothing is left half-sent for the next
     // start to resume.
     let conversations = Conversations::open(&db).expect("the database opens");
-    assert!(conversations.interrupted_answers().expect("reads").is_empty(), "no answer left half-sent");
-    let transcript = conversations.transcript(&conversation.id).expect("reads");
+    assert!(conversations.interrupted_answers().await.expect("reads").is_empty(), "no answer left half-sent");
+    let transcript = conversations.transcript(&conversation.id).await.expect("reads");
     assert_eq!(transcript.len(), 2, "the question and its whole answer: {transcript:?}");
 }
 
@@ -217,4 +217,17 @@ async fn after_a_stop_signal_readyz_turns_away_new_visitors_while_open_streams_a
     events.collect_until(|kind| matches!(kind, EventKind::AgentMessageCompleted { .. })).await;
     events.rest().await;
     assert_eq!(bridge.exit_code().await, Some(0));
+}
+
+#[tokio::test]
+async fn the_stores_commits_and_writes_are_counted_on_metrics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bridge = BridgeProcess::start(&dir.path().join("baton.db"), 0).await;
+    let commits = bridge.gauge("baton_store_commits_total").await;
+    let writes = bridge.gauge("baton_store_writes_total").await;
+    let conversation = bridge.api.create_conversation().await;
+    let sent = bridge.api.send(&conversation, json!({"client_id": "k", "text": "hi"})).await;
+    assert_eq!(sent.status(), 202);
+    assert!(bridge.gauge("baton_store_writes_total").await >= writes + 2, "the conversation and the message");
+    assert!(bridge.gauge("baton_store_commits_total").await > commits);
 }

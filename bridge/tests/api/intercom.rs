@@ -564,9 +564,10 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
     let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store");
     let id = ConversationId("c-timed-out".into());
     let record = ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new());
-    conversations.create(&record).expect("created");
+    conversations.create(&record).await.expect("created");
     let handoff = conversations
         .begin_handoff(&id, &record.agent, "Escalate", "Asked for a person", None)
+        .await
         .expect("begun");
 
     // The first try created the conversation, then timed out before the bridge heard back.
@@ -580,13 +581,10 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         )
         .await;
     let since = time::OffsetDateTime::now_utc().unix_timestamp() - 5;
-    conversations
-        .write(|store| {
-            store.open_link(&id, handoff)?;
-            store.change_link(&id, LinkChange::Contact { id: &contact_id, role: "lead" })?;
-            store.change_link(&id, LinkChange::Creating(since))
-        })
-        .expect("link written");
+    conversations.open_link(&id, handoff).await.expect("link opened");
+    let contact = LinkChange::Contact { id: contact_id.clone(), role: "lead".into() };
+    conversations.change_link(&id, contact).await.expect("link written");
+    conversations.change_link(&id, LinkChange::Creating(since)).await.expect("link written");
 
     let registry = std::sync::Arc::new(
         baton_bridge::agents::Registry::new(

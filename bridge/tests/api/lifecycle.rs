@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use baton_bridge::conversations::now_millis;
-use baton_bridge::store::{ConversationRecord, Store};
+use baton_bridge::store::sqlite::Store;
+use baton_bridge::store::ConversationRecord;
 use baton_protocol::{AgentId, Author, ConversationCreated, ConversationId, EventKind, Seq};
 use reqwest::Method;
 use rusqlite::types::Value as Column;

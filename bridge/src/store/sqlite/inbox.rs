@@ -1,65 +1,26 @@
-//! What the bridge remembers about Intercom: which Intercom conversation each handed-off Baton
-//! conversation became (and how far its creation got, so a retry or a restart never makes a
-//! second one), which visitor messages are already posted there, which webhook notifications and
-//! conversation parts were already handled, and the workspace connection (its token sealed).
+//! What the bridge remembers about the inbox in SQLite (Intercom-shaped tables, named before
+//! there was a seam): which Intercom conversation each handed-off Baton conversation became, and
+//! how far its creation got, which parts and notifications were handled, Copilot's parts, and the
+//! workspace connection (its token sealed).
 
 use baton_protocol::{ConversationId, Seq};
 use rusqlite::{params, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::Store;
 use crate::secret::{Secret, SecretKey};
-use crate::store::HandoffId;
-
-/// A Baton conversation's place in Intercom.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IntercomLink {
-    /// The Baton conversation.
-    pub conversation: ConversationId,
-    /// The handoff that made it.
-    pub handoff: i64,
-    /// The contact it is from, once found or created.
-    pub contact: Option<(String, String)>,
-    /// When creating the Intercom conversation was first tried (Unix seconds): a creation that
-    /// may have happened is looked for before trying again.
-    pub creating_since: Option<i64>,
-    /// The Intercom conversation, once created.
-    pub intercom_id: Option<String>,
-    /// Whether the transcript note is posted.
-    pub noted: bool,
-    /// Visitor messages up to this seq are in Intercom (in the note, or as replies).
-    pub relayed: Seq,
-    /// A visitor message whose posting started and did not finish.
-    pub posting: Option<Seq>,
-    /// The admin the visitor was last told joined.
-    pub joined_admin: Option<String>,
-}
+use crate::store::{HandoffId, InboxLink, LinkChange, StoreError, WorkspaceConnection};
 
 /// What the sealed access token is bound to: a sealed value copied into another column does not
 /// open there.
 const TOKEN_CONTEXT: &str = "intercom_connection.token";
 
-/// The connected workspace, from the OAuth flow.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IntercomConnection {
-    /// The access token; never shown or logged, and sealed in the database.
-    pub token: Secret,
-    /// The workspace's id.
-    pub workspace_id: Option<String>,
-    /// The workspace's name.
-    pub workspace_name: Option<String>,
-    /// The workspace's region.
-    pub region: Option<String>,
-    /// The admin the token acts as.
-    pub admin_id: Option<String>,
-}
-
 const LINK_COLUMNS: &str = "SELECT conversation_id, handoff_id, contact_id, contact_role, creating_since,
      intercom_id, noted, relayed_seq, posting_seq, joined_admin FROM intercom_links";
 
-fn link_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IntercomLink> {
+fn link_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<InboxLink> {
     let contact_id: Option<String> = row.get(2)?;
     let contact_role: Option<String> = row.get(3)?;
-    Ok(IntercomLink {
+    Ok(InboxLink {
         conversation: ConversationId(row.get(0)?),
         handoff: row.get(1)?,
         contact: contact_id.zip(contact_role),
@@ -72,33 +33,9 @@ fn link_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IntercomLink> {
     })
 }
 
-/// How a link changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkChange<'a> {
-    /// The contact was found or created.
-    Contact {
-        /// Its id.
-        id: &'a str,
-        /// `user` or `lead`.
-        role: &'a str,
-    },
-    /// Creating the conversation is about to be tried.
-    Creating(i64),
-    /// The conversation exists.
-    Created(&'a str),
-    /// The transcript note is posted; it covers visitor messages up to this seq.
-    Noted(Seq),
-    /// A visitor message is about to be posted.
-    Posting(Seq),
-    /// A visitor message is posted.
-    Relayed(Seq),
-    /// The visitor was told this admin joined.
-    Joined(&'a str),
-}
-
 impl Store {
     /// Starts (or finds) the link of a conversation being handed off.
-    pub fn open_link(&mut self, id: &ConversationId, handoff: HandoffId) -> Result<IntercomLink, StoreError> {
+    pub fn open_link(&mut self, id: &ConversationId, handoff: HandoffId) -> Result<InboxLink, StoreError> {
         self.conn.execute(
             "INSERT INTO intercom_links (conversation_id, handoff_id) VALUES (?1, ?2)
              ON CONFLICT (conversation_id) DO UPDATE SET handoff_id = excluded.handoff_id",
@@ -108,7 +45,7 @@ impl Store {
     }
 
     /// The conversation's link, if it was handed off to Intercom.
-    pub fn link(&self, id: &ConversationId) -> Result<Option<IntercomLink>, StoreError> {
+    pub fn link(&self, id: &ConversationId) -> Result<Option<InboxLink>, StoreError> {
         Ok(self
             .conn
             .prepare_cached(&format!("{LINK_COLUMNS} WHERE conversation_id = ?1"))?
@@ -117,7 +54,7 @@ impl Store {
     }
 
     /// The link of an Intercom conversation.
-    pub fn link_by_intercom_id(&self, intercom_id: &str) -> Result<Option<IntercomLink>, StoreError> {
+    pub fn link_by_intercom_id(&self, intercom_id: &str) -> Result<Option<InboxLink>, StoreError> {
         Ok(self
             .conn
             .prepare_cached(&format!("{LINK_COLUMNS} WHERE intercom_id = ?1"))?
@@ -126,14 +63,14 @@ impl Store {
     }
 
     /// Every link with an Intercom conversation, for relaying what was left pending.
-    pub fn created_links(&self) -> Result<Vec<IntercomLink>, StoreError> {
+    pub fn created_links(&self) -> Result<Vec<InboxLink>, StoreError> {
         let mut statement = self.conn.prepare(&format!("{LINK_COLUMNS} WHERE intercom_id IS NOT NULL"))?;
         let rows = statement.query_map([], link_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Records how the link moved on.
-    pub fn change_link(&mut self, id: &ConversationId, change: LinkChange<'_>) -> Result<(), StoreError> {
+    pub fn change_link(&mut self, id: &ConversationId, change: &LinkChange) -> Result<(), StoreError> {
         let (sql, value): (&str, rusqlite::types::Value) = match change {
             LinkChange::Contact { id: contact, role } => {
                 self.conn.execute(
@@ -143,22 +80,22 @@ impl Store {
                 return Ok(());
             }
             LinkChange::Creating(at) => {
-                ("UPDATE intercom_links SET creating_since = coalesce(creating_since, ?2) WHERE conversation_id = ?1", at.into())
+                ("UPDATE intercom_links SET creating_since = coalesce(creating_since, ?2) WHERE conversation_id = ?1", (*at).into())
             }
             LinkChange::Created(intercom) => {
-                ("UPDATE intercom_links SET intercom_id = ?2 WHERE conversation_id = ?1", intercom.to_owned().into())
+                ("UPDATE intercom_links SET intercom_id = ?2 WHERE conversation_id = ?1", intercom.clone().into())
             }
             LinkChange::Noted(seq) => (
                 "UPDATE intercom_links SET noted = 1, relayed_seq = max(relayed_seq, ?2) WHERE conversation_id = ?1",
-                to_sql(seq),
+                to_sql(*seq),
             ),
-            LinkChange::Posting(seq) => ("UPDATE intercom_links SET posting_seq = ?2 WHERE conversation_id = ?1", to_sql(seq)),
+            LinkChange::Posting(seq) => ("UPDATE intercom_links SET posting_seq = ?2 WHERE conversation_id = ?1", to_sql(*seq)),
             LinkChange::Relayed(seq) => (
                 "UPDATE intercom_links SET relayed_seq = max(relayed_seq, ?2), posting_seq = NULL WHERE conversation_id = ?1",
-                to_sql(seq),
+                to_sql(*seq),
             ),
             LinkChange::Joined(admin) => {
-                ("UPDATE intercom_links SET joined_admin = ?2 WHERE conversation_id = ?1", admin.to_owned().into())
+                ("UPDATE intercom_links SET joined_admin = ?2 WHERE conversation_id = ?1", admin.clone().into())
             }
         };
         self.conn.prepare_cached(sql)?.execute(params![id.0, value])?;
@@ -230,7 +167,7 @@ impl Store {
     }
 
     /// Stores the connected workspace, replacing any earlier one.
-    pub fn save_connection(&mut self, connection: &IntercomConnection, at: i64) -> Result<(), StoreError> {
+    pub fn save_connection(&mut self, connection: &WorkspaceConnection, at: i64) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT OR REPLACE INTO intercom_connection
                  (id, token, workspace_id, workspace_name, region, admin_id, connected_at)
@@ -248,14 +185,14 @@ impl Store {
     }
 
     /// The connected workspace, if the OAuth flow connected one.
-    pub fn connection(&self) -> Result<Option<IntercomConnection>, StoreError> {
+    pub fn connection(&self) -> Result<Option<WorkspaceConnection>, StoreError> {
         let stored = self
             .conn
             .query_row(
                 "SELECT token, workspace_id, workspace_name, region, admin_id FROM intercom_connection WHERE id = 1",
                 [],
                 |row| {
-                    Ok(IntercomConnection {
+                    Ok(WorkspaceConnection {
                         token: Secret::from(row.get::<_, String>(0)?),
                         workspace_id: row.get(1)?,
                         workspace_name: row.get(2)?,
@@ -294,8 +231,8 @@ mod tests {
     use super::*;
     use crate::secret::SecretError;
 
-    fn connection(token: &str) -> IntercomConnection {
-        IntercomConnection {
+    fn connection(token: &str) -> WorkspaceConnection {
+        WorkspaceConnection {
             token: token.into(),
             workspace_id: Some("w1".into()),
             workspace_name: None,

@@ -1,0 +1,408 @@
+//! The conformance suite: what every engine must do, written against the seam only (no SQL, no
+//! engine types), so each engine runs the same cases. An engine's tests instantiate them all with
+//! [`conformance_suite!`](crate::conformance_suite), given a function that opens a fresh engine.
+
+use baton_protocol::{AgentId, Author, ClientId, ConversationId, EventKind, MessageId, Mode, Seq, Visitor};
+
+use crate::conversations::{now_millis, Conversations};
+use crate::secret::Secret;
+use crate::store::{
+    Appended, ConversationRecord, HandoffStatus, LinkChange, StoreError, WorkspaceConnection,
+};
+
+/// A fresh engine and whatever must live as long as it (a temporary folder, a cluster).
+pub type Fixture = (Box<dyn std::any::Any + Send>, Conversations);
+
+/// Instantiates every case for the engine `open` (an `async fn() -> Fixture`) opens.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($open:path) => {
+        $crate::conformance_suite!(@cases $open,
+            seqs_are_consecutive_and_the_mode_follows_the_events,
+            a_retried_visitor_message_is_stored_once,
+            the_transcript_holds_finished_messages_only,
+            an_interrupted_answer_is_found_with_what_it_showed,
+            a_visitor_update_fills_in_without_erasing,
+            a_listener_sees_every_event_once_in_order_while_many_append,
+            a_write_that_fails_fails_alone,
+            a_handoff_is_requested_told_once_and_settled,
+            decisions_are_replaced_and_read_in_order,
+            inbox_links_parts_and_notifications_are_remembered_once,
+            copilot_remembers_what_it_drafted_and_posted,
+            an_oauth_state_is_used_once_and_only_while_fresh,
+            the_workspace_connection_is_replaced_and_read_back,
+            an_export_holds_everything_but_the_token_hash,
+            an_erased_conversation_is_gone_and_its_feeds_end,
+            retention_deletes_what_was_idle_before_the_cutoff,
+        );
+    };
+    (@cases $open:path, $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (_guard, conversations) = $open().await;
+                $crate::store::conformance::$case(&conversations).await;
+            }
+        )+
+    };
+}
+
+async fn conversation(conversations: &Conversations, id: &str) -> ConversationId {
+    let id = ConversationId::from(id);
+    let record = ConversationRecord {
+        visitor: Visitor { name: Some("Al".into()), ..Visitor::default() },
+        ..ConversationRecord::new(id.clone(), AgentId::from("demo"), format!("hash-of-{}", id.0))
+    };
+    conversations.create(&record).await.expect("creates");
+    id
+}
+
+fn seqs(events: &[baton_protocol::Event]) -> Vec<u64> {
+    events.iter().map(|event| event.seq.0).collect()
+}
+
+/// Events get the conversation's next seq, read back in order; the record follows.
+pub async fn seqs_are_consecutive_and_the_mode_follows_the_events(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let other = conversation(conversations, "c2").await;
+    assert_eq!(conversations.append(&id, EventKind::HandoffRequested).await.expect("appends").seq, Seq(1));
+    assert_eq!(conversations.append(&other, EventKind::HandoffRequested).await.expect("appends").seq, Seq(1));
+    assert_eq!(conversations.append(&id, EventKind::HandoffFailed).await.expect("appends").seq, Seq(2));
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(1)).await.expect("reads")), [2]);
+    let record = conversations.get(&id).await.expect("reads").expect("exists");
+    assert_eq!((record.mode, record.last_seq), (Mode::Connecting, Seq(2)));
+    assert!(conversations.get(&ConversationId::from("nope")).await.expect("reads").is_none());
+    assert!(conversations.backlog(&ConversationId::from("nope"), Seq(0)).await.expect("reads").is_none());
+}
+
+/// The same client id stores one message, whichever send arrives.
+pub async fn a_retried_visitor_message_is_stored_once(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let send = || conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into());
+    let (first, again) = (send().await.expect("appends"), send().await.expect("appends"));
+    assert!(matches!(first, Appended::New(ref event) if event.seq == Seq(1)), "{first:?}");
+    assert_eq!(again, Appended::Duplicate(Seq(1)));
+    assert_eq!(conversations.events_after(&id, Seq(0)).await.expect("reads").len(), 1);
+}
+
+/// The transcript: visitor, agent (completed only) and teammate messages, in order.
+pub async fn the_transcript_holds_finished_messages_only(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let m = || MessageId::from("m");
+    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    let delta = EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hel".into() };
+    conversations.append(&id, delta).await.expect("appends");
+    let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
+    conversations.append(&id, done).await.expect("appends");
+    let transcript = conversations.transcript(&id).await.expect("reads");
+    let seen: Vec<_> =
+        transcript.iter().map(|entry| (entry.seq.0, entry.author.clone(), entry.text.as_str())).collect();
+    assert_eq!(seen, [(1, Author::Visitor, "hi"), (4, Author::Agent, "Hello")]);
+}
+
+/// An answer stopped mid-stream is found with the text its deltas carried, until completed.
+pub async fn an_interrupted_answer_is_found_with_what_it_showed(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let m = || MessageId::from("m");
+    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    for (offset, text) in [(0, "Hel"), (3, "lo")] {
+        let delta = EventKind::AgentMessageDelta { message_id: m(), offset, text: text.into() };
+        conversations.append(&id, delta).await.expect("appends");
+    }
+    let interrupted = conversations.interrupted_answers().await.expect("reads");
+    assert_eq!(interrupted.len(), 1);
+    assert_eq!((&interrupted[0].conversation, &interrupted[0].message_id), (&id, &m()));
+    assert_eq!((interrupted[0].agent.0.as_str(), interrupted[0].shown.as_str()), ("demo", "Hello"));
+    let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
+    conversations.append(&id, done).await.expect("appends");
+    assert!(conversations.interrupted_answers().await.expect("reads").is_empty());
+}
+
+/// A visitor update keeps what it leaves out; only the visitor's own email counts as given.
+pub async fn a_visitor_update_fills_in_without_erasing(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let email = |address: &str| Visitor { email: Some(address.into()), ..Visitor::default() };
+    conversations.update_visitor(&id, &email("ceo@x.example"), false).await.expect("updates");
+    let record = conversations.get(&id).await.expect("reads").expect("exists");
+    assert_eq!((record.visitor.name.as_deref(), record.email_given), (Some("Al"), false));
+    conversations.update_visitor(&id, &email("al@x.example"), true).await.expect("updates");
+    let record = conversations.get(&id).await.expect("reads").expect("exists");
+    assert_eq!((record.visitor.email.as_deref(), record.email_given), (Some("al@x.example"), true));
+}
+
+/// Publish after commit, subscribe then read the backlog: listeners that join while many
+/// writers append see 1..=n, each once, in order.
+pub async fn a_listener_sees_every_event_once_in_order_while_many_append(conversations: &Conversations) {
+    const WRITERS: u64 = 8;
+    const EACH: u64 = 25;
+    let total = WRITERS * EACH;
+    let id = conversation(conversations, "c1").await;
+    let mut writers = Vec::new();
+    for writer in 0..WRITERS {
+        let (conversations, id) = (conversations.clone(), id.clone());
+        writers.push(tokio::spawn(async move {
+            for n in 0..EACH {
+                let kind = EventKind::VisitorMessage {
+                    client_id: ClientId(format!("{writer}-{n}")),
+                    text: "x".into(),
+                };
+                conversations.append(&id, kind).await.expect("appends");
+            }
+        }));
+    }
+    let mut listeners = Vec::new();
+    for _ in 0..6 {
+        let (conversations, id) = (conversations.clone(), id.clone());
+        listeners.push(tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            let subscription = conversations.subscribe(&id, Seq(0)).await.expect("subscribes");
+            let mut seen: Vec<u64> = seqs(&subscription.backlog);
+            let mut live = subscription.live;
+            let mut last = seen.last().copied().unwrap_or(0);
+            while last < total {
+                let event = match live.recv().await {
+                    Ok(event) => event,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // What the channel dropped is in the store, as a stream re-reads it.
+                        let missed = conversations.events_after(&id, Seq(last)).await.expect("reads");
+                        seen.extend(seqs(&missed));
+                        last = seen.last().copied().unwrap_or(last);
+                        continue;
+                    }
+                    Err(closed) => panic!("the feed ended: {closed}"),
+                };
+                // A repeat of the backlog's last events is dropped by seq, as a stream does.
+                if event.seq.0 > last {
+                    last = event.seq.0;
+                    seen.push(last);
+                }
+            }
+            seen
+        }));
+    }
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    for listener in listeners {
+        assert_eq!(listener.await.expect("listener"), (1..=total).collect::<Vec<_>>());
+    }
+}
+
+/// A write that fails leaves no trace and fails nothing written beside it.
+pub async fn a_write_that_fails_fails_alone(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let missing = ConversationId::from("missing");
+    let (bad, good) = tokio::join!(
+        conversations.append(&missing, EventKind::HandoffRequested),
+        conversations.append(&id, EventKind::HandoffRequested),
+    );
+    assert!(bad.is_err(), "{bad:?}");
+    assert_eq!(good.expect("appends").seq, Seq(1));
+    assert!(
+        conversations
+            .create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+            .await
+            .is_err(),
+        "an id is created once"
+    );
+    assert_eq!(conversations.events_after(&id, Seq(0)).await.expect("reads").len(), 1);
+}
+
+/// A handoff: requested with its event, failures counted and told once, settled with its event.
+pub async fn a_handoff_is_requested_told_once_and_settled(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let agent = AgentId::from("demo");
+    let handoff =
+        conversations.begin_handoff(&id, &agent, "Ada", "asked", Some("rule 1")).await.expect("begins");
+    let pending = conversations.pending_handoffs().await.expect("reads");
+    assert_eq!((pending.len(), &pending[0].conversation, pending[0].attempts), (1, &id, 0));
+    conversations.handoff_attempt_failed(handoff, "down", false, false).await.expect("counts");
+    conversations.handoff_attempt_failed(handoff, "down", true, false).await.expect("counts");
+    conversations.handoff_attempt_failed(handoff, "down", true, false).await.expect("counts");
+    conversations.handoff_connected(handoff, "ext-1", Some(5)).await.expect("settles");
+    conversations.handoff_routed(handoff, r#"{"target":null,"why":"none"}"#).await.expect("routes");
+    let kinds: Vec<_> =
+        conversations.events_after(&id, Seq(0)).await.expect("reads").into_iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::HandoffRequested,
+            EventKind::HandoffFailed,
+            EventKind::HandoffConnected { expected_reply_minutes: Some(5) }
+        ]
+    );
+    assert!(conversations.pending_handoffs().await.expect("reads").is_empty());
+    let record = conversations.handoff(handoff).await.expect("reads").expect("exists");
+    assert_eq!(
+        (record.status, record.attempts, record.external_id.as_deref()),
+        (HandoffStatus::Connected, 4, Some("ext-1"))
+    );
+    assert_eq!((record.reason.as_str(), record.clause.as_deref()), ("asked", Some("rule 1")));
+    assert_eq!(record.route.expect("routed")["why"], "none");
+    assert_eq!(conversations.handoffs_of(&id).await.expect("reads").len(), 1);
+    let gave_up = conversations.begin_handoff(&id, &agent, "Ada", "angry", None).await.expect("begins");
+    conversations.handoff_attempt_failed(gave_up, "refused", false, true).await.expect("settles");
+    assert_eq!(
+        conversations.handoff(gave_up).await.expect("reads").expect("exists").status,
+        HandoffStatus::Failed
+    );
+    let reasons = conversations.handoff_reasons(&agent, 0, now_millis() + 1000).await.expect("reads");
+    assert_eq!(
+        reasons.iter().map(|r| (r.reason.as_str(), r.count)).collect::<Vec<_>>(),
+        [("angry", 1), ("asked", 1)]
+    );
+    assert!(conversations.handoff_reasons(&agent, 0, 1).await.expect("reads").is_empty());
+}
+
+/// Decisions: one per visitor message (the later replaces), read after a seq, in order.
+pub async fn decisions_are_replaced_and_read_in_order(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    conversations.record_decision(&id, Seq(3), r#"{"n":3}"#).await.expect("records");
+    conversations.record_decision(&id, Seq(1), r#"{"n":1}"#).await.expect("records");
+    conversations.record_decision(&id, Seq(1), r#"{"n":"1 again"}"#).await.expect("records");
+    assert_eq!(
+        conversations.decisions(&id, Seq(0)).await.expect("reads"),
+        [r#"{"n":"1 again"}"#, r#"{"n":3}"#]
+    );
+    assert_eq!(conversations.decisions(&id, Seq(1)).await.expect("reads"), [r#"{"n":3}"#]);
+}
+
+/// The inbox's link moves on step by step; parts and notifications are remembered once.
+pub async fn inbox_links_parts_and_notifications_are_remembered_once(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let handoff =
+        conversations.begin_handoff(&id, &AgentId::from("demo"), "Ada", "asked", None).await.expect("begins");
+    let link = conversations.open_link(&id, handoff).await.expect("opens");
+    assert_eq!((link.intercom_id, link.noted, link.relayed), (None, false, Seq(0)));
+    assert!(conversations.created_links().await.expect("reads").is_empty());
+    for change in [
+        LinkChange::Contact { id: "u1".into(), role: "lead".into() },
+        LinkChange::Creating(10),
+        LinkChange::Creating(20),
+        LinkChange::Created("ic-1".into()),
+        LinkChange::Noted(Seq(2)),
+        LinkChange::Posting(Seq(3)),
+        LinkChange::Joined("admin-7".into()),
+    ] {
+        conversations.change_link(&id, change).await.expect("changes");
+    }
+    let link = conversations.link_by_inbox_id("ic-1").await.expect("reads").expect("linked");
+    assert_eq!(link.contact, Some(("u1".into(), "lead".into())));
+    assert_eq!(
+        (link.creating_since, link.noted, link.relayed, link.posting),
+        (Some(10), true, Seq(2), Some(Seq(3)))
+    );
+    assert_eq!(link.joined_admin.as_deref(), Some("admin-7"));
+    conversations.change_link(&id, LinkChange::Relayed(Seq(3))).await.expect("changes");
+    conversations.change_link(&id, LinkChange::Noted(Seq(1))).await.expect("changes");
+    let link = conversations.link(&id).await.expect("reads").expect("linked");
+    assert_eq!((link.relayed, link.posting), (Seq(3), None), "relayed never goes back");
+    assert_eq!(
+        conversations.open_link(&id, handoff).await.expect("finds").intercom_id.as_deref(),
+        Some("ic-1")
+    );
+    assert_eq!(conversations.created_links().await.expect("reads").len(), 1);
+    assert!(conversations.link_by_inbox_id("ic-2").await.expect("reads").is_none());
+    assert!(conversations.remember_part("p1", &id, true).await.expect("remembers"));
+    assert!(!conversations.remember_part("p1", &id, false).await.expect("remembers"));
+    assert!(!conversations.remember_part("p2", &ConversationId::from("gone"), true).await.expect("refuses"));
+    assert!(conversations.remember_notification("n1", 1).await.expect("remembers"));
+    assert!(!conversations.remember_notification("n1", 2).await.expect("remembers"));
+}
+
+/// Copilot drafts once per customer message and knows what it posted.
+pub async fn copilot_remembers_what_it_drafted_and_posted(conversations: &Conversations) {
+    assert!(conversations.remember_copilot("m1", false).await.expect("remembers"));
+    assert!(!conversations.remember_copilot("m1", false).await.expect("remembers"));
+    assert!(conversations.remember_copilot("p1", true).await.expect("remembers"));
+    assert!(conversations.copilot_posted("p1").await.expect("reads"));
+    assert!(!conversations.copilot_posted("m1").await.expect("reads"));
+    assert!(!conversations.copilot_posted("unknown").await.expect("reads"));
+}
+
+/// An OAuth state works once, and only if it was handed out after `not_before`.
+pub async fn an_oauth_state_is_used_once_and_only_while_fresh(conversations: &Conversations) {
+    conversations.save_oauth_state("s1", 100).await.expect("saves");
+    conversations.save_oauth_state("s2", 100).await.expect("saves");
+    assert!(conversations.take_oauth_state("s1", 50).await.expect("takes"));
+    assert!(!conversations.take_oauth_state("s1", 50).await.expect("takes"), "used up");
+    assert!(!conversations.take_oauth_state("s2", 150).await.expect("takes"), "stale");
+    assert!(!conversations.take_oauth_state("s2", 50).await.expect("takes"), "a stale state is used up too");
+    assert!(!conversations.take_oauth_state("never", 0).await.expect("takes"));
+}
+
+/// The connected workspace: replaced by a new connection, read back whole.
+pub async fn the_workspace_connection_is_replaced_and_read_back(conversations: &Conversations) {
+    assert!(conversations.connection().await.expect("reads").is_none());
+    let connection = |token: &str| WorkspaceConnection {
+        token: Secret::from(token),
+        workspace_id: Some("w1".into()),
+        workspace_name: Some("Shop".into()),
+        region: None,
+        admin_id: Some("a1".into()),
+    };
+    conversations.save_connection(&connection("tok_1"), 1).await.expect("saves");
+    conversations.save_connection(&connection("tok_2"), 2).await.expect("saves");
+    assert_eq!(conversations.connection().await.expect("reads"), Some(connection("tok_2")));
+}
+
+/// An export holds the whole conversation, never its token's hash.
+pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    let handoff =
+        conversations.begin_handoff(&id, &AgentId::from("demo"), "Ada", "asked", None).await.expect("begins");
+    conversations.record_decision(&id, Seq(1), r#"{"answer":"hand off"}"#).await.expect("records");
+    conversations.open_link(&id, handoff).await.expect("links");
+    conversations.remember_part("part-1", &id, true).await.expect("remembers");
+    let export = conversations.export(&id).await.expect("exports").expect("exists");
+    assert_eq!((export.events.len(), export.handoffs.len(), export.decisions.len()), (2, 1, 1));
+    assert_eq!(export.decisions[0].decision["answer"], "hand off");
+    assert_eq!(export.intercom.expect("linked").part_ids, ["part-1"]);
+    let json = serde_json::to_string(&conversations.export(&id).await.expect("exports")).expect("encodes");
+    assert!(!json.contains("hash-of-c1"), "{json}");
+    assert!(conversations.export(&ConversationId::from("nope")).await.expect("reads").is_none());
+}
+
+/// Erasure: nothing of the conversation is left, its feeds end, others stay.
+pub async fn an_erased_conversation_is_gone_and_its_feeds_end(conversations: &Conversations) {
+    let gone = conversation(conversations, "gone").await;
+    let kept = conversation(conversations, "kept").await;
+    for id in [&gone, &kept] {
+        conversations.append_visitor_message(id, ClientId::from("k"), "hi".into()).await.expect("appends");
+        let handoff = conversations
+            .begin_handoff(id, &AgentId::from("demo"), "Ada", "asked", None)
+            .await
+            .expect("begins");
+        conversations.open_link(id, handoff).await.expect("links");
+    }
+    let mut live = conversations.subscribe(&gone, Seq(0)).await.expect("subscribes").live;
+    assert!(conversations.erase(&gone).await.expect("erases"));
+    assert!(!conversations.erase(&gone).await.expect("erases"), "nothing left to erase");
+    assert!(matches!(live.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)));
+    assert!(matches!(conversations.subscribe(&gone, Seq(0)).await, Err(StoreError::Missing(_))));
+    assert!(conversations.get(&gone).await.expect("reads").is_none());
+    assert!(conversations.handoffs_of(&gone).await.expect("reads").is_empty());
+    assert!(conversations.link(&gone).await.expect("reads").is_none());
+    assert!(conversations.events_after(&gone, Seq(0)).await.expect("reads").is_empty());
+    assert_eq!(conversations.listened(), 0, "the closed feed's channel is gone");
+    assert_eq!(conversations.transcript(&kept).await.expect("reads").len(), 1);
+    assert!(conversations.link(&kept).await.expect("reads").is_some());
+}
+
+/// Retention deletes the conversations idle since before the cutoff, and ends their feeds.
+pub async fn retention_deletes_what_was_idle_before_the_cutoff(conversations: &Conversations) {
+    let id = conversation(conversations, "old").await;
+    conversations.append(&id, EventKind::HandoffRequested).await.expect("appends");
+    let before = now_millis() - 60_000;
+    assert!(conversations.delete_older_than(before).await.expect("deletes").is_empty());
+    assert!(conversations.get(&id).await.expect("reads").is_some());
+    let mut live = conversations.subscribe(&id, Seq(1)).await.expect("subscribes").live;
+    let deleted = conversations.delete_older_than(now_millis() + 60_000).await.expect("deletes");
+    assert_eq!(deleted, std::slice::from_ref(&id));
+    assert!(conversations.get(&id).await.expect("reads").is_none());
+    assert!(matches!(live.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)));
+    assert!(conversations.delete_older_than(now_millis() + 60_000).await.expect("deletes").is_empty());
+}

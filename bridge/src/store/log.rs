@@ -1,0 +1,133 @@
+//! The conversation log: a conversation's record and its append-only events, each with the next
+//! seq of its conversation. An engine stores an event before it publishes it, so what a listener
+//! saw and what a client was acknowledged are both durable.
+
+use async_trait::async_trait;
+use baton_protocol::{
+    AgentId, Author, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
+    Visitor,
+};
+
+use super::StoreError;
+
+/// The conversations and their events.
+#[async_trait]
+pub trait ConversationLog {
+    /// Records a new conversation with an empty log.
+    async fn create(&self, record: &ConversationRecord) -> Result<(), StoreError>;
+
+    /// The conversation, if it exists.
+    async fn get(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError>;
+
+    /// Records what is now known of the visitor; fields `visitor` leaves out keep their value. A
+    /// new email counts as given by the visitor only when `by_visitor` says so.
+    async fn update_visitor(
+        &self,
+        id: &ConversationId,
+        visitor: &Visitor,
+        by_visitor: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Appends `kind` as the conversation's next event, moves its mode with it, and publishes it
+    /// once stored.
+    async fn append(&self, id: &ConversationId, kind: EventKind) -> Result<Event, StoreError>;
+
+    /// Appends the visitor's message unless one with the same client id is already stored.
+    async fn append_visitor_message(
+        &self,
+        id: &ConversationId,
+        client_id: ClientId,
+        text: String,
+    ) -> Result<Appended, StoreError>;
+
+    /// Every event after `after`, in order.
+    async fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError>;
+
+    /// Every event after `after`, read together with the conversation's existence: `None` when
+    /// it does not exist (any more).
+    async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Vec<Event>>, StoreError>;
+
+    /// The finished messages of the conversation, oldest first.
+    async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError>;
+
+    /// Answers a stopped process left unfinished, with the text their deltas already carried.
+    async fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError>;
+}
+
+/// What the bridge knows about a conversation besides its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecord {
+    /// The conversation.
+    pub id: ConversationId,
+    /// Its agent.
+    pub agent: AgentId,
+    /// SHA-256 of its bearer token, hex.
+    pub token_hash: String,
+    /// The page it started on.
+    pub page_url: Option<String>,
+    /// That page's title.
+    pub page_title: Option<String>,
+    /// The visitor's locale.
+    pub locale: Option<String>,
+    /// Who answers now.
+    pub mode: Mode,
+    /// The last event of its log.
+    pub last_seq: Seq,
+    /// What is known of the visitor.
+    pub visitor: Visitor,
+    /// Whether the email came from the visitor (the widget's email form) rather than from the
+    /// host page: routing trusts such an email, or a verified identity, and nothing else.
+    pub email_given: bool,
+}
+
+impl ConversationRecord {
+    /// A new conversation of `agent` answered by the AI, opened by the token whose hash is
+    /// `token_hash`, with nothing known yet of its page or its visitor.
+    pub fn new(id: ConversationId, agent: AgentId, token_hash: String) -> Self {
+        Self {
+            id,
+            agent,
+            token_hash,
+            page_url: None,
+            page_title: None,
+            locale: None,
+            mode: Mode::Ai,
+            last_seq: Seq(0),
+            visitor: Visitor::default(),
+            email_given: false,
+        }
+    }
+}
+
+/// An answer that was streaming when the process stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterruptedAnswer {
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// The conversation's agent.
+    pub agent: AgentId,
+    /// The answer.
+    pub message_id: MessageId,
+    /// What its deltas already sent.
+    pub shown: String,
+}
+
+/// A visitor message as stored: fresh, or the earlier copy of a retried send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// Stored now.
+    New(Event),
+    /// Stored before under the same client id, at this seq.
+    Duplicate(Seq),
+}
+
+/// The message an event finished, if it finished one.
+pub fn transcript_entry(event: Event) -> Option<TranscriptEntry> {
+    let (author, text) = match event.kind {
+        EventKind::VisitorMessage { text, .. } => (Author::Visitor, text),
+        EventKind::AgentMessageCompleted { text, .. } => (Author::Agent, text),
+        EventKind::TeammateMessage { teammate, text } => (Author::Teammate { name: teammate.name }, text),
+        _ => return None,
+    };
+    Some(TranscriptEntry { seq: event.seq, at: event.at, author, text })
+}
