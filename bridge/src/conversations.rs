@@ -76,7 +76,8 @@ impl Conversations {
             return Err(StoreError::Missing(format!("conversation {}", id.0)));
         };
         let mut events = backlog.events;
-        events.extend(backlog.answer.filter(|answer| !answer.text.is_empty()).map(|answer| answer.as_delta()));
+        events
+            .extend(backlog.answer.filter(|answer| !answer.text.is_empty()).map(|answer| answer.as_delta()));
         Ok(events)
     }
 

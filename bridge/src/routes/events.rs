@@ -124,7 +124,13 @@ impl Reader {
     }
 
     /// The part of a delta not sent yet (the whole delta if none of it was), noting it as sent.
-    fn new_text(&mut self, message_id: &MessageId, offset: usize, text: &str, event: &Arc<Event>) -> Option<Arc<Event>> {
+    fn new_text(
+        &mut self,
+        message_id: &MessageId,
+        offset: usize,
+        text: &str,
+        event: &Arc<Event>,
+    ) -> Option<Arc<Event>> {
         let end = offset + text.len();
         let sent = match &self.answer {
             Some((answer, sent)) if answer == message_id => *sent,
@@ -138,7 +144,11 @@ impl Reader {
             return Some(event.clone());
         }
         let new = text.get(sent - offset..)?;
-        let kind = EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: sent, text: new.to_owned() };
+        let kind = EventKind::AgentMessageDelta {
+            message_id: message_id.clone(),
+            offset: sent,
+            text: new.to_owned(),
+        };
         Some(Arc::new(Event { seq: event.seq, at: event.at, kind }))
     }
 }

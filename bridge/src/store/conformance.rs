@@ -161,7 +161,10 @@ pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(co
         let subscription = conversations.subscribe(&id, after).await.expect("subscribes");
         let last = subscription.backlog.last().expect("the answer so far");
         assert_eq!(last.seq, Seq(2));
-        assert_eq!(last.kind, EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hello".into() });
+        assert_eq!(
+            last.kind,
+            EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hello".into() }
+        );
         assert_eq!(subscription.backlog.len(), 3 - after.0 as usize);
     }
     let mut live = conversations.subscribe(&id, Seq(2)).await.expect("subscribes").live;
@@ -472,8 +475,13 @@ pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conve
     conversations.record_decision(&id, Seq(1), r#"{"answer":"hand off"}"#).await.expect("records");
     conversations.open_link(&id, handoff).await.expect("links");
     conversations.remember_part("part-1", &id, true).await.expect("remembers");
+    let m = || MessageId::from("m");
+    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.checkpoint_answer(&id, &m(), "So far", 0).await.expect("checkpoints");
     let export = conversations.export(&id).await.expect("exports").expect("exists");
-    assert_eq!((export.events.len(), export.handoffs.len(), export.decisions.len()), (2, 1, 1));
+    assert_eq!((export.events.len(), export.handoffs.len(), export.decisions.len()), (4, 1, 1));
+    let in_flight = EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "So far".into() };
+    assert_eq!(export.events[3].kind, in_flight, "the answer in flight is exported too");
     assert_eq!(export.decisions[0].decision["answer"], "hand off");
     assert_eq!(export.intercom.expect("linked").part_ids, ["part-1"]);
     let json = serde_json::to_string(&conversations.export(&id).await.expect("exports")).expect("encodes");
@@ -493,8 +501,15 @@ pub async fn an_erased_conversation_is_gone_and_its_feeds_end(conversations: &Co
             .expect("begins");
         conversations.open_link(id, handoff).await.expect("links");
     }
+    let m = || MessageId::from("m");
+    conversations.append(&gone, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.checkpoint_answer(&gone, &m(), "half an answer", 0).await.expect("checkpoints");
     let mut live = conversations.subscribe(&gone, Seq(0)).await.expect("subscribes").live;
     assert!(conversations.erase(&gone).await.expect("erases"));
+    assert!(
+        conversations.interrupted_answers().await.expect("reads").is_empty(),
+        "the answer in flight went too"
+    );
     assert!(!conversations.erase(&gone).await.expect("erases"), "nothing left to erase");
     assert!(matches!(live.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)));
     assert!(matches!(conversations.subscribe(&gone, Seq(0)).await, Err(StoreError::Missing(_))));

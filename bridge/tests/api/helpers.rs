@@ -131,8 +131,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
     let dir = setup.dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
     let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store opens");
     let default = SettingsFile::demo(setup.allowed_origins);
-    let agents =
-        Registry::open(dir.path().join("baton.toml"), default, setup.pace).expect("agents build");
+    let agents = Registry::open(dir.path().join("baton.toml"), default, setup.pace).expect("agents build");
     let mut state = AppState::new(conversations.clone(), Arc::new(agents), dir.path().to_owned())
         .with_limits(setup.limits)
         .with_heartbeat(setup.heartbeat)

@@ -79,8 +79,10 @@ async fn resuming_mid_answer_gets_its_text_so_far_once_then_the_rest() {
     let started = seen[1].seq.0;
     let mut resumed = Box::pin(resume(&app, &conversation, started).await);
     let mut frames = Vec::new();
-    while !frames.last().is_some_and(|(_, event): &(String, baton_protocol::Event)| is_completed(&event.kind)) {
-        let frame = tokio::time::timeout(Duration::from_secs(5), resumed.next()).await.expect("a frame in 5 s");
+    while !frames.last().is_some_and(|(_, event): &(String, baton_protocol::Event)| is_completed(&event.kind))
+    {
+        let frame =
+            tokio::time::timeout(Duration::from_secs(5), resumed.next()).await.expect("a frame in 5 s");
         frames.push(frame.expect("the stream stays open"));
     }
     let (first_id, first) = &frames[0];
@@ -94,7 +96,9 @@ async fn resuming_mid_answer_gets_its_text_so_far_once_then_the_rest() {
     }
     assert!(first_id.is_empty());
     let events: Vec<_> = frames.into_iter().map(|(_, event)| event).collect();
-    let EventKind::AgentMessageCompleted { text, .. } = &events[events.len() - 1].kind else { unreachable!() };
+    let EventKind::AgentMessageCompleted { text, .. } = &events[events.len() - 1].kind else {
+        unreachable!()
+    };
     assert_eq!(&fold_deltas(&events), text, "the whole answer, each byte once");
     let after_id: Vec<u64> = stored(&events).iter().map(|e| e.seq.0).collect();
     assert_eq!(after_id, [started + 1], "only the completion is stored after the start");

@@ -69,7 +69,11 @@ impl Store {
             mode: record.mode,
             visitor: record.visitor,
             email_given: record.email_given,
-            events: self.events_after(id, Seq(0))?,
+            events: self
+                .events_after(id, Seq(0))?
+                .into_iter()
+                .chain(self.answer_so_far(id)?.map(|answer| answer.as_delta()))
+                .collect(),
             decisions,
             handoffs: self.handoffs_of(id)?,
             intercom,

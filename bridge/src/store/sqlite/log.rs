@@ -119,7 +119,9 @@ impl Store {
     pub(super) fn answer_so_far(&self, id: &ConversationId) -> Result<Option<AnswerSoFar>, StoreError> {
         let answer = self
             .conn
-            .prepare_cached("SELECT message_id, started_seq, at, text FROM answers WHERE conversation_id = ?1")?
+            .prepare_cached(
+                "SELECT message_id, started_seq, at, text FROM answers WHERE conversation_id = ?1",
+            )?
             .query_row(params![id.0], |row| {
                 Ok(AnswerSoFar {
                     message_id: MessageId(row.get(0)?),
@@ -151,9 +153,11 @@ impl Store {
             )?
             .query_row(params![id.0, message_id.0, text, at], |row| row.get(0))
             .optional()?;
-        let started = started
-            .ok_or_else(|| StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0)))?;
-        let kind = EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece.into() };
+        let started = started.ok_or_else(|| {
+            StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0))
+        })?;
+        let kind =
+            EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece.into() };
         Ok(Event { seq: Seq(started), at, kind })
     }
 
@@ -448,7 +452,9 @@ mod tests {
         store.checkpoint_answer(&id, &m(), 2, "Hel", 0).expect("checkpoints");
         let delta = store.checkpoint_answer(&id, &m(), 3, "Hello", 3).expect("checkpoints");
         assert_eq!(delta.seq, Seq(1), "a delta carries its answer's seq");
-        assert!(matches!(delta.kind, EventKind::AgentMessageDelta { offset: 3, ref text, .. } if text == "lo"));
+        assert!(
+            matches!(delta.kind, EventKind::AgentMessageDelta { offset: 3, ref text, .. } if text == "lo")
+        );
         assert_eq!(store.events_after(&id, Seq(0)).expect("reads").len(), 1, "no delta is stored");
         let interrupted = store.interrupted_answers().expect("reads");
         assert_eq!(interrupted.len(), 1);

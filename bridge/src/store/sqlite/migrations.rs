@@ -262,7 +262,8 @@ mod tests {
         conn.execute_batch(TABLES).expect("tables");
         conn.execute_batch(INDEXES).expect("indexes");
         conn.pragma_update(None, "user_version", 2).expect("version");
-        let event = |seq: u64, body: &str| format!("INSERT INTO events VALUES ('c1', {seq}, {seq}, NULL, '{body}');");
+        let event =
+            |seq: u64, body: &str| format!("INSERT INTO events VALUES ('c1', {seq}, {seq}, NULL, '{body}');");
         let mut old = String::from(
             "INSERT INTO conversations (id, agent, token_hash, created_at, last_seq, answering)
              VALUES ('c1', 'demo', '00', 1, 7, 'm2');",
@@ -281,14 +282,19 @@ mod tests {
         conn.execute_batch(&old).expect("an old log");
         migrate(&mut conn).expect("migrates");
         let answer: (String, u64, String) = conn
-            .query_row("SELECT message_id, started_seq, text FROM answers WHERE conversation_id = 'c1'", [], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })
+            .query_row(
+                "SELECT message_id, started_seq, text FROM answers WHERE conversation_id = 'c1'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
             .expect("a checkpoint");
         assert_eq!(answer, ("m2".into(), 4, "Hello you".into()));
         let mut statement = conn.prepare("SELECT seq FROM events ORDER BY seq").expect("prepares");
-        let kept: Vec<u64> =
-            statement.query_map([], |row| row.get(0)).expect("reads").collect::<Result<_, _>>().expect("reads");
+        let kept: Vec<u64> = statement
+            .query_map([], |row| row.get(0))
+            .expect("reads")
+            .collect::<Result<_, _>>()
+            .expect("reads");
         assert_eq!(kept, [1, 3, 4], "no delta row is left");
         assert!(!columns(&conn, "conversations").iter().any(|name| name == "answering"));
     }
