@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use baton_protocol::{ClientId, Event, EventKind, Mode, Seq, Teammate};
+use baton_protocol::{ClientId, Event, EventKind, MessageId, Mode, Seq, Teammate};
 use yew::UseReducerHandle;
 
 use crate::message::{Message, MessageKey, Notice, Sender, Status};
@@ -108,15 +108,21 @@ impl Conversation {
     }
 
     fn receive(&mut self, event: Event) {
-        // The log is replayed after a reconnect; anything at or below the last seq is known.
-        if event.seq <= self.last_seq {
+        // The log is replayed after a reconnect; a stored event at or below the last seq is
+        // known. A delta is not stored: it carries its answer's seq and is taken by its message
+        // id and offset, whatever the last seq is.
+        let delta = matches!(event.kind, EventKind::AgentMessageDelta { .. });
+        if event.seq <= self.last_seq && !delta {
             return;
         }
         let seq = event.seq;
         let place = (seq, event.at);
-        self.last_seq = seq;
+        self.last_seq = self.last_seq.max(seq);
         self.mode = self.mode.after(&event.kind);
         match event.kind {
+            EventKind::AgentMessageDelta { message_id, offset, text } => {
+                self.receive_delta(message_id, offset, &text);
+            }
             EventKind::VisitorMessage { client_id, text } => {
                 let key = MessageKey::Client(client_id);
                 let confirmed = self.messages.update(&key, |message| {
@@ -140,18 +146,6 @@ impl Conversation {
                     String::new(),
                     Status::Streaming,
                 );
-            }
-            EventKind::AgentMessageDelta { message_id, offset, text } => {
-                self.agent_thinking = false;
-                self.messages.update(&MessageKey::Agent(message_id), |message| {
-                    // The piece may overlap what is already shown; keep only what is new.
-                    let known = message.text.len();
-                    if offset <= known && offset + text.len() > known {
-                        if let Some(new) = text.get(known - offset..) {
-                            message.text.push_str(new);
-                        }
-                    }
-                });
             }
             EventKind::AgentMessageCompleted { message_id, text } => {
                 self.agent_thinking = false;
@@ -212,6 +206,21 @@ impl Conversation {
         }
     }
 
+    /// Adds what a piece of an answer has that the message lacks: the piece may overlap what is
+    /// already shown (a resumed stream hands the answer so far at offset 0), and one that starts
+    /// past the known text waits for the completion.
+    fn receive_delta(&mut self, message_id: MessageId, offset: usize, text: &str) {
+        self.agent_thinking = false;
+        self.messages.update(&MessageKey::Agent(message_id), |message| {
+            let known = message.text.len();
+            if offset <= known && offset + text.len() > known {
+                if let Some(new) = text.get(known - offset..) {
+                    message.text.push_str(new);
+                }
+            }
+        });
+    }
+
     fn system(&mut self, place: (Seq, i64), notice: Notice) {
         self.push(MessageKey::Seq(place.0), place, Sender::System(notice), String::new(), Status::Done);
     }
@@ -242,7 +251,6 @@ impl yew::Reducible for Conversation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use baton_protocol::MessageId;
 
     fn event(seq: u64, kind: EventKind) -> Action {
         Action::Received(Event { seq: Seq(seq), at: 0, kind })
@@ -302,7 +310,7 @@ mod tests {
 
     #[test]
     fn deltas_stream_into_one_message_that_completion_finishes() {
-        let state = run([visitor(1, "a", "q"), started(2), delta(3, 0, "Hello "), delta(4, 6, "there")]);
+        let state = run([visitor(1, "a", "q"), started(2), delta(2, 0, "Hello "), delta(2, 6, "there")]);
         assert!(!state.agent_thinking);
         assert_eq!(texts(&state)[1], ("Hello there", Status::Streaming));
         let done = state.apply(event(
@@ -317,8 +325,18 @@ mod tests {
     }
 
     #[test]
+    fn a_delta_is_taken_by_its_offset_whatever_its_seq() {
+        // Deltas are not stored: they carry their answer's seq, which the widget has already seen.
+        let state = run([visitor(1, "a", "q"), started(2), delta(2, 0, "Hel")]);
+        assert_eq!(state.last_seq, Seq(2));
+        let resumed = state.apply(delta(2, 0, "Hello")).apply(delta(2, 5, " you"));
+        assert_eq!(texts(&resumed)[1], ("Hello you", Status::Streaming));
+        assert_eq!(resumed.last_seq, Seq(2), "a delta moves no seq");
+    }
+
+    #[test]
     fn replayed_events_after_a_reconnect_change_nothing() {
-        let events = [visitor(1, "a", "q"), started(2), delta(3, 0, "Hel"), delta(4, 3, "lo")];
+        let events = [visitor(1, "a", "q"), started(2), delta(2, 0, "Hel"), delta(2, 3, "lo")];
         let once = run(events.clone());
         let replayed = events.into_iter().fold(once.clone(), Conversation::apply);
         assert_eq!(replayed, once);
@@ -336,9 +354,9 @@ mod tests {
 
     #[test]
     fn an_overlapping_delta_adds_only_its_new_text() {
-        let state = run([started(1), delta(2, 0, "Hel"), delta(3, 1, "ello")]);
+        let state = run([started(1), delta(1, 0, "Hel"), delta(1, 1, "ello")]);
         assert_eq!(texts(&state), [("Hello", Status::Streaming)]);
-        let stale = state.apply(delta(4, 0, "He"));
+        let stale = state.apply(delta(1, 0, "He"));
         assert_eq!(texts(&stale), [("Hello", Status::Streaming)]);
     }
 

@@ -1,7 +1,8 @@
 //! The shared handle on every conversation: the storage engine (every operation of the seam, by
 //! name) plus the live feeds it publishes to. Subscribing reads the backlog after joining the
 //! feed, so a stream can neither miss an event committed in between nor (dropping repeats by
-//! seq) show it twice.
+//! seq) show it twice. The same read hands over the answer in flight as one delta from offset 0;
+//! live deltas of it follow, and a reader drops (by offset) what of them that delta already had.
 
 use std::ops::Deref;
 use std::path::Path;
@@ -25,7 +26,8 @@ pub struct Conversations {
 /// A listener on one conversation: the events stored after the seq it asked for, then a live feed.
 #[derive(Debug)]
 pub struct Subscription {
-    /// Stored events the listener has not seen, in order.
+    /// Stored events the listener has not seen, in order, then the answer in flight (if one is)
+    /// as one delta from offset 0.
     pub backlog: Vec<Event>,
     /// Events appended after the backlog was read (some may repeat its last ones: the reader
     /// drops those by seq).
@@ -63,10 +65,20 @@ impl Conversations {
         // feed. An erasure committed after the read closes the feed just joined; one committed
         // before it shows as a missing conversation, and dropping the feed prunes its channel.
         let live = self.feeds.subscribe(id);
-        match self.engine.backlog(id, after).await? {
-            Some(backlog) => Ok(Subscription { backlog, live }),
-            None => Err(StoreError::Missing(format!("conversation {}", id.0))),
-        }
+        let backlog = self.catch_up(id, after).await?;
+        Ok(Subscription { backlog, live })
+    }
+
+    /// Everything stored after `after`, then the answer in flight (if one is) as one delta from
+    /// offset 0, read in one snapshot; `Missing` if the conversation does not exist (any more).
+    pub async fn catch_up(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
+        let Some(backlog) = self.engine.backlog(id, after).await? else {
+            return Err(StoreError::Missing(format!("conversation {}", id.0)));
+        };
+        let mut events = backlog.events;
+        events
+            .extend(backlog.answer.filter(|answer| !answer.text.is_empty()).map(|answer| answer.as_delta()));
+        Ok(events)
     }
 
     /// How many conversations have someone listening.

@@ -1,5 +1,6 @@
 //! Runs the agent after each visitor message and writes its turn into the log as it streams:
-//! started, deltas with their byte offsets, completed — then the handoff, if the agent asked for
+//! started, then each piece checkpointed and published as a delta with its byte offset, then
+//! completed — then the handoff, if the agent asked for
 //! one, and the decision with its explanation for the preview. One turn at a time per
 //! conversation, so two quick messages get two answers in order rather than interleaved text. An
 //! answer a stopped process left half-sent is finished on the next start, without repeating what
@@ -200,12 +201,7 @@ impl Answer<'_> {
         // differently the second time is settled by the completion, which restates it whole.
         if self.text.len() > begun.shown.len() && self.text.starts_with(&begun.shown) {
             let offset = begun.shown.len().max(self.text.len() - piece.len());
-            let delta = EventKind::AgentMessageDelta {
-                message_id: begun.message_id.clone(),
-                offset,
-                text: self.text[offset..].to_owned(),
-            };
-            self.conversations.append(self.id, delta).await?;
+            self.conversations.checkpoint_answer(self.id, &begun.message_id, &self.text, offset).await?;
         }
         Ok(())
     }

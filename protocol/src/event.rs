@@ -1,5 +1,12 @@
 //! The events of a conversation's append-only log. The bridge stores them, the event stream sends
 //! them as `id: <seq>` + `data: <json>`, and the widget folds them into what it shows.
+//!
+//! One kind is not stored: [`EventKind::AgentMessageDelta`]. An answer is stored as its start and
+//! its completion (which restates the whole text); its pieces in between are sent live only, with
+//! the seq of the answer's `agent_message_started` event and no SSE `id:` (so `Last-Event-ID`
+//! stays the last stored event). A client takes a delta by `message_id` and `offset`, whatever its
+//! seq, and drops stored events by seq. A stream opened or resumed mid-answer first hands over the
+//! answer's text so far as one delta at offset 0, then the pieces after it.
 
 use std::fmt;
 
@@ -128,8 +135,10 @@ pub enum EventKind {
         /// The answer's id.
         message_id: MessageId,
     },
-    /// A piece of an answer. `offset` is the byte length of the answer before this piece, so a
-    /// client that already has the piece can tell, and one that lacks text before it can tell too.
+    /// A piece of an answer, sent live and never stored: its seq is the answer's start's, and
+    /// its SSE frame has no `id:`. `offset` is the byte length of the answer before this piece, so
+    /// a client that already has the piece can tell, and one that lacks text before it can tell
+    /// too. A stream joining mid-answer gets the text so far as one piece at offset 0.
     AgentMessageDelta {
         /// The answer's id.
         message_id: MessageId,

@@ -10,13 +10,13 @@ use std::time::Duration;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{self, KeepAlive, Sse};
-use baton_protocol::{ConversationId, Event, Seq};
+use baton_protocol::{ConversationId, Event, EventKind, MessageId, Seq};
 use futures::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::conversations::{authorize, bearer};
-use crate::conversations::{Conversations, Live};
+use crate::conversations::{Conversations, Live, Subscription};
 use crate::error::ApiError;
 use crate::proxy::ClientIp;
 use crate::store::StoreError;
@@ -57,13 +57,7 @@ pub async fn stream_events(
         StoreError::Missing(_) => ApiError::Unauthorized,
         other => ApiError::Store(other),
     })?;
-    let reader = Reader {
-        conversations: state.conversations.clone(),
-        id,
-        last: after,
-        pending: subscription.backlog.into_iter().map(Arc::new).collect(),
-        live: subscription.live,
-    };
+    let reader = Reader::new(state.conversations.clone(), id, after, subscription);
     let events = stream::unfold((reader, slot), |(mut reader, slot)| async move {
         let event = reader.next().await?;
         Some((Ok(to_sse(&event)), (reader, slot)))
@@ -73,19 +67,40 @@ pub async fn stream_events(
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(state.heartbeat).text("heartbeat")))
 }
 
-/// Walks the backlog, then the live feed, never yielding a seq twice or skipping one.
+/// Walks the backlog, then the live feed, never yielding a seq twice or skipping one, and never
+/// a byte of an answer twice: deltas are not stored and carry their answer's seq, so they are
+/// told apart by offset, not by seq.
 struct Reader {
     conversations: Conversations,
     id: ConversationId,
     last: Seq,
+    /// The answer whose text was sent last, and how many bytes of it.
+    answer: Option<(MessageId, usize)>,
     pending: VecDeque<Arc<Event>>,
     live: Live,
 }
 
 impl Reader {
+    fn new(conversations: Conversations, id: ConversationId, after: Seq, subscription: Subscription) -> Self {
+        Self {
+            conversations,
+            id,
+            last: after,
+            answer: None,
+            pending: subscription.backlog.into_iter().map(Arc::new).collect(),
+            live: subscription.live,
+        }
+    }
+
     async fn next(&mut self) -> Option<Arc<Event>> {
         loop {
             if let Some(event) = self.pending.pop_front() {
+                if let EventKind::AgentMessageDelta { message_id, offset, text } = &event.kind {
+                    if let Some(new) = self.new_text(message_id, *offset, text, &event) {
+                        return Some(new);
+                    }
+                    continue;
+                }
                 if event.seq > self.last {
                     self.last = event.seq;
                     return Some(event);
@@ -94,9 +109,9 @@ impl Reader {
             }
             match self.live.recv().await {
                 Ok(event) => self.pending.push_back(event),
-                // Fell behind the channel: what it dropped is in the store.
-                Err(RecvError::Lagged(_)) => match self.conversations.events_after(&self.id, self.last).await
-                {
+                // Fell behind the channel: what it dropped is in the store (with the answer in
+                // flight, whose text already sent is dropped by offset).
+                Err(RecvError::Lagged(_)) => match self.conversations.catch_up(&self.id, self.last).await {
                     Ok(missed) => self.pending.extend(missed.into_iter().map(Arc::new)),
                     Err(error) => {
                         tracing::error!(conversation = %self.id, %error, "could not re-read the log");
@@ -107,22 +122,57 @@ impl Reader {
             }
         }
     }
+
+    /// The part of a delta not sent yet (the whole delta if none of it was), noting it as sent.
+    fn new_text(
+        &mut self,
+        message_id: &MessageId,
+        offset: usize,
+        text: &str,
+        event: &Arc<Event>,
+    ) -> Option<Arc<Event>> {
+        let end = offset + text.len();
+        let sent = match &self.answer {
+            Some((answer, sent)) if answer == message_id => *sent,
+            _ => 0,
+        };
+        if end <= sent {
+            return None;
+        }
+        self.answer = Some((message_id.clone(), end));
+        if offset >= sent {
+            return Some(event.clone());
+        }
+        let new = text.get(sent - offset..)?;
+        let kind = EventKind::AgentMessageDelta {
+            message_id: message_id.clone(),
+            offset: sent,
+            text: new.to_owned(),
+        };
+        Some(Arc::new(Event { seq: event.seq, at: event.at, kind }))
+    }
 }
 
+/// A stored event goes out with its seq as the SSE id, so `Last-Event-ID` resumes after it; a
+/// delta has none, so that stays the last stored event.
 fn to_sse(event: &Event) -> sse::Event {
     let data = serde_json::to_string(event).unwrap_or_else(|error| {
         // Every field of an event serializes; this would be a bug in the protocol crate.
         tracing::error!(%error, "event did not serialize");
         String::from("{}")
     });
-    sse::Event::default().id(event.seq.to_string()).data(data)
+    let frame = sse::Event::default().data(data);
+    match event.kind {
+        EventKind::AgentMessageDelta { .. } => frame,
+        _ => frame.id(event.seq.to_string()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::ConversationRecord;
-    use baton_protocol::{AgentId, EventKind};
+    use baton_protocol::AgentId;
 
     #[tokio::test]
     async fn a_listener_that_falls_behind_its_channel_catches_up_from_the_store() {
@@ -133,13 +183,7 @@ mod tests {
         conversations.create(&record).await.expect("creates");
         conversations.append(&id, EventKind::HandoffRequested).await.expect("appends");
         let subscription = conversations.subscribe(&id, Seq(0)).await.expect("subscribes");
-        let mut reader = Reader {
-            conversations: conversations.clone(),
-            id: id.clone(),
-            last: Seq(0),
-            pending: subscription.backlog.into_iter().map(Arc::new).collect(),
-            live: subscription.live,
-        };
+        let mut reader = Reader::new(conversations.clone(), id.clone(), Seq(0), subscription);
         // Far more than the channel holds, appended before the reader reads any.
         let total = 3 * 256 + 1;
         for _ in 1..total {

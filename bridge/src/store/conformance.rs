@@ -22,6 +22,9 @@ macro_rules! conformance_suite {
             a_retried_visitor_message_is_stored_once,
             the_transcript_holds_finished_messages_only,
             an_interrupted_answer_is_found_with_what_it_showed,
+            a_checkpoint_is_published_as_a_delta_and_never_stored,
+            a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest,
+            a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a_gap,
             a_visitor_update_fills_in_without_erasing,
             a_listener_sees_every_event_once_in_order_while_many_append,
             a_write_that_fails_fails_alone,
@@ -93,24 +96,22 @@ pub async fn the_transcript_holds_finished_messages_only(conversations: &Convers
     let m = || MessageId::from("m");
     conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    let delta = EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hel".into() };
-    conversations.append(&id, delta).await.expect("appends");
+    conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
     conversations.append(&id, done).await.expect("appends");
     let transcript = conversations.transcript(&id).await.expect("reads");
     let seen: Vec<_> =
         transcript.iter().map(|entry| (entry.seq.0, entry.author.clone(), entry.text.as_str())).collect();
-    assert_eq!(seen, [(1, Author::Visitor, "hi"), (4, Author::Agent, "Hello")]);
+    assert_eq!(seen, [(1, Author::Visitor, "hi"), (3, Author::Agent, "Hello")]);
 }
 
-/// An answer stopped mid-stream is found with the text its deltas carried, until completed.
+/// An answer stopped mid-stream is found with the text last checkpointed, until completed.
 pub async fn an_interrupted_answer_is_found_with_what_it_showed(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    for (offset, text) in [(0, "Hel"), (3, "lo")] {
-        let delta = EventKind::AgentMessageDelta { message_id: m(), offset, text: text.into() };
-        conversations.append(&id, delta).await.expect("appends");
+    for (text, from) in [("Hel", 0), ("Hello", 3)] {
+        conversations.checkpoint_answer(&id, &m(), text, from).await.expect("checkpoints");
     }
     let interrupted = conversations.interrupted_answers().await.expect("reads");
     assert_eq!(interrupted.len(), 1);
@@ -119,6 +120,123 @@ pub async fn an_interrupted_answer_is_found_with_what_it_showed(conversations: &
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
     conversations.append(&id, done).await.expect("appends");
     assert!(conversations.interrupted_answers().await.expect("reads").is_empty());
+}
+
+/// A checkpoint reaches listeners as a delta with its answer's seq and the new bytes; the log
+/// holds only the start and the completion. A checkpoint of no answer in flight, or from inside
+/// a character, is refused.
+pub async fn a_checkpoint_is_published_as_a_delta_and_never_stored(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let m = || MessageId::from("m");
+    let refused = conversations.checkpoint_answer(&id, &m(), "Hi", 0).await;
+    assert!(matches!(refused, Err(StoreError::Missing(_))), "{refused:?}");
+    let started =
+        conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    let mut live = conversations.subscribe(&id, started.seq).await.expect("subscribes").live;
+    conversations.checkpoint_answer(&id, &m(), "Héllo", 0).await.expect("checkpoints");
+    let refused = conversations.checkpoint_answer(&id, &m(), "Héllo", 2).await;
+    assert!(matches!(refused, Err(StoreError::DeltaOutOfRange { from: 2, .. })), "{refused:?}");
+    conversations.checkpoint_answer(&id, &m(), "Héllo you", 6).await.expect("checkpoints");
+    for (offset, text) in [(0, "Héllo"), (6, " you")] {
+        let delta = live.recv().await.expect("a delta");
+        assert_eq!(delta.seq, started.seq);
+        assert_eq!(delta.kind, EventKind::AgentMessageDelta { message_id: m(), offset, text: text.into() });
+    }
+    let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Héllo you".into() };
+    conversations.append(&id, done).await.expect("appends");
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
+    assert_eq!(conversations.get(&id).await.expect("reads").expect("exists").last_seq, Seq(2));
+}
+
+/// Joining (or resuming) mid-answer hands over its text so far as one delta from offset 0 after
+/// the stored events; live deltas continue from there. After the completion, the backlog has the
+/// completed event and no delta.
+pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let m = || MessageId::from("m");
+    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
+    conversations.checkpoint_answer(&id, &m(), "Hello", 3).await.expect("checkpoints");
+    for after in [Seq(0), Seq(2)] {
+        let subscription = conversations.subscribe(&id, after).await.expect("subscribes");
+        let last = subscription.backlog.last().expect("the answer so far");
+        assert_eq!(last.seq, Seq(2));
+        assert_eq!(
+            last.kind,
+            EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hello".into() }
+        );
+        assert_eq!(subscription.backlog.len(), 3 - after.0 as usize);
+    }
+    let mut live = conversations.subscribe(&id, Seq(2)).await.expect("subscribes").live;
+    conversations.checkpoint_answer(&id, &m(), "Hello you", 5).await.expect("checkpoints");
+    let delta = live.recv().await.expect("a delta");
+    assert_eq!(delta.kind, EventKind::AgentMessageDelta { message_id: m(), offset: 5, text: " you".into() });
+    let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello you".into() };
+    conversations.append(&id, done.clone()).await.expect("appends");
+    for after in [Seq(0), Seq(2)] {
+        let backlog = conversations.subscribe(&id, after).await.expect("subscribes").backlog;
+        assert_eq!(backlog.last().map(|event| &event.kind), Some(&done));
+        assert!(!backlog.iter().any(|event| matches!(event.kind, EventKind::AgentMessageDelta { .. })));
+    }
+}
+
+/// Listeners that join while an answer streams, folding what they get by offset as the widget
+/// does, end with its whole text: nothing missed between the backlog and the feed.
+pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a_gap(
+    conversations: &Conversations,
+) {
+    const PIECES: usize = 60;
+    let id = conversation(conversations, "c1").await;
+    let m = || MessageId::from("m");
+    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    let whole: String = (0..PIECES).map(|n| format!("w{n} ")).collect();
+    let mut listeners = Vec::new();
+    for listener in 0..6 {
+        let (conversations, id) = (conversations.clone(), id.clone());
+        listeners.push(tokio::spawn(async move {
+            // Each joins after a different number of pieces.
+            for _ in 0..listener * 4 {
+                tokio::task::yield_now().await;
+            }
+            let subscription = conversations.subscribe(&id, Seq(0)).await.expect("subscribes");
+            let mut text = String::new();
+            let mut fold = |event: &baton_protocol::Event| match &event.kind {
+                EventKind::AgentMessageDelta { offset, text: piece, .. } => {
+                    assert!(*offset <= text.len(), "a gap: {offset} after {} bytes", text.len());
+                    if offset + piece.len() > text.len() {
+                        text.push_str(&piece[text.len() - offset..]);
+                    }
+                    false
+                }
+                // Joined after the end: the completion has it all.
+                EventKind::AgentMessageCompleted { text: whole, .. } => {
+                    if text.is_empty() {
+                        text.clone_from(whole);
+                    }
+                    true
+                }
+                _ => false,
+            };
+            let mut done = subscription.backlog.iter().any(&mut fold);
+            let mut live = subscription.live;
+            while !done {
+                done = fold(&live.recv().await.expect("the feed keeps up"));
+            }
+            text
+        }));
+    }
+    let mut text = String::new();
+    for n in 0..PIECES {
+        let from = text.len();
+        text.push_str(&format!("w{n} "));
+        conversations.checkpoint_answer(&id, &m(), &text, from).await.expect("checkpoints");
+    }
+    let done = EventKind::AgentMessageCompleted { message_id: m(), text: text.clone() };
+    conversations.append(&id, done).await.expect("appends");
+    for listener in listeners {
+        assert_eq!(listener.await.expect("listener"), whole);
+    }
 }
 
 /// A visitor update keeps what it leaves out; only the visitor's own email counts as given.
@@ -400,8 +518,13 @@ pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conve
     conversations.record_decision(&id, Seq(1), r#"{"answer":"hand off"}"#).await.expect("records");
     conversations.open_link(&id, handoff).await.expect("links");
     conversations.remember_part("part-1", &id, true).await.expect("remembers");
+    let m = || MessageId::from("m");
+    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.checkpoint_answer(&id, &m(), "So far", 0).await.expect("checkpoints");
     let export = conversations.export(&id).await.expect("exports").expect("exists");
-    assert_eq!((export.events.len(), export.handoffs.len(), export.decisions.len()), (2, 1, 1));
+    assert_eq!((export.events.len(), export.handoffs.len(), export.decisions.len()), (4, 1, 1));
+    let in_flight = EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "So far".into() };
+    assert_eq!(export.events[3].kind, in_flight, "the answer in flight is exported too");
     assert_eq!(export.decisions[0].decision["answer"], "hand off");
     assert_eq!(export.intercom.expect("linked").part_ids, ["part-1"]);
     let json = serde_json::to_string(&conversations.export(&id).await.expect("exports")).expect("encodes");
@@ -421,8 +544,15 @@ pub async fn an_erased_conversation_is_gone_and_its_feeds_end(conversations: &Co
             .expect("begins");
         conversations.open_link(id, handoff).await.expect("links");
     }
+    let m = || MessageId::from("m");
+    conversations.append(&gone, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.checkpoint_answer(&gone, &m(), "half an answer", 0).await.expect("checkpoints");
     let mut live = conversations.subscribe(&gone, Seq(0)).await.expect("subscribes").live;
     assert!(conversations.erase(&gone).await.expect("erases"));
+    assert!(
+        conversations.interrupted_answers().await.expect("reads").is_empty(),
+        "the answer in flight went too"
+    );
     assert!(!conversations.erase(&gone).await.expect("erases"), "nothing left to erase");
     assert!(matches!(live.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)));
     assert!(matches!(conversations.subscribe(&gone, Seq(0)).await, Err(StoreError::Missing(_))));

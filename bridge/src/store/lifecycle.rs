@@ -44,7 +44,8 @@ pub struct ConversationExport {
     pub visitor: Visitor,
     /// Whether the visitor typed the email themselves.
     pub email_given: bool,
-    /// Its whole event log, in order.
+    /// Its whole event log, in order, then the answer in flight (if one is) as one delta of its
+    /// text so far.
     pub events: Vec<Event>,
     /// What the agent decided on each visitor message.
     pub decisions: Vec<ExportedDecision>,

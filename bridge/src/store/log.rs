@@ -1,6 +1,11 @@
 //! The conversation log: a conversation's record and its append-only events, each with the next
 //! seq of its conversation. An engine stores an event before it publishes it, so what a listener
 //! saw and what a client was acknowledged are both durable.
+//!
+//! An answer is stored as two events, started and completed (which restates the whole text).
+//! Its pieces in between are not events of the log: each is checkpointed as the answer's text so
+//! far ([`ConversationLog::checkpoint_answer`]) and published as a delta carrying the started
+//! event's seq. A reader gets the text in flight with its backlog ([`Backlog::answer`]).
 
 use async_trait::async_trait;
 use baton_protocol::{
@@ -43,14 +48,26 @@ pub trait ConversationLog {
     /// Every event after `after`, in order.
     async fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError>;
 
-    /// Every event after `after`, read together with the conversation's existence: `None` when
-    /// it does not exist (any more).
-    async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Vec<Event>>, StoreError>;
+    /// Every event after `after` and the answer in flight, read in one snapshot together with
+    /// the conversation's existence: `None` when it does not exist (any more).
+    async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Backlog>, StoreError>;
+
+    /// Stores `text` as what the answer in flight (`message_id`, begun by an appended
+    /// `agent_message_started`) shows so far, and once that is committed publishes the part from
+    /// byte `from` on as an `agent_message_delta` with the started event's seq. Nothing is
+    /// appended to the log: the completion clears the checkpoint.
+    async fn checkpoint_answer(
+        &self,
+        id: &ConversationId,
+        message_id: &MessageId,
+        text: &str,
+        from: usize,
+    ) -> Result<(), StoreError>;
 
     /// The finished messages of the conversation, oldest first.
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError>;
 
-    /// Answers a stopped process left unfinished, with the text their deltas already carried.
+    /// Answers a stopped process left unfinished, with the text last checkpointed.
     async fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError>;
 }
 
@@ -114,6 +131,43 @@ pub struct InterruptedAnswer {
     pub message_id: MessageId,
     /// What its deltas already sent.
     pub shown: String,
+}
+
+/// What a reader catching up is owed: the stored events and the answer in flight.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Backlog {
+    /// Stored events after the seq asked for, in order.
+    pub events: Vec<Event>,
+    /// The answer streaming now, if one is.
+    pub answer: Option<AnswerSoFar>,
+}
+
+/// An answer begun and not completed, with its last checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSoFar {
+    /// The answer.
+    pub message_id: MessageId,
+    /// The seq of its `agent_message_started` event, which its deltas carry.
+    pub started: Seq,
+    /// When it was last checkpointed, in milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Its text so far.
+    pub text: String,
+}
+
+impl AnswerSoFar {
+    /// The text so far as one delta from offset 0, as a reader joining mid-answer is handed it.
+    pub fn as_delta(&self) -> Event {
+        Event {
+            seq: self.started,
+            at: self.at,
+            kind: EventKind::AgentMessageDelta {
+                message_id: self.message_id.clone(),
+                offset: 0,
+                text: self.text.clone(),
+            },
+        }
+    }
 }
 
 /// A visitor message as stored: fresh, or the earlier copy of a retried send.

@@ -30,7 +30,7 @@ pub use handoffs::{
 };
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
-pub use log::{Appended, ConversationLog, ConversationRecord, InterruptedAnswer};
+pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
 use std::path::PathBuf;
@@ -104,6 +104,14 @@ pub enum StoreError {
     /// The engine has stopped taking work (the bridge is shutting down).
     #[error("the store has stopped")]
     Stopped,
+    /// A checkpoint's `from` is past its text or inside a character.
+    #[error("a delta cannot start at byte {from} of a {len}-byte answer")]
+    DeltaOutOfRange {
+        /// Where the delta was to start.
+        from: usize,
+        /// The answer's length.
+        len: usize,
+    },
     /// The database file's permissions could not be set.
     #[error("{path}: {source}")]
     Permissions {

@@ -43,22 +43,38 @@ async fn kill_9_mid_answer_then_resume_loses_and_repeats_nothing() {
     drop(stream);
 
     let bridge = BridgeProcess::start(&db, 40).await;
-    let last_seen = before.last().expect("events seen").seq;
+    // What a reconnecting EventSource resumes after: the last stored event (deltas have no id).
+    let last_seen = before.iter().rev().find(|e| !is_delta(e)).expect("stored events seen").seq;
     let after = bridge.api.events(&conversation, last_seen).await.collect_until(is_completed).await;
 
     let all: Vec<_> = before.iter().chain(&after).collect();
-    let seqs: Vec<u64> = all.iter().map(|e| e.seq.0).collect();
-    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "every seq once, in order");
-    let mut streamed = String::new();
-    for event in &all {
-        if let EventKind::AgentMessageDelta { offset, text, .. } = &event.kind {
-            assert_eq!(*offset, streamed.len(), "no gap and no overlap across the restart");
-            streamed.push_str(text);
-        }
-    }
+    let seqs: Vec<u64> = all.iter().filter(|e| !is_delta(e)).map(|e| e.seq.0).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "every stored seq once, in order");
+    let shown_before = fold_deltas(&before);
+    // The resumed stream hands over the answer so far from offset 0, then the rest: each byte once.
+    let resumed = fold_deltas(&after);
+    assert!(resumed.starts_with(&shown_before), "{resumed:?} continues {shown_before:?}");
+    assert!(resumed.len() > shown_before.len(), "the answer went on after the restart");
     let EventKind::AgentMessageCompleted { text, .. } = &all[all.len() - 1].kind else { unreachable!() };
-    assert_eq!(&streamed, text);
+    assert_eq!(&resumed, text);
     assert!(text.contains("Bloom with 40 g of water"), "{text}");
     let starts = all.iter().filter(|e| matches!(e.kind, EventKind::AgentMessageStarted { .. })).count();
     assert_eq!(starts, 1, "the same answer continued, not a second one");
+}
+
+fn is_delta(event: &baton_protocol::Event) -> bool {
+    matches!(event.kind, EventKind::AgentMessageDelta { .. })
+}
+
+/// The text one stream's deltas carry, each starting where the one before ended: no gap, no
+/// byte twice.
+fn fold_deltas(events: &[baton_protocol::Event]) -> String {
+    let mut streamed = String::new();
+    for event in events {
+        if let EventKind::AgentMessageDelta { offset, text, .. } = &event.kind {
+            assert_eq!(*offset, streamed.len(), "no gap and no overlap in one stream");
+            streamed.push_str(text);
+        }
+    }
+    streamed
 }

@@ -2,12 +2,14 @@
 //! run there, publishing what they append once committed), reads to a reader thread.
 
 use async_trait::async_trait;
-use baton_protocol::{AgentId, ClientId, ConversationId, Event, EventKind, Seq, TranscriptEntry, Visitor};
+use baton_protocol::{
+    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
+};
 
 use super::Sqlite;
 use crate::conversations::now_millis;
 use crate::store::{
-    Appended, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
+    Appended, Backlog, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
     EngineMetrics, HandoffId, HandoffRecord, Handoffs, InboxLink, InboxLinks, InterruptedAnswer, Lifecycle,
     LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Workspace,
     WorkspaceConnection,
@@ -75,9 +77,28 @@ impl ConversationLog for Sqlite {
         self.readers.read(move |store| store.events_after(&id, after)).await
     }
 
-    async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Vec<Event>>, StoreError> {
+    async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Backlog>, StoreError> {
         let id = id.clone();
         self.readers.read(move |store| store.backlog(&id, after)).await
+    }
+
+    async fn checkpoint_answer(
+        &self,
+        id: &ConversationId,
+        message_id: &MessageId,
+        text: &str,
+        from: usize,
+    ) -> Result<(), StoreError> {
+        let (id, message_id, text) = (id.clone(), message_id.clone(), text.to_owned());
+        // One more write in the writer's batch: the checkpoint shares its commit (and fsync) with
+        // whatever else is pending, and the delta is published after it.
+        self.writer
+            .write(move |store, effects| {
+                let delta = store.checkpoint_answer(&id, &message_id, now_millis(), &text, from)?;
+                effects.publish(&id, &delta);
+                Ok(())
+            })
+            .await
     }
 
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {

@@ -13,6 +13,7 @@ const ERASE: &[&str] = &[
     "DELETE FROM intercom_links WHERE conversation_id = ?1",
     "DELETE FROM decisions WHERE conversation_id = ?1",
     "DELETE FROM handoffs WHERE conversation_id = ?1",
+    "DELETE FROM answers WHERE conversation_id = ?1",
     "DELETE FROM events WHERE conversation_id = ?1",
     "DELETE FROM conversations WHERE id = ?1",
 ];
@@ -68,7 +69,11 @@ impl Store {
             mode: record.mode,
             visitor: record.visitor,
             email_given: record.email_given,
-            events: self.events_after(id, Seq(0))?,
+            events: self
+                .events_after(id, Seq(0))?
+                .into_iter()
+                .chain(self.answer_so_far(id)?.map(|answer| answer.as_delta()))
+                .collect(),
             decisions,
             handoffs: self.handoffs_of(id)?,
             intercom,

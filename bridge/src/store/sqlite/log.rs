@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{files, migrations, Durability};
 use crate::secret::SecretKey;
 use crate::store::log::transcript_entry;
-use crate::store::{Appended, ConversationRecord, InterruptedAnswer, StoreError};
+use crate::store::{AnswerSoFar, Appended, Backlog, ConversationRecord, InterruptedAnswer, StoreError};
 
 /// How long a connection waits for another one's lock (a checkpoint, a reopening process)
 /// before it fails.
@@ -101,15 +101,63 @@ impl Store {
         }
     }
 
-    /// The conversation's events after `after`, read in one snapshot with its existence.
-    pub(super) fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Vec<Event>>, StoreError> {
+    /// The conversation's events after `after` and its answer in flight, read in one snapshot
+    /// with its existence.
+    pub(super) fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Backlog>, StoreError> {
         let snapshot = self.conn.unchecked_transaction()?;
         if self.conversation(id)?.is_none() {
             return Ok(None);
         }
         let events = self.events_after(id, after)?;
+        let answer = self.answer_so_far(id)?;
         snapshot.commit()?;
-        Ok(Some(events))
+        Ok(Some(Backlog { events, answer }))
+    }
+
+    /// The conversation's answer in flight, with its last checkpoint.
+    pub(super) fn answer_so_far(&self, id: &ConversationId) -> Result<Option<AnswerSoFar>, StoreError> {
+        let answer = self
+            .conn
+            .prepare_cached(
+                "SELECT message_id, started_seq, at, text FROM answers WHERE conversation_id = ?1",
+            )?
+            .query_row(params![id.0], |row| {
+                Ok(AnswerSoFar {
+                    message_id: MessageId(row.get(0)?),
+                    started: Seq(row.get(1)?),
+                    at: row.get(2)?,
+                    text: row.get(3)?,
+                })
+            })
+            .optional()?;
+        Ok(answer)
+    }
+
+    /// Stores `text` as what the answer in flight shows so far; the delta to publish (the
+    /// text from byte `from` on, with the started event's seq).
+    pub fn checkpoint_answer(
+        &mut self,
+        id: &ConversationId,
+        message_id: &MessageId,
+        at: i64,
+        text: &str,
+        from: usize,
+    ) -> Result<Event, StoreError> {
+        let piece = text.get(from..).ok_or(StoreError::DeltaOutOfRange { from, len: text.len() })?;
+        let started: Option<u64> = self
+            .conn
+            .prepare_cached(
+                "UPDATE answers SET text = ?3, at = ?4 WHERE conversation_id = ?1 AND message_id = ?2
+                 RETURNING started_seq",
+            )?
+            .query_row(params![id.0, message_id.0, text, at], |row| row.get(0))
+            .optional()?;
+        let started = started.ok_or_else(|| {
+            StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0))
+        })?;
+        let kind =
+            EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece.into() };
+        Ok(Event { seq: Seq(started), at, kind })
     }
 
     /// Copies the write-ahead log into the database and empties it, so rows just deleted leave
@@ -238,31 +286,23 @@ impl Store {
     }
 
     /// Answers a stopped process left unfinished: the conversation, the answer, and the text
-    /// its deltas already carried.
+    /// last checkpointed.
     pub fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT id, agent, answering FROM conversations WHERE answering IS NOT NULL")?;
-        let rows = statement
+        let mut statement = self.conn.prepare(
+            "SELECT a.conversation_id, c.agent, a.message_id, a.text
+             FROM answers a JOIN conversations c ON c.id = a.conversation_id",
+        )?;
+        let answers = statement
             .query_map([], |row| {
-                Ok((ConversationId(row.get(0)?), AgentId(row.get(1)?), MessageId(row.get(2)?)))
+                Ok(InterruptedAnswer {
+                    conversation: ConversationId(row.get(0)?),
+                    agent: AgentId(row.get(1)?),
+                    message_id: MessageId(row.get(2)?),
+                    shown: row.get(3)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(conversation, agent, message_id)| {
-                let shown = self
-                    .events_after(&conversation, Seq(0))?
-                    .into_iter()
-                    .filter_map(|event| match event.kind {
-                        EventKind::AgentMessageDelta { message_id: of, text, .. } if of == message_id => {
-                            Some(text)
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                Ok(InterruptedAnswer { conversation, agent, message_id, shown })
-            })
-            .collect()
+        Ok(answers)
     }
 
     /// Every event after `after`, in order.
@@ -285,9 +325,28 @@ impl Store {
         .collect()
     }
 
-    /// The finished messages of the conversation, oldest first.
+    /// The finished messages of the conversation, oldest first: only the events that finish
+    /// one are read (no answer's start, no delta an older bridge stored).
     pub fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
-        Ok(self.events_after(id, Seq(0))?.into_iter().filter_map(transcript_entry).collect())
+        let mut statement = self.conn.prepare_cached(
+            "SELECT seq, at, body FROM events WHERE conversation_id = ?1
+                 AND body ->> '$.type' IN ('visitor_message', 'agent_message_completed', 'teammate_message')
+             ORDER BY seq",
+        )?;
+        let rows = statement.query_map(params![id.0], |row| {
+            Ok((row.get::<_, u64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
+        })?;
+        let mut transcript = Vec::new();
+        for row in rows {
+            let (seq, at, body) = row?;
+            let kind = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                conversation: id.0.clone(),
+                seq,
+                source,
+            })?;
+            transcript.extend(transcript_entry(Event { seq: Seq(seq), at, kind }));
+        }
+        Ok(transcript)
     }
 }
 
@@ -300,24 +359,32 @@ pub(super) fn append_in(
     client_id: Option<&str>,
 ) -> Result<Event, StoreError> {
     let body = serde_json::to_string(&kind)?;
-    // Every streamed piece comes through here: the statements are prepared once and cached.
-    let (mode, last, answering): (String, u64, Option<String>) = tx
-        .prepare_cached("SELECT mode, last_seq, answering FROM conversations WHERE id = ?1")?
-        .query_row(params![id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    let (mode, last): (String, u64) = tx
+        .prepare_cached("SELECT mode, last_seq FROM conversations WHERE id = ?1")?
+        .query_row(params![id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
     let seq = last + 1;
     let mode = mode_from_column(&mode).after(&kind);
-    // Which answer is mid-stream, so a restart can finish it.
-    let answering = match &kind {
-        EventKind::AgentMessageStarted { message_id } => Some(message_id.0.clone()),
-        EventKind::AgentMessageCompleted { .. } => None,
-        _ => answering,
-    };
     tx.prepare_cached(
         "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![id.0, seq, at, client_id, body])?;
-    tx.prepare_cached("UPDATE conversations SET last_seq = ?2, mode = ?3, answering = ?4 WHERE id = ?1")?
-        .execute(params![id.0, seq, mode_column(mode), answering])?;
+    tx.prepare_cached("UPDATE conversations SET last_seq = ?2, mode = ?3 WHERE id = ?1")?
+        .execute(params![id.0, seq, mode_column(mode)])?;
+    // The answer in flight, checkpointed as it streams, so a restart can finish it and a
+    // reader joining mid-answer gets its text so far.
+    match &kind {
+        EventKind::AgentMessageStarted { message_id } => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO answers (conversation_id, message_id, started_seq, at, text)
+                 VALUES (?1, ?2, ?3, ?4, '')",
+            )?
+            .execute(params![id.0, message_id.0, seq, at])?;
+        }
+        EventKind::AgentMessageCompleted { .. } => {
+            tx.prepare_cached("DELETE FROM answers WHERE conversation_id = ?1")?.execute(params![id.0])?;
+        }
+        _ => {}
+    }
     Ok(Event { seq: Seq(seq), at, kind })
 }
 
@@ -380,16 +447,17 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_cut_off_mid_stream_is_found_with_what_it_showed() {
+    fn an_answer_cut_off_mid_stream_is_found_with_its_checkpoint() {
         let (_dir, mut store, id) = store_with_conversation();
         let m = || MessageId::from("m");
         store.append(&id, 1, EventKind::AgentMessageStarted { message_id: m() }).expect("appends");
-        store
-            .append(&id, 2, EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hel".into() })
-            .expect("appends");
-        store
-            .append(&id, 3, EventKind::AgentMessageDelta { message_id: m(), offset: 3, text: "lo".into() })
-            .expect("appends");
+        store.checkpoint_answer(&id, &m(), 2, "Hel", 0).expect("checkpoints");
+        let delta = store.checkpoint_answer(&id, &m(), 3, "Hello", 3).expect("checkpoints");
+        assert_eq!(delta.seq, Seq(1), "a delta carries its answer's seq");
+        assert!(
+            matches!(delta.kind, EventKind::AgentMessageDelta { offset: 3, ref text, .. } if text == "lo")
+        );
+        assert_eq!(store.events_after(&id, Seq(0)).expect("reads").len(), 1, "no delta is stored");
         let interrupted = store.interrupted_answers().expect("reads");
         assert_eq!(interrupted.len(), 1);
         assert_eq!((interrupted[0].message_id.clone(), interrupted[0].shown.as_str()), (m(), "Hello"));

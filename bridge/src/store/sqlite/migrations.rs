@@ -59,6 +59,10 @@ const MIGRATIONS: &[Migration] = &[
             declaration: "INTEGER NOT NULL DEFAULT 0",
         }],
     },
+    Migration {
+        about: "answers stored once: the text in flight checkpointed in `answers`, no delta rows",
+        changes: &[Change::Sql(ANSWERS)],
+    },
 ];
 
 /// The version this code writes.
@@ -199,6 +203,34 @@ CREATE TABLE IF NOT EXISTS intercom_connection (
 );
 ";
 
+/// Step 3: the answers in flight get a table of checkpoints, filled from the deltas stored for
+/// the answer each conversation was streaming (concatenated in seq order, as the bridges that
+/// stored them rebuilt it); then every stored delta goes, of finished answers too (their
+/// completion restates the whole text), and the column that named the answer in flight with it.
+const ANSWERS: &str = "
+CREATE TABLE answers (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    message_id      TEXT NOT NULL,
+    started_seq     INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    text            TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO answers (conversation_id, message_id, started_seq, at, text)
+SELECT c.id, c.answering,
+       coalesce((SELECT max(e.seq) FROM events e WHERE e.conversation_id = c.id
+                     AND e.body ->> '$.type' = 'agent_message_started'
+                     AND e.body ->> '$.message_id' = c.answering), c.last_seq),
+       coalesce((SELECT max(e.at) FROM events e WHERE e.conversation_id = c.id), c.created_at),
+       coalesce((SELECT group_concat(e.body ->> '$.text', '' ORDER BY e.seq) FROM events e
+                 WHERE e.conversation_id = c.id
+                     AND e.body ->> '$.type' = 'agent_message_delta'
+                     AND e.body ->> '$.message_id' = c.answering), '')
+FROM conversations c WHERE c.answering IS NOT NULL;
+DELETE FROM events WHERE body ->> '$.type' = 'agent_message_delta';
+DROP INDEX IF EXISTS conversations_answering;
+ALTER TABLE conversations DROP COLUMN answering;
+";
+
 /// Step 1's indexes, made once every column they cover exists.
 const INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS conversations_answering ON conversations (answering) WHERE answering IS NOT NULL;
@@ -232,6 +264,50 @@ mod tests {
     }
 
     #[test]
+    fn stored_deltas_become_the_checkpoint_of_an_unfinished_answer_and_go() {
+        let mut conn = Connection::open_in_memory().expect("opens");
+        // A database at step 2, as the bridges that stored every delta left it.
+        conn.execute_batch(TABLES).expect("tables");
+        conn.execute_batch(INDEXES).expect("indexes");
+        conn.pragma_update(None, "user_version", 2).expect("version");
+        let event =
+            |seq: u64, body: &str| format!("INSERT INTO events VALUES ('c1', {seq}, {seq}, NULL, '{body}');");
+        let mut old = String::from(
+            "INSERT INTO conversations (id, agent, token_hash, created_at, last_seq, answering)
+             VALUES ('c1', 'demo', '00', 1, 7, 'm2');",
+        );
+        for (seq, body) in [
+            (1, r#"{"type":"agent_message_started","message_id":"m1"}"#),
+            (2, r#"{"type":"agent_message_delta","message_id":"m1","offset":0,"text":"Done"}"#),
+            (3, r#"{"type":"agent_message_completed","message_id":"m1","text":"Done"}"#),
+            (4, r#"{"type":"agent_message_started","message_id":"m2"}"#),
+            (5, r#"{"type":"agent_message_delta","message_id":"m2","offset":0,"text":"Hel"}"#),
+            (6, r#"{"type":"agent_message_delta","message_id":"m2","offset":3,"text":"lo "}"#),
+            (7, r#"{"type":"agent_message_delta","message_id":"m2","offset":6,"text":"you"}"#),
+        ] {
+            old.push_str(&event(seq, body));
+        }
+        conn.execute_batch(&old).expect("an old log");
+        migrate(&mut conn).expect("migrates");
+        let answer: (String, u64, String) = conn
+            .query_row(
+                "SELECT message_id, started_seq, text FROM answers WHERE conversation_id = 'c1'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .expect("a checkpoint");
+        assert_eq!(answer, ("m2".into(), 4, "Hello you".into()));
+        let mut statement = conn.prepare("SELECT seq FROM events ORDER BY seq").expect("prepares");
+        let kept: Vec<u64> = statement
+            .query_map([], |row| row.get(0))
+            .expect("reads")
+            .collect::<Result<_, _>>()
+            .expect("reads");
+        assert_eq!(kept, [1, 3, 4], "no delta row is left");
+        assert!(!columns(&conn, "conversations").iter().any(|name| name == "answering"));
+    }
+
+    #[test]
     fn a_database_from_a_newer_bridge_is_refused_untouched() {
         let mut conn = Connection::open_in_memory().expect("opens");
         conn.pragma_update(None, "user_version", CURRENT + 1).expect("writes");
@@ -256,7 +332,7 @@ mod tests {
         .expect("an old database");
         migrate(&mut conn).expect("migrates");
         let names = columns(&conn, "conversations");
-        for late in ["answering", "email", "name", "user_id", "user_hash", "email_given"] {
+        for late in ["email", "name", "user_id", "user_hash", "email_given"] {
             assert!(names.iter().any(|name| name == late), "{late} in {names:?}");
         }
         assert!(columns(&conn, "handoffs").iter().any(|name| name == "route"));
