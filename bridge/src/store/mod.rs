@@ -11,12 +11,14 @@
 //! - [`lifecycle`]: export, erasure and retention.
 //! - [`feeds`]: the live channels of the conversations someone listens to.
 //! - [`sqlite`]: the embedded engine.
+//! - [`postgres`]: the shared engine, for several bridges.
 
 pub mod feeds;
 pub mod handoffs;
 pub mod inbox;
 pub mod lifecycle;
 pub mod log;
+pub mod postgres;
 pub mod sqlite;
 pub mod workspace;
 
