@@ -90,8 +90,15 @@ impl Cluster {
     /// Creates an empty database of its own; its URL.
     pub fn database(&self) -> String {
         let name = format!("case{}", self.databases.fetch_add(1, Ordering::Relaxed));
-        run(Command::new(Path::new(BIN).join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", SUPERUSER, &name]));
+        run(Command::new(Path::new(BIN).join("createdb")).args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            SUPERUSER,
+            &name,
+        ]));
         self.url(&name)
     }
 }
