@@ -8,7 +8,7 @@ use deadpool_postgres::Object;
 use crate::store::StoreError;
 
 /// The advisory lock the steps run under (any number the bridges agree on: "baton" in ASCII).
-const LOCK: i64 = 0x6261_746f_6e;
+const LOCK: i64 = 0x0062_6174_6f6e;
 
 /// Every step, oldest first: its number is its place, counting from 1.
 const MIGRATIONS: &[(&str, &str)] = &[("the tables of the seam as of issue 14", TABLES)];

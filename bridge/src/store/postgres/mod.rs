@@ -126,7 +126,7 @@ mod tests {
     use crate::conversations::Conversations;
     use crate::secret::SecretKey;
     use crate::store::conformance::Fixture;
-    use crate::store::{Appended, ConversationRecord};
+    use crate::store::{Appended, ConversationRecord, StoreError};
 
     async fn open() -> Fixture {
         let cluster = Cluster::shared();
@@ -200,6 +200,28 @@ mod tests {
         assert!(outcomes.contains(&Appended::Duplicate(Seq(2 * EACH + 1))), "{outcomes:?}");
         assert_eq!(receive(&mut live, 2 * EACH + 1).await, [2 * EACH + 1]);
         assert_eq!(b.events_after(&id, Seq(0)).await.expect("reads").len() as u64, 2 * EACH + 1);
+    }
+
+    /// Bridges starting together on an empty database all open it (one runs the steps under the
+    /// lock, the others find them done); a database a newer bridge made is refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bridges_starting_together_migrate_once_and_a_newer_schema_is_refused() {
+        let cluster = Cluster::shared();
+        let (url, key) = (cluster.database(), SecretKey::generate());
+        let (a, b, c) = tokio::join!(
+            Conversations::connect(&url, key.clone()),
+            Conversations::connect(&url, key.clone()),
+            Conversations::connect(&url, key.clone()),
+        );
+        for bridge in [a, b, c] {
+            bridge.expect("opens");
+        }
+        let (admin, connection) =
+            tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connects");
+        tokio::spawn(connection);
+        admin.execute("UPDATE baton_schema SET version = version + 1", &[]).await.expect("bumps");
+        let refused = Conversations::connect(&url, key).await.expect_err("refused");
+        assert!(matches!(refused, StoreError::TooNew { found, known } if found == known + 1), "{refused}");
     }
 
     /// A bridge whose notifications connection is cut reconnects and publishes, in order, what
