@@ -35,6 +35,12 @@ if [ ! -x www/node_modules/.bin/wasm-opt ] || [ ! -x www/node_modules/.bin/esbui
 fi
 
 if [ "$need" = test ]; then
+  # Debian's PostgreSQL 15, whose programs the PostgreSQL engine's tests start a throw-away
+  # cluster with (the service it installs is not used).
+  if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15
+  fi
   # Debian's Chromium and its driver, for the wasm tests and the end-to-end tests.
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     as_root apt-get update

@@ -25,6 +25,10 @@ pub struct Config {
     /// The SQLite database file; created on first start.
     #[arg(long, env = "BATON_DB", default_value = "baton.db")]
     pub db: PathBuf,
+    /// A PostgreSQL database shared by several bridges (`postgres://user@host/db`) instead of
+    /// the SQLite file; every bridge on it needs the same `--secret-key`.
+    #[arg(long, env = "BATON_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
     /// What a commit waits for before a message is acknowledged: `full` (on the disk, survives
     /// a power cut) or `normal` (handed to the operating system, survives a killed process).
     #[arg(long, env = "BATON_DURABILITY", value_enum, default_value_t = Durability::Full)]

@@ -12,6 +12,7 @@ use baton_protocol::{ConversationId, Event, Seq};
 
 use crate::secret::SecretKey;
 pub use crate::store::feeds::Live;
+use crate::store::postgres::Postgres;
 use crate::store::sqlite::{Durability, Sqlite};
 use crate::store::{Engine, Feeds, StoreError};
 
@@ -54,6 +55,14 @@ impl Conversations {
     pub fn open_with_key(path: &Path, key: SecretKey, durability: Durability) -> Result<Self, StoreError> {
         let feeds = Feeds::default();
         let engine = Sqlite::open(path, key, durability, feeds.clone())?;
+        Ok(Self { engine: Arc::new(engine), feeds })
+    }
+
+    /// Connects to the PostgreSQL database at `url`, shared with other bridges, its secrets
+    /// sealed with `key` (the same for every bridge).
+    pub async fn connect(url: &str, key: SecretKey) -> Result<Self, StoreError> {
+        let feeds = Feeds::default();
+        let engine = Postgres::open(url, key, feeds.clone()).await?;
         Ok(Self { engine: Arc::new(engine), feeds })
     }
 

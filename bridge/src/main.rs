@@ -19,11 +19,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
-    let key = match config.secret_key.clone() {
-        Some(key) => key,
-        None => SecretKey::load_or_create(&SecretKey::file_beside(&config.db))?,
+    let conversations = match (&config.database_url, config.secret_key.clone()) {
+        (Some(url), Some(key)) => Conversations::connect(url, key).await?,
+        (Some(_), None) => return Err("--database-url needs --secret-key, the same for every bridge".into()),
+        (None, key) => {
+            let key = match key {
+                Some(key) => key,
+                None => SecretKey::load_or_create(&SecretKey::file_beside(&config.db))?,
+            };
+            Conversations::open_with_key(&config.db, key, config.durability)?
+        }
     };
-    let conversations = Conversations::open_with_key(&config.db, key, config.durability)?;
     let default = SettingsFile::demo(config.allowed_origins.clone());
     let agents = Registry::open(config.config.clone(), default, config.agent_pace())?;
     let tables = agents.settings().inboxes;
@@ -41,7 +47,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, db = %config.db.display(), "bridge listening");
+    match &config.database_url {
+        Some(_) => tracing::info!(%addr, db = "postgres", "bridge listening"),
+        None => tracing::info!(%addr, db = %config.db.display(), "bridge listening"),
+    }
     // The last thing a person starting the demo reads; tests also wait for this line.
     println!("Baton is running. Open the demo site: http://{addr}/");
     let stop = async {

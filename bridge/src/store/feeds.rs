@@ -57,6 +57,11 @@ impl Feeds {
         self.lock().remove(id);
     }
 
+    /// Whether someone listens to the conversation.
+    pub fn listens(&self, id: &ConversationId) -> bool {
+        self.lock().get(id).is_some_and(|sender| sender.receiver_count() > 0)
+    }
+
     /// How many conversations have someone listening.
     pub fn listened(&self) -> usize {
         self.lock().len()

@@ -11,12 +11,14 @@
 //! - [`lifecycle`]: export, erasure and retention.
 //! - [`feeds`]: the live channels of the conversations someone listens to.
 //! - [`sqlite`]: the embedded engine.
+//! - [`postgres`]: the shared engine, for several bridges.
 
 pub mod feeds;
 pub mod handoffs;
 pub mod inbox;
 pub mod lifecycle;
 pub mod log;
+pub mod postgres;
 pub mod sqlite;
 pub mod workspace;
 
@@ -69,6 +71,15 @@ pub enum StoreError {
     /// SQLite refused or failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL refused or failed.
+    #[error("database error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No connection to PostgreSQL could be had from the pool.
+    #[error("database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// The pool of connections to PostgreSQL could not be made.
+    #[error("database pool: {0}")]
+    PoolBuild(#[from] deadpool_postgres::BuildError),
     /// A stored event no longer parses: the file was written by an incompatible version.
     #[error("stored event {conversation}#{seq} is unreadable: {source}")]
     Corrupt {

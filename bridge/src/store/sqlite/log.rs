@@ -388,7 +388,7 @@ pub(super) fn append_in(
     Ok(Event { seq: Seq(seq), at, kind })
 }
 
-fn mode_column(mode: Mode) -> &'static str {
+pub(in crate::store) fn mode_column(mode: Mode) -> &'static str {
     match mode {
         Mode::Ai => "ai",
         Mode::Connecting => "connecting",
@@ -398,7 +398,7 @@ fn mode_column(mode: Mode) -> &'static str {
     }
 }
 
-fn mode_from_column(column: &str) -> Mode {
+pub(in crate::store) fn mode_from_column(column: &str) -> Mode {
     match column {
         "connecting" => Mode::Connecting,
         "waiting" => Mode::Waiting,

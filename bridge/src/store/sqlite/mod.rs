@@ -22,6 +22,8 @@ mod readers;
 mod writer;
 
 pub use log::Store;
+/// How a mode is stored, shared with the PostgreSQL engine.
+pub(in crate::store) use log::{mode_column, mode_from_column};
 
 use std::path::Path;
 

@@ -1,0 +1,302 @@
+//! The PostgreSQL engine (issue 14): several bridges share one database. Every operation of the
+//! seam is one statement or one transaction on a connection of a small pool; a conversation's
+//! next seq is taken under its row's lock, so concurrent appends from any bridge get consecutive
+//! seqs. Each append notifies (`baton_events`) on commit, and every bridge's [`Publisher`]
+//! publishes the new events of the conversations it has listeners for, in seq order.
+//!
+//! # Layout
+//! - `migrations`: the schema's numbered steps, run under an advisory lock.
+//! - `log`: the conversation log; `handoffs`, `inbox`, `lifecycle`: the other concerns.
+//! - `publisher`: what each listened conversation has had published on this bridge.
+//! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
+//! - `throwaway`: a cluster of its own for the tests.
+
+mod handoffs;
+mod inbox;
+mod lifecycle;
+mod log;
+mod migrations;
+mod notifications;
+mod publisher;
+#[cfg(test)]
+pub mod throwaway;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use tokio::task::JoinHandle;
+use tokio_postgres::NoTls;
+
+use self::publisher::Publisher;
+use crate::secret::SecretKey;
+use crate::store::{Engine, EngineMetrics, Feeds, StoreError};
+
+/// Connections in each bridge's pool: enough for the streams' backlogs and the writes of a
+/// busy bridge, few enough that many bridges stay under the server's connection limit.
+const POOL_SIZE: usize = 8;
+
+/// The channel appends notify on, with `<seq> <conversation>` as payload, and checkpoints of an
+/// answer in flight with [`ANSWER_NOTICE`]`<bridge> <conversation>`.
+const CHANNEL: &str = "baton_events";
+
+/// The start of a checkpoint's notification.
+const ANSWER_NOTICE: &str = "answer ";
+
+/// The engine: a pool of connections, the publisher and the task listening for other bridges'
+/// appends. Dropping it stops the task.
+#[derive(Debug)]
+pub struct Postgres {
+    pool: Pool,
+    key: SecretKey,
+    publisher: Publisher,
+    listener: JoinHandle<()>,
+    commits: AtomicU64,
+}
+
+impl Postgres {
+    /// Connects to the database at `url` (`postgres://user@host/db`), its secrets sealed with
+    /// `key` (the same for every bridge), migrating it first; a database from a newer bridge is
+    /// refused ([`StoreError::TooNew`]). Committed events are published to `feeds` of the
+    /// conversations someone listens to on this bridge, whichever bridge appended them.
+    pub async fn open(url: &str, key: SecretKey, feeds: Feeds) -> Result<Self, StoreError> {
+        let config: tokio_postgres::Config = url.parse()?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        let pool = Pool::builder(manager).max_size(POOL_SIZE).build()?;
+        let mut client = pool.get().await?;
+        migrations::migrate(&mut client).await?;
+        drop(client);
+        let publisher = Publisher::new(pool.clone(), feeds);
+        let listener = notifications::spawn(config, publisher.clone());
+        Ok(Self { pool, key, publisher, listener, commits: AtomicU64::new(0) })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Commits `tx`, counting it.
+    async fn commit(&self, tx: Transaction<'_>) -> Result<(), StoreError> {
+        tx.commit().await?;
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Runs one statement as its own transaction, counting it; the rows it changed.
+    async fn execute(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let changed = self.client().await?.execute(sql, params).await?;
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        Ok(changed)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl Engine for Postgres {
+    fn metrics(&self) -> EngineMetrics {
+        // Each write is a transaction of its own: no group commit, the server batches fsyncs.
+        let commits = self.commits.load(Ordering::Relaxed);
+        EngineMetrics { commits, writes: commits }
+    }
+}
+
+/// Seqs and counts are `u64` in Rust and `BIGINT` in the database.
+fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A `BIGINT` read back as a seq or a count (never negative as written).
+fn uint(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use baton_protocol::{AgentId, ClientId, ConversationId, EventKind, MessageId, Seq};
+
+    use super::notifications::APPLICATION;
+    use super::throwaway::Cluster;
+    use crate::conversations::Conversations;
+    use crate::secret::SecretKey;
+    use crate::store::conformance::Fixture;
+    use crate::store::{Appended, ConversationRecord, StoreError};
+
+    async fn open() -> Fixture {
+        let cluster = Cluster::shared();
+        let conversations =
+            Conversations::connect(&cluster.database(), SecretKey::generate()).await.expect("connects");
+        (Box::new(cluster), conversations)
+    }
+
+    crate::conformance_suite!(open);
+
+    /// Three bridges on one database, sharing the key as they must.
+    async fn bridges(cluster: &Cluster) -> [Conversations; 3] {
+        let (url, key) = (cluster.database(), SecretKey::generate());
+        let a = Conversations::connect(&url, key.clone()).await.expect("connects");
+        let b = Conversations::connect(&url, key.clone()).await.expect("connects");
+        let c = Conversations::connect(&url, key).await.expect("connects");
+        [a, b, c]
+    }
+
+    /// Reads `live` until it has had the event at `total`; their seqs, in the order received.
+    async fn receive(live: &mut crate::conversations::Live, total: u64) -> Vec<u64> {
+        let mut seen = Vec::new();
+        while seen.last().copied().unwrap_or(0) < total {
+            let event = live.recv().await.expect("the feed goes on");
+            seen.push(event.seq.0);
+        }
+        seen
+    }
+
+    /// A conversation created through A takes messages through A and B at once; a listener on
+    /// C sees every event once, in order, and a message sent through both is stored once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bridges_on_one_database_share_seqs_events_and_client_ids() {
+        let cluster = Cluster::shared();
+        let [a, b, c] = bridges(&cluster).await;
+        let id = ConversationId::from("c1");
+        a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+            .await
+            .expect("creates");
+        let subscription = c.subscribe(&id, Seq(0)).await.expect("subscribes");
+        assert!(subscription.backlog.is_empty());
+        let mut live = subscription.live;
+        // Fewer events than a feed holds, so the listener never lags however slowly it reads.
+        const EACH: u64 = 15;
+        let mut writers = Vec::new();
+        for (name, bridge) in [("a", a.clone()), ("b", b.clone())] {
+            let id = id.clone();
+            writers.push(tokio::spawn(async move {
+                for n in 0..EACH {
+                    let kind = EventKind::VisitorMessage {
+                        client_id: ClientId(format!("{name}-{n}")),
+                        text: "x".into(),
+                    };
+                    bridge.append(&id, kind).await.expect("appends");
+                }
+            }));
+        }
+        let (seen, ()) = tokio::join!(receive(&mut live, 2 * EACH), async {
+            for writer in writers {
+                writer.await.expect("writer");
+            }
+        });
+        assert_eq!(seen, (1..=2 * EACH).collect::<Vec<_>>());
+        let (first, again) = tokio::join!(
+            a.append_visitor_message(&id, ClientId::from("k"), "hi".into()),
+            b.append_visitor_message(&id, ClientId::from("k"), "hi".into()),
+        );
+        let outcomes = [first.expect("appends"), again.expect("appends")];
+        let stored = outcomes.iter().filter(|outcome| matches!(outcome, Appended::New(_))).count();
+        assert_eq!(stored, 1, "{outcomes:?}");
+        assert!(outcomes.contains(&Appended::Duplicate(Seq(2 * EACH + 1))), "{outcomes:?}");
+        assert_eq!(receive(&mut live, 2 * EACH + 1).await, [2 * EACH + 1]);
+        assert_eq!(b.events_after(&id, Seq(0)).await.expect("reads").len() as u64, 2 * EACH + 1);
+    }
+
+    /// An answer streamed by A reaches a listener on B: its text so far when B's listener joins
+    /// mid-answer, each later checkpoint as it is written, then the completion; nothing twice.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_answer_streamed_on_one_bridge_reaches_listeners_on_another() {
+        let cluster = Cluster::shared();
+        let [a, b, _] = bridges(&cluster).await;
+        let id = ConversationId::from("c1");
+        let m = || MessageId::from("m");
+        a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+            .await
+            .expect("creates");
+        a.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+        a.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
+        let subscription = b.subscribe(&id, Seq(1)).await.expect("subscribes");
+        assert_eq!(
+            subscription.backlog.iter().map(|event| &event.kind).collect::<Vec<_>>(),
+            [&EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hel".into() }]
+        );
+        let mut live = subscription.live;
+        a.checkpoint_answer(&id, &m(), "Hello", 3).await.expect("checkpoints");
+        let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
+        a.append(&id, done.clone()).await.expect("appends");
+        // What B publishes of a checkpoint is the text so far; the stream sends each byte once.
+        let mut text = String::from("Hel");
+        loop {
+            let event = live.recv().await.expect("the feed goes on");
+            match &event.kind {
+                EventKind::AgentMessageDelta { offset, text: piece, .. } => {
+                    assert!(*offset <= text.len(), "no gap before a piece");
+                    if let Some(new) = piece.get(text.len() - offset..) {
+                        text.push_str(new);
+                    }
+                }
+                kind => {
+                    assert_eq!((event.seq, kind), (Seq(2), &done));
+                    break;
+                }
+            }
+        }
+        assert_eq!(text, "Hello");
+    }
+
+    /// Bridges starting together on an empty database all open it (one runs the steps under the
+    /// lock, the others find them done); a database a newer bridge made is refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bridges_starting_together_migrate_once_and_a_newer_schema_is_refused() {
+        let cluster = Cluster::shared();
+        let (url, key) = (cluster.database(), SecretKey::generate());
+        let (a, b, c) = tokio::join!(
+            Conversations::connect(&url, key.clone()),
+            Conversations::connect(&url, key.clone()),
+            Conversations::connect(&url, key.clone()),
+        );
+        for bridge in [a, b, c] {
+            bridge.expect("opens");
+        }
+        let (admin, connection) =
+            tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connects");
+        tokio::spawn(connection);
+        admin.execute("UPDATE baton_schema SET version = version + 1", &[]).await.expect("bumps");
+        let refused = Conversations::connect(&url, key).await.expect_err("refused");
+        assert!(matches!(refused, StoreError::TooNew { found, known } if found == known + 1), "{refused}");
+    }
+
+    /// A bridge whose notifications connection is cut reconnects and publishes, in order, what
+    /// other bridges appended meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lost_listen_connection_is_made_again_and_catches_up() {
+        let cluster = Cluster::shared();
+        let [a, b, _] = bridges(&cluster).await;
+        let id = ConversationId::from("c1");
+        a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+            .await
+            .expect("creates");
+        let mut live = a.subscribe(&id, Seq(0)).await.expect("subscribes").live;
+        b.append(&id, EventKind::HandoffRequested).await.expect("appends");
+        assert_eq!(receive(&mut live, 1).await, [1]);
+        let (admin, connection) =
+            tokio_postgres::connect(&cluster.url("postgres"), tokio_postgres::NoTls).await.expect("connects");
+        tokio::spawn(connection);
+        let cut = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&APPLICATION],
+            )
+            .await
+            .expect("cuts");
+        assert_eq!(cut.len(), 3, "one listening connection per bridge");
+        for _ in 0..3 {
+            b.append(&id, EventKind::HandoffFailed).await.expect("appends");
+        }
+        assert_eq!(receive(&mut live, 4).await, [2, 3, 4]);
+    }
+}
