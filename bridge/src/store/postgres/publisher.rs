@@ -13,7 +13,7 @@ use deadpool_postgres::Pool;
 use tokio_postgres::IsolationLevel;
 
 use super::log::{answer_so_far, conversation, events_after};
-use crate::store::{Backlog, Feeds, StoreError};
+use crate::store::{AnswerSoFar, Backlog, Feeds, StoreError};
 
 /// The last seq published of a conversation, once its first listener's backlog set it.
 type Head = Arc<tokio::sync::Mutex<Option<Seq>>>;
@@ -76,15 +76,10 @@ impl Publisher {
         }
         let delta = match delta {
             Some(delta) => delta,
-            None => match self.pool.get().await.map_err(StoreError::from) {
-                Ok(client) => match answer_so_far(&**client, id).await {
-                    Ok(Some(answer)) => answer.as_delta(),
-                    Ok(None) => return,
-                    Err(error) => {
-                        tracing::warn!(%error, conversation = %id.0, "an answer's checkpoint could not be read");
-                        return;
-                    }
-                },
+            None => match self.read_answer(id).await {
+                Ok(Some(answer)) => answer.as_delta(),
+                // Completed meanwhile: the completion restates the whole text.
+                Ok(None) => return,
                 Err(error) => {
                     tracing::warn!(%error, conversation = %id.0, "an answer's checkpoint could not be read");
                     return;
@@ -131,6 +126,10 @@ impl Publisher {
 
     async fn read_after(&self, id: &ConversationId, from: Seq) -> Result<Vec<Event>, StoreError> {
         events_after(&**self.pool.get().await?, id, from).await
+    }
+
+    async fn read_answer(&self, id: &ConversationId) -> Result<Option<AnswerSoFar>, StoreError> {
+        answer_so_far(&**self.pool.get().await?, id).await
     }
 
     /// Publishes whatever every listened conversation missed: after the notifications were lost.
