@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use baton_protocol::{AgentId, ConversationId, Event, Mode, Seq, Visitor};
 use serde::Serialize;
 
-use super::{HandoffRecord, StoreError};
+use super::{AnswerSoFar, ConversationRecord, HandoffRecord, StoreError};
 
 /// Export, erasure and retention.
 #[async_trait]
@@ -53,6 +53,36 @@ pub struct ConversationExport {
     pub handoffs: Vec<HandoffRecord>,
     /// Where it went in Intercom, if it was handed off there.
     pub intercom: Option<ExportedLink>,
+}
+
+impl ConversationExport {
+    /// The export of `record`, which started at `created_at`, from what an engine read of it in
+    /// one snapshot: its events and the answer in flight (shown as one delta of its text so far).
+    pub fn new(
+        record: ConversationRecord,
+        created_at: i64,
+        events: Vec<Event>,
+        answer: Option<AnswerSoFar>,
+        decisions: Vec<ExportedDecision>,
+        handoffs: Vec<HandoffRecord>,
+        intercom: Option<ExportedLink>,
+    ) -> Self {
+        Self {
+            id: record.id,
+            agent: record.agent,
+            created_at,
+            page_url: record.page_url,
+            page_title: record.page_title,
+            locale: record.locale,
+            mode: record.mode,
+            visitor: record.visitor,
+            email_given: record.email_given,
+            events: events.into_iter().chain(answer.map(|answer| answer.as_delta())).collect(),
+            decisions,
+            handoffs,
+            intercom,
+        }
+    }
 }
 
 /// The agent's decision on one visitor message.

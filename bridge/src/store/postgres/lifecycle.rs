@@ -84,25 +84,15 @@ impl Lifecycle for Postgres {
             }
             None => None,
         };
-        let export = ConversationExport {
-            id: id.clone(),
-            agent: record.agent,
+        let export = ConversationExport::new(
+            record,
             created_at,
-            page_url: record.page_url,
-            page_title: record.page_title,
-            locale: record.locale,
-            mode: record.mode,
-            visitor: record.visitor,
-            email_given: record.email_given,
-            events: events_after(&*snapshot, id, Seq(0))
-                .await?
-                .into_iter()
-                .chain(answer_so_far(&*snapshot, id).await?.map(|answer| answer.as_delta()))
-                .collect(),
+            events_after(&*snapshot, id, Seq(0)).await?,
+            answer_so_far(&*snapshot, id).await?,
             decisions,
-            handoffs: handoffs_of(&*snapshot, id).await?,
+            handoffs_of(&*snapshot, id).await?,
             intercom,
-        };
+        );
         snapshot.commit().await?;
         Ok(Some(export))
     }

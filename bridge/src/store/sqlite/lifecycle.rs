@@ -59,25 +59,15 @@ impl Store {
             }
             None => None,
         };
-        let export = ConversationExport {
-            id: id.clone(),
-            agent: record.agent,
+        let export = ConversationExport::new(
+            record,
             created_at,
-            page_url: record.page_url,
-            page_title: record.page_title,
-            locale: record.locale,
-            mode: record.mode,
-            visitor: record.visitor,
-            email_given: record.email_given,
-            events: self
-                .events_after(id, Seq(0))?
-                .into_iter()
-                .chain(self.answer_so_far(id)?.map(|answer| answer.as_delta()))
-                .collect(),
+            self.events_after(id, Seq(0))?,
+            self.answer_so_far(id)?,
             decisions,
-            handoffs: self.handoffs_of(id)?,
+            self.handoffs_of(id)?,
             intercom,
-        };
+        );
         snapshot.commit()?;
         Ok(Some(export))
     }
