@@ -290,12 +290,14 @@ pub async fn serve(
     if let Some(retention) = state.retention {
         retention::keep(state.conversations.clone(), retention, &state.tasks);
     }
-    let (limits, tasks) = (Arc::clone(&state.limits), state.tasks.clone());
+    let (buckets, tasks) = (state.conversations.clone(), state.tasks.clone());
     let sweeper = tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
         loop {
             every_minute.tick().await;
-            limits.forget_idle();
+            if let Err(error) = buckets.forget_full_buckets().await {
+                tracing::warn!(%error, "the rate limits' full buckets could not be forgotten");
+            }
         }
     });
     let (connections, proxies) = (state.connections, Arc::clone(&state.trusted_proxies));

@@ -32,7 +32,7 @@ pub async fn create_conversation(
     if !preview && !entry.allows_origin(origin) {
         return Err(ApiError::OriginNotAllowed);
     }
-    state.limits.check_new_conversation(client)?;
+    state.limits.check_new_conversation(&*state.conversations, client).await?;
     bounds::check_conversation(&body)?;
     let visitor = body.visitor.unwrap_or_default();
     check_visitor(&visitor)?;
@@ -60,7 +60,7 @@ pub async fn send_message(
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<MessageAccepted>), ApiError> {
     let record = authorize(&state, &id, bearer(&headers)).await?;
-    state.limits.check_message(client, &id)?;
+    state.limits.check_message(&*state.conversations, client, &id).await?;
     if body.text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::MessageTooLong);
     }

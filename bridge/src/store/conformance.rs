@@ -38,6 +38,7 @@ macro_rules! conformance_suite {
             an_export_holds_everything_but_the_token_hash,
             an_erased_conversation_is_gone_and_its_feeds_end,
             retention_deletes_what_was_idle_before_the_cutoff,
+            a_bucket_allows_its_burst_then_says_how_long_to_wait,
         );
     };
     (@cases $open:path, $($case:ident),+ $(,)?) => {
@@ -578,4 +579,21 @@ pub async fn retention_deletes_what_was_idle_before_the_cutoff(conversations: &C
     assert!(conversations.get(&id).await.expect("reads").is_none());
     assert!(matches!(live.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)));
     assert!(conversations.delete_older_than(now_millis() + 60_000).await.expect("deletes").is_empty());
+}
+
+/// A rate-limit bucket: its minute's worth at once, then a refusal with the wait until the next
+/// request refills (a minute over the size of the bucket), each key on its own.
+pub async fn a_bucket_allows_its_burst_then_says_how_long_to_wait(conversations: &Conversations) {
+    let three = std::num::NonZeroU32::new(3).expect("not zero");
+    for _ in 0..3 {
+        assert_eq!(conversations.take("ip/a", three).await.expect("takes"), None);
+    }
+    let wait = conversations.take("ip/a", three).await.expect("takes").expect("refused");
+    assert!(
+        wait > std::time::Duration::from_secs(15) && wait <= std::time::Duration::from_secs(20),
+        "one request refills in 20 s: {wait:?}"
+    );
+    assert_eq!(conversations.take("ip/b", three).await.expect("takes"), None, "another key is its own");
+    conversations.forget_full_buckets().await.expect("forgets");
+    assert!(conversations.take("ip/a", three).await.expect("takes").is_some(), "an empty bucket is kept");
 }

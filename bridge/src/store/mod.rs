@@ -9,10 +9,12 @@
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
 //! - [`workspace`]: Copilot's memory and the workspace connection.
 //! - [`lifecycle`]: export, erasure and retention.
+//! - [`buckets`]: the rate limits' buckets, shared by every bridge on one database.
 //! - [`feeds`]: the live channels of the conversations someone listens to.
 //! - [`sqlite`]: the embedded engine.
 //! - [`postgres`]: the shared engine, for several bridges.
 
+pub mod buckets;
 pub mod feeds;
 pub mod handoffs;
 pub mod inbox;
@@ -25,6 +27,7 @@ pub mod workspace;
 #[cfg(test)]
 pub mod conformance;
 
+pub use buckets::{Buckets, MemoryBuckets};
 pub use feeds::Feeds;
 pub use handoffs::{
     Decisions, HandoffId, HandoffRecord, HandoffStatus, Handoffs, PendingHandoff, ReasonConversation,
@@ -48,6 +51,7 @@ pub trait Engine:
     + Copilot
     + Workspace
     + Lifecycle
+    + Buckets
     + std::fmt::Debug
     + Send
     + Sync

@@ -11,7 +11,10 @@ use crate::store::StoreError;
 const LOCK: i64 = 0x0062_6174_6f6e;
 
 /// Every step, oldest first: its number is its place, counting from 1.
-const MIGRATIONS: &[(&str, &str)] = &[("the tables of the seam as of issue 14", TABLES)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("the tables of the seam as of issue 14", TABLES),
+    ("the rate limits' buckets, shared by the bridges", BUCKETS),
+];
 
 /// The version this code writes.
 pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;
@@ -142,5 +145,13 @@ CREATE TABLE intercom_connection (
     region         TEXT,
     admin_id       TEXT,
     connected_at   BIGINT NOT NULL
+);
+";
+
+/// Step 2: one row per rate-limit bucket (`buckets.rs`).
+const BUCKETS: &str = "
+CREATE TABLE rate_buckets (
+    key TEXT PRIMARY KEY,
+    tat TIMESTAMPTZ NOT NULL
 );
 ";

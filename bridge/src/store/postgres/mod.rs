@@ -6,11 +6,12 @@
 //!
 //! # Layout
 //! - `migrations`: the schema's numbered steps, run under an advisory lock.
-//! - `log`: the conversation log; `handoffs`, `inbox`, `lifecycle`: the other concerns.
+//! - `log`: the conversation log; `handoffs`, `inbox`, `lifecycle`, `buckets`: the other concerns.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - `throwaway`: a cluster of its own for the tests.
 
+mod buckets;
 mod handoffs;
 mod inbox;
 mod lifecycle;
@@ -204,6 +205,19 @@ mod tests {
         assert!(outcomes.contains(&Appended::Duplicate(Seq(2 * EACH + 1))), "{outcomes:?}");
         assert_eq!(receive(&mut live, 2 * EACH + 1).await, [2 * EACH + 1]);
         assert_eq!(b.events_after(&id, Seq(0)).await.expect("reads").len() as u64, 2 * EACH + 1);
+    }
+
+    /// Three bridges drawing from one bucket at once take exactly its size between them: a
+    /// visitor whose requests land on several bridges gets the limit once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bridges_draw_from_one_bucket() {
+        let cluster = Cluster::shared();
+        let bridges = bridges(&cluster).await;
+        let per_minute = std::num::NonZeroU32::new(10).expect("not zero");
+        let takes = bridges.iter().flat_map(|bridge| (0..8).map(move |_| bridge.take("ip/x", per_minute)));
+        let outcomes = futures::future::join_all(takes).await;
+        let taken = outcomes.into_iter().filter(|outcome| outcome.as_ref().expect("takes").is_none()).count();
+        assert_eq!(taken, 10, "24 requests over three bridges, 10 allowed");
     }
 
     /// An answer streamed by A reaches a listener on B: its text so far when B's listener joins

@@ -1,6 +1,9 @@
 //! The seam's operations on SQLite: writes go to the writer thread (stamped with the time they
 //! run there, publishing what they append once committed), reads to a reader thread.
 
+use std::num::NonZeroU32;
+use std::time::Duration;
+
 use async_trait::async_trait;
 use baton_protocol::{
     AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
@@ -9,7 +12,7 @@ use baton_protocol::{
 use super::Sqlite;
 use crate::conversations::now_millis;
 use crate::store::{
-    Appended, Backlog, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
+    Appended, Backlog, Buckets, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
     EngineMetrics, HandoffId, HandoffRecord, Handoffs, InboxLink, InboxLinks, InterruptedAnswer, Lifecycle,
     LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Workspace,
     WorkspaceConnection,
@@ -18,6 +21,17 @@ use crate::store::{
 impl Engine for Sqlite {
     fn metrics(&self) -> EngineMetrics {
         self.writer.metrics()
+    }
+}
+
+#[async_trait]
+impl Buckets for Sqlite {
+    async fn take(&self, key: &str, per_minute: NonZeroU32) -> Result<Option<Duration>, StoreError> {
+        self.buckets.take(key, per_minute).await
+    }
+
+    async fn forget_full_buckets(&self) -> Result<(), StoreError> {
+        self.buckets.forget_full_buckets().await
     }
 }
 

@@ -31,7 +31,7 @@ use self::checkpoint::Checkpointer;
 use self::readers::Readers;
 use self::writer::Writer;
 use crate::secret::SecretKey;
-use crate::store::{Feeds, StoreError};
+use crate::store::{Feeds, MemoryBuckets, StoreError};
 
 /// How many reads run at once: enough that a slow export does not hold up the streams'
 /// backlogs, few enough for a small machine.
@@ -63,6 +63,8 @@ impl Durability {
 pub struct Sqlite {
     writer: Writer,
     readers: Readers,
+    /// The rate limits' buckets: one process owns the file, so its memory is where they belong.
+    buckets: MemoryBuckets,
 }
 
 impl Sqlite {
@@ -79,7 +81,7 @@ impl Sqlite {
         let readers = Readers::start(path, &key, READERS)?;
         let checkpointer = Checkpointer::start(path)?;
         let writer = Writer::start(store, feeds, checkpointer)?;
-        Ok(Self { writer, readers })
+        Ok(Self { writer, readers, buckets: MemoryBuckets::default() })
     }
 }
 
