@@ -15,6 +15,7 @@ use futures::future::BoxFuture;
 use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest};
+use crate::metrics::CallMeter;
 use crate::routing::Directory;
 use crate::tasks::Tasks;
 use crate::AppState;
@@ -68,6 +69,11 @@ pub trait Inbox: Send + Sync + std::fmt::Debug {
     /// The inbox's own HTTP routes.
     fn routes(self: Arc<Self>) -> Router<AppState> {
         Router::new()
+    }
+
+    /// The meter of the inbox's API calls, if it makes any.
+    fn calls(&self) -> Option<CallMeter> {
+        None
     }
 }
 

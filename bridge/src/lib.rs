@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`config`]: command line and environment.
-//! - [`store`]: the storage seam (named async operations by concern) and its SQLite engine;
+//! - [`store`]: the storage seam (named async operations by concern) and its SQLite and
+//!   PostgreSQL engines;
 //!   [`conversations`]: the shared handle on the engine and the live feeds.
 //! - [`agent`]: the agent abstraction, the builtin agent and the OpenAI-compatible one;
 //!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
@@ -12,7 +13,7 @@
 //!   conversations to the support inbox ([`inbox`]); [`intercom`]: that inbox, both ways;
 //!   [`preview`]: the key that marks the dashboard preview's conversations as tests.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
-//!   limits; [`server`] and [`slots`]: the accept loop and its caps; [`proxy`]: the client's
+//!   limits; [`metrics`]: what `/metrics` reports of the work; [`server`] and [`slots`]: the accept loop and its caps; [`proxy`]: the client's
 //!   address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]:
 //!   security headers; [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at
 //!   rest.
@@ -35,6 +36,7 @@ pub mod intercom;
 pub mod knowledge;
 pub mod language;
 pub mod limits;
+pub mod metrics;
 pub mod preview;
 pub mod proxy;
 pub mod responder;

@@ -51,7 +51,11 @@ impl RateLimits {
     }
 
     /// May `ip` start another conversation?
-    pub async fn check_new_conversation(&self, buckets: &(impl Buckets + Sync + ?Sized), ip: IpAddr) -> Result<(), ApiError> {
+    pub async fn check_new_conversation(
+        &self,
+        buckets: &(impl Buckets + Sync + ?Sized),
+        ip: IpAddr,
+    ) -> Result<(), ApiError> {
         self.take(buckets, &format!("conversations/ip/{ip}"), self.settings.conversations_per_ip).await
     }
 
@@ -63,8 +67,12 @@ impl RateLimits {
         id: &ConversationId,
     ) -> Result<(), ApiError> {
         self.take(buckets, &format!("messages/ip/{ip}"), self.settings.messages_per_ip).await?;
-        self.take(buckets, &format!("messages/conversation/{}", id.0), self.settings.messages_per_conversation)
-            .await
+        self.take(
+            buckets,
+            &format!("messages/conversation/{}", id.0),
+            self.settings.messages_per_conversation,
+        )
+        .await
     }
 
     /// Requests refused so far, for `/metrics`.

@@ -33,6 +33,7 @@ use self::model::{Admin, Id, Team};
 use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::inbox::{Inbox, InboxContext, InboxError};
+use crate::metrics::CallMeter;
 use crate::routing::{self, Directory, Person};
 use crate::secret::Secret;
 use crate::store::StoreError;
@@ -204,6 +205,8 @@ pub struct Intercom {
     people: Mutex<Option<(Instant, People)>>,
     /// Keeps one conversation's Intercom work in order.
     turns: Turns<ConversationId>,
+    /// Counts every client's calls.
+    calls: CallMeter,
 }
 
 /// Why the Intercom side could not act.
@@ -226,11 +229,13 @@ impl Intercom {
     /// [`Intercom::resume`]).
     pub fn new(settings: IntercomSettings, context: InboxContext) -> Result<Arc<Self>, SyncError> {
         let InboxContext { conversations, agents, tasks } = context;
+        let calls = CallMeter::default();
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let client = match configured {
-            Some((token, source)) => {
-                Some((IntercomClient::new(&settings.api_base(), token.expose())?, source))
-            }
+            Some((token, source)) => Some((
+                IntercomClient::new(&settings.api_base(), token.expose())?.metered(calls.clone()),
+                source,
+            )),
             None => None,
         };
         let admin = settings.admin_id.clone().map(Id);
@@ -243,6 +248,7 @@ impl Intercom {
             acting_admin: Mutex::new(admin),
             people: Mutex::default(),
             turns: Turns::default(),
+            calls,
         }))
     }
 
@@ -272,7 +278,8 @@ impl Intercom {
             return Ok(());
         }
         if let Some(stored) = self.conversations.connection().await? {
-            let client = IntercomClient::new(&self.settings.api_base(), stored.token.expose())?;
+            let client = IntercomClient::new(&self.settings.api_base(), stored.token.expose())?
+                .metered(self.calls.clone());
             let mut current = self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             // An OAuth flow that finished meanwhile has the newer token.
             if current.is_none() {
@@ -286,7 +293,7 @@ impl Intercom {
     /// Starts using a token the OAuth flow obtained.
     pub fn connect(&self, client: IntercomClient, admin: Id) {
         *self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some((client, TokenSource::Oauth));
+            Some((client.metered(self.calls.clone()), TokenSource::Oauth));
         if self.settings.admin_id.is_none() {
             *self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(admin);
         }

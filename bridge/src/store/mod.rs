@@ -58,6 +58,9 @@ pub trait Engine:
 {
     /// What the engine has done so far, for `/metrics`.
     fn metrics(&self) -> EngineMetrics;
+
+    /// The engine's appends, for `/metrics`.
+    fn appends(&self) -> &crate::metrics::AppendMeter;
 }
 
 /// Counters an engine keeps.

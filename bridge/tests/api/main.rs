@@ -14,6 +14,7 @@ mod headers;
 mod helpers;
 mod intercom;
 mod lifecycle;
+mod metrics;
 mod model;
 mod process;
 mod proxies;

@@ -2,6 +2,8 @@
 //! seq, inserts the event and notifies, in one transaction; once it is committed, the publisher
 //! publishes it (with any earlier event of another bridge it has not published yet).
 
+use std::time::Instant;
+
 use async_trait::async_trait;
 use baton_protocol::{
     AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
@@ -195,12 +197,14 @@ impl ConversationLog for Postgres {
     }
 
     async fn append(&self, id: &ConversationId, kind: EventKind) -> Result<Event, StoreError> {
+        let started = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let event = append_in(&*tx, id, now_millis(), kind, None).await?;
         self.commit(tx).await?;
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
+        self.appends.appended(started, 1);
         self.publisher.committed(id, Seq(event.seq.0), Some(&event)).await;
         Ok(event)
     }
@@ -211,6 +215,7 @@ impl ConversationLog for Postgres {
         client_id: ClientId,
         text: String,
     ) -> Result<Appended, StoreError> {
+        let started = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // Lock the conversation first: a send of the same message racing this one (on any
@@ -229,6 +234,7 @@ impl ConversationLog for Postgres {
         let kind = EventKind::VisitorMessage { client_id, text };
         let event = append_in(&*tx, id, now_millis(), kind, Some(&key)).await?;
         self.commit(tx).await?;
+        self.appends.appended(started, 1);
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
         self.publisher.committed(id, event.seq, Some(&event)).await;

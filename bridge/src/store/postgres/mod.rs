@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
 
 use self::publisher::Publisher;
+use crate::metrics::AppendMeter;
 use crate::secret::SecretKey;
 use crate::store::{Engine, EngineMetrics, Feeds, StoreError};
 
@@ -52,6 +53,7 @@ pub struct Postgres {
     publisher: Publisher,
     listener: JoinHandle<()>,
     commits: AtomicU64,
+    appends: AppendMeter,
 }
 
 impl Postgres {
@@ -72,7 +74,14 @@ impl Postgres {
         drop(client);
         let publisher = Publisher::new(pool.clone(), feeds);
         let listener = notifications::spawn(config, publisher.clone());
-        Ok(Self { pool, key, publisher, listener, commits: AtomicU64::new(0) })
+        Ok(Self {
+            pool,
+            key,
+            publisher,
+            listener,
+            commits: AtomicU64::new(0),
+            appends: AppendMeter::default(),
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -109,6 +118,10 @@ impl Engine for Postgres {
         // Each write is a transaction of its own: no group commit, the server batches fsyncs.
         let commits = self.commits.load(Ordering::Relaxed);
         EngineMetrics { commits, writes: commits }
+    }
+
+    fn appends(&self) -> &AppendMeter {
+        &self.appends
     }
 }
 

@@ -2,7 +2,7 @@
 //! run there, publishing what they append once committed), reads to a reader thread.
 
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use baton_protocol::{
@@ -11,16 +11,21 @@ use baton_protocol::{
 
 use super::Sqlite;
 use crate::conversations::now_millis;
+use crate::metrics::AppendMeter;
 use crate::store::{
-    Appended, Backlog, Buckets, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
-    EngineMetrics, HandoffId, HandoffRecord, Handoffs, InboxLink, InboxLinks, InterruptedAnswer, Lifecycle,
-    LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Workspace,
-    WorkspaceConnection,
+    Appended, Backlog, Buckets, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions,
+    Engine, EngineMetrics, HandoffId, HandoffRecord, HandoffStatus, Handoffs, InboxLink, InboxLinks,
+    InterruptedAnswer, Lifecycle, LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span,
+    StoreError, Workspace, WorkspaceConnection,
 };
 
 impl Engine for Sqlite {
     fn metrics(&self) -> EngineMetrics {
         self.writer.metrics()
+    }
+
+    fn appends(&self) -> &AppendMeter {
+        &self.appends
     }
 }
 
@@ -58,14 +63,17 @@ impl ConversationLog for Sqlite {
     }
 
     async fn append(&self, id: &ConversationId, kind: EventKind) -> Result<Event, StoreError> {
-        let id = id.clone();
-        self.writer
+        let (id, started) = (id.clone(), Instant::now());
+        let event = self
+            .writer
             .write(move |store, effects| {
                 let event = store.append(&id, now_millis(), kind)?;
                 effects.publish(&id, &event);
                 Ok(event)
             })
-            .await
+            .await?;
+        self.appends.appended(started, 1);
+        Ok(event)
     }
 
     async fn append_visitor_message(
@@ -74,8 +82,9 @@ impl ConversationLog for Sqlite {
         client_id: ClientId,
         text: String,
     ) -> Result<Appended, StoreError> {
-        let id = id.clone();
-        self.writer
+        let (id, started) = (id.clone(), Instant::now());
+        let appended = self
+            .writer
             .write(move |store, effects| {
                 let appended = store.append_visitor_message(&id, now_millis(), client_id, text)?;
                 if let Appended::New(event) = &appended {
@@ -83,7 +92,9 @@ impl ConversationLog for Sqlite {
                 }
                 Ok(appended)
             })
-            .await
+            .await?;
+        self.appends.appended(started, u64::from(matches!(appended, Appended::New(_))));
+        Ok(appended)
     }
 
     async fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
@@ -136,15 +147,18 @@ impl Handoffs for Sqlite {
         clause: Option<&str>,
     ) -> Result<HandoffId, StoreError> {
         let (id, agent, name, reason) = (id.clone(), agent.clone(), name.to_owned(), reason.to_owned());
-        let clause = clause.map(str::to_owned);
-        self.writer
+        let (clause, started) = (clause.map(str::to_owned), Instant::now());
+        let handoff = self
+            .writer
             .write(move |store, effects| {
                 let (handoff, event) =
                     store.begin_handoff(&id, &agent, now_millis(), &name, &reason, clause.as_deref())?;
                 effects.publish(&id, &event);
                 Ok(handoff)
             })
-            .await
+            .await?;
+        self.appends.appended(started, 1);
+        Ok(handoff)
     }
 
     async fn pending_handoffs(&self) -> Result<Vec<PendingHandoff>, StoreError> {
@@ -186,7 +200,7 @@ impl Handoffs for Sqlite {
         external_id: &str,
         expected_reply_minutes: Option<u32>,
     ) -> Result<(), StoreError> {
-        let external_id = external_id.to_owned();
+        let (external_id, started) = (external_id.to_owned(), Instant::now());
         self.writer
             .write(move |store, effects| {
                 let (id, event) =
@@ -194,12 +208,18 @@ impl Handoffs for Sqlite {
                 effects.publish(&id, &event);
                 Ok(())
             })
-            .await
+            .await?;
+        self.appends.appended(started, 1);
+        Ok(())
     }
 
     async fn handoff_routed(&self, handoff: HandoffId, route: &str) -> Result<(), StoreError> {
         let route = route.to_owned();
         self.writer.write(move |store, _| store.handoff_routed(handoff, &route)).await
+    }
+
+    async fn handoff_counts(&self) -> Result<Vec<(HandoffStatus, u64)>, StoreError> {
+        self.readers.read(|store| store.handoff_counts()).await
     }
 
     async fn reason_counts(&self, agent: &AgentId, span: Span) -> Result<Vec<ReasonCount>, StoreError> {

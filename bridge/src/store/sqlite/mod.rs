@@ -30,6 +30,7 @@ use std::path::Path;
 use self::checkpoint::Checkpointer;
 use self::readers::Readers;
 use self::writer::Writer;
+use crate::metrics::AppendMeter;
 use crate::secret::SecretKey;
 use crate::store::{Feeds, MemoryBuckets, StoreError};
 
@@ -65,6 +66,7 @@ pub struct Sqlite {
     readers: Readers,
     /// The rate limits' buckets: one process owns the file, so its memory is where they belong.
     buckets: MemoryBuckets,
+    appends: AppendMeter,
 }
 
 impl Sqlite {
@@ -81,7 +83,7 @@ impl Sqlite {
         let readers = Readers::start(path, &key, READERS)?;
         let checkpointer = Checkpointer::start(path)?;
         let writer = Writer::start(store, feeds, checkpointer)?;
-        Ok(Self { writer, readers, buckets: MemoryBuckets::default() })
+        Ok(Self { writer, readers, buckets: MemoryBuckets::default(), appends: AppendMeter::default() })
     }
 }
 
