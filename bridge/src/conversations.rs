@@ -89,7 +89,9 @@ impl Conversations {
         // streamed so far extends its checkpoint, and every piece not in it is sent on the feed
         // joined before. An answer that ended since is restated by its completion, on the feed.
         let answer = backlog.answer.map(|stored| match self.feeds.answer(id) {
-            Some(streamed) if streamed.message_id == stored.message_id && streamed.text.len() > stored.text.len() => {
+            Some(streamed)
+                if streamed.message_id == stored.message_id && streamed.text.len() > stored.text.len() =>
+            {
                 streamed
             }
             _ => stored,

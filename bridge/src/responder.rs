@@ -131,8 +131,9 @@ async fn take_turn(
     entry: &AgentEntry,
     begun: Option<Begun>,
 ) -> Result<(), StoreError> {
-    let Some(mode) = conversations.get(id).await?.map(|record| record.mode) else { return Ok(()) };
-    let transcript = conversations.transcript(id).await?;
+    // Two reads on two reader threads at once: the turn waits for one round trip, not two.
+    let (conversation, transcript) = tokio::try_join!(conversations.get(id), conversations.transcript(id))?;
+    let Some(mode) = conversation.map(|conversation| conversation.mode) else { return Ok(()) };
     let last_visitor = transcript.iter().rev().find(|message| message.author == Author::Visitor);
     // While a person has the conversation, the AI stays silent; a bubble it left open is closed.
     if mode != Mode::Ai {
@@ -222,7 +223,13 @@ impl Answer<'_> {
         // differently the second time is settled by the completion, which restates it whole.
         if self.text.len() > begun.shown.len() && self.text.starts_with(&begun.shown) {
             let offset = begun.shown.len().max(self.text.len() - piece.len());
-            self.conversations.stream_answer(self.id, &begun.message_id, begun.started, &self.text, offset)?;
+            self.conversations.stream_answer(
+                self.id,
+                &begun.message_id,
+                begun.started,
+                &self.text,
+                offset,
+            )?;
             if self.checkpoint.due(Instant::now()) {
                 self.conversations.checkpoint_answer(self.id, &begun.message_id, &self.text).await?;
             }

@@ -79,11 +79,25 @@ impl Feeds {
     /// byte `from` on (a char boundary, which the caller checked). The text is kept for listeners
     /// joining later, until [`Feeds::answer_ended`]. Nothing is stored: the caller checkpoints
     /// the answer in the store as often as it chooses.
-    pub fn stream(&self, id: &ConversationId, message_id: &MessageId, started: Seq, at: i64, text: &str, from: usize) {
+    pub fn stream(
+        &self,
+        id: &ConversationId,
+        message_id: &MessageId,
+        started: Seq,
+        at: i64,
+        text: &str,
+        from: usize,
+    ) {
         let mut inner = self.lock();
         match inner.answers.get_mut(id) {
-            Some(kept) if kept.message_id == *message_id && text.starts_with(&kept.text) => {
-                kept.text.push_str(&text[kept.text.len()..]);
+            // The same answer, going on from (or before) the end of the text kept: the caller
+            // streams each answer's text growing at its end, so only the new end is copied.
+            Some(kept)
+                if kept.message_id == *message_id
+                    && from <= kept.text.len()
+                    && text.is_char_boundary(kept.text.len()) =>
+            {
+                kept.text.push_str(text.get(kept.text.len()..).unwrap_or_default());
                 kept.at = at;
             }
             _ => {

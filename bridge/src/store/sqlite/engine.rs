@@ -91,7 +91,9 @@ impl ConversationLog for Sqlite {
         let (id, message_id, text) = (id.clone(), message_id.clone(), text.to_owned());
         // One more write in the writer's batch: the checkpoint shares its commit (and fsync) with
         // whatever else is pending.
-        self.writer.write(move |store, _| store.checkpoint_answer(&id, &message_id, now_millis(), &text)).await
+        self.writer
+            .write(move |store, _| store.checkpoint_answer(&id, &message_id, now_millis(), &text))
+            .await
     }
 
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {

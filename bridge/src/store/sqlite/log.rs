@@ -80,14 +80,15 @@ impl Store {
         &mut self,
         write: impl FnOnce(&mut Self) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.conn.execute_batch("SAVEPOINT job")?;
+        // Cached statements: a savepoint per write is parsed once per connection, not per write.
+        self.conn.prepare_cached("SAVEPOINT job")?.execute([])?;
         // A write that panics (a bug) fails alone too, rather than taking the writer thread and
         // every later write with it.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(self)))
             .unwrap_or_else(|_| Err(StoreError::Commit("the write panicked; it was undone".into())));
         match outcome {
             Ok(value) => {
-                self.conn.execute_batch("RELEASE job")?;
+                self.conn.prepare_cached("RELEASE job")?.execute([])?;
                 Ok(value)
             }
             Err(error) => {
@@ -190,32 +191,31 @@ impl Store {
     pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let record = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT agent, token_hash, page_url, page_title, locale, mode, last_seq,
                         email, name, user_id, user_hash, email_given, test
                  FROM conversations WHERE id = ?1",
-                params![id.0],
-                |row| {
-                    Ok(ConversationRecord {
-                        id: id.clone(),
-                        agent: AgentId(row.get(0)?),
-                        token_hash: row.get(1)?,
-                        page_url: row.get(2)?,
-                        page_title: row.get(3)?,
-                        locale: row.get(4)?,
-                        mode: mode_from_column(&row.get::<_, String>(5)?),
-                        last_seq: Seq(row.get(6)?),
-                        visitor: Visitor {
-                            email: row.get(7)?,
-                            name: row.get(8)?,
-                            user_id: row.get(9)?,
-                            user_hash: row.get(10)?,
-                        },
-                        email_given: row.get(11)?,
-                        test: row.get(12)?,
-                    })
-                },
-            )
+            )?
+            .query_row(params![id.0], |row| {
+                Ok(ConversationRecord {
+                    id: id.clone(),
+                    agent: AgentId(row.get(0)?),
+                    token_hash: row.get(1)?,
+                    page_url: row.get(2)?,
+                    page_title: row.get(3)?,
+                    locale: row.get(4)?,
+                    mode: mode_from_column(&row.get::<_, String>(5)?),
+                    last_seq: Seq(row.get(6)?),
+                    visitor: Visitor {
+                        email: row.get(7)?,
+                        name: row.get(8)?,
+                        user_id: row.get(9)?,
+                        user_hash: row.get(10)?,
+                    },
+                    email_given: row.get(11)?,
+                    test: row.get(12)?,
+                })
+            })
             .optional()?;
         Ok(record)
     }
