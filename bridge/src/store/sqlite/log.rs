@@ -272,10 +272,8 @@ impl Store {
         kind: EventKind,
         client_id: Option<&str>,
     ) -> Result<Event, StoreError> {
-        let tx = self.conn.savepoint()?;
-        let event = append_in(&tx, id, at, kind, client_id)?;
-        tx.commit()?;
-        Ok(event)
+        // Its own savepoint, so that called alone (not in the writer's batch) it is still whole.
+        self.in_savepoint(|store| append_in(&store.conn, id, at, kind, client_id))
     }
 
     /// Answers a stopped process left unfinished: the conversation, the answer, and the text
