@@ -226,11 +226,12 @@ pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a
                     }
                     false
                 }
-                // Joined after the end: the completion has it all.
+                // The completion restates the whole text, which the widget then shows: what was
+                // streamed before it (nothing, for a listener joining after the end; less than
+                // all, for one that fell behind and caught up after the end) starts it.
                 EventKind::AgentMessageCompleted { text: whole, .. } => {
-                    if text.is_empty() {
-                        text.clone_from(whole);
-                    }
+                    assert!(whole.starts_with(text.as_str()), "{text:?} is not how {whole:?} starts");
+                    text.clone_from(whole);
                     true
                 }
                 _ => false,
