@@ -3,6 +3,7 @@
 //! [`conformance_suite!`](crate::conformance_suite), given a function that opens a fresh engine.
 
 use baton_protocol::{AgentId, Author, ClientId, ConversationId, EventKind, MessageId, Mode, Seq, Visitor};
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::conversations::{now_millis, Conversations};
 use crate::secret::Secret;
@@ -22,7 +23,7 @@ macro_rules! conformance_suite {
             a_retried_visitor_message_is_stored_once,
             the_transcript_holds_finished_messages_only,
             an_interrupted_answer_is_found_with_what_it_showed,
-            a_checkpoint_is_published_as_a_delta_and_never_stored,
+            a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored,
             a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest,
             a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a_gap,
             a_visitor_update_fills_in_without_erasing,
@@ -97,7 +98,7 @@ pub async fn the_transcript_holds_finished_messages_only(conversations: &Convers
     let m = || MessageId::from("m");
     conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
+    conversations.checkpoint_answer(&id, &m(), "Hel").await.expect("checkpoints");
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
     conversations.append(&id, done).await.expect("appends");
     let transcript = conversations.transcript(&id).await.expect("reads");
@@ -106,38 +107,44 @@ pub async fn the_transcript_holds_finished_messages_only(conversations: &Convers
     assert_eq!(seen, [(1, Author::Visitor, "hi"), (3, Author::Agent, "Hello")]);
 }
 
-/// An answer stopped mid-stream is found with the text last checkpointed, until completed.
+/// An answer stopped mid-stream is found with the text last checkpointed and its start's seq,
+/// until completed.
 pub async fn an_interrupted_answer_is_found_with_what_it_showed(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    for (text, from) in [("Hel", 0), ("Hello", 3)] {
-        conversations.checkpoint_answer(&id, &m(), text, from).await.expect("checkpoints");
+    for text in ["Hel", "Hello"] {
+        conversations.checkpoint_answer(&id, &m(), text).await.expect("checkpoints");
     }
     let interrupted = conversations.interrupted_answers().await.expect("reads");
     assert_eq!(interrupted.len(), 1);
     assert_eq!((&interrupted[0].conversation, &interrupted[0].message_id), (&id, &m()));
     assert_eq!((interrupted[0].agent.0.as_str(), interrupted[0].shown.as_str()), ("demo", "Hello"));
+    assert_eq!(interrupted[0].started, Seq(1));
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
     conversations.append(&id, done).await.expect("appends");
     assert!(conversations.interrupted_answers().await.expect("reads").is_empty());
 }
 
-/// A checkpoint reaches listeners as a delta with its answer's seq and the new bytes; the log
-/// holds only the start and the completion. A checkpoint of no answer in flight, or from inside
-/// a character, is refused.
-pub async fn a_checkpoint_is_published_as_a_delta_and_never_stored(conversations: &Conversations) {
+/// A streamed piece reaches listeners as a delta with its answer's seq and the new bytes, and a
+/// checkpoint publishes nothing; the log holds only the start and the completion. A checkpoint
+/// of no answer in flight, or a piece from inside a character, is refused.
+pub async fn a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored(
+    conversations: &Conversations,
+) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    let refused = conversations.checkpoint_answer(&id, &m(), "Hi", 0).await;
+    let refused = conversations.checkpoint_answer(&id, &m(), "Hi").await;
     assert!(matches!(refused, Err(StoreError::Missing(_))), "{refused:?}");
     let started =
         conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     let mut live = conversations.subscribe(&id, started.seq).await.expect("subscribes").live;
-    conversations.checkpoint_answer(&id, &m(), "Héllo", 0).await.expect("checkpoints");
-    let refused = conversations.checkpoint_answer(&id, &m(), "Héllo", 2).await;
+    conversations.stream_answer(&id, &m(), started.seq, "Héllo", 0).expect("streams");
+    conversations.checkpoint_answer(&id, &m(), "Héllo").await.expect("checkpoints");
+    let refused = conversations.stream_answer(&id, &m(), started.seq, "Héllo", 2);
     assert!(matches!(refused, Err(StoreError::DeltaOutOfRange { from: 2, .. })), "{refused:?}");
-    conversations.checkpoint_answer(&id, &m(), "Héllo you", 6).await.expect("checkpoints");
+    conversations.stream_answer(&id, &m(), started.seq, "Héllo you", 6).expect("streams");
+    // The checkpoint in between sent nothing: the next delta is the next piece.
     for (offset, text) in [(0, "Héllo"), (6, " you")] {
         let delta = live.recv().await.expect("a delta");
         assert_eq!(delta.seq, started.seq);
@@ -150,29 +157,37 @@ pub async fn a_checkpoint_is_published_as_a_delta_and_never_stored(conversations
 }
 
 /// Joining (or resuming) mid-answer hands over its text so far as one delta from offset 0 after
-/// the stored events; live deltas continue from there. After the completion, the backlog has the
-/// completed event and no delta.
+/// the stored events: the text streamed, ahead of the last checkpoint, while the answer streams;
+/// the checkpoint once its turn ended without a completion. Live deltas continue from there.
+/// After the completion, the backlog has the completed event and no delta.
 pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
     conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
-    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
-    conversations.checkpoint_answer(&id, &m(), "Hello", 3).await.expect("checkpoints");
+    let started =
+        conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.stream_answer(&id, &m(), started.seq, "Hel", 0).expect("streams");
+    conversations.checkpoint_answer(&id, &m(), "Hel").await.expect("checkpoints");
+    conversations.stream_answer(&id, &m(), started.seq, "Hello", 3).expect("streams");
+    let so_far = |text: &str| EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: text.into() };
     for after in [Seq(0), Seq(2)] {
         let subscription = conversations.subscribe(&id, after).await.expect("subscribes");
         let last = subscription.backlog.last().expect("the answer so far");
-        assert_eq!(last.seq, Seq(2));
         assert_eq!(
-            last.kind,
-            EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hello".into() }
+            (last.seq, &last.kind),
+            (Seq(2), &so_far("Hello")),
+            "the text streamed, not the checkpoint"
         );
         assert_eq!(subscription.backlog.len(), 3 - after.0 as usize);
     }
     let mut live = conversations.subscribe(&id, Seq(2)).await.expect("subscribes").live;
-    conversations.checkpoint_answer(&id, &m(), "Hello you", 5).await.expect("checkpoints");
+    conversations.stream_answer(&id, &m(), started.seq, "Hello you", 5).expect("streams");
     let delta = live.recv().await.expect("a delta");
     assert_eq!(delta.kind, EventKind::AgentMessageDelta { message_id: m(), offset: 5, text: " you".into() });
+    // A turn that failed mid-answer leaves it at its checkpoint, which a restart finishes.
+    conversations.answer_ended(&id);
+    let backlog = conversations.subscribe(&id, Seq(2)).await.expect("subscribes").backlog;
+    assert_eq!(backlog.iter().map(|event| &event.kind).collect::<Vec<_>>(), [&so_far("Hel")]);
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello you".into() };
     conversations.append(&id, done.clone()).await.expect("appends");
     for after in [Seq(0), Seq(2)] {
@@ -182,15 +197,17 @@ pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(co
     }
 }
 
-/// Listeners that join while an answer streams, folding what they get by offset as the widget
-/// does, end with its whole text: nothing missed between the backlog and the feed.
+/// Listeners that join while an answer streams (checkpointed every few pieces only), folding
+/// what they get by offset as the widget does, end with its whole text: nothing missed between
+/// the backlog and the feed.
 pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a_gap(
     conversations: &Conversations,
 ) {
     const PIECES: usize = 60;
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    let started =
+        conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     let whole: String = (0..PIECES).map(|n| format!("w{n} ")).collect();
     let mut listeners = Vec::new();
     for listener in 0..6 {
@@ -210,11 +227,12 @@ pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a
                     }
                     false
                 }
-                // Joined after the end: the completion has it all.
+                // The completion restates the whole text, which the widget then shows: what was
+                // streamed before it (nothing, for a listener joining after the end; less than
+                // all, for one that fell behind and caught up after the end) starts it.
                 EventKind::AgentMessageCompleted { text: whole, .. } => {
-                    if text.is_empty() {
-                        text.clone_from(whole);
-                    }
+                    assert!(whole.starts_with(text.as_str()), "{text:?} is not how {whole:?} starts");
+                    text.clone_from(whole);
                     true
                 }
                 _ => false,
@@ -222,7 +240,15 @@ pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a
             let mut done = subscription.backlog.iter().any(&mut fold);
             let mut live = subscription.live;
             while !done {
-                done = fold(&live.recv().await.expect("the feed keeps up"));
+                done = match live.recv().await {
+                    Ok(event) => fold(&event),
+                    // Fell behind the channel, as the event stream does: the pieces it dropped
+                    // are in the answer so far.
+                    Err(RecvError::Lagged(_)) => {
+                        conversations.catch_up(&id, Seq(0)).await.expect("catches up").iter().any(&mut fold)
+                    }
+                    Err(RecvError::Closed) => panic!("the feed ended before the answer"),
+                };
             }
             text
         }));
@@ -231,10 +257,16 @@ pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a
     for n in 0..PIECES {
         let from = text.len();
         text.push_str(&format!("w{n} "));
-        conversations.checkpoint_answer(&id, &m(), &text, from).await.expect("checkpoints");
+        conversations.stream_answer(&id, &m(), started.seq, &text, from).expect("streams");
+        if n % 7 == 0 {
+            conversations.checkpoint_answer(&id, &m(), &text).await.expect("checkpoints");
+        } else {
+            tokio::task::yield_now().await;
+        }
     }
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: text.clone() };
     conversations.append(&id, done).await.expect("appends");
+    conversations.answer_ended(&id);
     for listener in listeners {
         assert_eq!(listener.await.expect("listener"), whole);
     }
@@ -521,7 +553,7 @@ pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conve
     conversations.remember_part("part-1", &id, true).await.expect("remembers");
     let m = || MessageId::from("m");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&id, &m(), "So far", 0).await.expect("checkpoints");
+    conversations.checkpoint_answer(&id, &m(), "So far").await.expect("checkpoints");
     let export = conversations.export(&id).await.expect("exports").expect("exists");
     assert_eq!((export.events.len(), export.handoffs.len(), export.decisions.len()), (4, 1, 1));
     let in_flight = EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "So far".into() };
@@ -547,7 +579,7 @@ pub async fn an_erased_conversation_is_gone_and_its_feeds_end(conversations: &Co
     }
     let m = || MessageId::from("m");
     conversations.append(&gone, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&gone, &m(), "half an answer", 0).await.expect("checkpoints");
+    conversations.checkpoint_answer(&gone, &m(), "half an answer").await.expect("checkpoints");
     let mut live = conversations.subscribe(&gone, Seq(0)).await.expect("subscribes").live;
     assert!(conversations.erase(&gone).await.expect("erases"));
     assert!(

@@ -254,32 +254,23 @@ impl ConversationLog for Postgres {
         id: &ConversationId,
         message_id: &MessageId,
         text: &str,
-        from: usize,
     ) -> Result<(), StoreError> {
-        let piece = text.get(from..).ok_or(StoreError::DeltaOutOfRange { from, len: text.len() })?;
         let at = now_millis();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let started = tx
-            .query_opt(
-                "UPDATE answers SET text = $3, at = $4 WHERE conversation_id = $1 AND message_id = $2
-                 RETURNING started_seq",
+        let updated = tx
+            .execute(
+                "UPDATE answers SET text = $3, at = $4 WHERE conversation_id = $1 AND message_id = $2",
                 &[&id.0, &message_id.0, &text, &at],
             )
-            .await?
-            .ok_or_else(|| {
-                StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0))
-            })?;
-        // The other bridges read the checkpoint when told; this one publishes the piece itself.
+            .await?;
+        if updated == 0 {
+            return Err(StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0)));
+        }
+        // The other bridges read the checkpoint when told; this one streamed the pieces itself.
         let notice = format!("{ANSWER_NOTICE}{} {}", self.publisher.instance, id.0);
         tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &notice]).await?;
-        self.commit(tx).await?;
-        drop(client);
-        let kind =
-            EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece.into() };
-        let delta = Event { seq: Seq(uint(started.try_get(0)?)), at, kind };
-        self.publisher.answer_checkpointed(id, Some(delta)).await;
-        Ok(())
+        self.commit(tx).await
     }
 
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
@@ -292,7 +283,7 @@ impl ConversationLog for Postgres {
             .client()
             .await?
             .query(
-                "SELECT a.conversation_id, c.agent, a.message_id, a.text
+                "SELECT a.conversation_id, c.agent, a.message_id, a.started_seq, a.text
                  FROM answers a JOIN conversations c ON c.id = a.conversation_id",
                 &[],
             )
@@ -303,7 +294,8 @@ impl ConversationLog for Postgres {
                     conversation: ConversationId(row.try_get(0)?),
                     agent: AgentId(row.try_get(1)?),
                     message_id: MessageId(row.try_get(2)?),
-                    shown: row.try_get(3)?,
+                    started: Seq(uint(row.try_get(3)?)),
+                    shown: row.try_get(4)?,
                 })
             })
             .collect()

@@ -112,17 +112,12 @@ impl ConversationLog for Sqlite {
         id: &ConversationId,
         message_id: &MessageId,
         text: &str,
-        from: usize,
     ) -> Result<(), StoreError> {
         let (id, message_id, text) = (id.clone(), message_id.clone(), text.to_owned());
         // One more write in the writer's batch: the checkpoint shares its commit (and fsync) with
-        // whatever else is pending, and the delta is published after it.
+        // whatever else is pending.
         self.writer
-            .write(move |store, effects| {
-                let delta = store.checkpoint_answer(&id, &message_id, now_millis(), &text, from)?;
-                effects.publish(&id, &delta);
-                Ok(())
-            })
+            .write(move |store, _| store.checkpoint_answer(&id, &message_id, now_millis(), &text))
             .await
     }
 
