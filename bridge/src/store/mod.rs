@@ -7,6 +7,7 @@
 //! - [`log`]: conversations and their append-only event logs.
 //! - [`handoffs`]: handoffs to a person, and the agent's recorded decisions.
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
+//! - [`leases`]: which bridge does each piece of background work.
 //! - [`workspace`]: Copilot's memory and the workspace connection.
 //! - [`lifecycle`]: export, erasure and retention.
 //! - [`feeds`]: the live channels of the conversations someone listens to.
@@ -16,6 +17,7 @@
 pub mod feeds;
 pub mod handoffs;
 pub mod inbox;
+pub mod leases;
 pub mod lifecycle;
 pub mod log;
 pub mod postgres;
@@ -31,6 +33,7 @@ pub use handoffs::{
     ReasonCount, Span,
 };
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
+pub use leases::{BridgeId, Leases, Work};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
@@ -45,6 +48,7 @@ pub trait Engine:
     + Handoffs
     + Decisions
     + InboxLinks
+    + Leases
     + Copilot
     + Workspace
     + Lifecycle

@@ -11,7 +11,10 @@ use crate::store::StoreError;
 const LOCK: i64 = 0x0062_6174_6f6e;
 
 /// Every step, oldest first: its number is its place, counting from 1.
-const MIGRATIONS: &[(&str, &str)] = &[("the tables of the seam as of issue 14", TABLES)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("the tables of the seam as of issue 14", TABLES),
+    ("leases on background work (handoff deliveries, relays), one holder at a time", LEASES),
+];
 
 /// The version this code writes.
 pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;
@@ -42,6 +45,19 @@ pub(super) async fn migrate(client: &mut Object) -> Result<u32, StoreError> {
     tx.commit().await?;
     Ok(found)
 }
+
+/// Step 2: who holds each piece of background work, until when (milliseconds on the database's
+/// clock, which every bridge shares), and what is done for good.
+const LEASES: &str = "
+CREATE TABLE leases (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    job             TEXT NOT NULL,
+    holder          TEXT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    settled         BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (conversation_id, job)
+);
+";
 
 /// Step 1: the SQLite engine's tables as its step 4 left them, in PostgreSQL's types.
 const TABLES: &str = "
