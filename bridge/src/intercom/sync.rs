@@ -3,7 +3,8 @@
 //! before a crash is looked for first). From Intercom, a webhook is only a nudge: the bridge
 //! fetches the conversation and relays every part it has not seen, in Intercom's order, so
 //! duplicated, reordered or missed deliveries all end the same. Notes never reach the visitor,
-//! and the bridge's own posts never come back.
+//! and the bridge's own posts never come back. Of several bridges, one at a time relays a
+//! conversation's messages, under its relay lease.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,27 +14,28 @@ use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
 use super::model::{Conversation, Id, Part};
 use super::{Intercom, SyncError};
 use crate::backoff::Backoff;
-use crate::store::{InboxLink, LinkChange};
+use crate::leases::Finish;
+use crate::store::{InboxLink, LinkChange, Work};
 
 /// Tries to post a visitor message before leaving it for the next nudge or restart.
 const POST_ATTEMPTS: u32 = 8;
 /// The wait between those tries: 1 s doubling to 32 s.
 const RELAY_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(32));
+/// How often a relay another bridge (or task) holds is claimed again.
+const LEASE_WAIT: Duration = Duration::from_millis(100);
 
 impl Intercom {
     /// Posts, in the background, the visitor messages of `id` that Intercom does not have yet.
+    /// One bridge at a time does, under the conversation's relay lease: a bridge that finds it
+    /// held waits for it, since the holder may have read the messages before this one came.
     pub fn relay_visitor_messages(self: &Arc<Self>, id: ConversationId) {
         let intercom = Arc::clone(self);
         self.tasks.spawn(async move {
-            let mut failures = 0;
-            loop {
-                match intercom.post_visitor_messages(&id).await {
-                    Ok(()) => return,
-                    Err(SyncError::Intercom(error)) if error.is_temporary() && failures < POST_ATTEMPTS => {
-                        failures += 1;
-                        tracing::warn!(conversation = %id, %error, failures, "visitor message not posted yet");
-                        if !intercom.tasks.sleep(RELAY_RETRY.after(failures)).await {
-                            // Stopping: the next start posts what is left.
+            let lease = loop {
+                match intercom.leasing.claim(Work::relay(&id)).await {
+                    Ok(Some(lease)) => break lease,
+                    Ok(None) => {
+                        if !intercom.tasks.sleep(LEASE_WAIT).await {
                             return;
                         }
                     }
@@ -42,8 +44,31 @@ impl Intercom {
                         return;
                     }
                 }
-            }
+            };
+            lease.run(intercom.relay(&id)).await;
         });
+    }
+
+    /// Posts until done, or until it is left for the next nudge or restart.
+    async fn relay(&self, id: &ConversationId) -> Finish {
+        let mut failures = 0;
+        loop {
+            match self.post_visitor_messages(id).await {
+                Ok(()) => return Finish::Release,
+                Err(SyncError::Intercom(error)) if error.is_temporary() && failures < POST_ATTEMPTS => {
+                    failures += 1;
+                    tracing::warn!(conversation = %id, %error, failures, "visitor message not posted yet");
+                    if !self.tasks.sleep(RELAY_RETRY.after(failures)).await {
+                        // Stopping: the next start posts what is left.
+                        return Finish::Release;
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(conversation = %id, %error, "visitor messages left for later");
+                    return Finish::Release;
+                }
+            }
+        }
     }
 
     /// Picks up, at start, what a stopped process left: the workspace an earlier OAuth flow
