@@ -4,6 +4,7 @@ mod access;
 mod admin;
 mod availability;
 mod bounds;
+mod bridges;
 mod contacts;
 mod conversation;
 mod copilot;
