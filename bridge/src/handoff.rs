@@ -138,6 +138,11 @@ impl Handoffs {
         self
     }
 
+    /// What claims this bridge's background work.
+    pub fn leasing(&self) -> &Leasing {
+        &self.leasing
+    }
+
     /// How often pending handoffs are looked at for leases to take over.
     pub fn sweep_every(&self) -> std::time::Duration {
         self.leasing.sweep_every()

@@ -75,12 +75,24 @@ impl Lease {
     where
         F: Future<Output = Finish>,
     {
+        self.run_for(async {
+            let finish = job.await;
+            (finish, finish)
+        })
+        .await
+    }
+
+    /// The same for a job that also returns what it did.
+    pub async fn run_for<F, T>(self, job: F) -> Option<T>
+    where
+        F: Future<Output = (Finish, T)>,
+    {
         let Leasing { conversations, holder, term } = &self.leasing;
         tokio::pin!(job);
         let mut renewed = Instant::now();
-        let finish = loop {
+        let ended = loop {
             tokio::select! {
-                finish = &mut job => break Some(finish),
+                ended = &mut job => break Some(ended),
                 () = tokio::time::sleep(self.leasing.sweep_every()) => {
                     match conversations.renew(&self.work, holder, *term).await {
                         Ok(true) => renewed = Instant::now(),
@@ -95,18 +107,18 @@ impl Lease {
                 }
             }
         };
-        let ended = match finish {
-            Some(Finish::Settle) => conversations.settle(&self.work).await,
-            Some(Finish::Release) => conversations.release(&self.work, holder).await,
+        let let_go = match &ended {
+            Some((Finish::Settle, _)) => conversations.settle(&self.work).await,
+            Some((Finish::Release, _)) => conversations.release(&self.work, holder).await,
             None => {
                 tracing::warn!(job = %self.work.job, conversation = %self.work.conversation, "lease lost: another bridge took the work over");
                 Ok(())
             }
         };
-        if let Err(error) = ended {
+        if let Err(error) = let_go {
             // The lease then simply expires, and the work is looked at again.
             tracing::warn!(job = %self.work.job, conversation = %self.work.conversation, %error, "the lease could not be let go");
         }
-        finish
+        ended.map(|(_, done)| done)
     }
 }

@@ -317,8 +317,10 @@ pub async fn serve(
             limits.forget_idle();
         }
     });
-    // Not tracked: it runs as long as the bridge serves; what it sets off is.
-    let handoffs = state.handoffs.clone();
+    // Not tracked: it runs as long as the bridge serves; what it sets off is. It takes over
+    // the work of bridges that died (their leases lapsed): handoffs, answers in flight.
+    let (handoffs, responder) = (state.handoffs.clone(), state.responder.clone());
+    let (conversations, agents) = (state.conversations.clone(), Arc::clone(&state.agents));
     let takeover = tokio::spawn(async move {
         let mut every = tokio::time::interval(handoffs.sweep_every());
         every.tick().await;
@@ -326,6 +328,9 @@ pub async fn serve(
             every.tick().await;
             if let Err(error) = handoffs.resume_pending().await {
                 tracing::warn!(%error, "pending handoffs could not be looked at");
+            }
+            if let Err(error) = responder.resume_interrupted(&conversations, &agents).await {
+                tracing::warn!(%error, "answers in flight could not be looked at");
             }
         }
     });

@@ -4,7 +4,9 @@
 //! one, and the decision with its explanation for the preview. One turn at a time per
 //! conversation, so two quick messages get two answers in order rather than interleaved text. An
 //! answer a stopped process left half-sent is finished on the next start, without repeating what
-//! was sent.
+//! was sent. Of several bridges on one database, one at a time takes a conversation's turn,
+//! under its turn lease: an answer in flight is finished by another bridge only once the lease
+//! of the bridge writing it lapsed.
 
 use baton_protocol::{Author, ConversationId, EventKind, MessageId, Mode, Seq, TranscriptEntry};
 use futures::StreamExt;
@@ -14,10 +16,14 @@ use crate::agent::{Explanation, HandoffCall, Step};
 use crate::agents::{AgentEntry, Registry};
 use crate::conversations::Conversations;
 use crate::handoff::Handoffs;
-use crate::store::StoreError;
+use crate::leases::{Finish, Lease, Leasing};
+use crate::store::{StoreError, Work};
 use crate::tasks::Tasks;
 use crate::token;
 use crate::turns::Turns;
+
+/// How often a turn another bridge holds is claimed again.
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Starts turns; cheap to clone.
 #[derive(Debug, Clone)]
@@ -74,9 +80,18 @@ impl Responder {
                 Some(entry) => self.spawn(conversations.clone(), answer.conversation, entry, Some(begun)),
                 // The agent is gone from the configuration: close the bubble with what it has.
                 None => {
+                    let (id, leasing) = (&answer.conversation, self.handoffs.leasing());
+                    let resuming = Some(begun.clone());
+                    let Some(lease) = claim_turn(conversations, leasing, &self.tasks, id, &resuming).await
+                    else {
+                        continue;
+                    };
                     let done =
                         EventKind::AgentMessageCompleted { message_id: begun.message_id, text: begun.shown };
-                    conversations.append(&answer.conversation, done).await?;
+                    let close = async { (Finish::Release, conversations.append(id, done).await) };
+                    if let Some(closed) = lease.run_for(close).await {
+                        closed?;
+                    }
                 }
             }
         }
@@ -92,9 +107,20 @@ impl Responder {
     ) {
         let turns = self.turns.clone();
         let handoffs = self.handoffs.clone();
+        let tasks = self.tasks.clone();
         self.tasks.spawn(async move {
             let _turn = turns.take(&id).await;
-            if let Err(error) = take_turn(&conversations, &handoffs, &id, &entry, begun).await {
+            let Some(lease) = claim_turn(&conversations, handoffs.leasing(), &tasks, &id, &begun).await
+            else {
+                return;
+            };
+            let turn = async {
+                let outcome = take_turn(&conversations, &handoffs, &id, &entry, begun).await;
+                (Finish::Release, outcome)
+            };
+            // A lost lease dropped the turn where it stood: the bridge that took it over goes on.
+            let Some(outcome) = lease.run_for(turn).await else { return };
+            if let Err(error) = outcome {
                 tracing::error!(conversation = %id, %error, "the agent's turn could not be stored");
                 let failure = EventKind::ErrorRaised {
                     code: "agent_unavailable".into(),
@@ -105,6 +131,44 @@ impl Responder {
                 }
             }
         });
+    }
+}
+
+/// The conversation's turn lease. A new turn waits while another bridge's turn runs; an answer
+/// to resume is left alone while one holds it, and resumed only if it is still in flight.
+async fn claim_turn(
+    conversations: &Conversations,
+    leasing: &Leasing,
+    tasks: &Tasks,
+    id: &ConversationId,
+    begun: &Option<Begun>,
+) -> Option<Lease> {
+    loop {
+        match leasing.claim(Work::turn(id)).await {
+            Ok(Some(lease)) => match begun {
+                None => return Some(lease),
+                Some(begun) => {
+                    let in_flight = conversations.interrupted_answers().await.map(|answers| {
+                        answers.iter().any(|a| a.conversation == *id && a.message_id == begun.message_id)
+                    });
+                    if in_flight.unwrap_or(false) {
+                        return Some(lease);
+                    }
+                    lease.run(async { Finish::Release }).await;
+                    return None;
+                }
+            },
+            Ok(None) if begun.is_none() => {
+                if !tasks.sleep(TURN_WAIT).await {
+                    return None;
+                }
+            }
+            Ok(None) => return None,
+            Err(error) => {
+                tracing::error!(conversation = %id, %error, "the turn could not be claimed");
+                return None;
+            }
+        }
     }
 }
 

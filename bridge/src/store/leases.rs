@@ -36,7 +36,7 @@ pub trait Leases {
 pub struct Work {
     /// The conversation it is for.
     pub conversation: ConversationId,
-    /// What it is, within the conversation: `handoff 12`, `relay`.
+    /// What it is, within the conversation: `handoff 12`, `relay`, `turn`.
     pub job: String,
 }
 
@@ -44,6 +44,11 @@ impl Work {
     /// Delivering the handoff `handoff` of `conversation`.
     pub fn handoff(conversation: &ConversationId, handoff: HandoffId) -> Self {
         Self { conversation: conversation.clone(), job: format!("handoff {}", handoff.0) }
+    }
+
+    /// The agent's turn in `conversation`: answering, or finishing an answer in flight.
+    pub fn turn(conversation: &ConversationId) -> Self {
+        Self { conversation: conversation.clone(), job: "turn".into() }
     }
 
     /// Posting `conversation`'s visitor messages to the inbox.

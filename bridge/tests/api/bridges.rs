@@ -33,9 +33,15 @@ impl Shared {
     /// Starts bridge `name` on the database; leases last two seconds, so a dead bridge's work
     /// is taken over quickly.
     async fn bridge(&self, name: &str, env: &[(&str, &str)]) -> BridgeProcess {
+        self.paced(name, 0, env).await
+    }
+
+    /// The same, the demo agent streaming a piece every `pace_ms`.
+    async fn paced(&self, name: &str, pace_ms: u64, env: &[(&str, &str)]) -> BridgeProcess {
         let folder = self.dir.path().join(name);
         std::fs::create_dir_all(&folder).expect("makes the folder");
-        BridgeProcess::start_shared(&folder, &self.url, KEY, &["--lease-secs", "2"], env).await
+        let flags = ["--lease-secs", "2"];
+        BridgeProcess::start_shared(&folder, (&self.url, KEY), pace_ms, &flags, env).await
     }
 }
 
@@ -209,6 +215,61 @@ async fn a_handoff_whose_bridge_is_killed_mid_delivery_is_completed_by_another_o
         .map(|all| all.iter().filter(|request| request["path"] == "/conversations/search").count());
     assert_eq!(searches, Some(1), "one bridge, the one that took the lease over, looked for it");
     workspace.assert_requests_conform().await;
+}
+
+/// A bridge starting while another streams an answer finds it in flight, and leaves it to the
+/// bridge whose turn lease is live: the answer is completed once, its text sent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridge_started_mid_answer_leaves_the_answer_to_the_bridge_writing_it() {
+    let shared = Shared::new();
+    let a = shared.paced("a", 150, &[]).await;
+    let conversation = a.api.create_conversation().await;
+    let mut stream = a.api.events(&conversation, Seq(0)).await;
+    send(&a.api, &conversation, "k1", "How do I brew a pour-over?").await;
+    let mut first = Vec::new();
+    while first.iter().filter(|e: &&baton_protocol::Event| is_delta(&e.kind)).count() < 2 {
+        first.push(stream.next().await);
+    }
+    let b = shared.paced("b", 150, &[]).await;
+    assert!(b.api.snapshot(&conversation).await.transcript.len() == 1, "B started mid-answer");
+    first.extend(stream.collect_until(is_completed).await);
+    // A second question through B, answered after the first: anything B did with the first
+    // answer would be stored before this one's.
+    send(&b.api, &conversation, "k2", "Do you ship to Canada?").await;
+    let second = stream.collect_until(is_completed).await;
+
+    let mut replay = b.api.events(&conversation, Seq(0)).await;
+    let all = replay
+        .collect_until(
+            |kind| matches!(kind, EventKind::AgentMessageCompleted { text, .. } if !text.contains("Bloom")),
+        )
+        .await;
+    let kinds: Vec<&str> = all
+        .iter()
+        .filter(|e| !is_delta(&e.kind))
+        .map(|e| match &e.kind {
+            EventKind::VisitorMessage { .. } => "visitor",
+            EventKind::AgentMessageStarted { .. } => "started",
+            EventKind::AgentMessageCompleted { .. } => "completed",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["visitor", "started", "completed", "visitor", "started", "completed"], "{all:?}");
+    let completions: Vec<&EventKind> =
+        all.iter().map(|e| &e.kind).filter(|kind| is_completed(kind)).collect();
+    assert_eq!(completions.len(), 2, "one completion per question: {completions:?}");
+    let starts = all.iter().filter(|e| matches!(e.kind, EventKind::AgentMessageStarted { .. })).count();
+    assert_eq!(starts, 2);
+    let mut streamed = String::new();
+    for event in &first {
+        if let EventKind::AgentMessageDelta { offset, text, .. } = &event.kind {
+            assert_eq!(*offset, streamed.len(), "no gap and no byte twice");
+            streamed.push_str(text);
+        }
+    }
+    let EventKind::AgentMessageCompleted { text, .. } = completions[0] else { unreachable!() };
+    assert_eq!(&streamed, text);
+    assert!(second.iter().any(|e| is_completed(&e.kind)));
 }
 
 fn is_connected(kind: &EventKind) -> bool {

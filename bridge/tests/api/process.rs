@@ -46,17 +46,18 @@ impl BridgeProcess {
     }
 
     /// A bridge with its own folder `dir` (agents file) on the PostgreSQL database `url` that
-    /// other bridges share, with their `key`, extra flags and environment variables.
+    /// other bridges share, with their `key`, streaming a piece every `pace_ms`, with extra
+    /// flags and environment variables.
     pub async fn start_shared(
         dir: &Path,
-        url: &str,
-        key: &str,
+        (url, key): (&str, &str),
+        pace_ms: u64,
         flags: &[&str],
         env: &[(&str, &str)],
     ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_baton-bridge"));
         command.args(["--database-url", url, "--secret-key", key]).args(flags);
-        Self::launch(command, &dir.join("baton.db"), 0, env).await
+        Self::launch(command, &dir.join("baton.db"), pace_ms, env).await
     }
 
     async fn launch(mut command: Command, db: &Path, pace_ms: u64, env: &[(&str, &str)]) -> Self {
