@@ -42,6 +42,7 @@ macro_rules! conformance_suite {
             of_two_claimants_of_the_same_work_exactly_one_wins,
             an_expired_or_released_lease_is_taken_over,
             settled_work_is_never_claimed_again,
+            a_part_from_the_inbox_is_relayed_once_with_its_events,
         );
     };
     (@cases $open:path, $($case:ident),+ $(,)?) => {
@@ -642,4 +643,32 @@ pub async fn settled_work_is_never_claimed_again(conversations: &Conversations) 
     conversations.settle(&never_claimed).await.expect("settles");
     assert!(!conversations.claim(&never_claimed, &b, LONG).await.expect("claims"));
     assert!(conversations.erase(&id).await.expect("erases"), "the leases go with the conversation");
+}
+
+/// A part relayed from the inbox appends its events with it, once however many relay it at
+/// once; a part the bridge posted itself, or one of a gone conversation, appends nothing.
+pub async fn a_part_from_the_inbox_is_relayed_once_with_its_events(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let mut live = conversations.subscribe(&id, Seq(0)).await.expect("subscribes").live;
+    let teammate = baton_protocol::Teammate { name: "Ana".into(), avatar_url: None };
+    let events = || {
+        vec![
+            EventKind::TeammateJoined { teammate: teammate.clone() },
+            EventKind::TeammateMessage { teammate: teammate.clone(), text: "Hi".into() },
+        ]
+    };
+    let (first, again) = tokio::join!(
+        conversations.relay_part("p1", &id, events()),
+        conversations.relay_part("p1", &id, events()),
+    );
+    assert!(first.expect("relays") != again.expect("relays"), "exactly one relays it");
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
+    assert_eq!(live.recv().await.expect("published").seq, Seq(1));
+    assert_eq!(live.recv().await.expect("published").seq, Seq(2));
+    assert!(conversations.remember_part("p2", &id, true).await.expect("remembers"));
+    assert!(!conversations.relay_part("p2", &id, events()).await.expect("relays"), "our own post");
+    assert!(conversations.relay_part("p3", &id, Vec::new()).await.expect("relays"), "a note: no events");
+    let gone = ConversationId::from("gone");
+    assert!(!conversations.relay_part("p4", &gone, events()).await.expect("refuses"));
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
 }

@@ -36,7 +36,7 @@ pub trait Leases {
 pub struct Work {
     /// The conversation it is for.
     pub conversation: ConversationId,
-    /// What it is, within the conversation: `handoff 12`, `relay`, `turn`.
+    /// What it is, within the conversation: `handoff 12`, `relay`, `sync`, `turn`.
     pub job: String,
 }
 
@@ -49,6 +49,11 @@ impl Work {
     /// The agent's turn in `conversation`: answering, or finishing an answer in flight.
     pub fn turn(conversation: &ConversationId) -> Self {
         Self { conversation: conversation.clone(), job: "turn".into() }
+    }
+
+    /// Relaying what happened in the inbox's copy of `conversation` back into it.
+    pub fn sync(conversation: &ConversationId) -> Self {
+        Self { conversation: conversation.clone(), job: "sync".into() }
     }
 
     /// Posting `conversation`'s visitor messages to the inbox.
