@@ -88,24 +88,28 @@ impl Lease {
         F: Future<Output = (Finish, T)>,
     {
         let Leasing { conversations, holder, term } = &self.leasing;
-        tokio::pin!(job);
-        let mut renewed = Instant::now();
-        let ended = loop {
-            tokio::select! {
-                ended = &mut job => break Some(ended),
-                () = tokio::time::sleep(self.leasing.sweep_every()) => {
-                    match conversations.renew(&self.work, holder, *term).await {
-                        Ok(true) => renewed = Instant::now(),
-                        Ok(false) => break None,
-                        // The database may be back before the term ends; past it, another
-                        // bridge may have the work.
-                        Err(error) if renewed.elapsed() < *term => {
-                            tracing::warn!(job = %self.work.job, conversation = %self.work.conversation, %error, "the lease could not be renewed yet");
-                        }
-                        Err(_) => break None,
+        // Renewing runs beside the job, never instead of it: the job may hold one of the
+        // database's pooled connections in the middle of a transaction while a renewal waits
+        // for another, so the job must go on being polled meanwhile.
+        let renewing = async {
+            let mut renewed = Instant::now();
+            loop {
+                tokio::time::sleep(self.leasing.sweep_every()).await;
+                match conversations.renew(&self.work, holder, *term).await {
+                    Ok(true) => renewed = Instant::now(),
+                    Ok(false) => return,
+                    // The database may be back before the term ends; past it, another bridge
+                    // may have the work.
+                    Err(error) if renewed.elapsed() < *term => {
+                        tracing::warn!(job = %self.work.job, conversation = %self.work.conversation, %error, "the lease could not be renewed yet");
                     }
+                    Err(_) => return,
                 }
             }
+        };
+        let ended = tokio::select! {
+            ended = job => Some(ended),
+            () = renewing => None,
         };
         let let_go = match &ended {
             Some((Finish::Settle, _)) => conversations.settle(&self.work).await,

@@ -75,6 +75,11 @@ impl Responder {
         agents: &Registry,
     ) -> Result<(), StoreError> {
         for answer in conversations.interrupted_answers().await? {
+            // A live lease: a bridge (maybe this one) is writing it. Looked at here, before
+            // anything waits for the conversation's turn.
+            let free = self.handoffs.leasing().claim(Work::turn(&answer.conversation)).await?;
+            let Some(lease) = free else { continue };
+            lease.run(async { Finish::Release }).await;
             let begun = Begun { message_id: answer.message_id, shown: answer.shown };
             match agents.get(&answer.agent) {
                 Some(entry) => self.spawn(conversations.clone(), answer.conversation, entry, Some(begun)),
@@ -82,8 +87,7 @@ impl Responder {
                 None => {
                     let (id, leasing) = (&answer.conversation, self.handoffs.leasing());
                     let resuming = Some(begun.clone());
-                    let Some(lease) = claim_turn(conversations, leasing, &self.tasks, id, &resuming).await
-                    else {
+                    let Some(lease) = claim_turn(conversations, leasing, id, &resuming).await else {
                         continue;
                     };
                     let done =
@@ -107,11 +111,9 @@ impl Responder {
     ) {
         let turns = self.turns.clone();
         let handoffs = self.handoffs.clone();
-        let tasks = self.tasks.clone();
         self.tasks.spawn(async move {
             let _turn = turns.take(&id).await;
-            let Some(lease) = claim_turn(&conversations, handoffs.leasing(), &tasks, &id, &begun).await
-            else {
+            let Some(lease) = claim_turn(&conversations, handoffs.leasing(), &id, &begun).await else {
                 return;
             };
             let turn = async {
@@ -139,7 +141,6 @@ impl Responder {
 async fn claim_turn(
     conversations: &Conversations,
     leasing: &Leasing,
-    tasks: &Tasks,
     id: &ConversationId,
     begun: &Option<Begun>,
 ) -> Option<Lease> {
@@ -158,11 +159,9 @@ async fn claim_turn(
                     return None;
                 }
             },
-            Ok(None) if begun.is_none() => {
-                if !tasks.sleep(TURN_WAIT).await {
-                    return None;
-                }
-            }
+            // Even while stopping: the message is acknowledged, its turn must run, and the
+            // other bridge's turn ends soon (the shutdown grace bounds the wait).
+            Ok(None) if begun.is_none() => tokio::time::sleep(TURN_WAIT).await,
             Ok(None) => return None,
             Err(error) => {
                 tracing::error!(conversation = %id, %error, "the turn could not be claimed");

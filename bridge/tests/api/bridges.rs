@@ -17,14 +17,14 @@ use crate::process::BridgeProcess;
 const KEY: &str = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
 
 /// A database of its own on the shared cluster, and a folder for each bridge's agents file.
-struct Shared {
+pub struct Shared {
     _cluster: Arc<Cluster>,
     url: String,
     dir: tempfile::TempDir,
 }
 
 impl Shared {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let cluster = Cluster::shared();
         let url = cluster.database();
         Self { _cluster: cluster, url, dir: tempfile::tempdir().expect("temp dir") }
@@ -38,9 +38,20 @@ impl Shared {
 
     /// The same, the demo agent streaming a piece every `pace_ms`.
     async fn paced(&self, name: &str, pace_ms: u64, env: &[(&str, &str)]) -> BridgeProcess {
+        self.with_flags(name, pace_ms, &[], env).await
+    }
+
+    /// The same, with extra flags.
+    pub async fn with_flags(
+        &self,
+        name: &str,
+        pace_ms: u64,
+        flags: &[&str],
+        env: &[(&str, &str)],
+    ) -> BridgeProcess {
         let folder = self.dir.path().join(name);
         std::fs::create_dir_all(&folder).expect("makes the folder");
-        let flags = ["--lease-secs", "2"];
+        let flags: Vec<&str> = ["--lease-secs", "2"].into_iter().chain(flags.iter().copied()).collect();
         BridgeProcess::start_shared(&folder, (&self.url, KEY), pace_ms, &flags, env).await
     }
 }

@@ -19,6 +19,7 @@ mod model;
 mod process;
 mod proxies;
 mod restart;
+mod rolling;
 mod secrets;
 mod streams;
 mod teammate;
