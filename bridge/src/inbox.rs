@@ -15,6 +15,7 @@ use futures::future::BoxFuture;
 use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest};
+use crate::leases::Leasing;
 use crate::metrics::CallMeter;
 use crate::routing::Directory;
 use crate::tasks::Tasks;
@@ -96,6 +97,8 @@ pub struct InboxContext {
     pub agents: Arc<Registry>,
     /// Where its background work runs.
     pub tasks: Tasks,
+    /// Claims its background work for this bridge.
+    pub leasing: Leasing,
 }
 
 /// How an inbox is built: from its table of the agents file, if there is one, and the
@@ -139,8 +142,10 @@ mod tests {
     fn context(dir: &std::path::Path) -> InboxContext {
         let agents = Registry::new(SettingsFile::demo(Vec::new()), None, std::time::Duration::ZERO)
             .expect("the demo agent builds");
+        let conversations = Conversations::open(&dir.join("baton.db")).expect("store");
         InboxContext {
-            conversations: Conversations::open(&dir.join("baton.db")).expect("store"),
+            leasing: Leasing::new(conversations.clone(), crate::leases::DEFAULT_TERM),
+            conversations,
             agents: Arc::new(agents),
             tasks: Tasks::new(),
         }

@@ -18,8 +18,8 @@
 //!   security headers; [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at
 //!   rest.
 //! - [`retention`]: how long conversations are kept.
-//! - [`tasks`]: background work, tracked; [`turns`]: one at a time per conversation;
-//!   [`backoff`]: how retries wait.
+//! - [`tasks`]: background work, tracked; [`leases`]: each piece of it done by one bridge;
+//!   [`turns`]: one at a time per conversation; [`backoff`]: how retries wait.
 
 pub mod agent;
 pub mod agents;
@@ -35,6 +35,7 @@ pub mod inbox;
 pub mod intercom;
 pub mod knowledge;
 pub mod language;
+pub mod leases;
 pub mod limits;
 pub mod metrics;
 pub mod preview;
@@ -70,6 +71,7 @@ use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::handoff::{Handoffs, RetryPolicy};
 use crate::inbox::{Inbox, NoInbox};
+use crate::leases::Leasing;
 use crate::limits::{LimitSettings, RateLimits};
 use crate::proxy::TrustedProxies;
 use crate::responder::Responder;
@@ -99,6 +101,8 @@ pub struct AppState {
     pub inbox: Arc<dyn Inbox>,
     /// Background work: turns, deliveries, relays, webhooks.
     pub tasks: Tasks,
+    /// Claims background work for this bridge, among those on the same database.
+    pub leasing: Leasing,
     /// SHA-256 of the admin API's token; the admin API is off without one.
     pub admin_token_hash: Option<Arc<str>>,
     /// Where `index.html` and `pkg/` are served from.
@@ -127,12 +131,14 @@ impl AppState {
     /// default limits and no inbox.
     pub fn new(conversations: Conversations, agents: Arc<Registry>, site_dir: PathBuf) -> Self {
         let tasks = Tasks::new();
+        let leasing = Leasing::new(conversations.clone(), leases::DEFAULT_TERM);
         let handoffs = Handoffs::new(
             conversations.clone(),
             Arc::clone(&agents),
             Arc::new(NoInbox),
             RetryPolicy::default(),
             tasks.clone(),
+            leasing.clone(),
         );
         Self {
             conversations,
@@ -141,6 +147,7 @@ impl AppState {
             handoffs,
             inbox: Arc::new(NoInbox),
             tasks,
+            leasing,
             admin_token_hash: None,
             site_dir,
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
@@ -159,7 +166,18 @@ impl AppState {
             conversations: self.conversations.clone(),
             agents: Arc::clone(&self.agents),
             tasks: self.tasks.clone(),
+            leasing: self.leasing.clone(),
         }
+    }
+
+    /// The same state with leases on background work lasting `term` unless renewed: how long
+    /// the work of a bridge that died waits for another. Set before [`AppState::with_inbox`],
+    /// whose inbox is built with them.
+    pub fn with_lease_term(mut self, term: Duration) -> Self {
+        self.leasing = Leasing::new(self.conversations.clone(), term);
+        self.handoffs = self.handoffs.with_leasing(self.leasing.clone());
+        self.responder = Responder::new(self.handoffs.clone(), self.tasks.clone());
+        self
     }
 
     /// The same state with another heartbeat interval.
@@ -176,6 +194,7 @@ impl AppState {
             Arc::clone(&inbox),
             policy,
             self.tasks.clone(),
+            self.leasing.clone(),
         );
         self.responder = Responder::new(self.handoffs.clone(), self.tasks.clone());
         self.inbox = inbox;
@@ -302,6 +321,23 @@ pub async fn serve(
             }
         }
     });
+    // Not tracked: it runs as long as the bridge serves; what it sets off is. It takes over
+    // the work of bridges that died (their leases lapsed): handoffs, answers in flight.
+    let (handoffs, responder) = (state.handoffs.clone(), state.responder.clone());
+    let (conversations, agents) = (state.conversations.clone(), Arc::clone(&state.agents));
+    let takeover = tokio::spawn(async move {
+        let mut every = tokio::time::interval(handoffs.sweep_every());
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(error) = handoffs.resume_pending().await {
+                tracing::warn!(%error, "pending handoffs could not be looked at");
+            }
+            if let Err(error) = responder.resume_interrupted(&conversations, &agents).await {
+                tracing::warn!(%error, "answers in flight could not be looked at");
+            }
+        }
+    });
     let (connections, proxies) = (state.connections, Arc::clone(&state.trusted_proxies));
     let (stopping, draining) = (tasks.clone(), Arc::clone(&state.draining));
     let stop = async move {
@@ -319,6 +355,7 @@ pub async fn serve(
     };
     let served = server::serve(listener, app(state), connections, &proxies, stop).await;
     sweeper.abort();
+    takeover.abort();
     if !tasks.finish(connections.shutdown_grace).await {
         tracing::warn!(
             running = tasks.running(),

@@ -38,7 +38,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_connections(config.connections(), config.streams_per_client())
         .with_heartbeat(config.heartbeat())
         .with_trusted_proxies(config.trusted_proxies())
-        .with_retention(config.retention());
+        .with_retention(config.retention())
+        .with_lease_term(config.lease_term());
     let var = |name: &str| std::env::var(name).ok();
     let inbox = inbox::open(&tables, &var, state.inbox_context())?;
     state = state.with_inbox(inbox, RetryPolicy::default());

@@ -4,7 +4,9 @@
 //! handoff, if the agent asked for one, and the decision with its explanation for the preview.
 //! One turn at a time per conversation, so two quick messages get two answers in order rather
 //! than interleaved text. An answer a stopped process left half-sent is finished on the next
-//! start from its last checkpoint, without repeating what was sent.
+//! start from its last checkpoint, without repeating what was sent. Of several bridges on one
+//! database, one at a time takes a conversation's turn, under its turn lease: an answer in
+//! flight is finished by another bridge only once the lease of the bridge writing it lapsed.
 
 use std::time::{Duration, Instant};
 
@@ -16,10 +18,14 @@ use crate::agent::{Explanation, HandoffCall, Step};
 use crate::agents::{AgentEntry, Registry};
 use crate::conversations::Conversations;
 use crate::handoff::Handoffs;
-use crate::store::StoreError;
+use crate::leases::{Finish, Lease, Leasing};
+use crate::store::{StoreError, Work};
 use crate::tasks::Tasks;
 use crate::token;
 use crate::turns::Turns;
+
+/// How often a turn another bridge holds is claimed again.
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Starts turns; cheap to clone.
 #[derive(Debug, Clone)]
@@ -81,14 +87,27 @@ impl Responder {
         agents: &Registry,
     ) -> Result<(), StoreError> {
         for answer in conversations.interrupted_answers().await? {
+            // A live lease: a bridge (maybe this one) is writing it. Looked at here, before
+            // anything waits for the conversation's turn.
+            let free = self.handoffs.leasing().claim(Work::turn(&answer.conversation)).await?;
+            let Some(lease) = free else { continue };
+            lease.run(async { Finish::Release }).await;
             let begun = Begun { message_id: answer.message_id, started: answer.started, shown: answer.shown };
             match agents.get(&answer.agent) {
                 Some(entry) => self.spawn(conversations.clone(), answer.conversation, entry, Some(begun)),
                 // The agent is gone from the configuration: close the bubble with what it has.
                 None => {
+                    let (id, leasing) = (&answer.conversation, self.handoffs.leasing());
+                    let resuming = Some(begun.clone());
+                    let Some(lease) = claim_turn(conversations, leasing, id, &resuming).await else {
+                        continue;
+                    };
                     let done =
                         EventKind::AgentMessageCompleted { message_id: begun.message_id, text: begun.shown };
-                    conversations.append(&answer.conversation, done).await?;
+                    let close = async { (Finish::Release, conversations.append(id, done).await) };
+                    if let Some(closed) = lease.run_for(close).await {
+                        closed?;
+                    }
                 }
             }
         }
@@ -106,10 +125,19 @@ impl Responder {
         let handoffs = self.handoffs.clone();
         self.tasks.spawn(async move {
             let _turn = turns.take(&id).await;
-            let outcome = take_turn(&conversations, &handoffs, &id, &entry, begun).await;
+            let Some(lease) = claim_turn(&conversations, handoffs.leasing(), &id, &begun).await else {
+                return;
+            };
+            let turn = async {
+                let outcome = take_turn(&conversations, &handoffs, &id, &entry, begun).await;
+                (Finish::Release, outcome)
+            };
+            let outcome = lease.run_for(turn).await;
             // Whatever became of it, the text streamed is not needed any more: listeners joining
             // now read the completion, or the checkpoint a failed answer was left at.
             conversations.answer_ended(&id);
+            // A lost lease dropped the turn where it stood: the bridge that took it over goes on.
+            let Some(outcome) = outcome else { return };
             if let Err(error) = outcome {
                 tracing::error!(conversation = %id, %error, "the agent's turn could not be stored");
                 let failure = EventKind::ErrorRaised {
@@ -121,6 +149,41 @@ impl Responder {
                 }
             }
         });
+    }
+}
+
+/// The conversation's turn lease. A new turn waits while another bridge's turn runs; an answer
+/// to resume is left alone while one holds it, and resumed only if it is still in flight.
+async fn claim_turn(
+    conversations: &Conversations,
+    leasing: &Leasing,
+    id: &ConversationId,
+    begun: &Option<Begun>,
+) -> Option<Lease> {
+    loop {
+        match leasing.claim(Work::turn(id)).await {
+            Ok(Some(lease)) => match begun {
+                None => return Some(lease),
+                Some(begun) => {
+                    let in_flight = conversations.interrupted_answers().await.map(|answers| {
+                        answers.iter().any(|a| a.conversation == *id && a.message_id == begun.message_id)
+                    });
+                    if in_flight.unwrap_or(false) {
+                        return Some(lease);
+                    }
+                    lease.run(async { Finish::Release }).await;
+                    return None;
+                }
+            },
+            // Even while stopping: the message is acknowledged, its turn must run, and the
+            // other bridge's turn ends soon (the shutdown grace bounds the wait).
+            Ok(None) if begun.is_none() => tokio::time::sleep(TURN_WAIT).await,
+            Ok(None) => return None,
+            Err(error) => {
+                tracing::error!(conversation = %id, %error, "the turn could not be claimed");
+                return None;
+            }
+        }
     }
 }
 

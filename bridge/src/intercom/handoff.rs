@@ -240,7 +240,9 @@ mod tests {
             )
             .expect("registry"),
         );
-        let context = crate::inbox::InboxContext { conversations, agents, tasks: Default::default() };
+        let leasing = crate::leases::Leasing::new(conversations.clone(), crate::leases::DEFAULT_TERM);
+        let context =
+            crate::inbox::InboxContext { conversations, agents, tasks: Default::default(), leasing };
         let intercom = Intercom::new(settings, context).expect("builds");
         let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("any key");
         mac.update(b"user-42");

@@ -33,6 +33,7 @@ use self::model::{Admin, Id, Team};
 use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::inbox::{Inbox, InboxContext, InboxError};
+use crate::leases::Leasing;
 use crate::metrics::CallMeter;
 use crate::routing::{self, Directory, Person};
 use crate::secret::Secret;
@@ -200,6 +201,8 @@ pub struct Intercom {
     conversations: Conversations,
     agents: Arc<Registry>,
     tasks: Tasks,
+    /// Claims a conversation's relay, so one bridge at a time posts its messages.
+    leasing: Leasing,
     client: RwLock<Option<(IntercomClient, TokenSource)>>,
     acting_admin: Mutex<Option<Id>>,
     people: Mutex<Option<(Instant, People)>>,
@@ -228,7 +231,7 @@ impl Intercom {
     /// the token is the configured one (one an earlier OAuth flow stored is loaded by
     /// [`Intercom::resume`]).
     pub fn new(settings: IntercomSettings, context: InboxContext) -> Result<Arc<Self>, SyncError> {
-        let InboxContext { conversations, agents, tasks } = context;
+        let InboxContext { conversations, agents, tasks, leasing } = context;
         let calls = CallMeter::default();
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let client = match configured {
@@ -244,6 +247,7 @@ impl Intercom {
             conversations,
             agents,
             tasks,
+            leasing,
             client: RwLock::new(client),
             acting_admin: Mutex::new(admin),
             people: Mutex::default(),

@@ -2,8 +2,10 @@
 //! the contact's replies, in order, each recorded once posted (one that may have been posted
 //! before a crash is looked for first). From Intercom, a webhook is only a nudge: the bridge
 //! fetches the conversation and relays every part it has not seen, in Intercom's order, so
-//! duplicated, reordered or missed deliveries all end the same. Notes never reach the visitor,
-//! and the bridge's own posts never come back.
+//! duplicated, reordered or missed deliveries all end the same, on whichever bridge they land
+//! (each part is remembered with its events in one transaction). Notes never reach the visitor,
+//! and the bridge's own posts never come back. Of several bridges, one at a time relays a
+//! conversation's messages, under its relay lease.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,37 +15,55 @@ use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
 use super::model::{Conversation, Id, Part};
 use super::{Intercom, SyncError};
 use crate::backoff::Backoff;
-use crate::store::{InboxLink, LinkChange};
+use crate::leases::{Finish, Lease};
+use crate::store::{InboxLink, LinkChange, StoreError, Work};
 
 /// Tries to post a visitor message before leaving it for the next nudge or restart.
 const POST_ATTEMPTS: u32 = 8;
 /// The wait between those tries: 1 s doubling to 32 s.
 const RELAY_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(32));
+/// How often a relay or sync another bridge (or task) holds is claimed again.
+const LEASE_WAIT: Duration = Duration::from_millis(100);
 
 impl Intercom {
     /// Posts, in the background, the visitor messages of `id` that Intercom does not have yet.
+    /// One bridge at a time does, under the conversation's relay lease: a bridge that finds it
+    /// held waits for it, since the holder may have read the messages before this one came.
     pub fn relay_visitor_messages(self: &Arc<Self>, id: ConversationId) {
         let intercom = Arc::clone(self);
         self.tasks.spawn(async move {
-            let mut failures = 0;
-            loop {
-                match intercom.post_visitor_messages(&id).await {
-                    Ok(()) => return,
-                    Err(SyncError::Intercom(error)) if error.is_temporary() && failures < POST_ATTEMPTS => {
-                        failures += 1;
-                        tracing::warn!(conversation = %id, %error, failures, "visitor message not posted yet");
-                        if !intercom.tasks.sleep(RELAY_RETRY.after(failures)).await {
-                            // Stopping: the next start posts what is left.
-                            return;
-                        }
-                    }
-                    Err(error) => {
-                        tracing::error!(conversation = %id, %error, "visitor messages left for later");
-                        return;
+            let lease = match intercom.claim_waiting(Work::relay(&id)).await {
+                Ok(Some(lease)) => lease,
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::error!(conversation = %id, %error, "visitor messages left for later");
+                    return;
+                }
+            };
+            lease.run(intercom.relay(&id)).await;
+        });
+    }
+
+    /// Posts until done, or until it is left for the next nudge or restart.
+    async fn relay(&self, id: &ConversationId) -> Finish {
+        let mut failures = 0;
+        loop {
+            match self.post_visitor_messages(id).await {
+                Ok(()) => return Finish::Release,
+                Err(SyncError::Intercom(error)) if error.is_temporary() && failures < POST_ATTEMPTS => {
+                    failures += 1;
+                    tracing::warn!(conversation = %id, %error, failures, "visitor message not posted yet");
+                    if !self.tasks.sleep(RELAY_RETRY.after(failures)).await {
+                        // Stopping: the next start posts what is left.
+                        return Finish::Release;
                     }
                 }
+                Err(error) => {
+                    tracing::error!(conversation = %id, %error, "visitor messages left for later");
+                    return Finish::Release;
+                }
             }
-        });
+        }
     }
 
     /// Picks up, at start, what a stopped process left: the workspace an earlier OAuth flow
@@ -125,8 +145,35 @@ impl Intercom {
         let Some(link) = self.conversations.link_by_inbox_id(&intercom_id.0).await? else {
             return Ok(());
         };
+        let _turn = self.turns.take(&link.conversation).await;
+        // One bridge at a time, so parts are relayed in Intercom's order.
+        let Some(lease) = self.claim_waiting(Work::sync(&link.conversation)).await? else {
+            return Ok(());
+        };
+        let synced = async { (Finish::Release, self.sync_parts(link, intercom_id, delivered).await) };
+        lease.run_for(synced).await.unwrap_or(Ok(()))
+    }
+
+    /// The lease on `work`, waiting while another bridge (or task) holds it; `None` if the
+    /// bridge stops first.
+    async fn claim_waiting(&self, work: Work) -> Result<Option<Lease>, StoreError> {
+        loop {
+            if let Some(lease) = self.leasing.claim(work.clone()).await? {
+                return Ok(Some(lease));
+            }
+            if !self.tasks.sleep(LEASE_WAIT).await {
+                return Ok(None);
+            }
+        }
+    }
+
+    async fn sync_parts(
+        &self,
+        link: InboxLink,
+        intercom_id: &Id,
+        delivered: Option<Conversation>,
+    ) -> Result<(), SyncError> {
         let id = link.conversation.clone();
-        let _turn = self.turns.take(&id).await;
         let client = self.client()?;
         let conversation = match (client.conversation(intercom_id).await, delivered) {
             (Ok(conversation), _) => conversation,
@@ -149,18 +196,17 @@ impl Intercom {
         };
         let mut joined = link.joined_admin.clone();
         for part in conversation.parts() {
-            if !self.conversations.remember_part(&part.id.0, &id, false).await? {
-                continue;
-            }
             let mut events = Vec::new();
+            // Who joined as this part has it, kept only if the part is relayed now.
+            let mut joined_here = joined.clone();
             match part.part_type.as_str() {
                 "comment" if is_from_teammate(part) => {
                     let author = part.author.clone().unwrap_or_default();
-                    if joined.as_deref() != Some(author.id.0.as_str()) {
+                    if joined_here.as_deref() != Some(author.id.0.as_str()) {
                         events.push(EventKind::TeammateJoined {
                             teammate: teammate(&author.id, author.name.as_deref()),
                         });
-                        joined = Some(author.id.0.clone());
+                        joined_here = Some(author.id.0.clone());
                     }
                     let text = html_to_text(part.body.as_deref().unwrap_or(""));
                     if !text.trim().is_empty() {
@@ -176,10 +222,11 @@ impl Intercom {
                         .as_ref()
                         .filter(|to| to.kind == "admin")
                         .and_then(|to| to.id.clone());
-                    if let Some(admin) = assigned.filter(|admin| joined.as_deref() != Some(admin.0.as_str()))
+                    if let Some(admin) =
+                        assigned.filter(|admin| joined_here.as_deref() != Some(admin.0.as_str()))
                     {
                         events.push(EventKind::TeammateJoined { teammate: teammate(&admin, None) });
-                        joined = Some(admin.0);
+                        joined_here = Some(admin.0);
                     }
                 }
                 "close" => events.push(EventKind::ConversationClosed),
@@ -187,8 +234,10 @@ impl Intercom {
                 // Notes are for teammates; the contact's own replies are the visitor's messages.
                 _ => {}
             }
-            for event in events {
-                self.conversations.append(&id, event).await?;
+            // The part is remembered with its events, in one transaction: relayed once, by
+            // whichever bridge gets there first, and not lost to a crash in between.
+            if self.conversations.relay_part(&part.id.0, &id, events).await? {
+                joined = joined_here;
             }
         }
         if joined != link.joined_admin {

@@ -8,7 +8,8 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::conversations::{now_millis, Conversations};
 use crate::secret::Secret;
 use crate::store::{
-    Appended, ConversationRecord, HandoffStatus, LinkChange, Span, StoreError, WorkspaceConnection,
+    Appended, BridgeId, ConversationRecord, HandoffId, HandoffStatus, LinkChange, Span, StoreError, Work,
+    WorkspaceConnection,
 };
 
 /// A fresh engine and whatever must live as long as it (a temporary folder, a cluster).
@@ -40,6 +41,10 @@ macro_rules! conformance_suite {
             an_erased_conversation_is_gone_and_its_feeds_end,
             retention_deletes_what_was_idle_before_the_cutoff,
             a_bucket_allows_its_burst_then_says_how_long_to_wait,
+            of_two_claimants_of_the_same_work_exactly_one_wins,
+            an_expired_or_released_lease_is_taken_over,
+            settled_work_is_never_claimed_again,
+            a_part_from_the_inbox_is_relayed_once_with_its_events,
         );
     };
     (@cases $open:path, $($case:ident),+ $(,)?) => {
@@ -628,4 +633,92 @@ pub async fn a_bucket_allows_its_burst_then_says_how_long_to_wait(conversations:
     assert_eq!(conversations.take("ip/b", three).await.expect("takes"), None, "another key is its own");
     conversations.forget_full_buckets().await.expect("forgets");
     assert!(conversations.take("ip/a", three).await.expect("takes").is_some(), "an empty bucket is kept");
+}
+
+/// A lease long enough that no test outlives it.
+const LONG: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Two bridges claiming the same work at once: one wins, and holds it (its renewals hold, the
+/// other's fail) until it lets go; a live lease is not claimed again, by its holder either.
+pub async fn of_two_claimants_of_the_same_work_exactly_one_wins(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let (a, b) = (BridgeId::from("a"), BridgeId::from("b"));
+    for handoff in 1..=10 {
+        let work = Work::handoff(&id, HandoffId(handoff));
+        let (by_a, by_b) =
+            tokio::join!(conversations.claim(&work, &a, LONG), conversations.claim(&work, &b, LONG));
+        let (by_a, by_b) = (by_a.expect("claims"), by_b.expect("claims"));
+        assert!(by_a != by_b, "exactly one of a and b wins handoff {handoff}: {by_a} {by_b}");
+        let (winner, loser) = if by_a { (&a, &b) } else { (&b, &a) };
+        assert!(conversations.renew(&work, winner, LONG).await.expect("renews"));
+        assert!(!conversations.renew(&work, loser, LONG).await.expect("renews"));
+        assert!(!conversations.claim(&work, winner, LONG).await.expect("claims"), "a live lease is held");
+        assert!(!conversations.claim(&work, loser, LONG).await.expect("claims"));
+    }
+    let other = Work::relay(&id);
+    assert!(conversations.claim(&other, &b, LONG).await.expect("claims"), "other work is free");
+}
+
+/// A lease its holder stopped renewing is taken over once it expires, and one it released at
+/// once; the first holder's renewals then fail, so it knows to stop.
+pub async fn an_expired_or_released_lease_is_taken_over(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let (a, b, c) = (BridgeId::from("a"), BridgeId::from("b"), BridgeId::from("c"));
+    let work = Work::relay(&id);
+    // A term of nothing: expired as soon as it is written, as if `a` died long ago.
+    assert!(conversations.claim(&work, &a, std::time::Duration::ZERO).await.expect("claims"));
+    assert!(conversations.claim(&work, &b, LONG).await.expect("claims"), "b takes the expired lease over");
+    assert!(!conversations.renew(&work, &a, LONG).await.expect("renews"), "a has lost it");
+    assert!(!conversations.claim(&work, &c, LONG).await.expect("claims"), "b's lease is live");
+    conversations.release(&work, &a).await.expect("releases");
+    assert!(!conversations.claim(&work, &c, LONG).await.expect("claims"), "only the holder releases");
+    conversations.release(&work, &b).await.expect("releases");
+    assert!(conversations.claim(&work, &c, LONG).await.expect("claims"), "released work is free at once");
+}
+
+/// Work settled (done) is never claimed again, expired or released; erasing its conversation
+/// takes its lease too.
+pub async fn settled_work_is_never_claimed_again(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let (a, b) = (BridgeId::from("a"), BridgeId::from("b"));
+    let work = Work::handoff(&id, HandoffId(7));
+    assert!(conversations.claim(&work, &a, std::time::Duration::ZERO).await.expect("claims"));
+    conversations.settle(&work).await.expect("settles");
+    conversations.release(&work, &a).await.expect("releases");
+    for holder in [&a, &b] {
+        assert!(!conversations.claim(&work, holder, LONG).await.expect("claims"), "settled");
+        assert!(!conversations.renew(&work, holder, LONG).await.expect("renews"), "settled");
+    }
+    let never_claimed = Work::handoff(&id, HandoffId(8));
+    conversations.settle(&never_claimed).await.expect("settles");
+    assert!(!conversations.claim(&never_claimed, &b, LONG).await.expect("claims"));
+    assert!(conversations.erase(&id).await.expect("erases"), "the leases go with the conversation");
+}
+
+/// A part relayed from the inbox appends its events with it, once however many relay it at
+/// once; a part the bridge posted itself, or one of a gone conversation, appends nothing.
+pub async fn a_part_from_the_inbox_is_relayed_once_with_its_events(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let mut live = conversations.subscribe(&id, Seq(0)).await.expect("subscribes").live;
+    let teammate = baton_protocol::Teammate { name: "Ana".into(), avatar_url: None };
+    let events = || {
+        vec![
+            EventKind::TeammateJoined { teammate: teammate.clone() },
+            EventKind::TeammateMessage { teammate: teammate.clone(), text: "Hi".into() },
+        ]
+    };
+    let (first, again) = tokio::join!(
+        conversations.relay_part("p1", &id, events()),
+        conversations.relay_part("p1", &id, events()),
+    );
+    assert!(first.expect("relays") != again.expect("relays"), "exactly one relays it");
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
+    assert_eq!(live.recv().await.expect("published").seq, Seq(1));
+    assert_eq!(live.recv().await.expect("published").seq, Seq(2));
+    assert!(conversations.remember_part("p2", &id, true).await.expect("remembers"));
+    assert!(!conversations.relay_part("p2", &id, events()).await.expect("relays"), "our own post");
+    assert!(conversations.relay_part("p3", &id, Vec::new()).await.expect("relays"), "a note: no events");
+    let gone = ConversationId::from("gone");
+    assert!(!conversations.relay_part("p4", &gone, events()).await.expect("refuses"));
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
 }

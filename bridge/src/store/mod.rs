@@ -7,6 +7,7 @@
 //! - [`log`]: conversations and their append-only event logs.
 //! - [`handoffs`]: handoffs to a person, and the agent's recorded decisions.
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
+//! - [`leases`]: which bridge does each piece of background work.
 //! - [`workspace`]: Copilot's memory and the workspace connection.
 //! - [`lifecycle`]: export, erasure and retention.
 //! - [`buckets`]: the rate limits' buckets, shared by every bridge on one database.
@@ -18,6 +19,7 @@ pub mod buckets;
 pub mod feeds;
 pub mod handoffs;
 pub mod inbox;
+pub mod leases;
 pub mod lifecycle;
 pub mod log;
 pub mod postgres;
@@ -34,6 +36,7 @@ pub use handoffs::{
     ReasonCount, Span,
 };
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
+pub use leases::{BridgeId, Leases, Work};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
@@ -48,6 +51,7 @@ pub trait Engine:
     + Handoffs
     + Decisions
     + InboxLinks
+    + Leases
     + Copilot
     + Workspace
     + Lifecycle

@@ -618,8 +618,15 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         )
         .expect("registry"),
     );
-    let context =
-        InboxContext { conversations: conversations.clone(), agents: registry, tasks: Default::default() };
+    let context = InboxContext {
+        conversations: conversations.clone(),
+        agents: registry,
+        tasks: Default::default(),
+        leasing: baton_bridge::leases::Leasing::new(
+            conversations.clone(),
+            baton_bridge::leases::DEFAULT_TERM,
+        ),
+    };
     let intercom = Intercom::new(workspace.settings(), context).expect("intercom");
     let request = HandoffRequest {
         handoff,

@@ -14,6 +14,7 @@ const LOCK: i64 = 0x0062_6174_6f6e;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("the tables of the seam as of issue 14", TABLES),
     ("the rate limits' buckets, shared by the bridges", BUCKETS),
+    ("leases on background work (handoff deliveries, relays), one holder at a time", LEASES),
 ];
 
 /// The version this code writes.
@@ -45,6 +46,19 @@ pub(super) async fn migrate(client: &mut Object) -> Result<u32, StoreError> {
     tx.commit().await?;
     Ok(found)
 }
+
+/// Step 3: who holds each piece of background work, until when (milliseconds on the database's
+/// clock, which every bridge shares), and what is done for good.
+const LEASES: &str = "
+CREATE TABLE leases (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    job             TEXT NOT NULL,
+    holder          TEXT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    settled         BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (conversation_id, job)
+);
+";
 
 /// Step 1: the SQLite engine's tables as its step 4 left them, in PostgreSQL's types.
 const TABLES: &str = "

@@ -283,6 +283,26 @@ impl InboxLinks for Sqlite {
         self.writer.write(move |store, _| store.remember_part(&part, &id, ours)).await
     }
 
+    async fn relay_part(
+        &self,
+        part: &str,
+        id: &ConversationId,
+        events: Vec<EventKind>,
+    ) -> Result<bool, StoreError> {
+        let (part, id) = (part.to_owned(), id.clone());
+        self.writer
+            .write(move |store, effects| {
+                let Some(appended) = store.relay_part(&part, &id, now_millis(), events)? else {
+                    return Ok(false);
+                };
+                for event in &appended {
+                    effects.publish(&id, event);
+                }
+                Ok(true)
+            })
+            .await
+    }
+
     async fn remember_notification(&self, notification: &str, at: i64) -> Result<bool, StoreError> {
         let notification = notification.to_owned();
         self.writer.write(move |store, _| store.remember_notification(&notification, at)).await

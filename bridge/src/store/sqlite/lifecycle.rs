@@ -9,6 +9,7 @@ use crate::store::{ConversationExport, ExportedDecision, ExportedLink, StoreErro
 
 /// Every row a conversation owns, children first so the foreign keys hold at each step.
 const ERASE: &[&str] = &[
+    "DELETE FROM leases WHERE conversation_id = ?1",
     "DELETE FROM intercom_parts WHERE conversation_id = ?1",
     "DELETE FROM intercom_links WHERE conversation_id = ?1",
     "DELETE FROM decisions WHERE conversation_id = ?1",

@@ -63,6 +63,10 @@ const MIGRATIONS: &[Migration] = &[
         about: "answers stored once: the text in flight checkpointed in `answers`, no delta rows",
         changes: &[Change::Sql(ANSWERS)],
     },
+    Migration {
+        about: "leases on background work (handoff deliveries, relays), one holder at a time",
+        changes: &[Change::Sql(LEASES)],
+    },
 ];
 
 /// The version this code writes.
@@ -229,6 +233,18 @@ FROM conversations c WHERE c.answering IS NOT NULL;
 DELETE FROM events WHERE body ->> '$.type' = 'agent_message_delta';
 DROP INDEX IF EXISTS conversations_answering;
 ALTER TABLE conversations DROP COLUMN answering;
+";
+
+/// Step 5: who holds each piece of background work, until when, and what is done for good.
+const LEASES: &str = "
+CREATE TABLE leases (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    job             TEXT NOT NULL,
+    holder          TEXT NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    settled         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (conversation_id, job)
+) WITHOUT ROWID;
 ";
 
 /// Step 1's indexes, made once every column they cover exists.

@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - `log`: the connection ([`Store`]) and the conversation log's statements.
-//! - `handoffs`, `inbox`, `lifecycle`: the other concerns' statements.
+//! - `handoffs`, `inbox`, `leases`, `lifecycle`: the other concerns' statements.
 //! - `writer`, `readers`, `checkpoint`: the threads; `engine`: the seam's operations on them.
 //! - `migrations`: the schema's numbered steps; `files`: who may read the files.
 
@@ -15,6 +15,7 @@ mod engine;
 mod files;
 mod handoffs;
 mod inbox;
+mod leases;
 mod lifecycle;
 mod log;
 mod migrations;
@@ -79,7 +80,8 @@ impl Sqlite {
         durability: Durability,
         feeds: Feeds,
     ) -> Result<Self, StoreError> {
-        let store = Store::open_writer(path, key.clone(), durability)?;
+        let mut store = Store::open_writer(path, key.clone(), durability)?;
+        store.release_all_leases()?;
         let readers = Readers::start(path, &key, READERS)?;
         let checkpointer = Checkpointer::start(path)?;
         let writer = Writer::start(store, feeds, checkpointer)?;
