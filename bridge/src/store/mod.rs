@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`log`]: conversations and their append-only event logs.
 //! - [`handoffs`]: handoffs to a person, and the agent's recorded decisions.
+//! - [`ratings`]: visitors' ratings of closed conversations.
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
 //! - [`workspace`]: Copilot's memory and the workspace connection.
 //! - [`lifecycle`]: export, erasure and retention.
@@ -19,6 +20,7 @@ pub mod inbox;
 pub mod lifecycle;
 pub mod log;
 pub mod postgres;
+pub mod ratings;
 pub mod sqlite;
 pub mod workspace;
 
@@ -32,6 +34,7 @@ pub use handoffs::{
 };
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
+pub use ratings::{RatedConversation, Rated, RatingReport, Ratings};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
@@ -48,6 +51,7 @@ pub trait Engine:
     + Copilot
     + Workspace
     + Lifecycle
+    + Ratings
     + std::fmt::Debug
     + Send
     + Sync

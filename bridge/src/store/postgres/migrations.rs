@@ -11,7 +11,10 @@ use crate::store::StoreError;
 const LOCK: i64 = 0x0062_6174_6f6e;
 
 /// Every step, oldest first: its number is its place, counting from 1.
-const MIGRATIONS: &[(&str, &str)] = &[("the tables of the seam as of issue 14", TABLES)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("the tables of the seam as of issue 14", TABLES),
+    ("visitors' ratings of closed conversations", RATINGS),
+];
 
 /// The version this code writes.
 pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;
@@ -143,4 +146,16 @@ CREATE TABLE intercom_connection (
     admin_id       TEXT,
     connected_at   BIGINT NOT NULL
 );
+";
+
+/// Step 2: one rating per conversation, found by when it was given for the analytics (the
+/// SQLite engine's step 5).
+const RATINGS: &str = "
+CREATE TABLE ratings (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    rated_at        BIGINT NOT NULL,
+    rating          TEXT NOT NULL,
+    comment         TEXT
+);
+CREATE INDEX ratings_by_time ON ratings (rated_at);
 ";

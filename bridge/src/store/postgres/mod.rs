@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - `migrations`: the schema's numbered steps, run under an advisory lock.
-//! - `log`: the conversation log; `handoffs`, `inbox`, `lifecycle`: the other concerns.
+//! - `log`: the conversation log; `handoffs`, `inbox`, `lifecycle`, `ratings`: the other concerns.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - `throwaway`: a cluster of its own for the tests.
@@ -18,6 +18,7 @@ mod log;
 mod migrations;
 mod notifications;
 mod publisher;
+mod ratings;
 #[cfg(test)]
 pub mod throwaway;
 

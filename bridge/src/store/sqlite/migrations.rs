@@ -63,6 +63,10 @@ const MIGRATIONS: &[Migration] = &[
         about: "answers stored once: the text in flight checkpointed in `answers`, no delta rows",
         changes: &[Change::Sql(ANSWERS)],
     },
+    Migration {
+        about: "visitors' ratings of closed conversations",
+        changes: &[Change::Sql(RATINGS)],
+    },
 ];
 
 /// The version this code writes.
@@ -229,6 +233,17 @@ FROM conversations c WHERE c.answering IS NOT NULL;
 DELETE FROM events WHERE body ->> '$.type' = 'agent_message_delta';
 DROP INDEX IF EXISTS conversations_answering;
 ALTER TABLE conversations DROP COLUMN answering;
+";
+
+/// Step 5: one rating per conversation, found by when it was given for the analytics.
+const RATINGS: &str = "
+CREATE TABLE ratings (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    rated_at        INTEGER NOT NULL,
+    rating          TEXT NOT NULL,
+    comment         TEXT
+) WITHOUT ROWID;
+CREATE INDEX ratings_by_time ON ratings (rated_at);
 ";
 
 /// Step 1's indexes, made once every column they cover exists.

@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - `log`: the connection ([`Store`]) and the conversation log's statements.
-//! - `handoffs`, `inbox`, `lifecycle`: the other concerns' statements.
+//! - `handoffs`, `inbox`, `lifecycle`, `ratings`: the other concerns' statements.
 //! - `writer`, `readers`, `checkpoint`: the threads; `engine`: the seam's operations on them.
 //! - `migrations`: the schema's numbered steps; `files`: who may read the files.
 
@@ -18,6 +18,7 @@ mod inbox;
 mod lifecycle;
 mod log;
 mod migrations;
+mod ratings;
 mod readers;
 mod writer;
 
