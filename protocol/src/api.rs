@@ -263,7 +263,10 @@ mod tests {
     #[test]
     fn a_rating_is_good_or_bad_with_an_optional_comment_and_nothing_else_parses() {
         let rated = RateConversation { rating: Rating::Good, comment: Some("Fast".into()) };
-        assert_eq!(serde_json::to_value(&rated).expect("serializes"), json!({"rating": "good", "comment": "Fast"}));
+        assert_eq!(
+            serde_json::to_value(&rated).expect("serializes"),
+            json!({"rating": "good", "comment": "Fast"})
+        );
         let bare: RateConversation = serde_json::from_value(json!({"rating": "bad"})).expect("valid body");
         assert_eq!(bare, RateConversation { rating: Rating::Bad, comment: None });
         for wrong in [json!({"rating": "great"}), json!({"rating": 5}), json!({"comment": "no rating"})] {

@@ -43,7 +43,8 @@ struct WireEvent {
     teammate: Option<Teammate>,
     code: Option<String>,
     message: Option<String>,
-    rating: Option<Rating>,
+    // Read as text and matched below: a derived enum reader would ship its own visitor.
+    rating: Option<String>,
     comment: Option<String>,
 }
 
@@ -100,9 +101,14 @@ impl TryFrom<WireEvent> for Event {
             }
             "conversation_closed" => EventKind::ConversationClosed,
             "conversation_reopened" => EventKind::ConversationReopened,
-            "conversation_rated" => {
-                EventKind::ConversationRated { rating: field(wire.rating, name, "rating")?, comment: wire.comment }
-            }
+            "conversation_rated" => EventKind::ConversationRated {
+                rating: match field(wire.rating, name, "rating")?.as_str() {
+                    "good" => Rating::Good,
+                    "bad" => Rating::Bad,
+                    other => return Err(InvalidEvent(format!("unknown rating `{other}`"))),
+                },
+                comment: wire.comment,
+            },
             "error_raised" => EventKind::ErrorRaised {
                 code: field(wire.code, name, "code")?,
                 message: field(wire.message, name, "message")?,
@@ -341,6 +347,8 @@ mod tests {
     fn an_unknown_event_type_is_an_error_not_a_guess() {
         let parsed = serde_json::from_value::<Event>(json!({"seq": 1, "at": 0, "type": "nope"}));
         assert!(parsed.is_err());
+        let rated = json!({"seq": 1, "at": 0, "type": "conversation_rated", "rating": "great"});
+        assert!(serde_json::from_value::<Event>(rated).is_err(), "an unknown rating is not read as one");
     }
 
     #[test]

@@ -56,8 +56,8 @@ pub fn opening_message(request: &HandoffRequest) -> String {
 /// comment as typed (escaped: it is the visitor's text, never HTML).
 pub fn rating_note(rating: Rating, comment: Option<&str>) -> String {
     let verdict = match rating {
-        Rating::Good => "👍 Good",
-        Rating::Bad => "👎 Bad",
+        Rating::Good => "Good",
+        Rating::Bad => "Bad",
     };
     let mut note = format!("<p><b>{RATING_MARK}: {verdict}</b></p>");
     if let Some(comment) = comment {
@@ -169,10 +169,13 @@ mod tests {
 
     #[test]
     fn a_rating_note_says_the_verdict_and_quotes_the_comment_as_text() {
-        assert_eq!(rating_note(Rating::Good, None), "<p><b>Visitor rating: 👍 Good</b></p>");
+        assert_eq!(rating_note(Rating::Good, None), "<p><b>Visitor rating: Good</b></p>");
         let note = rating_note(Rating::Bad, Some("<b>slow</b> & rude"));
-        assert!(note.starts_with("<p><b>Visitor rating: 👎 Bad</b></p>"), "{note}");
-        assert!(note.contains("“&lt;b&gt;slow&lt;/b&gt; &amp; rude”"), "the comment is text, never HTML: {note}");
+        assert!(note.starts_with("<p><b>Visitor rating: Bad</b></p>"), "{note}");
+        assert!(
+            note.contains("“&lt;b&gt;slow&lt;/b&gt; &amp; rude”"),
+            "the comment is text, never HTML: {note}"
+        );
     }
 
     #[test]

@@ -97,12 +97,22 @@ impl Intercom {
                 // typed, so a teammate never reads `&lt;` for `<`.
                 Post::Reply(text) => {
                     let updated = client.reply_as_contact(&intercom_id, &contact, text).await?;
-                    updated.parts().iter().rev().find(|part| is_from_contact(part)).map(|part| part.id.clone())
+                    updated
+                        .parts()
+                        .iter()
+                        .rev()
+                        .find(|part| is_from_contact(part))
+                        .map(|part| part.id.clone())
                 }
                 Post::Note(note) => {
                     let admin = self.acting_admin(&client).await?;
                     let updated = client.reply_as_admin(&intercom_id, &admin, AdminReply::Note, note).await?;
-                    updated.parts().iter().rev().find(|part| part.part_type == "note").map(|part| part.id.clone())
+                    updated
+                        .parts()
+                        .iter()
+                        .rev()
+                        .find(|part| part.part_type == "note")
+                        .map(|part| part.id.clone())
                 }
             };
             if let Some(part) = posted {

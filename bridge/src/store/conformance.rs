@@ -593,7 +593,8 @@ pub async fn a_closed_conversation_is_rated_once_counted_apart_from_tests_and_er
         let agent = agent.clone();
         async move {
             let id = ConversationId::from(id);
-            let record = ConversationRecord { test, ..ConversationRecord::new(id.clone(), agent, "00".into()) };
+            let record =
+                ConversationRecord { test, ..ConversationRecord::new(id.clone(), agent, "00".into()) };
             conversations.create(&record).await.expect("creates");
             conversations.append(&id, EventKind::ConversationClosed).await.expect("closes");
             id
@@ -625,12 +626,24 @@ pub async fn a_closed_conversation_is_rated_once_counted_apart_from_tests_and_er
     assert_eq!((report.good, report.bad), (1, 1), "the second rating changed nothing; tests left out");
     let bad = report.recent.iter().find(|rated| rated.conversation == customer).expect("listed");
     assert_eq!((bad.rating, bad.comment.as_deref(), bad.test), (Rating::Bad, Some("Took a day"), false));
-    let with = conversations.ratings(&agent, Span { include_tests: true, ..without }, 10).await.expect("reads");
+    let with =
+        conversations.ratings(&agent, Span { include_tests: true, ..without }, 10).await.expect("reads");
     assert_eq!((with.good, with.bad, with.recent.len()), (2, 1, 3));
-    assert_eq!(conversations.ratings(&agent, Span { include_tests: true, ..without }, 1).await.expect("reads").recent.len(), 1);
+    assert_eq!(
+        conversations
+            .ratings(&agent, Span { include_tests: true, ..without }, 1)
+            .await
+            .expect("reads")
+            .recent
+            .len(),
+        1
+    );
     let later = Span { from: now_millis() + 1000, to: now_millis() + 2000, include_tests: true };
     assert_eq!(conversations.ratings(&agent, later, 10).await.expect("reads").recent, []);
-    let other = conversations.ratings(&AgentId::from("other"), Span { include_tests: true, ..without }, 10).await.expect("reads");
+    let other = conversations
+        .ratings(&AgentId::from("other"), Span { include_tests: true, ..without }, 10)
+        .await
+        .expect("reads");
     assert_eq!((other.good, other.bad), (0, 0));
 
     assert!(conversations.erase(&customer).await.expect("erases"));

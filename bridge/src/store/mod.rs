@@ -34,8 +34,8 @@ pub use handoffs::{
 };
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
-pub use ratings::{RatedConversation, Rated, RatingReport, Ratings};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
+pub use ratings::{Rated, RatedConversation, RatingReport, Ratings};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
 use std::path::PathBuf;

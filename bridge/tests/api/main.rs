@@ -17,6 +17,7 @@ mod lifecycle;
 mod model;
 mod process;
 mod proxies;
+mod ratings;
 mod restart;
 mod secrets;
 mod streams;

@@ -11,8 +11,8 @@ use crate::conversations::now_millis;
 use crate::store::{
     Appended, Backlog, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
     EngineMetrics, HandoffId, HandoffRecord, Handoffs, InboxLink, InboxLinks, InterruptedAnswer, Lifecycle,
-    LinkChange, PendingHandoff, Rated, RatingReport, Ratings, ReasonConversation, ReasonCount, Span, StoreError, Workspace,
-    WorkspaceConnection,
+    LinkChange, PendingHandoff, Rated, RatingReport, Ratings, ReasonConversation, ReasonCount, Span,
+    StoreError, Workspace, WorkspaceConnection,
 };
 
 impl Engine for Sqlite {

@@ -63,10 +63,7 @@ const MIGRATIONS: &[Migration] = &[
         about: "answers stored once: the text in flight checkpointed in `answers`, no delta rows",
         changes: &[Change::Sql(ANSWERS)],
     },
-    Migration {
-        about: "visitors' ratings of closed conversations",
-        changes: &[Change::Sql(RATINGS)],
-    },
+    Migration { about: "visitors' ratings of closed conversations", changes: &[Change::Sql(RATINGS)] },
 ];
 
 /// The version this code writes.
