@@ -6,14 +6,16 @@ mod launcher;
 mod message_list;
 mod message_view;
 mod panel;
+mod rating;
 mod rich_text;
 mod widget;
 
 pub use composer::{Composer, ComposerProps};
-pub use email_form::{EmailForm, EmailFormProps};
-pub use launcher::{Launcher, LauncherProps};
+pub use email_form::email_form;
+pub use launcher::{launcher, LauncherProps};
 pub use message_list::{ChunkView, ChunkViewProps, MessageList, MessageListProps};
 pub use message_view::{ai_author, avatar, MessageView, MessageViewProps};
 pub use panel::{Panel, PanelProps};
+pub use rating::rating_form;
 pub use rich_text::rich_text;
 pub use widget::{Widget, WidgetProps};

@@ -1,13 +1,13 @@
 //! The chat panel: a header naming the company and who is answering, the log, and the composer,
-//! or the way to start over once the team closed the conversation.
+//! or, once the team closed the conversation, its rating and the way to start over.
 
 use std::rc::Rc;
 
-use baton_protocol::{AgentProfile, Mode, Teammate};
+use baton_protocol::{AgentProfile, Mode, RateConversation, Teammate};
 use yew::prelude::*;
 
 use super::message_list::{local, now};
-use super::{avatar, Composer, EmailForm, MessageList};
+use super::{avatar, email_form, rating_form, Composer, MessageList};
 use crate::conversation::ConversationHandle;
 use crate::i18n::{Texts, EN};
 use crate::outbox::Outgoing;
@@ -39,6 +39,9 @@ pub struct PanelProps {
     /// Called when the visitor starts a new conversation after closing.
     #[prop_or_default]
     pub on_restart: Callback<()>,
+    /// Called with the visitor's rating of the closed conversation.
+    #[prop_or_default]
+    pub on_rate: Callback<RateConversation>,
     /// The message box.
     #[prop_or_default]
     pub input_ref: NodeRef,
@@ -71,6 +74,8 @@ pub fn Panel(props: &PanelProps) -> Html {
     };
     let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
     let on_restart = props.on_restart.reform(|_: MouseEvent| ());
+    let (comment_ref, email_ref) = (use_node_ref(), use_node_ref());
+    let email_invalid = use_state_eq(|| false);
     html! {
         <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)}>
             <header class="baton-header">
@@ -94,9 +99,10 @@ pub fn Panel(props: &PanelProps) -> Html {
             <MessageList {greeting} agent={agent} messages={conversation.messages.clone()} thinking={conversation.agent_thinking}
                 {teammate_typing} on_retry={props.on_retry.clone()} />
             if props.ask_email || props.email_saved.is_some() {
-                <EmailForm saved={props.email_saved.clone()} on_save={props.on_email.clone()} />
+                { email_form(texts, props.email_saved.as_ref(), &email_invalid, &email_ref, &props.on_email) }
             }
             if conversation.mode == Mode::Closed {
+                { rating_form(texts, conversation.rating, &comment_ref, &props.on_rate) }
                 <div class="baton-closed">
                     <button type="button" class="baton-send" onclick={on_restart}>{ texts.new_conversation }</button>
                 </div>

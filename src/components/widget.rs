@@ -9,8 +9,8 @@ use baton_protocol::{ClientId, Event, EventKind, Mode, UpdateVisitor, Visitor, V
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{Launcher, Panel};
-use crate::api::Client;
+use super::{launcher, LauncherProps, Panel};
+use crate::api::{Client, Write};
 use crate::contrast;
 use crate::conversation::{Action, Conversation};
 use crate::hooks::{use_panel_focus, use_profile, use_seen, use_typing_expiry};
@@ -113,8 +113,21 @@ pub fn Widget(props: &WidgetProps) -> Html {
             let visitor = Visitor { email: Some(email.clone()), ..Visitor::default() };
             let typed = UpdateVisitor { visitor, source: VisitorSource::Visitor };
             let email_saved = email_saved.clone();
-            let on_saved = Callback::from(move |()| email_saved.set(Some(email.clone().into())));
-            save_visitor((*client).clone(), current, typed, on_saved);
+            let on_saved = Callback::from(move |saved| {
+                if saved {
+                    email_saved.set(Some(email.clone().into()));
+                }
+            });
+            write((*client).clone(), current, Write::Visitor(typed), on_saved);
+        })
+    };
+    let on_rate = {
+        let (client, session) = (client.clone(), session.clone());
+        Callback::from(move |rating| {
+            let Some(current) = session.clone() else { return };
+            // Success shows when the bridge's `conversation_rated` event arrives; until then the
+            // choices stay, so a rating that did not get through can be sent again.
+            write((*client).clone(), current, Write::Rating(rating), Callback::noop());
         })
     };
     let on_restart = {
@@ -161,7 +174,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let panel = html! {
         <Panel {profile} {conversation} link={*link}
             {on_send} {on_retry} {ask_email} email_saved={(*email_saved).clone()} {on_email} {on_restart}
-            input_ref={input_ref.clone()} />
+            {on_rate} input_ref={input_ref.clone()} />
     };
     let classes = classes!(
         "baton",
@@ -197,7 +210,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
             <div class={classes} ref={root_ref} lang={texts.lang} {onkeydown}>
                 if *open { { panel } }
                 if !options.inline {
-                    <Launcher open={*open} {unread} {on_toggle} button_ref={launcher_ref} />
+                    { launcher(*texts, &LauncherProps { open: *open, unread, on_toggle, button_ref: launcher_ref }) }
                 }
             </div>
         </ContextProvider<&'static Texts>>
@@ -224,17 +237,15 @@ fn identify(client: &Client, session: Option<Session>, visitor: &Rc<RefCell<Opti
     if let Some(current) = session {
         // A refused update leaves the conversation as it was; the host page may call again.
         let claimed = UpdateVisitor { visitor: who, source: VisitorSource::Host };
-        save_visitor(client.clone(), current, claimed, Callback::noop());
+        write(client.clone(), current, Write::Visitor(claimed), Callback::noop());
     }
 }
 
-/// Sends `update` to the bridge; `on_saved` hears of success. One copy of the request serves the
-/// email form and the host page's `identify`: every copy ships to visitors.
-fn save_visitor(client: Client, session: Session, update: UpdateVisitor, on_saved: Callback<()>) {
+/// Sends `change` to the bridge; `on_done` hears whether it was taken. One copy of the request
+/// serves the email form, the host page's `identify` and the rating: every copy ships to visitors.
+fn write(client: Client, session: Session, change: Write, on_done: Callback<bool>) {
     yew::platform::spawn_local(async move {
-        if client.update_visitor(&session, &update).await.is_ok() {
-            on_saved.emit(());
-        }
+        on_done.emit(client.write(&session, &change).await.is_ok());
     });
 }
 

@@ -1,7 +1,8 @@
 // A visitor's rating of a closed conversation, end to end against the Intercom sandbox: a
-// teammate closes the conversation from the inbox page, the visitor's rating (through the widget
-// API) appears as a note in the sandbox conversation, and the dashboard's Analytics counts it with
-// its comment, tests left out. Screenshots land in test-results/rating-*.png.
+// teammate closes the conversation from the inbox page; the rating (through the widget API, then
+// in the widget itself, by keyboard) appears as a note in the sandbox conversation, the widget
+// shows it as given after a reload, and the dashboard's Analytics counts it with its comment.
+// Screenshots land in test-results/rating-*.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
@@ -95,5 +96,61 @@ test("the team closes, the visitor rates, the team reads the note and Analytics 
   assert.match(await ratings.textContent(), /1 rating in this period \(1 good, 0 bad\)/);
   await ratings.getByText("Quick & kind <3").waitFor();
   await dashboard.screenshot({ path: "test-results/rating-analytics.png", fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("in the widget: the team closes, the visitor rates by keyboard, and after a reload it shows as given", async () => {
+  const visitor = await browser.newPage();
+  const errors = watchErrors(visitor);
+  await visitor.goto(bridge.url);
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const box = visitor.getByRole("textbox", { name: "Message" });
+  await box.fill("Can I talk to a person please?");
+  await box.press("Enter");
+  await visitor.getByText("Waiting for a teammate").first().waitFor({ timeout: 15_000 });
+  // The widget's session (`baton:<endpoint>:<agent>`) names the conversation.
+  const session = await visitor.evaluate(() =>
+    Object.entries(localStorage).find(([key]) => key.startsWith("baton:") && key.endsWith(":demo"))?.[1],
+  );
+  assert.ok(session, "the conversation is remembered");
+  const decided = await eventually(async () => {
+    const path = `/v1/admin/conversations/${JSON.parse(session).id}/decisions`;
+    const { json } = await call(path, { token: ADMIN_TOKEN });
+    return json.handoffs[0]?.external_id;
+  });
+
+  const teammate = await browser.newPage();
+  await teammate.goto(`${sandbox.url}/inbox/${decided}`);
+  await Promise.all([
+    teammate.waitForURL(/\/inbox\/[^/]+$/, { waitUntil: "load" }),
+    teammate.getByRole("button", { name: "Close conversation" }).click(),
+  ]);
+
+  const rating = visitor.getByRole("group", { name: "How was this conversation?" });
+  await rating.waitFor({ timeout: 15_000 });
+  await rating.getByRole("button", { name: "Bad" }).waitFor();
+  await rating.getByRole("textbox", { name: "Anything to add? (optional)" }).fill("Took too long");
+  await visitor.screenshot({ path: "test-results/rating-form.png" });
+  // Keyboard alone: from the comment, Tab reaches "Good", Tab again "Bad"; Enter sends.
+  await visitor.keyboard.press("Tab");
+  await visitor.keyboard.press("Tab");
+  await visitor.keyboard.press("Enter");
+  await visitor.getByRole("status").filter({ hasText: "Thanks for your rating!" }).waitFor();
+  await visitor.screenshot({ path: "test-results/rating-given.png" });
+
+  await visitor.reload();
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  await visitor.getByText("Thanks for your rating!").waitFor();
+  assert.equal(await rating.count(), 0, "not asked twice");
+  await visitor.getByRole("button", { name: "Start a new conversation" }).waitFor();
+
+  const note = teammate.locator(".note").filter({ hasText: "Visitor rating" });
+  await eventually(async () => {
+    await teammate.reload();
+    return (await note.count()) === 1;
+  });
+  assert.match(await note.textContent(), /Visitor rating: Bad/);
+  assert.match(await note.textContent(), /Took too long/);
+  await teammate.screenshot({ path: "test-results/rating-widget-note.png", fullPage: true });
   assert.deepEqual(errors, []);
 });
