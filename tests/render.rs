@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use baton_protocol::AgentProfile;
 use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq, Teammate};
-use baton_widget::components::{launcher, LauncherProps, Panel};
+use baton_widget::components::{launcher, LauncherProps, PanelProps};
 use baton_widget::conversation::{Action, Conversation};
 use baton_widget::stream::Link;
 use yew::prelude::*;
@@ -34,10 +34,24 @@ struct ShownProps {
 #[component]
 fn Shown(props: &ShownProps) -> Html {
     let conversation = use_reducer(|| (*props.conversation).clone());
-    html! {
-        <Panel profile={props.profile.clone()} {conversation} link={props.link} on_send={Callback::noop()}
-            on_retry={Callback::noop()} ask_email={props.ask_email} />
-    }
+    let email_invalid = use_state_eq(|| false);
+    let shown = PanelProps {
+        profile: props.profile.clone(),
+        conversation,
+        link: props.link,
+        on_send: Callback::noop(),
+        on_retry: Callback::noop(),
+        ask_email: props.ask_email,
+        email_saved: None,
+        on_email: Callback::noop(),
+        on_restart: Callback::noop(),
+        on_rate: Callback::noop(),
+        input_ref: NodeRef::default(),
+        comment_ref: NodeRef::default(),
+        email_ref: NodeRef::default(),
+        email_invalid,
+    };
+    baton_widget::components::panel(&baton_widget::i18n::EN, &shown)
 }
 
 /// The launcher as the root renders it, in English.

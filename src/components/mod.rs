@@ -15,7 +15,7 @@ pub use email_form::email_form;
 pub use launcher::{launcher, LauncherProps};
 pub use message_list::{ChunkView, ChunkViewProps, MessageList, MessageListProps};
 pub use message_view::{ai_author, avatar, MessageView, MessageViewProps};
-pub use panel::{Panel, PanelProps};
+pub use panel::{panel, PanelProps};
 pub use rating::rating_form;
 pub use rich_text::rich_text;
 pub use widget::{Widget, WidgetProps};

@@ -9,7 +9,7 @@ use baton_protocol::{ClientId, Event, EventKind, Mode, UpdateVisitor, Visitor, V
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{launcher, LauncherProps, Panel};
+use super::{launcher, panel, LauncherProps, PanelProps};
 use crate::api::{Client, Write};
 use crate::contrast;
 use crate::conversation::{Action, Conversation};
@@ -53,6 +53,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let news_after = use_seen(store, &conversation, *open);
     use_typing_expiry(&conversation);
     let (launcher_ref, input_ref) = (use_node_ref(), use_node_ref());
+    // The panel's fields, kept here: the panel is a function of this component.
+    let (comment_ref, email_ref) = (use_node_ref(), use_node_ref());
+    let email_invalid = use_state_eq(|| false);
     use_panel_focus(*open, options.focus, &input_ref, &launcher_ref, host);
     let deliver = {
         let (client, agent, visitor, store) =
@@ -171,10 +174,21 @@ pub fn Widget(props: &WidgetProps) -> Html {
         matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
     let ask_email = handing_off && !known_email && email_saved.is_none();
     let unread = conversation.unread();
-    let panel = html! {
-        <Panel {profile} {conversation} link={*link}
-            {on_send} {on_retry} {ask_email} email_saved={(*email_saved).clone()} {on_email} {on_restart}
-            {on_rate} input_ref={input_ref.clone()} />
+    let shown = PanelProps {
+        profile,
+        conversation,
+        link: *link,
+        on_send,
+        on_retry,
+        ask_email,
+        email_saved: (*email_saved).clone(),
+        on_email,
+        on_restart,
+        on_rate,
+        input_ref: input_ref.clone(),
+        comment_ref,
+        email_ref,
+        email_invalid,
     };
     let classes = classes!(
         "baton",
@@ -208,7 +222,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     html! {
         <ContextProvider<&'static Texts> context={*texts}>
             <div class={classes} ref={root_ref} lang={texts.lang} {onkeydown}>
-                if *open { { panel } }
+                if *open { { panel(*texts, &shown) } }
                 if !options.inline {
                     { launcher(*texts, &LauncherProps { open: *open, unread, on_toggle, button_ref: launcher_ref }) }
                 }
