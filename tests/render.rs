@@ -50,6 +50,9 @@ fn Shown(props: &ShownProps) -> Html {
         comment_ref: NodeRef::default(),
         email_ref: NodeRef::default(),
         email_invalid,
+        closing: false,
+        panel_ref: NodeRef::default(),
+        on_closed: Callback::noop(),
     };
     baton_widget::components::panel(&baton_widget::i18n::EN, &shown)
 }

@@ -47,6 +47,12 @@ pub struct PanelProps {
     pub email_ref: NodeRef,
     /// Whether the last email typed was refused.
     pub email_invalid: UseStateHandle<bool>,
+    /// The panel is fading out before it goes.
+    pub closing: bool,
+    /// The panel itself, to read whether it animates.
+    pub panel_ref: NodeRef,
+    /// Called when an animation of the panel ends (the fade-out's end closes it).
+    pub on_closed: Callback<()>,
 }
 
 /// The open chat.
@@ -75,7 +81,9 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
     let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
     let on_restart = props.on_restart.reform(|_: MouseEvent| ());
     html! {
-        <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)}>
+        <section class={classes!("baton-panel", props.closing.then_some("baton-closing"))} role="dialog"
+            aria-label={texts.chat_with(&company)} ref={props.panel_ref.clone()}
+            onanimationend={props.on_closed.reform(|_: AnimationEvent| ())}>
             <header class="baton-header">
                 // Whoever answers now: the teammate once one joined, else the agent.
                 if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {

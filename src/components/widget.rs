@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use baton_protocol::{ClientId, Event, EventKind, Mode, UpdateVisitor, Visitor, VisitorSource};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -141,32 +142,56 @@ pub fn Widget(props: &WidgetProps) -> Html {
             dispatch.dispatch(Action::Restarted);
         })
     };
+    // Closing plays the stylesheet's fade-out first, and the panel goes when it ends; where the
+    // panel has no animation (reduced motion), it goes at once. An inline panel never closes.
+    let closing = use_state_eq(|| false);
+    let panel_ref = use_node_ref();
+    let close = {
+        let (open, closing, panel_ref, inline) =
+            (open.setter(), closing.setter(), panel_ref.clone(), options.inline);
+        Callback::from(move |()| match (inline, animates(&panel_ref)) {
+            (true, _) => {}
+            (false, true) => closing.set(true),
+            (false, false) => open.set(false),
+        })
+    };
+    let reopen = {
+        let (open, closing) = (open.setter(), closing.setter());
+        Callback::from(move |()| {
+            closing.set(false);
+            open.set(true);
+        })
+    };
+    let on_closed = {
+        let (open, closing) = (open.setter(), closing.clone());
+        Callback::from(move |()| {
+            if *closing {
+                closing.set(false);
+                open.set(false);
+            }
+        })
+    };
     {
-        let (open, inline) = (open.setter(), options.inline);
+        let (close, reopen) = (close.clone(), reopen.clone());
         let (client, store, visitor, on_restart) =
             (client.clone(), store.clone(), visitor.clone(), on_restart.clone());
         use_host_commands(
             host,
             Callback::from(move |command| match command {
-                Command::Open => open.set(true),
-                Command::Close => open.set(inline),
+                Command::Open => reopen.emit(()),
+                Command::Close => close.emit(()),
                 Command::Identify(who) => identify(&client, store.current(), &visitor, who),
                 Command::Restart => on_restart.emit(()),
             }),
         );
     }
-    let on_toggle = {
-        let open = open.clone();
-        Callback::from(move |()| open.set(!*open))
-    };
-    let onkeydown = {
-        let (open, inline) = (open.clone(), options.inline);
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Escape" && *open && !inline {
-                open.set(false);
-            }
-        })
-    };
+    let showing = *open && !*closing;
+    let on_toggle = if showing { close.clone() } else { reopen };
+    let onkeydown = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Escape" && showing {
+            close.emit(());
+        }
+    });
 
     // Read at render: a handoff, which is when it matters, always renders.
     let known_email = visitor.borrow().as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
@@ -189,6 +214,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
         comment_ref,
         email_ref,
         email_invalid,
+        closing: *closing,
+        panel_ref,
+        on_closed,
     };
     let classes = classes!(
         "baton",
@@ -261,6 +289,14 @@ fn write(client: Client, session: Session, change: Write, on_done: Callback<bool
     yew::platform::spawn_local(async move {
         on_done.emit(client.write(&session, &change).await.is_ok());
     });
+}
+
+/// Whether the panel has an animation (none under reduced motion): closing then waits for the
+/// fade-out's end.
+fn animates(panel: &NodeRef) -> bool {
+    let (Some(node), Some(window)) = (panel.get(), web_sys::window()) else { return false };
+    let style = window.get_computed_style(node.unchecked_ref()).ok().flatten();
+    style.and_then(|style| style.get_property_value("animation-name").ok()).is_some_and(|name| name != "none")
 }
 
 /// Tells the host page's listeners about a new message or a handoff.
