@@ -248,8 +248,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations/{id}", get(conversations::get_conversation))
         .route("/v1/conversations/{id}/messages", post(conversations::send_message))
         .route("/v1/conversations/{id}/visitor", put(conversations::update_visitor))
+        .route("/v1/conversations/{id}/rating", post(conversations::rate_conversation))
         .route("/v1/conversations/{id}/events", get(events::stream_events))
         .route("/v1/agents/{id}/analytics/handoff-reasons", get(analytics::handoff_reasons))
+        .route("/v1/agents/{id}/analytics/ratings", get(analytics::ratings))
         .route(
             "/v1/agents/{id}/analytics/handoff-reasons/conversations",
             get(analytics::reason_conversations),

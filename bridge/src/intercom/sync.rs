@@ -1,6 +1,7 @@
 //! The live relay both ways. Visitor messages sent after the handoff are posted to Intercom as
-//! the contact's replies, in order, each recorded once posted (one that may have been posted
-//! before a crash is looked for first). From Intercom, a webhook is only a nudge: the bridge
+//! the contact's replies, and the visitor's rating of the closed conversation as a note, in
+//! order, each recorded once posted (one that may have been posted before a crash is looked for
+//! first). From Intercom, a webhook is only a nudge: the bridge
 //! fetches the conversation and relays every part it has not seen, in Intercom's order, so
 //! duplicated, reordered or missed deliveries all end the same, on whichever bridge they land
 //! (each part is remembered with its events in one transaction). Notes never reach the visitor,
@@ -11,6 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
+
+use super::client::AdminReply;
+use super::note::{rating_note, RATING_MARK};
 
 use super::model::{Conversation, Id, Part};
 use super::{Intercom, SyncError};
@@ -84,13 +88,16 @@ impl Intercom {
             return Ok(());
         };
         let (intercom_id, contact) = (Id(intercom_id.clone()), Id(contact.clone()));
-        let pending: Vec<(Seq, String)> = self
+        let pending: Vec<(Seq, Post)> = self
             .conversations
             .events_after(id, link.relayed)
             .await?
             .into_iter()
             .filter_map(|event| match event.kind {
-                EventKind::VisitorMessage { text, .. } => Some((event.seq, text)),
+                EventKind::VisitorMessage { text, .. } => Some((event.seq, Post::Reply(text))),
+                EventKind::ConversationRated { rating, comment } => {
+                    Some((event.seq, Post::Note(rating_note(rating, comment.as_deref()))))
+                }
                 _ => None,
             })
             .collect();
@@ -99,36 +106,67 @@ impl Intercom {
         }
         let client = self.client()?;
         let mut already_posted = self.posted_before_a_crash(&link, &pending).await?;
-        for (seq, text) in pending {
+        for (seq, post) in pending {
             if already_posted.take() == Some(seq) {
                 self.conversations.change_link(id, LinkChange::Relayed(seq)).await?;
                 continue;
             }
             self.conversations.change_link(id, LinkChange::Posting(seq)).await?;
-            // A contact's words are text to Intercom (it takes no HTML from them): sent as typed,
-            // so a teammate never reads `&lt;` for `<`.
-            let updated = client.reply_as_contact(&intercom_id, &contact, &text).await?;
-            if let Some(part) = updated.parts().iter().rev().find(|part| is_from_contact(part)) {
-                self.conversations.remember_part(&part.id.0, id, true).await?;
+            let posted = match &post {
+                // A contact's words are text to Intercom (it takes no HTML from them): sent as
+                // typed, so a teammate never reads `&lt;` for `<`.
+                Post::Reply(text) => {
+                    let updated = client.reply_as_contact(&intercom_id, &contact, text).await?;
+                    updated
+                        .parts()
+                        .iter()
+                        .rev()
+                        .find(|part| is_from_contact(part))
+                        .map(|part| part.id.clone())
+                }
+                Post::Note(note) => {
+                    let admin = self.acting_admin(&client).await?;
+                    let updated = client.reply_as_admin(&intercom_id, &admin, AdminReply::Note, note).await?;
+                    updated
+                        .parts()
+                        .iter()
+                        .rev()
+                        .find(|part| part.part_type == "note")
+                        .map(|part| part.id.clone())
+                }
+            };
+            if let Some(part) = posted {
+                self.conversations.remember_part(&part.0, id, true).await?;
             }
             self.conversations.change_link(id, LinkChange::Relayed(seq)).await?;
         }
         Ok(())
     }
 
-    /// The message whose posting a stopped process began, if Intercom shows it arrived: the
-    /// contact's last reply says the same.
+    /// The post a stopped process began, if Intercom shows it arrived: the contact's last
+    /// reply says the same, or (a conversation is rated once) a rating note is there.
     async fn posted_before_a_crash(
         &self,
         link: &InboxLink,
-        pending: &[(Seq, String)],
+        pending: &[(Seq, Post)],
     ) -> Result<Option<Seq>, SyncError> {
         let Some(posting) = link.posting else { return Ok(None) };
-        let Some((_, text)) = pending.iter().find(|(seq, _)| *seq == posting) else { return Ok(None) };
+        let Some((_, post)) = pending.iter().find(|(seq, _)| *seq == posting) else { return Ok(None) };
         let Some(intercom_id) = &link.intercom_id else { return Ok(None) };
         let conversation = self.client()?.conversation(&Id(intercom_id.clone())).await?;
-        let last = conversation.parts().iter().rev().find(|part| is_from_contact(part));
-        let arrived = last.is_some_and(|part| says_same(part.body.as_deref().unwrap_or(""), text));
+        let body = |part: &&Part| part.body.as_deref().unwrap_or("").to_owned();
+        let last = match post {
+            Post::Reply(_) => conversation.parts().iter().rev().find(|part| is_from_contact(part)),
+            Post::Note(_) => conversation
+                .parts()
+                .iter()
+                .rev()
+                .find(|part| part.part_type == "note" && body(part).contains(RATING_MARK)),
+        };
+        let arrived = last.is_some_and(|part| match post {
+            Post::Reply(text) => says_same(&body(&part), text),
+            Post::Note(_) => true,
+        });
         if let Some(part) = last.filter(|_| arrived) {
             self.conversations.remember_part(&part.id.0, &link.conversation, true).await?;
         }
@@ -247,6 +285,14 @@ impl Intercom {
         }
         Ok(())
     }
+}
+
+/// What the relay posts for one event of the log.
+enum Post {
+    /// A visitor message, as the contact's reply.
+    Reply(String),
+    /// A note from the bridge (HTML), such as the visitor's rating.
+    Note(String),
 }
 
 fn is_from_contact(part: &Part) -> bool {

@@ -2,14 +2,16 @@
 //! engine types), so each engine runs the same cases. An engine's tests instantiate them all with
 //! [`conformance_suite!`](crate::conformance_suite), given a function that opens a fresh engine.
 
-use baton_protocol::{AgentId, Author, ClientId, ConversationId, EventKind, MessageId, Mode, Seq, Visitor};
+use baton_protocol::{
+    AgentId, Author, ClientId, ConversationId, EventKind, MessageId, Mode, Rating, Seq, Visitor,
+};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::conversations::{now_millis, Conversations};
 use crate::secret::Secret;
 use crate::store::{
-    Appended, BridgeId, ConversationRecord, HandoffId, HandoffStatus, LinkChange, Span, StoreError, Work,
-    WorkspaceConnection,
+    Appended, BridgeId, ConversationRecord, HandoffId, HandoffStatus, LinkChange, Rated, Span, StoreError,
+    Work, WorkspaceConnection,
 };
 
 /// A fresh engine and whatever must live as long as it (a temporary folder, a cluster).
@@ -45,6 +47,7 @@ macro_rules! conformance_suite {
             an_expired_or_released_lease_is_taken_over,
             settled_work_is_never_claimed_again,
             a_part_from_the_inbox_is_relayed_once_with_its_events,
+            a_closed_conversation_is_rated_once_counted_apart_from_tests_and_erased_with_it,
         );
     };
     (@cases $open:path, $($case:ident),+ $(,)?) => {
@@ -721,4 +724,72 @@ pub async fn a_part_from_the_inbox_is_relayed_once_with_its_events(conversations
     let gone = ConversationId::from("gone");
     assert!(!conversations.relay_part("p4", &gone, events()).await.expect("refuses"));
     assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
+}
+
+/// A rating needs a closed conversation and is taken once, with its event; the analytics count
+/// it (tests only when asked), and it goes with its conversation.
+pub async fn a_closed_conversation_is_rated_once_counted_apart_from_tests_and_erased_with_it(
+    conversations: &Conversations,
+) {
+    let agent = AgentId::from("demo");
+    let closed = |id: &'static str, test: bool| {
+        let agent = agent.clone();
+        async move {
+            let id = ConversationId::from(id);
+            let record =
+                ConversationRecord { test, ..ConversationRecord::new(id.clone(), agent, "00".into()) };
+            conversations.create(&record).await.expect("creates");
+            conversations.append(&id, EventKind::ConversationClosed).await.expect("closes");
+            id
+        }
+    };
+    let open = conversation(conversations, "open").await;
+    assert_eq!(conversations.rate(&open, Rating::Good, None).await.expect("answers"), Rated::NotClosed);
+
+    let customer = closed("c1", false).await;
+    let Rated::New(event) =
+        conversations.rate(&customer, Rating::Bad, Some("Took a day")).await.expect("rates")
+    else {
+        panic!("the first rating of a closed conversation is stored");
+    };
+    assert_eq!(
+        event.kind,
+        EventKind::ConversationRated { rating: Rating::Bad, comment: Some("Took a day".into()) }
+    );
+    assert_eq!(conversations.events_after(&customer, Seq(1)).await.expect("reads"), [event]);
+    assert_eq!(conversations.get(&customer).await.expect("reads").expect("exists").mode, Mode::Closed);
+    assert_eq!(conversations.rate(&customer, Rating::Good, None).await.expect("answers"), Rated::Already);
+    closed("c2", false).await;
+    conversations.rate(&ConversationId::from("c2"), Rating::Good, None).await.expect("rates");
+    let preview = closed("c3", true).await;
+    conversations.rate(&preview, Rating::Good, Some("test")).await.expect("rates");
+
+    let without = Span { from: 0, to: now_millis() + 1000, include_tests: false };
+    let report = conversations.ratings(&agent, without, 10).await.expect("reads");
+    assert_eq!((report.good, report.bad), (1, 1), "the second rating changed nothing; tests left out");
+    let bad = report.recent.iter().find(|rated| rated.conversation == customer).expect("listed");
+    assert_eq!((bad.rating, bad.comment.as_deref(), bad.test), (Rating::Bad, Some("Took a day"), false));
+    let with =
+        conversations.ratings(&agent, Span { include_tests: true, ..without }, 10).await.expect("reads");
+    assert_eq!((with.good, with.bad, with.recent.len()), (2, 1, 3));
+    assert_eq!(
+        conversations
+            .ratings(&agent, Span { include_tests: true, ..without }, 1)
+            .await
+            .expect("reads")
+            .recent
+            .len(),
+        1
+    );
+    let later = Span { from: now_millis() + 1000, to: now_millis() + 2000, include_tests: true };
+    assert_eq!(conversations.ratings(&agent, later, 10).await.expect("reads").recent, []);
+    let other = conversations
+        .ratings(&AgentId::from("other"), Span { include_tests: true, ..without }, 10)
+        .await
+        .expect("reads");
+    assert_eq!((other.good, other.bad), (0, 0));
+
+    assert!(conversations.erase(&customer).await.expect("erases"));
+    let after = conversations.ratings(&agent, without, 10).await.expect("reads");
+    assert_eq!((after.good, after.bad), (1, 0), "the erased conversation's rating went with it");
 }

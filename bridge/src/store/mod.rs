@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`log`]: conversations and their append-only event logs.
 //! - [`handoffs`]: handoffs to a person, and the agent's recorded decisions.
+//! - [`ratings`]: visitors' ratings of closed conversations.
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
 //! - [`leases`]: which bridge does each piece of background work.
 //! - [`workspace`]: Copilot's memory and the workspace connection.
@@ -23,6 +24,7 @@ pub mod leases;
 pub mod lifecycle;
 pub mod log;
 pub mod postgres;
+pub mod ratings;
 pub mod sqlite;
 pub mod workspace;
 
@@ -39,6 +41,7 @@ pub use inbox::{InboxLink, InboxLinks, LinkChange};
 pub use leases::{BridgeId, Leases, Work};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
+pub use ratings::{Rated, RatedConversation, RatingReport, Ratings};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
 use std::path::PathBuf;
@@ -56,6 +59,7 @@ pub trait Engine:
     + Workspace
     + Lifecycle
     + Buckets
+    + Ratings
     + std::fmt::Debug
     + Send
     + Sync

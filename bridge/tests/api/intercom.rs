@@ -126,7 +126,7 @@ pub async fn linked() -> (TestApp, Workspace) {
 
 /// Starts a conversation as Ada, asks a question, then asks for a person; returns once the
 /// handoff is connected.
-async fn hand_off(app: &TestApp) -> (ConversationCreated, EventStream) {
+pub async fn hand_off(app: &TestApp) -> (ConversationCreated, EventStream) {
     hand_off_conversation(app, app.create_conversation_as_ada().await).await
 }
 
@@ -145,7 +145,7 @@ pub async fn hand_off_conversation(
 }
 
 /// Waits until `check` holds, failing the test after 10 s.
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(value) = check().await {
@@ -156,7 +156,7 @@ async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
     }
 }
 
-fn parts(conversation: &Value) -> Vec<Value> {
+pub fn parts(conversation: &Value) -> Vec<Value> {
     conversation["conversation_parts"]["conversation_parts"].as_array().cloned().unwrap_or_default()
 }
 

@@ -19,6 +19,7 @@ mod metrics;
 mod model;
 mod process;
 mod proxies;
+mod ratings;
 mod restart;
 mod rolling;
 mod secrets;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("the tables of the seam as of issue 14", TABLES),
     ("the rate limits' buckets, shared by the bridges", BUCKETS),
     ("leases on background work (handoff deliveries, relays), one holder at a time", LEASES),
+    ("visitors' ratings of closed conversations", RATINGS),
 ];
 
 /// The version this code writes.
@@ -168,4 +169,16 @@ CREATE TABLE rate_buckets (
     key TEXT PRIMARY KEY,
     tat TIMESTAMPTZ NOT NULL
 );
+";
+
+/// Step 4: one rating per conversation, found by when it was given for the analytics (the
+/// SQLite engine's step 6).
+const RATINGS: &str = "
+CREATE TABLE ratings (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    rated_at        BIGINT NOT NULL,
+    rating          TEXT NOT NULL,
+    comment         TEXT
+);
+CREATE INDEX ratings_by_time ON ratings (rated_at);
 ";

@@ -6,8 +6,8 @@
 //!
 //! # Layout
 //! - `migrations`: the schema's numbered steps, run under an advisory lock.
-//! - `log`: the conversation log; `handoffs`, `inbox`, `leases`, `lifecycle`, `buckets`: the other
-//!   concerns.
+//! - `log`: the conversation log; `handoffs`, `inbox`, `leases`, `lifecycle`, `buckets`,
+//!   `ratings`: the other concerns.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - [`throwaway`]: a cluster of its own for the tests (the crate's and `tests/api`'s).
@@ -21,6 +21,7 @@ mod log;
 mod migrations;
 mod notifications;
 mod publisher;
+mod ratings;
 pub mod throwaway;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use baton_protocol::{
-    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
+    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Rating, Seq, TranscriptEntry, Visitor,
 };
 
 use super::Sqlite;
@@ -15,8 +15,8 @@ use crate::metrics::AppendMeter;
 use crate::store::{
     Appended, Backlog, Buckets, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions,
     Engine, EngineMetrics, HandoffId, HandoffRecord, HandoffStatus, Handoffs, InboxLink, InboxLinks,
-    InterruptedAnswer, Lifecycle, LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span,
-    StoreError, Workspace, WorkspaceConnection,
+    InterruptedAnswer, Lifecycle, LinkChange, PendingHandoff, Rated, RatingReport, Ratings,
+    ReasonConversation, ReasonCount, Span, StoreError, Workspace, WorkspaceConnection,
 };
 
 impl Engine for Sqlite {
@@ -380,5 +380,31 @@ impl Lifecycle for Sqlite {
                 Ok(deleted)
             })
             .await
+    }
+}
+
+#[async_trait]
+impl Ratings for Sqlite {
+    async fn rate(
+        &self,
+        id: &ConversationId,
+        rating: Rating,
+        comment: Option<&str>,
+    ) -> Result<Rated, StoreError> {
+        let (id, comment) = (id.clone(), comment.map(str::to_owned));
+        self.writer
+            .write(move |store, effects| {
+                let rated = store.rate(&id, now_millis(), rating, comment.as_deref())?;
+                if let Rated::New(event) = &rated {
+                    effects.publish(&id, event);
+                }
+                Ok(rated)
+            })
+            .await
+    }
+
+    async fn ratings(&self, agent: &AgentId, span: Span, limit: u32) -> Result<RatingReport, StoreError> {
+        let agent = agent.clone();
+        self.readers.read(move |store| store.ratings(&agent, span, limit)).await
     }
 }

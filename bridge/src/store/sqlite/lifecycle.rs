@@ -15,6 +15,7 @@ const ERASE: &[&str] = &[
     "DELETE FROM decisions WHERE conversation_id = ?1",
     "DELETE FROM handoffs WHERE conversation_id = ?1",
     "DELETE FROM answers WHERE conversation_id = ?1",
+    "DELETE FROM ratings WHERE conversation_id = ?1",
     "DELETE FROM events WHERE conversation_id = ?1",
     "DELETE FROM conversations WHERE id = ?1",
 ];

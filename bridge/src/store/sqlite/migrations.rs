@@ -67,6 +67,7 @@ const MIGRATIONS: &[Migration] = &[
         about: "leases on background work (handoff deliveries, relays), one holder at a time",
         changes: &[Change::Sql(LEASES)],
     },
+    Migration { about: "visitors' ratings of closed conversations", changes: &[Change::Sql(RATINGS)] },
 ];
 
 /// The version this code writes.
@@ -245,6 +246,17 @@ CREATE TABLE leases (
     settled         INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (conversation_id, job)
 ) WITHOUT ROWID;
+";
+
+/// Step 6: one rating per conversation, found by when it was given for the analytics.
+const RATINGS: &str = "
+CREATE TABLE ratings (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    rated_at        INTEGER NOT NULL,
+    rating          TEXT NOT NULL,
+    comment         TEXT
+) WITHOUT ROWID;
+CREATE INDEX ratings_by_time ON ratings (rated_at);
 ";
 
 /// Step 1's indexes, made once every column they cover exists.

@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - `log`: the connection ([`Store`]) and the conversation log's statements.
-//! - `handoffs`, `inbox`, `leases`, `lifecycle`: the other concerns' statements.
+//! - `handoffs`, `inbox`, `leases`, `lifecycle`, `ratings`: the other concerns' statements.
 //! - `writer`, `readers`, `checkpoint`: the threads; `engine`: the seam's operations on them.
 //! - `migrations`: the schema's numbered steps; `files`: who may read the files.
 
@@ -19,6 +19,7 @@ mod leases;
 mod lifecycle;
 mod log;
 mod migrations;
+mod ratings;
 mod readers;
 mod writer;
 
