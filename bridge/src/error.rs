@@ -106,7 +106,9 @@ impl ApiError {
             Self::InvalidSettings(SettingsError::Invalid { .. } | SettingsError::Parse { .. }) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::InvalidSettings(SettingsError::Store(StoreError::StaleSettings { .. })) => StatusCode::CONFLICT,
+            Self::InvalidSettings(SettingsError::Store(StoreError::StaleSettings { .. })) => {
+                StatusCode::CONFLICT
+            }
             Self::InvalidSettings(
                 SettingsError::Io { .. }
                 | SettingsError::Store(_)

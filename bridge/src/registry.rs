@@ -40,7 +40,8 @@ struct Held {
 }
 
 /// The live agents and the settings they were built from, changed through the admin API and
-/// saved where the settings are kept.
+/// saved where the settings are kept. Changes (`put`, `remove`, `reload`) wait on files or the
+/// database: call them off the async threads (`spawn_blocking`).
 #[derive(Debug)]
 pub struct Registry {
     agents: RwLock<Arc<Agents>>,
@@ -243,7 +244,10 @@ fn document(settings: &SettingsFile) -> Result<String, SettingsError> {
 }
 
 /// The settings in `stored`, with this bridge's `inboxes`.
-fn parse(stored: &StoredSettings, inboxes: BTreeMap<String, toml::Table>) -> Result<SettingsFile, SettingsError> {
+fn parse(
+    stored: &StoredSettings,
+    inboxes: BTreeMap<String, toml::Table>,
+) -> Result<SettingsFile, SettingsError> {
     let agents: SettingsFile = toml::from_str(&stored.document)
         .map_err(|source| SettingsError::Stored { version: stored.version, source: Box::new(source) })?;
     Ok(SettingsFile { agents: agents.agents, inboxes })

@@ -319,7 +319,11 @@ async fn a_settings_change_through_one_bridge_reaches_every_bridge() {
     })
     .await;
     let c = shared.bridge("c", &admin).await;
-    assert_eq!(greeting(&c, "demo").await.as_deref(), Some(changed), "a later bridge starts from the database");
+    assert_eq!(
+        greeting(&c, "demo").await.as_deref(),
+        Some(changed),
+        "a later bridge starts from the database"
+    );
 
     let agent = |greeting: &str| {
         let mut agent = demo.clone();

@@ -21,7 +21,11 @@ impl SharedSettings for Postgres {
     }
 
     async fn stored_settings(&self) -> Result<Option<StoredSettings>, StoreError> {
-        let row = self.client().await?.query_opt("SELECT document, version FROM settings WHERE id = 1", &[]).await?;
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT document, version FROM settings WHERE id = 1", &[])
+            .await?;
         row.map(|row| Ok(StoredSettings { document: row.try_get(0)?, version: uint(row.try_get(1)?) }))
             .transpose()
     }
@@ -58,13 +62,15 @@ impl SharedSettings for Postgres {
 mod tests {
     use std::time::Duration;
 
+    use super::super::notifications::APPLICATION;
     use super::super::throwaway::Cluster;
     use crate::conversations::Conversations;
     use crate::secret::SecretKey;
-    use crate::store::{SharedSettings, StoreError};
+    use crate::store::StoreError;
 
     /// The first seed is kept, a save on the current version is read back by every bridge and
-    /// announced to them, and a save on a version another save replaced is refused.
+    /// announced to them, a save on a version another save replaced is refused, and a bridge whose
+    /// notifications were cut hears of a possible change when they are back.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn settings_are_seeded_once_saved_on_their_version_and_announced() {
         let cluster = Cluster::shared();
@@ -94,5 +100,25 @@ mod tests {
         assert!(matches!(stale, StoreError::StaleSettings { expected: 1, found: 2 }), "{stale}");
         let stored = a.stored_settings().await.expect("reads").expect("stored");
         assert_eq!(stored.document, "changed", "the refused save changed nothing");
+
+        // A save while B's notifications were cut reached nobody there: B's reconnection itself
+        // says the settings may have changed.
+        changes.borrow_and_update();
+        let (admin, connection) =
+            tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connects");
+        tokio::spawn(connection);
+        let cut = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name = $1 AND datname = current_database()",
+                &[&APPLICATION],
+            )
+            .await
+            .expect("cuts");
+        assert_eq!(cut.len(), 2, "one listening connection per bridge");
+        tokio::time::timeout(Duration::from_secs(60), changes.changed())
+            .await
+            .expect("B's reconnection is announced")
+            .expect("B listens");
     }
 }
