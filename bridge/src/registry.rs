@@ -295,4 +295,63 @@ mod tests {
         assert!(registry.reload().is_err(), "a broken file is refused");
         assert_eq!(registry.get(&AgentId::from("demo")).expect("demo").profile.name, "Maple");
     }
+
+    /// The database's settings, as a bridge whose notifications never arrive sees them: it
+    /// learns of another bridge's save only when its own save is refused.
+    #[derive(Debug)]
+    struct Deaf(Arc<dyn SharedSettings>, watch::Sender<u64>);
+
+    #[async_trait::async_trait]
+    impl SharedSettings for Deaf {
+        async fn seed_settings(&self, seed: &str) -> Result<StoredSettings, StoreError> {
+            self.0.seed_settings(seed).await
+        }
+        async fn stored_settings(&self) -> Result<Option<StoredSettings>, StoreError> {
+            self.0.stored_settings().await
+        }
+        async fn save_settings(&self, document: &str, version: u64) -> Result<u64, StoreError> {
+            self.0.save_settings(document, version).await
+        }
+        fn settings_changes(&self) -> watch::Receiver<u64> {
+            self.1.subscribe()
+        }
+    }
+
+    /// A bridge saving on a version another bridge's save replaced re-reads the settings and
+    /// applies its change to them: both changes are kept.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_save_on_a_stale_version_keeps_the_other_bridges_change() {
+        let cluster = crate::store::postgres::throwaway::Cluster::shared();
+        let conversations = crate::conversations::Conversations::connect(
+            &cluster.database(),
+            crate::secret::SecretKey::generate(),
+        )
+        .await
+        .expect("connects");
+        let store = conversations.shared_settings().expect("shared");
+        let deaf = Arc::new(Deaf(Arc::clone(&store), watch::Sender::new(0)));
+        let file = Path::new("baton.toml");
+        let registry = Registry::shared(deaf, SettingsFile::demo(Vec::new()), file, Duration::ZERO)
+            .await
+            .expect("seeds");
+
+        let mut elsewhere = SettingsFile::demo(Vec::new());
+        let mut north = elsewhere.agents["demo"].clone();
+        north.greeting = "North here.".into();
+        elsewhere.agents.insert("north".into(), north);
+        store.save_settings(&document(&elsewhere).expect("toml"), 1).await.expect("another bridge saves");
+
+        let mut renamed = registry.settings().agents["demo"].clone();
+        renamed.name = "Maple".into();
+        let saving = Arc::clone(&registry);
+        tokio::task::spawn_blocking(move || saving.put("demo", renamed))
+            .await
+            .expect("runs")
+            .expect("saved after re-reading");
+        let stored = store.stored_settings().await.expect("reads").expect("stored");
+        let stored = parse(&stored, BTreeMap::new()).expect("parses");
+        assert_eq!(stored.agents["demo"].name, "Maple");
+        assert_eq!(stored.agents["north"].greeting, "North here.", "the other bridge's change is kept");
+        assert_eq!(registry.get(&AgentId::from("north")).expect("north").profile.greeting, "North here.");
+    }
 }

@@ -1,6 +1,8 @@
 //! The shared settings on PostgreSQL: one row (`id = 1`) holding the document and its version.
 //! A save is a compare-and-swap on the version, and notifies `settings <version>` on
-//! [`CHANNEL`] in the same transaction, so every bridge hears of it once it is committed.
+//! [`CHANNEL`] in the same transaction, so every bridge hears of it once it is committed. The
+//! document is sealed with the bridges' key, as the Intercom token is: it may hold a model's
+//! API key, which a copy of the database must not give away.
 
 use async_trait::async_trait;
 use tokio::sync::watch;
@@ -8,13 +10,16 @@ use tokio::sync::watch;
 use super::{int, uint, Postgres, CHANNEL, SETTINGS_NOTICE};
 use crate::store::{SharedSettings, StoreError, StoredSettings};
 
+/// The place sealed documents are bound to.
+const DOCUMENT_CONTEXT: &str = "settings.document";
+
 #[async_trait]
 impl SharedSettings for Postgres {
     async fn seed_settings(&self, seed: &str) -> Result<StoredSettings, StoreError> {
         // Bridges starting together: one insert wins, the others read what it stored.
         self.execute(
             "INSERT INTO settings (id, document, version) VALUES (1, $1, 1) ON CONFLICT (id) DO NOTHING",
-            &[&seed],
+            &[&self.key.seal(seed, DOCUMENT_CONTEXT)],
         )
         .await?;
         self.stored_settings().await?.ok_or_else(|| StoreError::Missing("the settings".into()))
@@ -26,8 +31,10 @@ impl SharedSettings for Postgres {
             .await?
             .query_opt("SELECT document, version FROM settings WHERE id = 1", &[])
             .await?;
-        row.map(|row| Ok(StoredSettings { document: row.try_get(0)?, version: uint(row.try_get(1)?) }))
-            .transpose()
+        let Some(row) = row else { return Ok(None) };
+        let sealed: &str = row.try_get(0)?;
+        let document = self.key.open(sealed, DOCUMENT_CONTEXT)?;
+        Ok(Some(StoredSettings { document, version: uint(row.try_get(1)?) }))
     }
 
     async fn save_settings(&self, document: &str, version: u64) -> Result<u64, StoreError> {
@@ -37,7 +44,7 @@ impl SharedSettings for Postgres {
         let saved = tx
             .execute(
                 "UPDATE settings SET document = $1, version = $2 WHERE id = 1 AND version = $3",
-                &[&document, &next, &int(version)],
+                &[&self.key.seal(document, DOCUMENT_CONTEXT), &next, &int(version)],
             )
             .await?;
         if saved == 0 {
@@ -70,7 +77,8 @@ mod tests {
 
     /// The first seed is kept, a save on the current version is read back by every bridge and
     /// announced to them, a save on a version another save replaced is refused, and a bridge whose
-    /// notifications were cut hears of a possible change when they are back.
+    /// notifications were cut hears of a possible change when they are back. The row holds the
+    /// document sealed.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn settings_are_seeded_once_saved_on_their_version_and_announced() {
         let cluster = Cluster::shared();
@@ -116,6 +124,9 @@ mod tests {
             .await
             .expect("cuts");
         assert_eq!(cut.len(), 2, "one listening connection per bridge");
+        let stored: String =
+            admin.query_one("SELECT document FROM settings", &[]).await.expect("reads").get(0);
+        assert!(!stored.contains("changed"), "the document is sealed at rest: {stored}");
         tokio::time::timeout(Duration::from_secs(60), changes.changed())
             .await
             .expect("B's reconnection is announced")
