@@ -136,13 +136,11 @@ impl Registry {
     /// Follows a change another bridge may have saved: re-reads the database's settings when
     /// their version is not the one the agents were built from.
     fn refresh(&self) -> Result<(), SettingsError> {
-        let Source::Shared { store, runtime, .. } = &self.source else { return Ok(()) };
         let mut held = self.lock();
-        let stored = runtime.block_on(store.stored_settings())?;
-        if stored.is_some_and(|stored| stored.version == held.version) {
-            return Ok(());
+        match self.stored()? {
+            Some(stored) if stored.version != held.version => self.adopt(&mut held, &stored),
+            _ => Ok(()),
         }
-        self.read_shared(&mut held)
     }
 
     /// Applies `edit` (false: nothing to change) and saves the result where the settings are
@@ -185,11 +183,19 @@ impl Registry {
 
     /// Reads the database's settings and builds the agents from them.
     fn read_shared(&self, held: &mut Held) -> Result<(), SettingsError> {
-        let Source::Shared { store, runtime, .. } = &self.source else { return Ok(()) };
-        let stored = runtime
-            .block_on(store.stored_settings())?
-            .ok_or_else(|| StoreError::Missing("the shared settings".into()))?;
-        let settings = parse(&stored, held.settings.inboxes.clone())?;
+        let stored = self.stored()?.ok_or_else(|| StoreError::Missing("the shared settings".into()))?;
+        self.adopt(held, &stored)
+    }
+
+    /// The database's settings; `None` outside the database (or before any bridge seeded it).
+    fn stored(&self) -> Result<Option<StoredSettings>, SettingsError> {
+        let Source::Shared { store, runtime, .. } = &self.source else { return Ok(None) };
+        Ok(runtime.block_on(store.stored_settings())?)
+    }
+
+    /// Builds the agents of `stored` (with this bridge's inbox tables) and makes them current.
+    fn adopt(&self, held: &mut Held, stored: &StoredSettings) -> Result<(), SettingsError> {
+        let settings = parse(stored, held.settings.inboxes.clone())?;
         self.install(held, Held { settings, version: stored.version })
     }
 
