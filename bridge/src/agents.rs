@@ -3,8 +3,8 @@
 //! either the old agents or the new ones, never a mix.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::path::{Component, Path};
+use std::sync::Arc;
 use std::time::Duration;
 
 use baton_protocol::{AgentId, AgentProfile};
@@ -14,6 +14,8 @@ use crate::hours::{OfficeHours, Schedule};
 use crate::knowledge::Knowledge;
 use crate::language::Language;
 use crate::settings::{AgentSettings, CopilotSettings, RoutingSettings, SettingsError, SettingsFile};
+
+pub use crate::registry::Registry;
 use crate::triggers::Triggers;
 
 /// The sample knowledge file of the demo's fictional coffee roaster.
@@ -193,96 +195,6 @@ impl Agents {
     }
 }
 
-/// The live agents and the settings they were built from, changed through the admin API and
-/// saved to the settings file when there is one.
-#[derive(Debug)]
-pub struct Registry {
-    agents: RwLock<Arc<Agents>>,
-    /// Held while settings change, so two changes cannot interleave their saves.
-    settings: Mutex<SettingsFile>,
-    file: Option<PathBuf>,
-    pace: Duration,
-}
-
-impl Registry {
-    /// Agents built from `settings`, saved to `file` when they change (kept in memory when
-    /// there is no file).
-    pub fn new(settings: SettingsFile, file: Option<PathBuf>, pace: Duration) -> Result<Self, SettingsError> {
-        let agents = Agents::build(&settings, &base_of(file.as_deref()), pace)?;
-        Ok(Self { agents: RwLock::new(Arc::new(agents)), settings: Mutex::new(settings), file, pace })
-    }
-
-    /// Agents from the settings file at `path`, or from `default` when it does not exist yet.
-    pub fn open(path: PathBuf, default: SettingsFile, pace: Duration) -> Result<Self, SettingsError> {
-        let settings = SettingsFile::load(&path)?.unwrap_or(default);
-        Self::new(settings, Some(path), pace)
-    }
-
-    /// The agents as they are now.
-    pub fn current(&self) -> Arc<Agents> {
-        Arc::clone(&self.agents.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
-    }
-
-    /// The agent with this id, as it is now.
-    pub fn get(&self, id: &AgentId) -> Option<AgentEntry> {
-        self.current().get(id).cloned()
-    }
-
-    /// The settings as they are now.
-    pub fn settings(&self) -> SettingsFile {
-        self.lock_settings().clone()
-    }
-
-    /// Adds or replaces agent `id`. Nothing changes unless the agent builds and the file saves.
-    pub fn put(&self, id: &str, agent: AgentSettings) -> Result<(), SettingsError> {
-        let mut settings = self.lock_settings();
-        let mut changed = settings.clone();
-        changed.agents.insert(id.to_owned(), agent);
-        self.apply(&mut settings, changed)
-    }
-
-    /// Removes agent `id`; false when there was none.
-    pub fn remove(&self, id: &str) -> Result<bool, SettingsError> {
-        let mut settings = self.lock_settings();
-        let mut changed = settings.clone();
-        if changed.agents.remove(id).is_none() {
-            return Ok(false);
-        }
-        self.apply(&mut settings, changed)?;
-        Ok(true)
-    }
-
-    /// Re-reads the settings file and the knowledge files, for changes made by hand.
-    pub fn reload(&self) -> Result<(), SettingsError> {
-        let Some(file) = &self.file else { return Ok(()) };
-        let mut settings = self.lock_settings();
-        let loaded = SettingsFile::load(file)?.unwrap_or_else(|| settings.clone());
-        let agents = Agents::build(&loaded, &base_of(Some(file)), self.pace)?;
-        *self.agents.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(agents);
-        *settings = loaded;
-        Ok(())
-    }
-
-    fn apply(&self, settings: &mut SettingsFile, changed: SettingsFile) -> Result<(), SettingsError> {
-        let agents = Agents::build(&changed, &base_of(self.file.as_deref()), self.pace)?;
-        if let Some(file) = &self.file {
-            changed.save(file)?;
-        }
-        *self.agents.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(agents);
-        *settings = changed;
-        Ok(())
-    }
-
-    fn lock_settings(&self) -> std::sync::MutexGuard<'_, SettingsFile> {
-        self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// The directory relative paths in the settings file start from.
-fn base_of(file: Option<&Path>) -> PathBuf {
-    file.and_then(Path::parent).filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,39 +211,5 @@ mod tests {
         assert!(!entry.allows_origin(Some("https://shop.example.evil.example")));
         assert!(!entry.allows_origin(Some("null")), "sandboxed frames and file pages are not allowed");
         assert!(entry.allows_origin(None), "server-side callers send no Origin");
-    }
-
-    #[test]
-    fn a_change_that_does_not_build_leaves_agents_and_file_as_they_were() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("baton.toml");
-        let registry =
-            Registry::open(path.clone(), SettingsFile::demo(Vec::new()), Duration::ZERO).expect("opens");
-        let mut broken = registry.settings().agents["demo"].clone();
-        broken.knowledge = Some("missing.md".into());
-        let error = registry.put("demo", broken).expect_err("missing knowledge file").to_string();
-        assert!(error.contains("missing.md"), "{error}");
-        assert!(!path.exists(), "nothing was saved");
-        assert_eq!(registry.settings(), SettingsFile::demo(Vec::new()));
-
-        std::fs::write(dir.path().join("faq.md"), "## Opening hours\nNine to five.\n").expect("written");
-        let mut renamed = registry.settings().agents["demo"].clone();
-        renamed.name = "Maple".into();
-        renamed.knowledge = Some("faq.md".into());
-        registry.put("demo", renamed).expect("saved");
-        assert_eq!(registry.get(&AgentId::from("demo")).expect("demo").profile.name, "Maple");
-        let saved = SettingsFile::load(&path).expect("loads").expect("exists");
-        assert_eq!(saved.agents["demo"].name, "Maple");
-
-        for outside in ["/etc/hostname", "../baton.toml", "knowledge/../../x.md"] {
-            let mut escaping = registry.settings().agents["demo"].clone();
-            escaping.knowledge = Some(outside.into());
-            let error = registry.put("demo", escaping).expect_err("outside the folder").to_string();
-            assert!(error.contains("inside the agents file's folder"), "{error}");
-        }
-
-        std::fs::write(&path, "not = [valid").expect("written");
-        assert!(registry.reload().is_err(), "a broken file is refused");
-        assert_eq!(registry.get(&AgentId::from("demo")).expect("demo").profile.name, "Maple");
     }
 }

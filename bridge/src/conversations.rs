@@ -14,7 +14,7 @@ use crate::secret::SecretKey;
 pub use crate::store::feeds::Live;
 use crate::store::postgres::Postgres;
 use crate::store::sqlite::{Durability, Sqlite};
-use crate::store::{Engine, Feeds, StoreError};
+use crate::store::{Engine, Feeds, SharedSettings, StoreError};
 
 /// A cheap-to-clone handle on the engine and the live feeds. Every operation of the seam is
 /// called on it directly (it derefs to the engine): `conversations.append(&id, kind).await`.
@@ -22,6 +22,8 @@ use crate::store::{Engine, Feeds, StoreError};
 pub struct Conversations {
     engine: Arc<dyn Engine>,
     feeds: Feeds,
+    /// The agents' settings, when the engine shares them between bridges.
+    settings: Option<Arc<dyn SharedSettings>>,
 }
 
 /// A listener on one conversation: the events stored after the seq it asked for, then a live feed.
@@ -55,15 +57,21 @@ impl Conversations {
     pub fn open_with_key(path: &Path, key: SecretKey, durability: Durability) -> Result<Self, StoreError> {
         let feeds = Feeds::default();
         let engine = Sqlite::open(path, key, durability, feeds.clone())?;
-        Ok(Self { engine: Arc::new(engine), feeds })
+        Ok(Self { engine: Arc::new(engine), feeds, settings: None })
     }
 
     /// Connects to the PostgreSQL database at `url`, shared with other bridges, its secrets
     /// sealed with `key` (the same for every bridge).
     pub async fn connect(url: &str, key: SecretKey) -> Result<Self, StoreError> {
         let feeds = Feeds::default();
-        let engine = Postgres::open(url, key, feeds.clone()).await?;
-        Ok(Self { engine: Arc::new(engine), feeds })
+        let engine = Arc::new(Postgres::open(url, key, feeds.clone()).await?);
+        Ok(Self { engine: engine.clone(), feeds, settings: Some(engine) })
+    }
+
+    /// Where the agents' settings live when the engine shares them between bridges (PostgreSQL);
+    /// `None` when each bridge's agents file is the source of truth (SQLite).
+    pub fn shared_settings(&self) -> Option<Arc<dyn SharedSettings>> {
+        self.settings.clone()
     }
 
     /// Everything stored after `after`, and a live feed of what comes next; `Missing` if the

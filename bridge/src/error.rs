@@ -106,7 +106,15 @@ impl ApiError {
             Self::InvalidSettings(SettingsError::Invalid { .. } | SettingsError::Parse { .. }) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::InvalidSettings(SettingsError::Io { .. })
+            Self::InvalidSettings(SettingsError::Store(StoreError::StaleSettings { .. })) => {
+                StatusCode::CONFLICT
+            }
+            Self::InvalidSettings(
+                SettingsError::Io { .. }
+                | SettingsError::Store(_)
+                | SettingsError::Stored { .. }
+                | SettingsError::Encode(_),
+            )
             | Self::Inbox(InboxError::Settings { .. } | InboxError::Store(_))
             | Self::Internal(_)
             | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -9,6 +9,7 @@
 //! - [`agent`]: the agent abstraction, the builtin agent and the OpenAI-compatible one;
 //!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
 //!   the knowledge file; [`settings`]: the agents file; [`agents`]: the live agents;
+//!   [`registry`]: where their settings are kept (the file, or the database every bridge shares);
 //!   [`responder`]: runs an agent and writes its turn into the log; [`handoff`]: hands
 //!   conversations to the support inbox ([`inbox`]); [`intercom`]: that inbox, both ways;
 //!   [`preview`]: the key that marks the dashboard preview's conversations as tests.
@@ -40,6 +41,7 @@ pub mod limits;
 pub mod metrics;
 pub mod preview;
 pub mod proxy;
+pub mod registry;
 pub mod responder;
 pub mod retention;
 pub mod routes;

@@ -31,9 +31,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let default = SettingsFile::demo(config.allowed_origins.clone());
-    let agents = Registry::open(config.config.clone(), default, config.agent_pace())?;
+    let agents = match conversations.shared_settings() {
+        // Every bridge on the database serves its settings; this file only seeds an empty one.
+        Some(store) => {
+            let local = SettingsFile::load(&config.config)?.unwrap_or(default);
+            Registry::shared(store, local, &config.config, config.agent_pace()).await?
+        }
+        None => Arc::new(Registry::open(config.config.clone(), default, config.agent_pace())?),
+    };
     let tables = agents.settings().inboxes;
-    let mut state = AppState::new(conversations, Arc::new(agents), config.site_dir.clone())
+    let mut state = AppState::new(conversations, agents, config.site_dir.clone())
         .with_limits(config.limits())
         .with_connections(config.connections(), config.streams_per_client())
         .with_heartbeat(config.heartbeat())

@@ -189,6 +189,20 @@ pub enum SettingsError {
         /// Where and why.
         source: Box<toml::de::Error>,
     },
+    /// The settings every bridge shares could not be read or saved.
+    #[error("the shared settings: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// The shared settings' document (at `version`) is not valid TOML of the expected shape.
+    #[error("the shared settings (version {version}): {source}")]
+    Stored {
+        /// The version that wrote it.
+        version: u64,
+        /// Where and why.
+        source: Box<toml::de::Error>,
+    },
+    /// The settings could not be written as TOML.
+    #[error("the settings could not be written: {0}")]
+    Encode(toml::ser::Error),
     /// A value is not acceptable.
     #[error("agent `{agent}`: {}{message}", place(.field))]
     Invalid {

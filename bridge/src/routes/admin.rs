@@ -1,5 +1,5 @@
 //! The admin API, behind the admin token: the agents' settings (read, change, remove, reload
-//! from the file), and what the agent decided on each message of a conversation — the debug
+//! from where they are kept), and what the agent decided on each message of a conversation — the debug
 //! view of the dashboard's preview — and a conversation's data exported or erased on request.
 
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -78,7 +78,8 @@ pub async fn get_agent(
     Ok(Json(agent.redacted()))
 }
 
-/// `PUT /v1/admin/agents/{id}`: adds or replaces the agent, live, and saves the file. A model
+/// `PUT /v1/admin/agents/{id}`: adds or replaces the agent, live, and saves the settings (the
+/// file, or the database every bridge serves them from). A model
 /// without `api_key` keeps the key it had for the same base URL, so what `GET` shows can be
 /// sent back as it is.
 pub async fn put_agent(
@@ -171,13 +172,15 @@ pub async fn delete_agent(
     }
 }
 
-/// `POST /v1/admin/reload`: re-reads the settings file and the knowledge files.
+/// `POST /v1/admin/reload`: re-reads the settings (the file, or the database) and the knowledge
+/// files.
 pub async fn reload(_: Admin, State(state): State<AppState>) -> Result<Json<AgentList>, ApiError> {
     change_settings(&state, Registry::reload).await?;
     Ok(list_agents(Admin, State(state)).await)
 }
 
-/// Runs a change to the agents, which reads and writes files, off the async threads.
+/// Runs a change to the agents, which reads and writes files or waits on the database, off the
+/// async threads.
 async fn change_settings<T: Send + 'static>(
     state: &AppState,
     change: impl FnOnce(&Registry) -> Result<T, SettingsError> + Send + 'static,

@@ -12,6 +12,7 @@
 //! - [`workspace`]: Copilot's memory and the workspace connection.
 //! - [`lifecycle`]: export, erasure and retention.
 //! - [`buckets`]: the rate limits' buckets, shared by every bridge on one database.
+//! - [`settings`]: the agents' settings, shared by every bridge on one database.
 //! - [`feeds`]: the live channels of the conversations someone listens to.
 //! - [`sqlite`]: the embedded engine.
 //! - [`postgres`]: the shared engine, for several bridges.
@@ -25,6 +26,7 @@ pub mod lifecycle;
 pub mod log;
 pub mod postgres;
 pub mod ratings;
+pub mod settings;
 pub mod sqlite;
 pub mod workspace;
 
@@ -42,6 +44,7 @@ pub use leases::{BridgeId, Leases, Work};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
 pub use ratings::{Rated, RatedConversation, RatingReport, Ratings};
+pub use settings::{SharedSettings, StoredSettings};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
 use std::path::PathBuf;
@@ -127,6 +130,14 @@ pub enum StoreError {
     /// The transaction holding this write failed as a whole: nothing of it was stored.
     #[error("the write was not committed: {0}")]
     Commit(String),
+    /// The shared settings were saved by someone else since the version a save started from.
+    #[error("the settings changed since version {expected} (now {found})")]
+    StaleSettings {
+        /// The version the save started from.
+        expected: u64,
+        /// The version stored.
+        found: u64,
+    },
     /// The engine has stopped taking work (the bridge is shutting down).
     #[error("the store has stopped")]
     Stopped,

@@ -1,6 +1,7 @@
 //! Three bridge processes on one throw-away PostgreSQL: any bridge answers any request, a webhook
 //! reaching one bridge reaches the streams open on another, and a handoff whose bridge is killed
-//! mid-delivery is completed by another, once.
+//! mid-delivery is completed by another, once; the agents' settings changed through one bridge
+//! are served by every bridge.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use baton_bridge::store::postgres::throwaway::Cluster;
 use baton_protocol::{ConversationCreated, EventKind, MessageAccepted, Mode, Seq};
 use serde_json::{json, Value};
 
-use crate::helpers::{is_completed, Api};
+use crate::helpers::{is_completed, Api, ADMIN_TOKEN};
 use crate::intercom::{Workspace, SANDBOX_SECRET, SANDBOX_TOKEN};
 use crate::process::BridgeProcess;
 
@@ -289,4 +290,59 @@ fn is_connected(kind: &EventKind) -> bool {
 
 fn is_delta(kind: &EventKind) -> bool {
     matches!(kind, EventKind::AgentMessageDelta { .. })
+}
+
+/// The greeting `bridge` shows the widget for `agent`, `None` while it has no such agent.
+async fn greeting(bridge: &BridgeProcess, agent: &str) -> Option<String> {
+    let response = bridge.api.http.get(bridge.api.url(&format!("/v1/agents/{agent}"))).send().await.ok()?;
+    let profile: Value = response.error_for_status().ok()?.json().await.ok()?;
+    profile["greeting"].as_str().map(str::to_owned)
+}
+
+/// An admin changes the demo agent's greeting through A: B serves the new greeting without a
+/// restart, and so does a bridge started afterwards; two admins adding agents through A and B
+/// at once both keep their agent (the later save re-reads the earlier one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settings_change_through_one_bridge_reaches_every_bridge() {
+    let shared = Shared::new();
+    let admin = [("BATON_ADMIN_TOKEN", ADMIN_TOKEN)];
+    let (a, b) = tokio::join!(shared.bridge("a", &admin), shared.bridge("b", &admin));
+    let (status, mut demo) = a.api.admin(reqwest::Method::GET, "/v1/admin/agents/demo", None).await;
+    assert_eq!(status, 200, "{demo}");
+    let changed = "Hello from every bridge! Ask me about brewing.";
+    demo["greeting"] = json!(changed);
+    let (status, body) = a.api.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(demo.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(greeting(&a, "demo").await.as_deref(), Some(changed));
+    eventually("B serves the new greeting", async || {
+        (greeting(&b, "demo").await.as_deref() == Some(changed)).then_some(())
+    })
+    .await;
+    let c = shared.bridge("c", &admin).await;
+    assert_eq!(
+        greeting(&c, "demo").await.as_deref(),
+        Some(changed),
+        "a later bridge starts from the database"
+    );
+
+    let agent = |greeting: &str| {
+        let mut agent = demo.clone();
+        agent["greeting"] = json!(greeting);
+        Some(agent)
+    };
+    let (on_a, on_b) = tokio::join!(
+        a.api.admin(reqwest::Method::PUT, "/v1/admin/agents/north", agent("North here.")),
+        b.api.admin(reqwest::Method::PUT, "/v1/admin/agents/south", agent("South here.")),
+    );
+    assert_eq!((on_a.0, on_b.0), (200, 200), "{on_a:?} {on_b:?}");
+    for (name, expected) in [("north", "North here."), ("south", "South here.")] {
+        eventually("C serves both new agents", async || {
+            (greeting(&c, name).await.as_deref() == Some(expected)).then_some(())
+        })
+        .await;
+    }
+    let (_, listed) = c.api.admin(reqwest::Method::GET, "/v1/admin/agents", None).await;
+    let mut ids: Vec<&String> = listed["agents"].as_object().expect("agents").keys().collect();
+    ids.sort();
+    assert_eq!(ids, ["demo", "north", "south"]);
 }

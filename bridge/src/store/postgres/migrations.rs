@@ -16,6 +16,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("the rate limits' buckets, shared by the bridges", BUCKETS),
     ("leases on background work (handoff deliveries, relays), one holder at a time", LEASES),
     ("visitors' ratings of closed conversations", RATINGS),
+    ("the agents' settings, shared by the bridges", SETTINGS),
 ];
 
 /// The version this code writes.
@@ -181,4 +182,13 @@ CREATE TABLE ratings (
     comment         TEXT
 );
 CREATE INDEX ratings_by_time ON ratings (rated_at);
+";
+
+/// Step 5: the agents' settings document, one row (`settings.rs`).
+const SETTINGS: &str = "
+CREATE TABLE settings (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    document TEXT NOT NULL,
+    version  BIGINT NOT NULL
+);
 ";

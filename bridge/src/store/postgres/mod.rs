@@ -8,6 +8,7 @@
 //! - `migrations`: the schema's numbered steps, run under an advisory lock.
 //! - `log`: the conversation log; `handoffs`, `inbox`, `leases`, `lifecycle`, `buckets`,
 //!   `ratings`: the other concerns.
+//! - `settings`: the agents' settings, one document every bridge reads.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - [`throwaway`]: a cluster of its own for the tests (the crate's and `tests/api`'s).
@@ -22,11 +23,13 @@ mod migrations;
 mod notifications;
 mod publisher;
 mod ratings;
+mod settings;
 pub mod throwaway;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
 
@@ -46,6 +49,9 @@ const CHANNEL: &str = "baton_events";
 /// The start of a checkpoint's notification.
 const ANSWER_NOTICE: &str = "answer ";
 
+/// The start of a settings save's notification, followed by the version saved.
+const SETTINGS_NOTICE: &str = "settings ";
+
 /// The engine: a pool of connections, the publisher and the task listening for other bridges'
 /// appends. Dropping it stops the task.
 #[derive(Debug)]
@@ -56,6 +62,8 @@ pub struct Postgres {
     listener: JoinHandle<()>,
     commits: AtomicU64,
     appends: AppendMeter,
+    /// Bumped by the listener when the shared settings may have changed.
+    settings_changes: watch::Sender<u64>,
 }
 
 impl Postgres {
@@ -75,7 +83,8 @@ impl Postgres {
         migrations::migrate(&mut client).await?;
         drop(client);
         let publisher = Publisher::new(pool.clone(), feeds);
-        let listener = notifications::spawn(config, publisher.clone());
+        let settings_changes = watch::Sender::new(0);
+        let listener = notifications::spawn(config, publisher.clone(), settings_changes.clone());
         Ok(Self {
             pool,
             key,
@@ -83,6 +92,7 @@ impl Postgres {
             listener,
             commits: AtomicU64::new(0),
             appends: AppendMeter::default(),
+            settings_changes,
         })
     }
 

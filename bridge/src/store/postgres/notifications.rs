@@ -1,17 +1,18 @@
 //! The bridge's `LISTEN` connection: each notification of a commit (`<seq> <conversation>`)
 //! makes the publisher publish that conversation's new events, if someone listens to it here.
 //! A lost connection is made again, and then every listened conversation catches up from the
-//! table, so nothing committed while it was down is skipped.
+//! table, so nothing committed while it was down is skipped. A settings save's notification, and
+//! each (re)connection, bumps the settings watch, so the agents are re-read from the database.
 
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::publisher::Publisher;
-use super::{ANSWER_NOTICE, CHANNEL};
+use super::{ANSWER_NOTICE, CHANNEL, SETTINGS_NOTICE};
 use baton_protocol::{ConversationId, Seq};
 
 /// The first wait before connecting again, doubled up to [`MOST_BACKOFF`].
@@ -22,12 +23,16 @@ const MOST_BACKOFF: Duration = Duration::from_secs(5);
 pub(super) const APPLICATION: &str = "baton-bridge-listen";
 
 /// Starts listening; the task runs until aborted.
-pub(super) fn spawn(mut config: tokio_postgres::Config, publisher: Publisher) -> JoinHandle<()> {
+pub(super) fn spawn(
+    mut config: tokio_postgres::Config,
+    publisher: Publisher,
+    settings: watch::Sender<u64>,
+) -> JoinHandle<()> {
     config.application_name(APPLICATION);
     tokio::spawn(async move {
         let mut backoff = LEAST_BACKOFF;
         loop {
-            match listen(&config, &publisher).await {
+            match listen(&config, &publisher, &settings).await {
                 Ok(()) => backoff = LEAST_BACKOFF,
                 Err(error) => {
                     tracing::warn!(%error, "the database's notifications are not reaching this bridge")
@@ -41,7 +46,11 @@ pub(super) fn spawn(mut config: tokio_postgres::Config, publisher: Publisher) ->
 
 /// One connection's life: listens, catches up, then publishes for each notification until the
 /// connection is lost.
-async fn listen(config: &tokio_postgres::Config, publisher: &Publisher) -> Result<(), tokio_postgres::Error> {
+async fn listen(
+    config: &tokio_postgres::Config,
+    publisher: &Publisher,
+    settings: &watch::Sender<u64>,
+) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
     let (notify, mut notified) = mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
@@ -62,7 +71,13 @@ async fn listen(config: &tokio_postgres::Config, publisher: &Publisher) -> Resul
     client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
     // Listening from here on: what was committed before is in the table.
     publisher.catch_up().await;
+    // A save while the connection was down was announced to nobody here.
+    settings.send_modify(|count| *count += 1);
     while let Some(notification) = notified.recv().await {
+        if notification.payload().starts_with(SETTINGS_NOTICE) {
+            settings.send_modify(|count| *count += 1);
+            continue;
+        }
         if let Some(notice) = notification.payload().strip_prefix(ANSWER_NOTICE) {
             // This bridge streamed its own answers' pieces as they came.
             if let Some((instance, id)) = notice.split_once(' ') {
