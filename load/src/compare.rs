@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::launch::{self, LaunchError, Server};
 use crate::nginx::{Nginx, NginxError};
-use crate::postgres::{Cluster, ClusterError};
+use crate::postgres::{Cluster, ClusterError, Setting};
 use crate::process::Watched;
 use crate::run::{self, Outcome, Plan};
 
@@ -21,6 +21,8 @@ pub struct Servers {
     pub bridge: PathBuf,
     /// Milliseconds between the pieces of an answer, on both.
     pub agent_pace_ms: u64,
+    /// Settings over PostgreSQL's defaults, for the setups on PostgreSQL.
+    pub postgres_settings: Vec<Setting>,
 }
 
 /// What a plan is run against.
@@ -56,6 +58,46 @@ pub struct Measured {
     pub outcome: Outcome,
     /// The whole run's wall time.
     pub wall: Duration,
+    /// Transactions and writes the bridges' stores committed over the run, from their
+    /// `/metrics` summed; `None` for the baseline.
+    pub store: Option<StoreCounts>,
+}
+
+/// What the bridges' `/metrics` say their stores committed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    /// `baton_store_commits_total`: transactions.
+    pub commits: u64,
+    /// `baton_store_writes_total`: writes (several share a transaction on SQLite; one each on
+    /// PostgreSQL).
+    pub writes: u64,
+}
+
+impl StoreCounts {
+    /// The counters in a `/metrics` page, if it has them.
+    fn read(page: &str) -> Option<StoreCounts> {
+        let counter = |name: &str| {
+            page.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<u64>().ok())
+        };
+        Some(StoreCounts {
+            commits: counter("baton_store_commits_total")?,
+            writes: counter("baton_store_writes_total")?,
+        })
+    }
+
+    /// Every bridge's counters summed; `None` if one has none (the baseline serves no metrics).
+    async fn of(servers: &[Server]) -> Option<StoreCounts> {
+        let client = reqwest::Client::new();
+        let mut sum = StoreCounts::default();
+        for server in servers {
+            let page = client.get(format!("{}/metrics", server.endpoint)).send().await.ok()?;
+            let counts = StoreCounts::read(&page.error_for_status().ok()?.text().await.ok()?)?;
+            sum.commits += counts.commits;
+            sum.writes += counts.writes;
+        }
+        Some(sum)
+    }
 }
 
 /// Why a comparison could not run.
@@ -115,7 +157,7 @@ pub async fn compare_setups(
             Setup::Postgres | Setup::Proxied(_) => {
                 let cluster = match &mut cluster {
                     Some(cluster) => cluster,
-                    None => cluster.insert(Cluster::start().await?),
+                    None => cluster.insert(Cluster::start(&servers.postgres_settings).await?),
                 };
                 let url = cluster.database().await?;
                 let key = hex::encode(rand::random::<[u8; 32]>());
@@ -183,9 +225,14 @@ impl Deployment {
             watched.push(("PostgreSQL".to_owned(), Watched::Tree(pid)));
         }
         let plan = Plan { endpoint, watched, deadline: Instant::now() + timeout, ..base.clone() };
+        let before = StoreCounts::of(&self.servers).await;
         let started = Instant::now();
         let outcome = run::run(plan).await;
         let wall = started.elapsed();
+        let store = before.zip(StoreCounts::of(&self.servers).await).map(|(before, after)| StoreCounts {
+            commits: after.commits.saturating_sub(before.commits),
+            writes: after.writes.saturating_sub(before.writes),
+        });
         // Gone before the next setup starts, so no two share the machine.
         if let Some(nginx) = self.nginx {
             nginx.stop().await;
@@ -194,6 +241,19 @@ impl Deployment {
             server.stop().await;
         }
         drop(self.dir);
-        Measured { outcome, wall }
+        Measured { outcome, wall, store }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stores_counters_are_read_from_a_metrics_page() {
+        let page = "# TYPE baton_store_commits counter\nbaton_store_commits_total 812\n\
+                    baton_store_writes_total 7968\nbaton_store_writes_total_other 1\n# EOF\n";
+        assert_eq!(StoreCounts::read(page), Some(StoreCounts { commits: 812, writes: 7968 }));
+        assert_eq!(StoreCounts::read("baton_store_commits_total 1\n"), None);
     }
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use baton_load::compare::{self, Servers, Setup};
+use baton_load::postgres::Setting;
 use baton_load::process::Watched;
 use baton_load::{report, run};
 use clap::Parser;
@@ -64,6 +65,10 @@ struct Flags {
     /// nginx (round robin), for each number given (`--bridges 2` or `--bridges 1,2`).
     #[arg(long, value_delimiter = ',', requires = "postgres")]
     bridges: Vec<usize>,
+    /// With `--postgres`: a PostgreSQL setting over its durable defaults, `name=value`; repeat
+    /// the flag for several (e.g. `--postgres-setting synchronous_commit=off`).
+    #[arg(long, requires = "postgres")]
+    postgres_setting: Vec<Setting>,
 }
 
 #[tokio::main]
@@ -101,6 +106,7 @@ async fn main() -> ExitCode {
         baseline: flags.baseline_bin.unwrap_or_else(|| beside("baton-baseline")),
         bridge: flags.bridge_bin.unwrap_or_else(|| beside("baton-bridge")),
         agent_pace_ms: flags.agent_pace_ms,
+        postgres_settings: flags.postgres_setting,
     };
     if flags.postgres {
         let mut setups = vec![Setup::Baseline, Setup::Sqlite, Setup::Postgres];

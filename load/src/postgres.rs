@@ -40,6 +40,25 @@ pub enum ClusterError {
     Prepare(std::io::Error),
 }
 
+/// A server setting given on the command line, `name=value` without spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting(String);
+
+impl std::str::FromStr for Setting {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Setting, String> {
+        match text.split_once('=') {
+            Some((name, value))
+                if !name.is_empty() && !value.is_empty() && !text.contains(char::is_whitespace) =>
+            {
+                Ok(Setting(text.to_owned()))
+            }
+            _ => Err(format!("`{text}` is not name=value without spaces")),
+        }
+    }
+}
+
 /// A running cluster.
 #[derive(Debug)]
 pub struct Cluster {
@@ -50,8 +69,9 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Creates and starts a cluster.
-    pub async fn start() -> Result<Cluster, ClusterError> {
+    /// Creates and starts a cluster, with `settings` (`name=value`, e.g. `synchronous_commit=off`)
+    /// over PostgreSQL's defaults.
+    pub async fn start(settings: &[Setting]) -> Result<Cluster, ClusterError> {
         let root = Command::new("id").arg("-u").output().await.is_ok_and(|out| out.stdout == b"0\n");
         let folder =
             tempfile::Builder::new().prefix("baton-load-pg").tempdir().map_err(ClusterError::Prepare)?;
@@ -68,8 +88,12 @@ impl Cluster {
             .args(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", SUPERUSER, "-D"])
             .arg(cluster.data()))
         .await?;
-        let options =
+        let mut options =
             format!("-p {port} -k {} -c listen_addresses=127.0.0.1", cluster.folder.path().display());
+        for Setting(setting) in settings {
+            options.push_str(" -c ");
+            options.push_str(setting);
+        }
         // `-w` waits until the server accepts connections (or fails to start).
         run(cluster
             .command("pg_ctl")
@@ -143,4 +167,17 @@ async fn run(command: &mut Command) -> Result<(), ClusterError> {
     let said =
         format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     Err(ClusterError::Failed { program, output: said })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setting_is_a_name_and_a_value_without_spaces() {
+        assert_eq!("fsync=off".parse(), Ok(Setting("fsync=off".into())));
+        assert!("fsync".parse::<Setting>().is_err());
+        assert!("=off".parse::<Setting>().is_err());
+        assert!("fsync=off -c x=y".parse::<Setting>().is_err());
+    }
 }

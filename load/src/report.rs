@@ -153,6 +153,15 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
         Some(total? * 1_000.0 / m.outcome.sent.max(1) as f64)
     };
     row("CPU ms per message, all", &per_message, "", 2, true);
+    let store = |m: &Measured| m.store.filter(|_| m.outcome.sent > 0);
+    row(
+        "store commits per message",
+        &|m| Some(store(m)?.commits as f64 / m.outcome.sent as f64),
+        "",
+        1,
+        false,
+    );
+    row("store writes per message", &|m| Some(store(m)?.writes as f64 / m.outcome.sent as f64), "", 1, false);
     row("wall time", &|m| Some(m.wall.as_secs_f64()), " s", 1, false);
     let first = baseline.outcome.answer.as_ref();
     let alike = runs.iter().all(|(_, run)| first.is_some() && run.outcome.answer.as_ref() == first);
@@ -164,5 +173,5 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
         "memory: the servers' row is the bridges' RSS summed (the baseline's own); nginx and PostgreSQL are"
     );
     println!("their own rows (PSS over all their processes), not in the servers' figure. CPU covers the whole run,");
-    println!("conversations created to the last answer.");
+    println!("conversations created to the last answer; so do the store's commits and writes (the bridges' /metrics).");
 }
