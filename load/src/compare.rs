@@ -1,15 +1,15 @@
-//! `baton-load --compare`: starts the baseline, then a fresh bridge (rate limits and per-client
-//! caps off, a new database in a temporary directory), each on a loopback port it picks itself,
-//! and runs the same plan against one and then the other, reading each one's memory from `/proc`.
+//! `baton-load --compare`: starts each server in turn (the baseline, then fresh bridges with rate
+//! limits and per-client caps off), runs the same plan against each, reading the memory and CPU
+//! time of what serves it from `/proc`, and stops it before the next starts. With PostgreSQL, one
+//! cluster serves the whole comparison and each setup gets a database of its own.
 
-use std::io;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
+use crate::launch::{self, LaunchError, Server};
+use crate::nginx::{Nginx, NginxError};
+use crate::postgres::{Cluster, ClusterError, Setting};
+use crate::process::Watched;
 use crate::run::{self, Outcome, Plan};
 
 /// The two programs, and what both are told.
@@ -21,6 +21,34 @@ pub struct Servers {
     pub bridge: PathBuf,
     /// Milliseconds between the pieces of an answer, on both.
     pub agent_pace_ms: u64,
+    /// Settings over PostgreSQL's defaults, for the setups on PostgreSQL.
+    pub postgres_settings: Vec<Setting>,
+}
+
+/// What a plan is run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setup {
+    /// The bare in-memory baseline.
+    Baseline,
+    /// One bridge on a fresh SQLite file.
+    Sqlite,
+    /// One bridge on a fresh PostgreSQL database, reached directly.
+    Postgres,
+    /// This many bridges on one fresh PostgreSQL database, behind nginx (round robin).
+    Proxied(usize),
+}
+
+impl Setup {
+    /// Its column's heading.
+    pub fn label(self) -> String {
+        match self {
+            Setup::Baseline => "baseline".into(),
+            Setup::Sqlite => "SQLite".into(),
+            Setup::Postgres => "PostgreSQL".into(),
+            Setup::Proxied(1) => "nginx, 1 on PG".into(),
+            Setup::Proxied(n) => format!("nginx, {n} on PG"),
+        }
+    }
 }
 
 /// One run: what happened and how long it took, start to report.
@@ -30,114 +58,191 @@ pub struct Measured {
     pub outcome: Outcome,
     /// The whole run's wall time.
     pub wall: Duration,
+    /// Transactions and writes the bridges' stores committed over the run, from their
+    /// `/metrics` summed; `None` for the baseline.
+    pub store: Option<StoreCounts>,
+}
+
+/// What the bridges' `/metrics` say their stores committed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    /// `baton_store_commits_total`: transactions.
+    pub commits: u64,
+    /// `baton_store_writes_total`: writes (several share a transaction on SQLite; one each on
+    /// PostgreSQL).
+    pub writes: u64,
+}
+
+impl StoreCounts {
+    /// The counters in a `/metrics` page, if it has them.
+    fn read(page: &str) -> Option<StoreCounts> {
+        let counter = |name: &str| {
+            page.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<u64>().ok())
+        };
+        Some(StoreCounts {
+            commits: counter("baton_store_commits_total")?,
+            writes: counter("baton_store_writes_total")?,
+        })
+    }
+
+    /// Every bridge's counters summed; `None` if one has none (the baseline serves no metrics).
+    async fn of(servers: &[Server]) -> Option<StoreCounts> {
+        let client = reqwest::Client::new();
+        let mut sum = StoreCounts::default();
+        for server in servers {
+            let page = client.get(format!("{}/metrics", server.endpoint)).send().await.ok()?;
+            let counts = StoreCounts::read(&page.error_for_status().ok()?.text().await.ok()?)?;
+            sum.commits += counts.commits;
+            sum.writes += counts.writes;
+        }
+        Some(sum)
+    }
 }
 
 /// Why a comparison could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
-    /// The program did not start.
-    #[error("could not start {program}: {source}")]
-    Spawn {
-        /// Which.
-        program: String,
-        /// Why.
-        source: io::Error,
-    },
-    /// The program ended, or closed its output, before printing the address it listens on.
-    #[error("{0} stopped before saying where it listens")]
-    NoAddress(String),
+    /// A server did not start.
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
     /// The bridge's temporary directory could not be made.
     #[error("could not create a temporary directory: {0}")]
-    TempDir(io::Error),
+    TempDir(std::io::Error),
+    /// PostgreSQL could not be started or given a database.
+    #[error("PostgreSQL: {0}")]
+    Cluster(#[from] ClusterError),
+    /// nginx could not be started.
+    #[error(transparent)]
+    Nginx(#[from] NginxError),
 }
 
-/// A server started for one run; killed when dropped.
-struct Server {
-    child: Child,
-    endpoint: String,
-    pid: Option<u32>,
-}
-
-/// Runs `base` (its endpoint and process replaced) against the baseline, then against the
-/// bridge; each run gets `timeout` from its own start.
+/// Runs `base` (its endpoint and processes replaced) against the baseline, then against a
+/// bridge on SQLite; each run gets `timeout` from its own start.
 pub async fn compare(
     base: &Plan,
     timeout: Duration,
     servers: &Servers,
 ) -> Result<(Measured, Measured), CompareError> {
-    let pace = servers.agent_pace_ms.to_string();
-    let mut baseline = Command::new(&servers.baseline);
-    baseline.args(["--addr", "127.0.0.1:0", "--agent", &base.agent, "--agent-pace-ms", &pace]);
-    let baseline = measure(start(baseline).await?, base, timeout).await;
-
-    let dir = tempfile::tempdir().map_err(CompareError::TempDir)?;
-    let mut bridge = Command::new(&servers.bridge);
-    bridge
-        .args(["--addr", "127.0.0.1:0", "--agent-pace-ms", &pace])
-        .arg("--db")
-        .arg(dir.path().join("baton.db"))
-        // No agents file there: the demo agent answers, as in a fresh demo.
-        .arg("--config")
-        .arg(dir.path().join("baton.toml"))
-        .arg("--site-dir")
-        .arg(dir.path())
-        .args([
-            "--conversations-per-ip-per-minute",
-            "0",
-            "--messages-per-ip-per-minute",
-            "0",
-            "--messages-per-conversation-per-minute",
-            "0",
-            "--max-connections-per-client",
-            "0",
-            "--max-streams-per-client",
-            "0",
-        ])
-        .env("RUST_LOG", "warn");
-    let baton = measure(start(bridge).await?, base, timeout).await;
-    Ok((baseline, baton))
+    let mut measured = compare_setups(base, timeout, servers, &[Setup::Baseline, Setup::Sqlite]).await?;
+    let baton = measured.pop().map(|(_, m)| m);
+    let baseline = measured.pop().map(|(_, m)| m);
+    Ok(baseline.zip(baton).expect("two setups give two runs"))
 }
 
-async fn measure(mut server: Server, base: &Plan, timeout: Duration) -> Measured {
-    let plan = Plan {
-        endpoint: server.endpoint.clone(),
-        bridge_pid: server.pid,
-        deadline: Instant::now() + timeout,
-        ..base.clone()
-    };
-    let started = Instant::now();
-    let outcome = run::run(plan).await;
-    let wall = started.elapsed();
-    // Gone before the next server starts, so the two never share the machine.
-    if let Err(error) = server.child.kill().await {
-        println!("could not stop the server at {}: {error}", server.endpoint);
+/// Runs `base` against each setup in turn, labelled.
+pub async fn compare_setups(
+    base: &Plan,
+    timeout: Duration,
+    servers: &Servers,
+    setups: &[Setup],
+) -> Result<Vec<(String, Measured)>, CompareError> {
+    let mut cluster: Option<Cluster> = None;
+    let mut measured = Vec::new();
+    for setup in setups {
+        let deployment = match setup {
+            Setup::Baseline => {
+                let server =
+                    launch::start(launch::baseline(&servers.baseline, &base.agent, servers.agent_pace_ms))
+                        .await?;
+                Deployment::of(vec![server], None, None)
+            }
+            Setup::Sqlite => {
+                let dir = tempfile::tempdir().map_err(CompareError::TempDir)?;
+                let server =
+                    launch::start(launch::bridge(&servers.bridge, dir.path(), servers.agent_pace_ms, None))
+                        .await?;
+                Deployment::of(vec![server], None, None).holding(dir)
+            }
+            Setup::Postgres | Setup::Proxied(_) => {
+                let cluster = match &mut cluster {
+                    Some(cluster) => cluster,
+                    None => cluster.insert(Cluster::start(&servers.postgres_settings).await?),
+                };
+                let url = cluster.database().await?;
+                let key = hex::encode(rand::random::<[u8; 32]>());
+                let dir = tempfile::tempdir().map_err(CompareError::TempDir)?;
+                let count = match setup {
+                    Setup::Proxied(n) => (*n).max(1),
+                    _ => 1,
+                };
+                let mut bridges = Vec::new();
+                // One after the other: the first applies the migrations.
+                for _ in 0..count {
+                    let command = launch::bridge(
+                        &servers.bridge,
+                        dir.path(),
+                        servers.agent_pace_ms,
+                        Some((&url, &key)),
+                    );
+                    bridges.push(launch::start(command).await?);
+                }
+                let nginx = match setup {
+                    Setup::Proxied(_) => {
+                        let ports: Vec<u16> = bridges.iter().filter_map(Server::port).collect();
+                        Some(Nginx::start(&ports, base.conversations, base.sends_in_flight).await?)
+                    }
+                    _ => None,
+                };
+                Deployment::of(bridges, nginx, cluster.postmaster()).holding(dir)
+            }
+        };
+        measured.push((setup.label(), deployment.measure(base, timeout).await));
     }
-    Measured { outcome, wall }
+    Ok(measured)
 }
 
-/// Starts `command` and waits for the line that gives its address.
-async fn start(mut command: Command) -> Result<Server, CompareError> {
-    let program = command.as_std().get_program().to_string_lossy().into_owned();
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).kill_on_drop(true);
-    let mut child =
-        command.spawn().map_err(|source| CompareError::Spawn { program: program.clone(), source })?;
-    let pid = child.id();
-    let stdout = child.stdout.take().ok_or_else(|| CompareError::NoAddress(program.clone()))?;
-    let mut lines = BufReader::new(stdout).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if let Some(endpoint) = endpoint_in(&line) {
-            // Whatever it prints later is read and dropped, so it never blocks on a full pipe.
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return Ok(Server { child, endpoint, pid });
+/// What serves one run, stopped after it.
+struct Deployment {
+    servers: Vec<Server>,
+    nginx: Option<Nginx>,
+    postmaster: Option<u32>,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Deployment {
+    fn of(servers: Vec<Server>, nginx: Option<Nginx>, postmaster: Option<u32>) -> Deployment {
+        Deployment { servers, nginx, postmaster, dir: None }
+    }
+
+    /// Keeps the servers' folder until they stop.
+    fn holding(self, dir: tempfile::TempDir) -> Deployment {
+        Deployment { dir: Some(dir), ..self }
+    }
+
+    async fn measure(self, base: &Plan, timeout: Duration) -> Measured {
+        let endpoint = match &self.nginx {
+            Some(nginx) => nginx.endpoint.clone(),
+            None => self.servers.first().map(|server| server.endpoint.clone()).unwrap_or_default(),
+        };
+        let pids: Vec<u32> = self.servers.iter().filter_map(|server| server.pid).collect();
+        let label = if pids.len() == 1 { "server" } else { "servers" };
+        let mut watched = vec![(label.to_owned(), Watched::Each(pids))];
+        if let Some(pid) = self.nginx.as_ref().and_then(Nginx::pid) {
+            watched.push(("nginx".to_owned(), Watched::Tree(pid)));
         }
+        if let Some(pid) = self.postmaster {
+            watched.push(("PostgreSQL".to_owned(), Watched::Tree(pid)));
+        }
+        let plan = Plan { endpoint, watched, deadline: Instant::now() + timeout, ..base.clone() };
+        let before = StoreCounts::of(&self.servers).await;
+        let started = Instant::now();
+        let outcome = run::run(plan).await;
+        let wall = started.elapsed();
+        let store = before.zip(StoreCounts::of(&self.servers).await).map(|(before, after)| StoreCounts {
+            commits: after.commits.saturating_sub(before.commits),
+            writes: after.writes.saturating_sub(before.writes),
+        });
+        // Gone before the next setup starts, so no two share the machine.
+        if let Some(nginx) = self.nginx {
+            nginx.stop().await;
+        }
+        for server in self.servers {
+            server.stop().await;
+        }
+        drop(self.dir);
+        Measured { outcome, wall, store }
     }
-    Err(CompareError::NoAddress(program))
-}
-
-/// The `http://…` address in a server's start-up line, without a trailing slash.
-fn endpoint_in(line: &str) -> Option<String> {
-    let at = line.find("http://")?;
-    Some(line[at..].split_whitespace().next()?.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
@@ -145,11 +250,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_address_is_read_from_either_servers_start_up_line() {
-        let bridge = "Baton is running. Open the demo site: http://127.0.0.1:40123/";
-        assert_eq!(endpoint_in(bridge).as_deref(), Some("http://127.0.0.1:40123"));
-        let baseline = "baton-baseline listening on http://127.0.0.1:40124";
-        assert_eq!(endpoint_in(baseline).as_deref(), Some("http://127.0.0.1:40124"));
-        assert_eq!(endpoint_in("bridge listening"), None);
+    fn the_stores_counters_are_read_from_a_metrics_page() {
+        let page = "# TYPE baton_store_commits counter\nbaton_store_commits_total 812\n\
+                    baton_store_writes_total 7968\nbaton_store_writes_total_other 1\n# EOF\n";
+        assert_eq!(StoreCounts::read(page), Some(StoreCounts { commits: 812, writes: 7968 }));
+        assert_eq!(StoreCounts::read("baton_store_commits_total 1\n"), None);
     }
 }

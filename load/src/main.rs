@@ -1,13 +1,16 @@
 //! `baton-load`: a load benchmark for a running bridge. It opens N conversations, each with its
 //! event stream held open, sends M messages to each, and reports connections held, messages per
 //! second, send-to-event latency, and the bridge's memory per open stream. With `--compare` it
-//! starts the baseline and a fresh bridge itself and prints the two side by side.
+//! starts the baseline and a fresh bridge itself and prints the two side by side; with
+//! `--postgres` (and `--bridges 2`) also a bridge on PostgreSQL (and two behind nginx), in columns.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use baton_load::compare::{self, Servers};
+use baton_load::compare::{self, Servers, Setup};
+use baton_load::postgres::Setting;
+use baton_load::process::Watched;
 use baton_load::{report, run};
 use clap::Parser;
 
@@ -53,6 +56,19 @@ struct Flags {
     /// bridge's default).
     #[arg(long, default_value_t = 40)]
     agent_pace_ms: u64,
+    /// With `--compare`: also run the plan against one bridge on a fresh PostgreSQL database
+    /// (a durable cluster of Debian's PostgreSQL 15 started in a temporary folder), after the
+    /// baseline and the bridge on SQLite, and print every setup in a column.
+    #[arg(long, requires = "compare")]
+    postgres: bool,
+    /// With `--postgres`: then against this many bridges on one fresh PostgreSQL database behind
+    /// nginx (round robin), for each number given (`--bridges 2` or `--bridges 1,2`).
+    #[arg(long, value_delimiter = ',', requires = "postgres")]
+    bridges: Vec<usize>,
+    /// With `--postgres`: a PostgreSQL setting over its durable defaults, `name=value`; repeat
+    /// the flag for several (e.g. `--postgres-setting synchronous_commit=off`).
+    #[arg(long, requires = "postgres")]
+    postgres_setting: Vec<Setting>,
 }
 
 #[tokio::main]
@@ -71,7 +87,11 @@ async fn main() -> ExitCode {
         ramp: flags.ramp_concurrency.max(1),
         sends_in_flight: flags.sends_in_flight.max(1),
         deadline: Instant::now() + timeout,
-        bridge_pid: flags.bridge_pid,
+        watched: flags
+            .bridge_pid
+            .map(|pid| ("bridge".to_owned(), Watched::Each(vec![pid])))
+            .into_iter()
+            .collect(),
     };
     if !flags.compare {
         let started = Instant::now();
@@ -86,7 +106,22 @@ async fn main() -> ExitCode {
         baseline: flags.baseline_bin.unwrap_or_else(|| beside("baton-baseline")),
         bridge: flags.bridge_bin.unwrap_or_else(|| beside("baton-bridge")),
         agent_pace_ms: flags.agent_pace_ms,
+        postgres_settings: flags.postgres_setting,
     };
+    if flags.postgres {
+        let mut setups = vec![Setup::Baseline, Setup::Sqlite, Setup::Postgres];
+        setups.extend(flags.bridges.iter().map(|n| Setup::Proxied(*n)));
+        return match compare::compare_setups(&plan, timeout, &servers, &setups).await {
+            Ok(runs) => {
+                report::columns(&plan, &runs);
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("baton-load: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match compare::compare(&plan, timeout, &servers).await {
         Ok((baseline, baton)) => {
             report::side_by_side(&plan, &baseline, &baton);

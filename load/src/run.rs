@@ -10,6 +10,8 @@ use eventsource_stream::Eventsource;
 use futures::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
+use crate::process::Watched;
+
 /// What every message asks: the demo agent answers it from its knowledge, in 20 pieces.
 pub const QUESTION: &str = "How long does shipping take?";
 
@@ -30,8 +32,9 @@ pub struct Plan {
     pub sends_in_flight: usize,
     /// When to give up and report what there is.
     pub deadline: Instant,
-    /// The server's process, to read its memory.
-    pub bridge_pid: Option<u32>,
+    /// The processes whose memory and CPU time are read, each group under its name; the first
+    /// is the server under test (the bridges, summed), the others what it runs on.
+    pub watched: Vec<(String, Watched)>,
 }
 
 /// What happened.
@@ -55,12 +58,31 @@ pub struct Outcome {
     pub latencies_ms: Vec<f64>,
     /// Events received over all streams.
     pub events: u64,
-    /// The bridge's resident memory before and after the streams opened, kB.
-    pub memory_kb: Option<(u64, u64)>,
+    /// What each watched group cost, in the plan's order.
+    pub costs: Vec<Cost>,
     /// Answers completed, waited for after the send phase.
     pub answers_completed: usize,
     /// The text of the first answer completed, to check two servers answered alike.
     pub answer: Option<String>,
+}
+
+/// What one group of processes cost during a run.
+#[derive(Debug, Clone, Default)]
+pub struct Cost {
+    /// The group's name.
+    pub label: String,
+    /// Memory before and after the streams opened, kB.
+    pub memory_kb: Option<(u64, u64)>,
+    /// CPU seconds used from the first conversation to the last answer.
+    pub cpu_seconds: Option<f64>,
+}
+
+impl Cost {
+    /// Memory growth while the streams opened, per open stream, kB.
+    pub fn kb_per_stream(&self, streams: usize) -> Option<f64> {
+        let (before, after) = self.memory_kb?;
+        Some(after.saturating_sub(before) as f64 / streams.max(1) as f64)
+    }
 }
 
 impl Outcome {
@@ -74,10 +96,14 @@ impl Outcome {
         self.events as f64 / self.sent.max(1) as f64
     }
 
+    /// The server's memory before and after the streams opened, kB (the bridges' summed).
+    pub fn memory_kb(&self) -> Option<(u64, u64)> {
+        self.costs.first()?.memory_kb
+    }
+
     /// The server's memory growth while the streams opened, per open stream, kB.
     pub fn kb_per_stream(&self) -> Option<f64> {
-        let (before, after) = self.memory_kb?;
-        Some(after.saturating_sub(before) as f64 / self.streams_open.max(1) as f64)
+        self.costs.first()?.kb_per_stream(self.streams_open)
     }
 }
 
@@ -99,7 +125,8 @@ pub async fn run(plan: Plan) -> Outcome {
     let streams = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("HTTP client");
     let shared = Arc::new(Shared::default());
     let mut outcome = Outcome::default();
-    let memory_before = plan.bridge_pid.and_then(resident_kb);
+    let memory_before: Vec<Option<u64>> = plan.watched.iter().map(|(_, w)| w.memory_kb()).collect();
+    let cpu_before: Vec<Option<f64>> = plan.watched.iter().map(|(_, w)| w.cpu_seconds()).collect();
 
     let created: Vec<Option<ConversationCreated>> = stream::iter(0..plan.conversations)
         .map(|_| {
@@ -116,7 +143,8 @@ pub async fn run(plan: Plan) -> Outcome {
     let conversations: Vec<ConversationCreated> = created.into_iter().flatten().collect();
     outcome.created = conversations.len();
     outcome.failed_creates = plan.conversations - conversations.len();
-    outcome.memory_kb = memory_before.zip(plan.bridge_pid.and_then(resident_kb));
+    let memory: Vec<Option<(u64, u64)>> =
+        plan.watched.iter().zip(memory_before).map(|((_, w), before)| before.zip(w.memory_kb())).collect();
 
     let start = Instant::now();
     let permits = Arc::new(Semaphore::new(plan.sends_in_flight));
@@ -152,6 +180,17 @@ pub async fn run(plan: Plan) -> Outcome {
     while shared.completed.load(Ordering::Relaxed) < outcome.sent && Instant::now() < plan.deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    outcome.costs = plan
+        .watched
+        .iter()
+        .zip(memory)
+        .zip(cpu_before)
+        .map(|(((label, watched), memory_kb), before)| Cost {
+            label: label.clone(),
+            memory_kb,
+            cpu_seconds: before.zip(watched.cpu_seconds()).map(|(before, after)| after - before),
+        })
+        .collect();
     outcome.answers_completed = shared.completed.load(Ordering::Relaxed);
     outcome.streams_open = shared.open.load(Ordering::Relaxed);
     outcome.streams_broken = shared.broken.load(Ordering::Relaxed);
@@ -217,11 +256,4 @@ async fn open_stream(
         }
     });
     true
-}
-
-/// The process's resident memory in kB, from `/proc`.
-fn resident_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
