@@ -59,9 +59,11 @@ export async function startPostgres() {
   return {
     url: `postgres://baton@127.0.0.1:${port}/postgres`,
     async stop() {
-      // SIGINT: PostgreSQL's fast shutdown.
-      server.kill("SIGINT");
-      await new Promise((done) => (server.exitCode !== null ? done() : server.once("exit", done)));
+      // pg_ctl, not a signal to the child: as root the child is `runuser`, which does not pass
+      // every signal on to the server it started.
+      const exited = new Promise((done) => (server.exitCode !== null ? done() : server.once("exit", done)));
+      execFileSync(...command("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]), { stdio: "ignore" });
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
