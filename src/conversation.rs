@@ -123,7 +123,7 @@ impl Conversation {
             EventKind::AgentMessageDelta { message_id, offset, text } => {
                 self.receive_delta(message_id, offset, &text);
             }
-            EventKind::VisitorMessage { client_id, text } => {
+            EventKind::VisitorMessage { client_id, text, attachments } => {
                 let key = MessageKey::Client(client_id);
                 let confirmed = self.messages.update(&key, |message| {
                     message.status = Status::Done;
@@ -187,7 +187,7 @@ impl Conversation {
                 self.teammate_typing = self.mode != Mode::Closed;
                 self.teammate.get_or_insert(teammate);
             }
-            EventKind::TeammateMessage { teammate, text } => {
+            EventKind::TeammateMessage { teammate, text, attachments } => {
                 self.handoff_failed = false;
                 self.teammate_typing = false;
                 self.teammate = Some(teammate.clone());
@@ -257,7 +257,7 @@ mod tests {
     }
 
     fn visitor(seq: u64, id: &str, text: &str) -> Action {
-        event(seq, EventKind::VisitorMessage { client_id: ClientId::from(id), text: text.into() })
+        event(seq, EventKind::VisitorMessage { client_id: ClientId::from(id), text: text.into(), attachments: Vec::new() })
     }
 
     fn delta(seq: u64, offset: usize, text: &str) -> Action {
@@ -407,7 +407,7 @@ mod tests {
             .apply(event(5, EventKind::TeammateTyping { teammate: ana() }));
         assert!(state.teammate_typing);
         let state = state
-            .apply(event(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here".into() }));
+            .apply(event(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here".into(), attachments: Vec::new() }));
         assert!(!state.teammate_typing, "the message ends the typing");
         assert_eq!(state.mode, Mode::Human);
         assert_eq!(state.teammate, Some(ana()));
@@ -482,7 +482,7 @@ mod tests {
         assert_eq!(state.unread(), 2, "the visitor's own message is read");
         let state = state.apply(Action::Seen(Seq(2)));
         assert_eq!(state.unread(), 1);
-        let state = state.apply(event(4, EventKind::TeammateMessage { teammate: ana(), text: "hi".into() }));
+        let state = state.apply(event(4, EventKind::TeammateMessage { teammate: ana(), text: "hi".into(), attachments: Vec::new() }));
         assert_eq!(state.unread(), 2);
         assert_eq!(state.clone().apply(Action::Seen(Seq(4))).unread(), 0);
         assert_eq!(state.apply(visitor(5, "b", "ok")).unread(), 0, "replying means reading");

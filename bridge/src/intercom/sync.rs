@@ -167,6 +167,7 @@ impl Intercom {
                         events.push(EventKind::TeammateMessage {
                             teammate: teammate(&author.id, author.name.as_deref()),
                             text,
+                            attachments: Vec::new(),
                         });
                     }
                 }

@@ -83,7 +83,7 @@ pub async fn seqs_are_consecutive_and_the_mode_follows_the_events(conversations:
 /// The same client id stores one message, whichever send arrives.
 pub async fn a_retried_visitor_message_is_stored_once(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
-    let send = || conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into());
+    let send = || conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new());
     let (first, again) = (send().await.expect("appends"), send().await.expect("appends"));
     assert!(matches!(first, Appended::New(ref event) if event.seq == Seq(1)), "{first:?}");
     assert_eq!(again, Appended::Duplicate(Seq(1)));
@@ -94,7 +94,10 @@ pub async fn a_retried_visitor_message_is_stored_once(conversations: &Conversati
 pub async fn the_transcript_holds_finished_messages_only(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
+        .await
+        .expect("appends");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
@@ -154,7 +157,10 @@ pub async fn a_checkpoint_is_published_as_a_delta_and_never_stored(conversations
 pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
+        .await
+        .expect("appends");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
     conversations.checkpoint_answer(&id, &m(), "Hello", 3).await.expect("checkpoints");
@@ -266,6 +272,7 @@ pub async fn a_listener_sees_every_event_once_in_order_while_many_append(convers
                 let kind = EventKind::VisitorMessage {
                     client_id: ClientId(format!("{writer}-{n}")),
                     text: "x".into(),
+                    attachments: Vec::new(),
                 };
                 conversations.append(&id, kind).await.expect("appends");
             }
@@ -512,7 +519,10 @@ pub async fn the_workspace_connection_is_replaced_and_read_back(conversations: &
 /// An export holds the whole conversation, never its token's hash.
 pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
-    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
+        .await
+        .expect("appends");
     let handoff =
         conversations.begin_handoff(&id, &AgentId::from("demo"), "Ada", "asked", None).await.expect("begins");
     conversations.record_decision(&id, Seq(1), r#"{"answer":"hand off"}"#).await.expect("records");
@@ -537,7 +547,10 @@ pub async fn an_erased_conversation_is_gone_and_its_feeds_end(conversations: &Co
     let gone = conversation(conversations, "gone").await;
     let kept = conversation(conversations, "kept").await;
     for id in [&gone, &kept] {
-        conversations.append_visitor_message(id, ClientId::from("k"), "hi".into()).await.expect("appends");
+        conversations
+            .append_visitor_message(id, ClientId::from("k"), "hi".into(), Vec::new())
+            .await
+            .expect("appends");
         let handoff = conversations
             .begin_handoff(id, &AgentId::from("demo"), "Ada", "asked", None)
             .await

@@ -8,6 +8,7 @@
 //! - [`handoffs`]: handoffs to a person, and the agent's recorded decisions.
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
 //! - [`workspace`]: Copilot's memory and the workspace connection.
+//! - [`uploads`]: the files visitors attach.
 //! - [`lifecycle`]: export, erasure and retention.
 //! - [`feeds`]: the live channels of the conversations someone listens to.
 //! - [`sqlite`]: the embedded engine.
@@ -20,6 +21,7 @@ pub mod lifecycle;
 pub mod log;
 pub mod postgres;
 pub mod sqlite;
+pub mod uploads;
 pub mod workspace;
 
 #[cfg(test)]
@@ -33,6 +35,7 @@ pub use handoffs::{
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
+pub use uploads::{Upload, Uploads};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
 use std::path::PathBuf;
@@ -48,6 +51,7 @@ pub trait Engine:
     + Copilot
     + Workspace
     + Lifecycle
+    + Uploads
     + std::fmt::Debug
     + Send
     + Sync

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use baton_protocol::{
-    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
+    AgentId, Attachment, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
 };
 use tokio_postgres::{GenericClient, Row};
 
@@ -210,6 +210,7 @@ impl ConversationLog for Postgres {
         id: &ConversationId,
         client_id: ClientId,
         text: String,
+        attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -226,7 +227,7 @@ impl ConversationLog for Postgres {
             return Ok(Appended::Duplicate(Seq(uint(row.try_get(0)?))));
         }
         let key = client_id.0.clone();
-        let kind = EventKind::VisitorMessage { client_id, text };
+        let kind = EventKind::VisitorMessage { client_id, text, attachments };
         let event = append_in(&*tx, id, now_millis(), kind, Some(&key)).await?;
         self.commit(tx).await?;
         // Back to the pool before publishing, which may wait for a connection of its own.

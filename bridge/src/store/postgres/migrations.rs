@@ -11,7 +11,23 @@ use crate::store::StoreError;
 const LOCK: i64 = 0x0062_6174_6f6e;
 
 /// Every step, oldest first: its number is its place, counting from 1.
-const MIGRATIONS: &[(&str, &str)] = &[("the tables of the seam as of issue 14", TABLES)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("the tables of the seam as of issue 14", TABLES),
+    ("files visitors attach, kept with their conversation", FILES),
+];
+
+/// Step 2: the files visitors attach.
+const FILES: &str = "
+CREATE TABLE files (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    name            TEXT NOT NULL,
+    content_type    TEXT NOT NULL,
+    bytes           BYTEA NOT NULL,
+    created_at      BIGINT NOT NULL
+);
+CREATE INDEX files_by_conversation ON files (conversation_id);
+";
 
 /// The version this code writes.
 pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;

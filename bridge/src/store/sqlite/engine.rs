@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 use baton_protocol::{
-    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
+    AgentId, Attachment, ClientId, ConversationId, Event, EventKind, FileId, MessageId, Seq, TranscriptEntry,
+    Visitor,
 };
 
 use super::Sqlite;
@@ -11,8 +12,8 @@ use crate::conversations::now_millis;
 use crate::store::{
     Appended, Backlog, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
     EngineMetrics, HandoffId, HandoffRecord, Handoffs, InboxLink, InboxLinks, InterruptedAnswer, Lifecycle,
-    LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Workspace,
-    WorkspaceConnection,
+    LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Upload, Uploads,
+    Workspace, WorkspaceConnection,
 };
 
 impl Engine for Sqlite {
@@ -59,11 +60,13 @@ impl ConversationLog for Sqlite {
         id: &ConversationId,
         client_id: ClientId,
         text: String,
+        attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
         let id = id.clone();
         self.writer
             .write(move |store, effects| {
-                let appended = store.append_visitor_message(&id, now_millis(), client_id, text)?;
+                let appended =
+                    store.append_visitor_message(&id, now_millis(), client_id, text, attachments)?;
                 if let Appended::New(event) = &appended {
                     effects.publish(&id, event);
                 }
@@ -296,6 +299,18 @@ impl Workspace for Sqlite {
 
     async fn forget_connection(&self) -> Result<bool, StoreError> {
         self.writer.write(|store, _| store.forget_connection()).await
+    }
+}
+
+#[async_trait]
+impl Uploads for Sqlite {
+    async fn save_upload(&self, file: Upload) -> Result<(), StoreError> {
+        self.writer.write(move |store, _| store.save_upload(&file)).await
+    }
+
+    async fn upload(&self, id: &FileId) -> Result<Option<Upload>, StoreError> {
+        let id = id.clone();
+        self.readers.read(move |store| store.upload(&id)).await
     }
 }
 

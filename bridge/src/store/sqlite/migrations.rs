@@ -63,6 +63,20 @@ const MIGRATIONS: &[Migration] = &[
         about: "answers stored once: the text in flight checkpointed in `answers`, no delta rows",
         changes: &[Change::Sql(ANSWERS)],
     },
+    Migration {
+        about: "files visitors attach, kept with their conversation",
+        changes: &[Change::Sql(
+            "CREATE TABLE files (
+                id              TEXT PRIMARY KEY,
+                conversation_id TEXT NOT NULL REFERENCES conversations(id),
+                name            TEXT NOT NULL,
+                content_type    TEXT NOT NULL,
+                bytes           BLOB NOT NULL,
+                created_at      INTEGER NOT NULL
+            );
+            CREATE INDEX files_by_conversation ON files (conversation_id);",
+        )],
+    },
 ];
 
 /// The version this code writes.

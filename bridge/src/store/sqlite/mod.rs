@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - `log`: the connection ([`Store`]) and the conversation log's statements.
-//! - `handoffs`, `inbox`, `lifecycle`: the other concerns' statements.
+//! - `handoffs`, `inbox`, `lifecycle`, `uploads`: the other concerns' statements.
 //! - `writer`, `readers`, `checkpoint`: the threads; `engine`: the seam's operations on them.
 //! - `migrations`: the schema's numbered steps; `files`: who may read the files.
 
@@ -19,6 +19,7 @@ mod lifecycle;
 mod log;
 mod migrations;
 mod readers;
+mod uploads;
 mod writer;
 
 pub use log::Store;
@@ -122,7 +123,10 @@ mod tests {
                 ConversationRecord::new(id.clone(), AgentId::from("demo"), format!("hash-of-{}", id.0));
             conversations.create(&record).await.expect("creates");
             let text = format!("secret of {}", id.0);
-            conversations.append_visitor_message(&id, ClientId::from("k"), text).await.expect("appends");
+            conversations
+                .append_visitor_message(&id, ClientId::from("k"), text, Vec::new())
+                .await
+                .expect("appends");
         }
         assert!(contains(&file_bytes(dir.path()), "secret of c-gone"), "the text is in the files at first");
         assert!(conversations.erase(&ConversationId::from("c-gone")).await.expect("erases"));
@@ -155,6 +159,7 @@ mod tests {
                     let kind = EventKind::VisitorMessage {
                         client_id: ClientId(format!("{round}")),
                         text: "x".into(),
+                        attachments: Vec::new(),
                     };
                     conversations.append(&id, kind).await.expect("appends");
                 }));
