@@ -2,12 +2,14 @@
 //! engine types), so each engine runs the same cases. An engine's tests instantiate them all with
 //! [`conformance_suite!`](crate::conformance_suite), given a function that opens a fresh engine.
 
-use baton_protocol::{AgentId, Author, ClientId, ConversationId, EventKind, MessageId, Mode, Seq, Visitor};
+use baton_protocol::{
+    AgentId, Attachment, Author, ClientId, ConversationId, EventKind, FileId, MessageId, Mode, Seq, Visitor,
+};
 
 use crate::conversations::{now_millis, Conversations};
 use crate::secret::Secret;
 use crate::store::{
-    Appended, ConversationRecord, HandoffStatus, LinkChange, Span, StoreError, WorkspaceConnection,
+    Appended, ConversationRecord, HandoffStatus, LinkChange, Span, StoreError, Upload, WorkspaceConnection,
 };
 
 /// A fresh engine and whatever must live as long as it (a temporary folder, a cluster).
@@ -38,6 +40,8 @@ macro_rules! conformance_suite {
             an_export_holds_everything_but_the_token_hash,
             an_erased_conversation_is_gone_and_its_feeds_end,
             retention_deletes_what_was_idle_before_the_cutoff,
+            an_upload_reads_back_whole_and_goes_with_its_conversation,
+            a_visitor_message_keeps_its_attachments,
         );
     };
     (@cases $open:path, $($case:ident),+ $(,)?) => {
@@ -591,4 +595,71 @@ pub async fn retention_deletes_what_was_idle_before_the_cutoff(conversations: &C
     assert!(conversations.get(&id).await.expect("reads").is_none());
     assert!(matches!(live.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)));
     assert!(conversations.delete_older_than(now_millis() + 60_000).await.expect("deletes").is_empty());
+}
+
+fn upload(id: &str, conversation: &ConversationId) -> Upload {
+    Upload {
+        id: FileId::from(id),
+        conversation: conversation.clone(),
+        name: "parcel.png".into(),
+        content_type: "image/png".into(),
+        // Every byte value, NULs included, comes back as it went in.
+        bytes: (0..=255_u8).cycle().take(70_000).collect(),
+        created_at: 1_700_000_000_000,
+    }
+}
+
+/// An uploaded file reads back byte for byte; erasure and retention delete it with its
+/// conversation, and another conversation's file stays.
+pub async fn an_upload_reads_back_whole_and_goes_with_its_conversation(conversations: &Conversations) {
+    let erased = conversation(conversations, "erased").await;
+    let expired = conversation(conversations, "expired").await;
+    let kept = conversation(conversations, "kept").await;
+    for (file, id) in [("f-erased", &erased), ("f-expired", &expired), ("f-kept", &kept)] {
+        conversations.save_upload(upload(file, id)).await.expect("stores");
+    }
+    let read = conversations.upload(&FileId::from("f-kept")).await.expect("reads");
+    assert_eq!(read, Some(upload("f-kept", &kept)));
+    assert_eq!(conversations.upload(&FileId::from("nope")).await.expect("reads"), None);
+    assert!(conversations.erase(&erased).await.expect("erases"));
+    assert_eq!(conversations.upload(&FileId::from("f-erased")).await.expect("reads"), None);
+    conversations.append(&kept, EventKind::HandoffRequested).await.expect("appends");
+    let cutoff = now_millis() + 60_000;
+    // Both are idle before the cutoff: retention deletes both, files and all.
+    let mut deleted = conversations.delete_older_than(cutoff).await.expect("deletes");
+    deleted.sort();
+    assert_eq!(deleted, [expired, kept]);
+    assert_eq!(conversations.upload(&FileId::from("f-expired")).await.expect("reads"), None);
+    assert_eq!(conversations.upload(&FileId::from("f-kept")).await.expect("reads"), None);
+}
+
+/// A visitor message's attachments are stored with it and read back in the log; a retry with
+/// the same client id stores nothing new.
+pub async fn a_visitor_message_keeps_its_attachments(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let photo = Attachment {
+        name: "parcel.png".into(),
+        content_type: "image/png".into(),
+        size: 70_000,
+        url: "https://chat.example/v1/files/f1?expires=9&signature=ab".into(),
+    };
+    let appended = conversations
+        .append_visitor_message(&id, ClientId::from("k"), String::new(), vec![photo.clone()])
+        .await
+        .expect("appends");
+    assert!(matches!(appended, Appended::New(_)));
+    let again = conversations
+        .append_visitor_message(&id, ClientId::from("k"), String::new(), vec![photo.clone()])
+        .await
+        .expect("appends");
+    assert_eq!(again, Appended::Duplicate(Seq(1)));
+    let events = conversations.events_after(&id, Seq(0)).await.expect("reads");
+    assert_eq!(
+        events.iter().map(|event| event.kind.clone()).collect::<Vec<_>>(),
+        [EventKind::VisitorMessage {
+            client_id: ClientId::from("k"),
+            text: String::new(),
+            attachments: vec![photo]
+        }]
+    );
 }
