@@ -8,6 +8,7 @@ mod contacts;
 mod conversation;
 mod copilot;
 mod dashboard;
+mod files;
 mod fuzz;
 mod handoff;
 mod headers;
