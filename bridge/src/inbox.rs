@@ -14,6 +14,7 @@ use futures::future::BoxFuture;
 
 use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::files::UrlSigner;
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest};
 use crate::routing::Directory;
 use crate::tasks::Tasks;
@@ -90,6 +91,8 @@ pub struct InboxContext {
     pub agents: Arc<Registry>,
     /// Where its background work runs.
     pub tasks: Tasks,
+    /// Signs the addresses of the files visitors attach, for the inbox to fetch them.
+    pub signer: UrlSigner,
 }
 
 /// How an inbox is built: from its table of the agents file, if there is one, and the
@@ -137,6 +140,7 @@ mod tests {
             conversations: Conversations::open(&dir.join("baton.db")).expect("store"),
             agents: Arc::new(agents),
             tasks: Tasks::new(),
+            signer: UrlSigner::new(&crate::secret::SecretKey::generate()),
         }
     }
 

@@ -183,6 +183,7 @@ impl AppState {
             conversations: self.conversations.clone(),
             agents: Arc::clone(&self.agents),
             tasks: self.tasks.clone(),
+            signer: self.signer.clone(),
         }
     }
 

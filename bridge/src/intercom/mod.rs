@@ -32,6 +32,7 @@ use self::client::{IntercomClient, IntercomError};
 use self::model::{Admin, Id, Team};
 use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::files::UrlSigner;
 use crate::inbox::{Inbox, InboxContext, InboxError};
 use crate::routing::{self, Directory, Person};
 use crate::secret::Secret;
@@ -204,6 +205,8 @@ pub struct Intercom {
     people: Mutex<Option<(Instant, People)>>,
     /// Keeps one conversation's Intercom work in order.
     turns: Turns<ConversationId>,
+    /// Renews the addresses of visitors' files before they are handed to Intercom.
+    signer: UrlSigner,
 }
 
 /// Why the Intercom side could not act.
@@ -225,7 +228,7 @@ impl Intercom {
     /// the token is the configured one (one an earlier OAuth flow stored is loaded by
     /// [`Intercom::resume`]).
     pub fn new(settings: IntercomSettings, context: InboxContext) -> Result<Arc<Self>, SyncError> {
-        let InboxContext { conversations, agents, tasks } = context;
+        let InboxContext { conversations, agents, tasks, signer } = context;
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let client = match configured {
             Some((token, source)) => {
@@ -243,6 +246,7 @@ impl Intercom {
             acting_admin: Mutex::new(admin),
             people: Mutex::default(),
             turns: Turns::default(),
+            signer,
         }))
     }
 

@@ -8,17 +8,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
+use baton_protocol::{Attachment, ConversationId, EventKind, Seq, Teammate, MAX_ATTACHMENTS};
 
-use super::model::{Conversation, Id, Part};
+use super::model::{Conversation, Id, Part, PartAttachment};
 use super::{Intercom, SyncError};
 use crate::backoff::Backoff;
+use crate::conversations::now_millis;
 use crate::store::{InboxLink, LinkChange};
 
 /// Tries to post a visitor message before leaving it for the next nudge or restart.
 const POST_ATTEMPTS: u32 = 8;
 /// The wait between those tries: 1 s doubling to 32 s.
 const RELAY_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(32));
+/// How long the address of a visitor's file handed to Intercom stays good: Intercom downloads
+/// it when the reply is posted; a day leaves room for its retries.
+const INBOX_URL_SECS: i64 = 24 * 3600;
 
 impl Intercom {
     /// Posts, in the background, the visitor messages of `id` that Intercom does not have yet.
@@ -64,13 +68,13 @@ impl Intercom {
             return Ok(());
         };
         let (intercom_id, contact) = (Id(intercom_id.clone()), Id(contact.clone()));
-        let pending: Vec<(Seq, String)> = self
+        let pending: Vec<(Seq, String, Vec<Attachment>)> = self
             .conversations
             .events_after(id, link.relayed)
             .await?
             .into_iter()
             .filter_map(|event| match event.kind {
-                EventKind::VisitorMessage { text, .. } => Some((event.seq, text)),
+                EventKind::VisitorMessage { text, attachments, .. } => Some((event.seq, text, attachments)),
                 _ => None,
             })
             .collect();
@@ -79,7 +83,7 @@ impl Intercom {
         }
         let client = self.client()?;
         let mut already_posted = self.posted_before_a_crash(&link, &pending).await?;
-        for (seq, text) in pending {
+        for (seq, text, attachments) in pending {
             if already_posted.take() == Some(seq) {
                 self.conversations.change_link(id, LinkChange::Relayed(seq)).await?;
                 continue;
@@ -87,7 +91,8 @@ impl Intercom {
             self.conversations.change_link(id, LinkChange::Posting(seq)).await?;
             // A contact's words are text to Intercom (it takes no HTML from them): sent as typed,
             // so a teammate never reads `&lt;` for `<`.
-            let updated = client.reply_as_contact(&intercom_id, &contact, &text).await?;
+            let (body, urls) = self.with_files(&text, &attachments);
+            let updated = client.reply_as_contact(&intercom_id, &contact, &body, &urls).await?;
             if let Some(part) = updated.parts().iter().rev().find(|part| is_from_contact(part)) {
                 self.conversations.remember_part(&part.id.0, id, true).await?;
             }
@@ -96,15 +101,61 @@ impl Intercom {
         Ok(())
     }
 
+    /// A visitor message as Intercom takes it: a body (the files' names when the visitor wrote
+    /// nothing, since a reply needs one) and the files' addresses, signed anew to be good for
+    /// [`INBOX_URL_SECS`] from now, however long ago the message was sent.
+    fn with_files(&self, text: &str, attachments: &[Attachment]) -> (String, Vec<String>) {
+        let urls = self.inbox_urls(attachments);
+        let body = if text.trim().is_empty() {
+            attachments.iter().map(|file| file.name.as_str()).collect::<Vec<_>>().join(", ")
+        } else {
+            text.to_owned()
+        };
+        (body, urls)
+    }
+
+    /// The addresses of visitors' files for Intercom to download: signed anew to be good for
+    /// [`INBOX_URL_SECS`] from now, at most the [`MAX_ATTACHMENTS`] Intercom takes at once.
+    pub(super) fn inbox_urls<'a>(&self, files: impl IntoIterator<Item = &'a Attachment>) -> Vec<String> {
+        let expires = now_millis() / 1000 + INBOX_URL_SECS;
+        files
+            .into_iter()
+            .filter_map(|file| self.signer.renew(&file.url, expires))
+            .take(MAX_ATTACHMENTS)
+            .collect()
+    }
+
+    /// The visitor's files sent up to `through` (all when `None`), by the seq of their message.
+    pub(super) async fn visitor_files(
+        &self,
+        id: &ConversationId,
+        through: Option<Seq>,
+    ) -> Result<Vec<(Seq, Attachment)>, SyncError> {
+        let events = self.conversations.events_after(id, Seq(0)).await?;
+        Ok(events
+            .into_iter()
+            .filter(|event| through.is_none_or(|through| event.seq <= through))
+            .flat_map(|event| match event.kind {
+                EventKind::VisitorMessage { attachments, .. } => {
+                    attachments.into_iter().map(|file| (event.seq, file)).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect())
+    }
+
     /// The message whose posting a stopped process began, if Intercom shows it arrived: the
     /// contact's last reply says the same.
     async fn posted_before_a_crash(
         &self,
         link: &InboxLink,
-        pending: &[(Seq, String)],
+        pending: &[(Seq, String, Vec<Attachment>)],
     ) -> Result<Option<Seq>, SyncError> {
         let Some(posting) = link.posting else { return Ok(None) };
-        let Some((_, text)) = pending.iter().find(|(seq, _)| *seq == posting) else { return Ok(None) };
+        let Some((_, text, attachments)) = pending.iter().find(|(seq, ..)| *seq == posting) else {
+            return Ok(None);
+        };
+        let text = &self.with_files(text, attachments).0;
         let Some(intercom_id) = &link.intercom_id else { return Ok(None) };
         let conversation = self.client()?.conversation(&Id(intercom_id.clone())).await?;
         let last = conversation.parts().iter().rev().find(|part| is_from_contact(part));
@@ -163,11 +214,13 @@ impl Intercom {
                         joined = Some(author.id.0.clone());
                     }
                     let text = html_to_text(part.body.as_deref().unwrap_or(""));
-                    if !text.trim().is_empty() {
+                    let attachments: Vec<_> =
+                        part.attachments.iter().filter_map(PartAttachment::to_attachment).collect();
+                    if !text.trim().is_empty() || !attachments.is_empty() {
                         events.push(EventKind::TeammateMessage {
                             teammate: teammate(&author.id, author.name.as_deref()),
                             text,
-                            attachments: Vec::new(),
+                            attachments,
                         });
                     }
                 }

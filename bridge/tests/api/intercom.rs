@@ -145,7 +145,7 @@ pub async fn hand_off_conversation(
 }
 
 /// Waits until `check` holds, failing the test after 10 s.
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(value) = check().await {
@@ -156,7 +156,7 @@ async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
     }
 }
 
-fn parts(conversation: &Value) -> Vec<Value> {
+pub fn parts(conversation: &Value) -> Vec<Value> {
     conversation["conversation_parts"]["conversation_parts"].as_array().cloned().unwrap_or_default()
 }
 
@@ -618,8 +618,12 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         )
         .expect("registry"),
     );
-    let context =
-        InboxContext { conversations: conversations.clone(), agents: registry, tasks: Default::default() };
+    let context = InboxContext {
+        conversations: conversations.clone(),
+        agents: registry,
+        tasks: Default::default(),
+        signer: baton_bridge::files::UrlSigner::new(&baton_bridge::secret::SecretKey::generate()),
+    };
     let intercom = Intercom::new(workspace.settings(), context).expect("intercom");
     let request = HandoffRequest {
         handoff,

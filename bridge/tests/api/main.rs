@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod attachments;
 mod availability;
 mod bounds;
 mod contacts;
