@@ -2,7 +2,8 @@
 //! are parsed: every parser ships to visitors.
 
 use baton_protocol::{
-    AgentId, AgentProfile, ConversationCreated, CreateConversation, SendMessage, UpdateVisitor,
+    AgentId, AgentProfile, ConversationCreated, CreateConversation, FileId, FileUploaded, SendMessage,
+    UpdateVisitor,
 };
 use gloo_net::http::{Request, RequestBuilder};
 
@@ -76,6 +77,16 @@ impl Client {
         send(Request::post(&url), Some(session), Some(json::stringify(body)?)).await.map(drop)
     }
 
+    /// Uploads a file the visitor attached: its bytes as the body, its name in the query. The
+    /// bridge answers once it is stored; the id goes in the message's `attachments`.
+    pub async fn upload(&self, session: &Session, file: &web_sys::File) -> Result<FileId, ApiError> {
+        let name = js_sys::encode_uri_component(&file.name());
+        let url = self.url(&format!("/v1/conversations/{}/files?name={name}", session.id));
+        let request = authorized(Request::post(&url), Some(session)).body(file.clone())?;
+        let uploaded: FileUploaded = json::parse(&answer(request).await?)?;
+        Ok(uploaded.id)
+    }
+
     /// Tells the bridge what is now known of the visitor, and who said so.
     pub async fn update_visitor(&self, session: &Session, update: &UpdateVisitor) -> Result<(), ApiError> {
         let url = self.url(&format!("/v1/conversations/{}/visitor", session.id));
@@ -95,14 +106,24 @@ async fn send(
     session: Option<&Session>,
     json: Option<String>,
 ) -> Result<String, ApiError> {
-    let request = match session {
-        Some(session) => request.header("authorization", &format!("Bearer {}", session.token)),
-        None => request,
-    };
+    let request = authorized(request, session);
     let request = match json {
         Some(json) => request.header("content-type", "application/json").body(json)?,
         None => request.build()?,
     };
+    answer(request).await
+}
+
+/// `request` with the session's bearer token, if there is a session.
+fn authorized(request: RequestBuilder, session: Option<&Session>) -> RequestBuilder {
+    match session {
+        Some(session) => request.header("authorization", &format!("Bearer {}", session.token)),
+        None => request,
+    }
+}
+
+/// Sends `request` and answers the response text of a 2xx.
+async fn answer(request: gloo_net::http::Request) -> Result<String, ApiError> {
     let response = request.send().await?;
     if !response.ok() {
         return Err(ApiError::Refused { status: response.status() });

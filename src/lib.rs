@@ -8,7 +8,7 @@
 //! - [`follow`]: when the log follows the conversation.
 //! - [`i18n`]: every visible string, per language; [`time`]: when messages were written.
 //! - [`markdown`]: the safe markdown subset of messages.
-//! - [`json`]: JSON through the browser's parser.
+//! - [`json`]: JSON through the browser's parser; [`attachment`]: which files may be sent.
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
 //!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook;
 //!   [`viewport`]: the visible area, for phones' on-screen keyboards.
@@ -19,6 +19,7 @@
 //! - `bench` (feature `bench` only): the streaming benchmark's entry point.
 
 pub mod api;
+pub mod attachment;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod components;

@@ -1,5 +1,6 @@
 //! The widget's Yew components, from the root that owns the state down to one message bubble.
 
+mod attachments;
 mod composer;
 mod email_form;
 mod launcher;
@@ -9,6 +10,9 @@ mod panel;
 mod rich_text;
 mod widget;
 
+pub use attachments::{
+    attachments_view, dropped_files, use_picking, Draft, Picked, PickedFiles, PickedFilesProps, Picking,
+};
 pub use composer::{Composer, ComposerProps};
 pub use email_form::{EmailForm, EmailFormProps};
 pub use launcher::{Launcher, LauncherProps};

@@ -7,7 +7,7 @@ use baton_protocol::{AgentProfile, Mode, Teammate};
 use yew::prelude::*;
 
 use super::message_list::{local, now};
-use super::{avatar, Composer, EmailForm, MessageList};
+use super::{avatar, dropped_files, use_picking, Composer, Draft, EmailForm, MessageList};
 use crate::conversation::ConversationHandle;
 use crate::i18n::{Texts, EN};
 use crate::outbox::Outgoing;
@@ -27,6 +27,9 @@ pub struct PanelProps {
     pub on_send: Callback<String>,
     /// Called when the visitor retries a failed message.
     pub on_retry: Callback<Outgoing>,
+    /// Called with each message the visitor sends with files.
+    #[prop_or_default]
+    pub on_send_files: Callback<Draft>,
     /// Ask for an email: a handoff is under way and the team has none.
     #[prop_or_default]
     pub ask_email: bool,
@@ -71,8 +74,25 @@ pub fn Panel(props: &PanelProps) -> Html {
     };
     let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
     let on_restart = props.on_restart.reform(|_: MouseEvent| ());
+    // Files dropped anywhere on the panel join the message being written.
+    let picking = use_picking();
+    let open_for_files = conversation.mode != Mode::Closed;
+    let ondragover = Callback::from(move |event: DragEvent| {
+        if open_for_files {
+            event.prevent_default();
+        }
+    });
+    let ondrop = {
+        let picking = picking.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            if open_for_files {
+                picking.add(dropped_files(&event));
+            }
+        })
+    };
     html! {
-        <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)}>
+        <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)} {ondragover} {ondrop}>
             <header class="baton-header">
                 // Whoever answers now: the teammate once one joined, else the agent.
                 if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {
@@ -101,7 +121,8 @@ pub fn Panel(props: &PanelProps) -> Html {
                     <button type="button" class="baton-send" onclick={on_restart}>{ texts.new_conversation }</button>
                 </div>
             } else {
-                <Composer on_send={props.on_send.clone()} input_ref={props.input_ref.clone()} />
+                <Composer on_send={props.on_send.clone()} input_ref={props.input_ref.clone()}
+                    picking={picking} on_send_files={props.on_send_files.clone()} />
             }
         </section>
     }

@@ -9,7 +9,7 @@ use baton_protocol::{ClientId, Event, EventKind, Mode, UpdateVisitor, Visitor, V
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{Launcher, Panel};
+use super::{Draft, Launcher, Panel};
 use crate::api::Client;
 use crate::contrast;
 use crate::conversation::{Action, Conversation};
@@ -94,15 +94,34 @@ pub fn Widget(props: &WidgetProps) -> Html {
             let client_id = new_client_id();
             let at = js_sys::Date::now() as i64;
             dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: text.clone(), at });
-            deliver.emit(Outgoing { client_id, text });
+            deliver.emit(Outgoing { client_id, text, files: Vec::new() });
+        })
+    };
+    // The files of messages sent with some, for a retry to send them again.
+    let files_of = use_mut_ref(Vec::<(ClientId, Vec<web_sys::File>)>::new);
+    let on_send_files = {
+        let (dispatch, deliver, files_of) = (conversation.dispatcher(), deliver.clone(), files_of.clone());
+        Callback::from(move |draft: Draft| {
+            let client_id = new_client_id();
+            let at = js_sys::Date::now() as i64;
+            let (files, attachments): (Vec<web_sys::File>, _) =
+                draft.files.into_iter().map(|picked| (picked.file, picked.preview)).unzip();
+            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: draft.text.clone(), at });
+            dispatch.dispatch(Action::Attached { client_id: client_id.clone(), attachments });
+            files_of.borrow_mut().push((client_id.clone(), files.clone()));
+            deliver.emit(Outgoing { client_id, text: draft.text, files });
         })
     };
     // Stable across renders: every chunk of the log receives it, and a new callback would make
     // every chunk render again on each streamed piece.
     let on_retry = {
         let dispatch = conversation.dispatcher();
-        use_callback(deliver, move |outgoing: Outgoing, deliver| {
+        use_callback(deliver, move |mut outgoing: Outgoing, deliver| {
             dispatch.dispatch(Action::Retried { client_id: outgoing.client_id.clone() });
+            let files = files_of.borrow();
+            if let Some((_, files)) = files.iter().find(|(id, _)| *id == outgoing.client_id) {
+                outgoing.files = files.clone();
+            }
             deliver.emit(outgoing);
         })
     };
@@ -160,7 +179,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let unread = conversation.unread();
     let panel = html! {
         <Panel {profile} {conversation} link={*link}
-            {on_send} {on_retry} {ask_email} email_saved={(*email_saved).clone()} {on_email} {on_restart}
+            {on_send} {on_send_files} {on_retry} {ask_email} email_saved={(*email_saved).clone()} {on_email} {on_restart}
             input_ref={input_ref.clone()} />
     };
     let classes = classes!(
