@@ -23,7 +23,9 @@ pub fn size_label(bytes: u64) -> String {
     if bytes < 1024 * 1024 {
         format!("{} KB", bytes.div_ceil(1024))
     } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+        // Integers only: formatting a float would ship the float printer (kilobytes of wasm).
+        let tenths = bytes * 10 / (1024 * 1024);
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     }
 }
 

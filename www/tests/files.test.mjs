@@ -91,15 +91,17 @@ test("a photo sent from the widget reaches the sandbox conversation, and a teamm
   await visitor.screenshot({ path: "test-results/files-preview.png" });
   await box.fill("It arrived broken");
   await box.press("Enter");
-  await loaded(log.getByRole("img", { name: "parcel.png" }));
-  await log.getByText("Delivered").waitFor({ timeout: 15_000 });
-  const sent = log.getByRole("img", { name: "parcel.png" });
-  assert.match(await sent.getAttribute("src"), /\/v1\/files\/[0-9a-f]+\?expires=\d+&signature=[0-9a-f]+$/, "shown from the bridge once stored");
+  // Shown at once from the page, then from the bridge's signed address once stored.
+  const stored = log.locator('img[alt="parcel.png"][src*="/v1/files/"]');
+  await stored.waitFor({ timeout: 15_000 });
+  await loaded(stored);
+  assert.match(await stored.getAttribute("src"), /\/v1\/files\/[0-9a-f]+\?expires=\d+&signature=[0-9a-f]+$/);
   await visitor.screenshot({ path: "test-results/files-sent.png" });
 
   const teammate = await browser.newPage();
   await teammate.goto(sandbox.url);
-  await teammate.getByRole("link", { name: /Can I talk to a person/ }).first().click();
+  // The one conversation of this sandbox.
+  await teammate.locator("tbody a").first().click();
   await teammate.getByText("It arrived broken").waitFor({ timeout: 15_000 });
   await loaded(teammate.getByRole("img", { name: "parcel.png" }));
   await teammate.getByText(/parcel\.png \(\d+ KB\)/).waitFor();
