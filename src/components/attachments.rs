@@ -11,7 +11,7 @@ use web_sys::{File, FileList, HtmlInputElement};
 use yew::prelude::*;
 
 use crate::attachment::{acceptable, size_label, ACCEPT};
-use crate::i18n::{Texts, EN};
+use crate::i18n::Texts;
 
 /// A file the visitor picked, and how it shows until the bridge has it.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,18 +88,9 @@ pub fn use_picking() -> Picking {
     Picking { picked: use_state(Rc::default), refused: use_state_eq(|| false) }
 }
 
-/// Properties of [`PickedFiles`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct PickedFilesProps {
-    /// The files about to be sent.
-    pub picking: Picking,
-}
-
-/// The "Attach a file" button, and above the message box what is about to be sent.
-#[component]
-pub fn PickedFiles(props: &PickedFilesProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
-    let input = use_node_ref();
+/// The "Attach a file" button (with the hidden picker it opens, `input`), and what is about to
+/// be sent. A function, not a component: one less component for every visitor to download.
+pub fn picked_view(picking: &Picking, texts: &Texts, input: &NodeRef) -> Html {
     let onclick = {
         let input = input.clone();
         Callback::from(move |_: MouseEvent| {
@@ -109,7 +100,7 @@ pub fn PickedFiles(props: &PickedFilesProps) -> Html {
         })
     };
     let onchange = {
-        let picking = props.picking.clone();
+        let picking = picking.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             picking.add(input.files());
@@ -117,12 +108,10 @@ pub fn PickedFiles(props: &PickedFilesProps) -> Html {
             input.set_value("");
         })
     };
-    let files = props.picking.files();
+    let files = picking.files();
     let list = files.iter().enumerate().map(|(index, picked)| {
-        let onclick = {
-            let picking = props.picking.clone();
-            Callback::from(move |_: MouseEvent| picking.remove(index))
-        };
+        let picking = picking.clone();
+        let onclick = Callback::from(move |_: MouseEvent| picking.remove(index));
         let label = format!("{} {}", texts.remove_file, picked.preview.name);
         html! {
             <li class="baton-picked">
@@ -133,7 +122,7 @@ pub fn PickedFiles(props: &PickedFilesProps) -> Html {
     });
     html! {
         <>
-            if *props.picking.refused {
+            if *picking.refused {
                 <p class="baton-file-refused" role="alert">{ texts.file_refused }</p>
             }
             if !files.is_empty() {
@@ -142,7 +131,7 @@ pub fn PickedFiles(props: &PickedFilesProps) -> Html {
             <button type="button" class="baton-attach" aria-label={texts.attach_file} title={texts.attach_file} {onclick}>
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.7l-8.3 8.3a6 6 0 0 0 8.5 8.5L21 13.3" /></svg>
             </button>
-            <input type="file" class="baton-file-input" multiple=true accept={ACCEPT} tabindex="-1" aria-hidden="true" ref={input} {onchange} />
+            <input type="file" class="baton-file-input" multiple=true accept={ACCEPT} tabindex="-1" aria-hidden="true" ref={input.clone()} {onchange} />
         </>
     }
 }

@@ -5,7 +5,7 @@
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::attachments::{dropped_files, Draft, PickedFiles, Picking};
+use super::attachments::{dropped_files, picked_view, Draft, Picking};
 use crate::i18n::{Texts, EN};
 
 /// Properties of [`Composer`].
@@ -29,6 +29,7 @@ pub struct ComposerProps {
 pub fn Composer(props: &ComposerProps) -> Html {
     let texts = use_context::<&'static Texts>().unwrap_or(&EN);
     let text = use_state(String::new);
+    let file_input = use_node_ref();
     let has_files = props.picking.as_ref().is_some_and(|picking| !picking.files().is_empty());
     let send = {
         let text = text.clone();
@@ -81,7 +82,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
     html! {
         <form class="baton-composer" {onsubmit}>
             if let Some(picking) = &props.picking {
-                <PickedFiles picking={picking.clone()} />
+                { picked_view(picking, texts, &file_input) }
             }
             <textarea class="baton-input" aria-label={texts.message} placeholder={texts.write_a_message} rows="1"
                 ref={props.input_ref.clone()} value={(*text).clone()} {oninput} {onkeydown} {onpaste} />

@@ -10,9 +10,7 @@ mod panel;
 mod rich_text;
 mod widget;
 
-pub use attachments::{
-    attachments_view, dropped_files, use_picking, Draft, Picked, PickedFiles, PickedFilesProps, Picking,
-};
+pub use attachments::{attachments_view, dropped_files, picked_view, use_picking, Draft, Picked, Picking};
 pub use composer::{Composer, ComposerProps};
 pub use email_form::{EmailForm, EmailFormProps};
 pub use launcher::{Launcher, LauncherProps};

@@ -88,15 +88,6 @@ pub fn Widget(props: &WidgetProps) -> Html {
     };
     use_event_stream(session.as_ref().map(|session| client.events_url(session)), on_event, on_link);
 
-    let on_send = {
-        let (dispatch, deliver) = (conversation.dispatcher(), deliver.clone());
-        Callback::from(move |text: String| {
-            let client_id = new_client_id();
-            let at = js_sys::Date::now() as i64;
-            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: text.clone(), at });
-            deliver.emit(Outgoing { client_id, text, files: Vec::new() });
-        })
-    };
     // The files of messages sent with some, for a retry to send them again.
     let files_of = use_mut_ref(Vec::<(ClientId, Vec<web_sys::File>)>::new);
     let on_send_files = {
@@ -104,14 +95,18 @@ pub fn Widget(props: &WidgetProps) -> Html {
         Callback::from(move |draft: Draft| {
             let client_id = new_client_id();
             let at = js_sys::Date::now() as i64;
-            let (files, attachments): (Vec<web_sys::File>, _) =
+            let (files, attachments): (Vec<web_sys::File>, Vec<_>) =
                 draft.files.into_iter().map(|picked| (picked.file, picked.preview)).unzip();
             dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: draft.text.clone(), at });
-            dispatch.dispatch(Action::Attached { client_id: client_id.clone(), attachments });
-            files_of.borrow_mut().push((client_id.clone(), files.clone()));
+            if !files.is_empty() {
+                dispatch.dispatch(Action::Attached { client_id: client_id.clone(), attachments });
+                files_of.borrow_mut().push((client_id.clone(), files.clone()));
+            }
             deliver.emit(Outgoing { client_id, text: draft.text, files });
         })
     };
+    // A message of words alone takes the same way, so the widget has one.
+    let on_send = on_send_files.reform(|text: String| Draft { text, files: Vec::new() });
     // Stable across renders: every chunk of the log receives it, and a new callback would make
     // every chunk render again on each streamed piece.
     let on_retry = {

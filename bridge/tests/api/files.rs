@@ -7,6 +7,7 @@ use baton_protocol::{Attachment, ConversationCreated, EventKind, FileUploaded, S
 use serde_json::json;
 
 use crate::helpers::{spawn_app, Api, TestApp, ADMIN_TOKEN};
+use crate::process::BridgeProcess;
 
 /// The smallest PNG: a 1×1 transparent pixel.
 pub const PNG: &[u8] = &[
@@ -218,4 +219,31 @@ async fn erasing_a_conversation_deletes_its_files() {
     let response = reqwest::get(&url).await.expect("request completes");
     assert_eq!(response.status(), 404);
     assert_eq!(error_code(response).await, "unknown_file");
+}
+
+#[tokio::test]
+async fn an_acknowledged_file_survives_kill_9_and_its_address_still_opens_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("baton.db");
+    let bridge = BridgeProcess::start(&db, 0).await;
+    let conversation = bridge.api.create_conversation().await;
+    let file = bridge.api.upload(&conversation, "parcel.png", PNG).await;
+    let response = bridge
+        .api
+        .send(&conversation, json!({"client_id": "m1", "text": "", "attachments": [file.id]}))
+        .await;
+    assert_eq!(response.status(), 202);
+    let old_base = bridge.api.base.clone();
+    bridge.kill_9().await;
+
+    let bridge = BridgeProcess::start(&db, 0).await;
+    let mut events = bridge.api.events(&conversation, Seq(0)).await;
+    let EventKind::VisitorMessage { attachments, .. } = events.next().await.kind else {
+        panic!("the visitor's message first")
+    };
+    // The key file beside the database signs alike after the restart.
+    let url = attachments[0].url.replace(&old_base, &bridge.api.base);
+    let served = reqwest::get(&url).await.expect("request completes");
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await.expect("body").as_ref(), PNG);
 }
