@@ -24,7 +24,7 @@ pub fn size_label(bytes: u64) -> String {
         format!("{} KB", bytes.div_ceil(1024))
     } else {
         // Integers only: formatting a float would ship the float printer (kilobytes of wasm).
-        let tenths = bytes * 10 / (1024 * 1024);
+        let tenths = (bytes * 10 + 512 * 1024) / (1024 * 1024);
         format!("{}.{} MB", tenths / 10, tenths % 10)
     }
 }

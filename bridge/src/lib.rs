@@ -16,6 +16,7 @@
 //!   address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]:
 //!   security headers; [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at
 //!   rest.
+//! - [`files`]: what visitors' attachments are (sniffed) and their signed addresses.
 //! - [`retention`]: how long conversations are kept.
 //! - [`tasks`]: background work, tracked; [`turns`]: one at a time per conversation;
 //!   [`backoff`]: how retries wait.

@@ -33,21 +33,23 @@ pub struct Draft {
 
 /// The files about to be sent, and whether the last ones offered were refused.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Picking {
-    picked: UseStateHandle<Rc<Vec<Picked>>>,
-    refused: UseStateHandle<bool>,
-}
+pub struct Picking(UseStateHandle<Rc<(Vec<Picked>, bool)>>);
 
 impl Picking {
     /// The files picked so far.
-    pub fn files(&self) -> Rc<Vec<Picked>> {
-        (*self.picked).clone()
+    pub fn files(&self) -> &[Picked] {
+        &self.0 .0
+    }
+
+    /// Whether the last files offered were refused.
+    pub fn refused(&self) -> bool {
+        self.0 .1
     }
 
     /// Adds what the browser handed over; refuses (and says so) what the bridge would refuse.
     pub fn add(&self, list: Option<FileList>) {
         let Some(list) = list else { return };
-        let mut picked = (**self.picked).clone();
+        let mut picked = self.0 .0.clone();
         let mut refused = false;
         for file in (0..list.length()).filter_map(|index| list.get(index)) {
             if !acceptable(&file.type_(), file.size(), picked.len()) {
@@ -59,25 +61,23 @@ impl Picking {
                 Attachment { name: file.name(), content_type: file.type_(), size: file.size() as u64, url };
             picked.push(Picked { file, preview });
         }
-        self.refused.set(refused);
-        self.picked.set(Rc::new(picked));
+        self.0.set(Rc::new((picked, refused)));
     }
 
     /// Drops the file at `index`.
     pub fn remove(&self, index: usize) {
-        let mut picked = (**self.picked).clone();
+        let mut picked = self.0 .0.clone();
         if index < picked.len() {
             let gone = picked.remove(index);
             let _ = web_sys::Url::revoke_object_url(&gone.preview.url);
-            self.picked.set(Rc::new(picked));
+            self.0.set(Rc::new((picked, false)));
         }
     }
 
     /// Hands the files over to be sent, leaving none picked.
     pub fn take(&self) -> Vec<Picked> {
-        self.refused.set(false);
-        let files = (**self.picked).clone();
-        self.picked.set(Rc::default());
+        let files = self.0 .0.clone();
+        self.0.set(Rc::default());
         files
     }
 }
@@ -85,7 +85,7 @@ impl Picking {
 /// The panel's files about to be sent.
 #[hook]
 pub fn use_picking() -> Picking {
-    Picking { picked: use_state(Rc::default), refused: use_state_eq(|| false) }
+    Picking(use_state(Rc::default))
 }
 
 /// The "Attach a file" button (with the hidden picker it opens, `input`), and what is about to
@@ -122,7 +122,7 @@ pub fn picked_view(picking: &Picking, texts: &Texts, input: &NodeRef) -> Html {
     });
     html! {
         <>
-            if *picking.refused {
+            if picking.refused() {
                 <p class="baton-file-refused" role="alert">{ texts.file_refused }</p>
             }
             if !files.is_empty() {
