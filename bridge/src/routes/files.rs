@@ -129,7 +129,7 @@ pub async fn attachments_of(
     let expires = now_millis() / 1000 + VISITOR_URL_SECS;
     let mut attachments = Vec::with_capacity(files.len());
     for (n, id) in files.iter().enumerate() {
-        let upload = state.conversations.upload(id).await?;
+        let upload = state.conversations.upload_info(id).await?;
         let Some(upload) =
             upload.filter(|upload| &upload.conversation == conversation && !files[..n].contains(id))
         else {
@@ -140,7 +140,7 @@ pub async fn attachments_of(
         attachments.push(Attachment {
             name: upload.name,
             content_type: upload.content_type,
-            size: upload.bytes.len() as u64,
+            size: upload.size,
             url: format!("{origin}{}", state.signer.path(&id.0, expires)),
         });
     }

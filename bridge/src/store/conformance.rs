@@ -9,7 +9,8 @@ use baton_protocol::{
 use crate::conversations::{now_millis, Conversations};
 use crate::secret::Secret;
 use crate::store::{
-    Appended, ConversationRecord, HandoffStatus, LinkChange, Span, StoreError, Upload, WorkspaceConnection,
+    Appended, ConversationRecord, HandoffStatus, LinkChange, Span, StoreError, Upload, UploadInfo,
+    WorkspaceConnection,
 };
 
 /// A fresh engine and whatever must live as long as it (a temporary folder, a cluster).
@@ -620,6 +621,14 @@ pub async fn an_upload_reads_back_whole_and_goes_with_its_conversation(conversat
     }
     let read = conversations.upload(&FileId::from("f-kept")).await.expect("reads");
     assert_eq!(read, Some(upload("f-kept", &kept)));
+    let info = conversations.upload_info(&FileId::from("f-kept")).await.expect("reads");
+    let expected = UploadInfo {
+        conversation: kept.clone(),
+        name: "parcel.png".into(),
+        content_type: "image/png".into(),
+        size: 70_000,
+    };
+    assert_eq!(info, Some(expected), "the name, type and size without the bytes");
     assert_eq!(conversations.upload(&FileId::from("nope")).await.expect("reads"), None);
     assert!(conversations.erase(&erased).await.expect("erases"));
     assert_eq!(conversations.upload(&FileId::from("f-erased")).await.expect("reads"), None);

@@ -35,7 +35,7 @@ pub use handoffs::{
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
-pub use uploads::{Upload, Uploads};
+pub use uploads::{Upload, UploadInfo, Uploads};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
 use std::path::PathBuf;

@@ -14,6 +14,23 @@ pub trait Uploads {
 
     /// The file, bytes and all, if it is stored.
     async fn upload(&self, id: &FileId) -> Result<Option<Upload>, StoreError>;
+
+    /// What is known of the file without its bytes, if it is stored: what a message naming it
+    /// needs, read without loading up to 10 MB.
+    async fn upload_info(&self, id: &FileId) -> Result<Option<UploadInfo>, StoreError>;
+}
+
+/// An uploaded file without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadInfo {
+    /// The conversation it was uploaded to.
+    pub conversation: ConversationId,
+    /// Its name.
+    pub name: String,
+    /// Its sniffed type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// One uploaded file.

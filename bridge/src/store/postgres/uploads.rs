@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use baton_protocol::{ConversationId, FileId};
 
+use super::uint;
 use super::Postgres;
-use crate::store::{StoreError, Upload, Uploads};
+use crate::store::{StoreError, Upload, UploadInfo, Uploads};
 
 #[async_trait]
 impl Uploads for Postgres {
@@ -43,6 +44,26 @@ impl Uploads for Postgres {
                 content_type: row.try_get(2)?,
                 bytes: row.try_get(3)?,
                 created_at: row.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn upload_info(&self, id: &FileId) -> Result<Option<UploadInfo>, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT conversation_id, name, content_type, octet_length(bytes)::BIGINT FROM files WHERE id = $1",
+                &[&id.0],
+            )
+            .await?;
+        row.map(|row| {
+            Ok(UploadInfo {
+                conversation: ConversationId(row.try_get(0)?),
+                name: row.try_get(1)?,
+                content_type: row.try_get(2)?,
+                size: uint(row.try_get(3)?),
             })
         })
         .transpose()

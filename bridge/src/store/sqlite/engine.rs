@@ -12,8 +12,8 @@ use crate::conversations::now_millis;
 use crate::store::{
     Appended, Backlog, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
     EngineMetrics, HandoffId, HandoffRecord, Handoffs, InboxLink, InboxLinks, InterruptedAnswer, Lifecycle,
-    LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Upload, Uploads,
-    Workspace, WorkspaceConnection,
+    LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Upload, UploadInfo,
+    Uploads, Workspace, WorkspaceConnection,
 };
 
 impl Engine for Sqlite {
@@ -311,6 +311,11 @@ impl Uploads for Sqlite {
     async fn upload(&self, id: &FileId) -> Result<Option<Upload>, StoreError> {
         let id = id.clone();
         self.readers.read(move |store| store.upload(&id)).await
+    }
+
+    async fn upload_info(&self, id: &FileId) -> Result<Option<UploadInfo>, StoreError> {
+        let id = id.clone();
+        self.readers.read(move |store| store.upload_info(&id)).await
     }
 }
 

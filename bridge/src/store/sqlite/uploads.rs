@@ -4,7 +4,7 @@ use baton_protocol::{ConversationId, FileId};
 use rusqlite::{params, OptionalExtension};
 
 use super::Store;
-use crate::store::{StoreError, Upload};
+use crate::store::{StoreError, Upload, UploadInfo};
 
 impl Store {
     /// Stores an uploaded file.
@@ -23,6 +23,24 @@ impl Store {
                 file.created_at
             ])?;
         Ok(())
+    }
+
+    /// An uploaded file's name, type and size, if it is stored.
+    pub fn upload_info(&self, id: &FileId) -> Result<Option<UploadInfo>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT conversation_id, name, content_type, length(bytes) FROM files WHERE id = ?1",
+            )?
+            .query_row(params![id.0], |row| {
+                Ok(UploadInfo {
+                    conversation: ConversationId(row.get(0)?),
+                    name: row.get(1)?,
+                    content_type: row.get(2)?,
+                    size: row.get(3)?,
+                })
+            })
+            .optional()?)
     }
 
     /// An uploaded file, if it is stored.
