@@ -41,6 +41,12 @@ if [ "$need" = test ]; then
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15
   fi
+  # Debian's nginx, the load balancer of the end-to-end test with two bridges (started by the
+  # test with its own configuration; the service it installs is not used).
+  if [ ! -x /usr/sbin/nginx ]; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx
+  fi
   # Debian's Chromium and its driver, for the wasm tests and the end-to-end tests.
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     as_root apt-get update

@@ -2,7 +2,8 @@
 //! are parsed: every parser ships to visitors.
 
 use baton_protocol::{
-    AgentId, AgentProfile, ConversationCreated, CreateConversation, FileId, SendMessage, UpdateVisitor,
+    AgentId, AgentProfile, ConversationCreated, CreateConversation, FileId, RateConversation, Rating,
+    SendMessage, UpdateVisitor,
 };
 use gloo_net::http::{Request, RequestBuilder};
 
@@ -89,16 +90,39 @@ impl Client {
         id.map(FileId).ok_or_else(|| ApiError::Network(String::from("no file id")))
     }
 
-    /// Tells the bridge what is now known of the visitor, and who said so.
-    pub async fn update_visitor(&self, session: &Session, update: &UpdateVisitor) -> Result<(), ApiError> {
-        let url = self.url(&format!("/v1/conversations/{}/visitor", session.id));
-        send(Request::put(&url), Some(session), Some(json::stringify(update)?)).await.map(drop)
+    /// Changes the conversation: what is now known of the visitor (and who said so), or its
+    /// rating (whose `conversation_rated` event follows on the stream). One call for both, so
+    /// one copy of the request ships.
+    pub async fn write(&self, session: &Session, write: &Write) -> Result<(), ApiError> {
+        let (request, path, json): (fn(&str) -> RequestBuilder, _, _) = match write {
+            Write::Visitor(update) => (Request::put, "visitor", json::stringify(update)?),
+            // Written out rather than derived: the derived writer would ship for this one body.
+            Write::Rating(RateConversation { rating, comment }) => {
+                let rating = if *rating == Rating::Good { "good" } else { "bad" };
+                (
+                    Request::post,
+                    "rating",
+                    format!(r#"{{"rating":"{rating}","comment":{}}}"#, json::stringify(comment)?),
+                )
+            }
+        };
+        let url = self.url(&format!("/v1/conversations/{}/{path}", session.id));
+        send(request(&url), Some(session), Some(json)).await.map(drop)
     }
 
     /// The URL of the conversation's event stream; the stream adds `after`.
     pub fn events_url(&self, session: &Session) -> String {
         self.url(&format!("/v1/conversations/{}/events?token={}", session.id, session.token))
     }
+}
+
+/// A change to the conversation, for [`Client::write`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// `PUT /v1/conversations/{id}/visitor`.
+    Visitor(UpdateVisitor),
+    /// `POST /v1/conversations/{id}/rating`.
+    Rating(RateConversation),
 }
 
 /// Sends `request`, with the session's bearer token and a JSON body when given, and answers the

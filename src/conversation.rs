@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use baton_protocol::{Attachment, ClientId, Event, EventKind, MessageId, Mode, Seq, Teammate};
+use baton_protocol::{Attachment, ClientId, Event, EventKind, MessageId, Mode, Rating, Seq, Teammate};
 use yew::UseReducerHandle;
 
 use crate::message::{Message, MessageKey, Notice, Sender, Status};
@@ -75,6 +75,8 @@ pub struct Conversation {
     pub handoff_failed: bool,
     /// An error the bridge wants the visitor to see.
     pub notice: Option<String>,
+    /// The visitor's rating of the closed conversation, once given (here or before a reload).
+    pub rating: Option<Rating>,
 }
 
 impl Conversation {
@@ -217,6 +219,7 @@ impl Conversation {
                 self.system(place, Notice::Closed);
             }
             EventKind::ConversationReopened => self.system(place, Notice::Reopened),
+            EventKind::ConversationRated { rating, .. } => self.rating = Some(rating),
             EventKind::ErrorRaised { message, .. } => {
                 self.agent_thinking = false;
                 self.notice = Some(message);
@@ -544,6 +547,22 @@ mod tests {
         assert!(!state.teammate_typing);
         assert_eq!(notices(&state).last(), Some(&Notice::Closed));
         assert_eq!(state.apply(Action::Restarted), Conversation::default());
+    }
+
+    #[test]
+    fn a_rating_replayed_after_a_reload_shows_as_given_and_a_new_conversation_asks_again() {
+        let closed = [
+            event(1, EventKind::TeammateJoined { teammate: ana() }),
+            event(2, EventKind::ConversationClosed),
+        ];
+        assert_eq!(run(closed.clone()).rating, None, "closed and not rated yet: asked");
+        let rated =
+            event(3, EventKind::ConversationRated { rating: Rating::Bad, comment: Some("slow".into()) });
+        let state = run(closed.into_iter().chain([rated.clone()]));
+        assert_eq!(state.rating, Some(Rating::Bad));
+        assert_eq!(state.clone().apply(rated).rating, Some(Rating::Bad), "a replayed event changes nothing");
+        assert_eq!(state.messages.len(), 2, "the rating is not a message of the log");
+        assert_eq!(state.apply(Action::Restarted).rating, None);
     }
 
     #[test]

@@ -75,6 +75,16 @@ pub struct Texts {
     pub reopened: &'static str,
     /// Start over after closing.
     pub new_conversation: &'static str,
+    /// The rating's question, once closed.
+    pub rate_question: &'static str,
+    /// A good rating.
+    pub good: &'static str,
+    /// A bad rating.
+    pub bad: &'static str,
+    /// The rating's optional comment.
+    pub rating_comment: &'static str,
+    /// After rating.
+    pub rated: &'static str,
     /// The unread badge's accessible text.
     unread: &'static str,
     /// The email field's label.
@@ -179,6 +189,11 @@ pub const EN: Texts = Texts {
     closed: "This conversation has been closed.",
     reopened: "The conversation was reopened.",
     new_conversation: "Start a new conversation",
+    rate_question: "How was this conversation?",
+    good: "Good",
+    bad: "Bad",
+    rating_comment: "Anything to add? (optional)",
+    rated: "Thanks for your rating!",
     unread: "{n} unread messages",
     your_email: "Your email",
     email_prompt: "Leave your email so our team can follow up:",
@@ -226,6 +241,11 @@ pub const FR: Texts = Texts {
     closed: "Cette conversation est terminée.",
     reopened: "La conversation a été rouverte.",
     new_conversation: "Démarrer une nouvelle conversation",
+    rate_question: "Comment s'est passée cette conversation ?",
+    good: "Bien",
+    bad: "Pas bien",
+    rating_comment: "Un commentaire ? (facultatif)",
+    rated: "Merci pour votre avis !",
     unread: "{n} messages non lus",
     your_email: "Votre e-mail",
     email_prompt: "Laissez votre e-mail pour que notre équipe puisse vous répondre :",
@@ -271,6 +291,11 @@ pub const ES: Texts = Texts {
     closed: "Esta conversación se ha cerrado.",
     reopened: "La conversación se ha reabierto.",
     new_conversation: "Iniciar una nueva conversación",
+    rate_question: "¿Qué tal fue esta conversación?",
+    good: "Bien",
+    bad: "Mal",
+    rating_comment: "¿Algo que añadir? (opcional)",
+    rated: "¡Gracias por tu valoración!",
     unread: "{n} mensajes sin leer",
     your_email: "Tu correo electrónico",
     email_prompt: "Déjanos tu correo para que nuestro equipo pueda responderte:",
@@ -317,6 +342,11 @@ pub const DE: Texts = Texts {
     closed: "Diese Unterhaltung wurde beendet.",
     reopened: "Die Unterhaltung wurde wieder geöffnet.",
     new_conversation: "Neue Unterhaltung beginnen",
+    rate_question: "Wie war diese Unterhaltung?",
+    good: "Gut",
+    bad: "Schlecht",
+    rating_comment: "Noch etwas? (optional)",
+    rated: "Danke für Ihre Bewertung!",
     unread: "{n} ungelesene Nachrichten",
     your_email: "Ihre E-Mail",
     email_prompt: "Hinterlassen Sie Ihre E-Mail, damit unser Team antworten kann:",

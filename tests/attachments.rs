@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use baton_protocol::{Attachment, Event, EventKind, Seq, Teammate};
-use baton_widget::components::Panel;
+use baton_widget::components::{panel as panel_view, use_picking, PanelProps};
 use baton_widget::conversation::{Action, Conversation};
 use baton_widget::stream::Link;
 use yew::prelude::*;
@@ -20,7 +20,28 @@ struct ShownProps {
 #[component]
 fn Shown(props: &ShownProps) -> Html {
     let conversation = use_reducer(|| (*props.conversation).clone());
-    html! { <Panel profile={None} {conversation} link={Link::Online} on_send={Callback::noop()} on_retry={Callback::noop()} /> }
+    let shown = PanelProps {
+        profile: None,
+        conversation,
+        link: Link::Online,
+        on_send: Callback::noop(),
+        on_send_files: Callback::noop(),
+        picking: use_picking(),
+        on_retry: Callback::noop(),
+        ask_email: false,
+        email_saved: None,
+        on_email: Callback::noop(),
+        on_restart: Callback::noop(),
+        on_rate: Callback::noop(),
+        input_ref: NodeRef::default(),
+        comment_ref: NodeRef::default(),
+        email_ref: NodeRef::default(),
+        email_invalid: use_state_eq(|| false),
+        closing: false,
+        panel_ref: NodeRef::default(),
+        on_closed: Callback::noop(),
+    };
+    panel_view(&baton_widget::i18n::EN, &shown)
 }
 
 async fn panel(actions: Vec<Action>) -> String {

@@ -29,6 +29,19 @@ fn shadow_query(host: &Element, selector: &str) -> Option<Element> {
     host.shadow_root().expect("a shadow root").query_selector(selector).expect("valid selector")
 }
 
+/// Waits until nothing in `host` matches `selector` (the panel's fade-out takes a moment),
+/// failing after 5 s.
+async fn until_gone(host: &Element, selector: &str) {
+    for _ in 0..500 {
+        yew::scheduler::flush().await;
+        if shadow_query(host, selector).is_none() {
+            return;
+        }
+        yew::platform::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{selector} is still there after 5 s");
+}
+
 #[wasm_bindgen_test]
 async fn mounting_shows_the_launcher_and_a_click_opens_the_panel() {
     let host = new_host();
@@ -70,7 +83,13 @@ async fn the_host_page_opens_and_closes_the_chat_and_hears_of_it_until_destroy()
     assert!(shadow_query(&host, "[role=log]").is_some(), "open() opens the panel");
     chat.close();
     yew::scheduler::flush().await;
-    assert!(shadow_query(&host, "[role=log]").is_none(), "close() closes it");
+    let fading = shadow_query(&host, "[role=dialog]").expect("the panel fades out before it goes");
+    assert!(
+        fading.class_name().split_whitespace().any(|class| class == "baton-closing"),
+        "{}",
+        fading.class_name()
+    );
+    until_gone(&host, "[role=log]").await;
     assert_eq!(heard.join(",").as_string().as_deref(), Some("open,close"));
     assert!(chat.identify(js_sys::JSON::parse(r#"{"email": "ada@example.com"}"#).expect("json")).is_ok());
     assert!(chat.identify(js_sys::JSON::parse(r#"{"email": 7}"#).expect("json")).is_err());

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use baton_protocol::AgentProfile;
 use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq, Teammate};
-use baton_widget::components::{Launcher, LauncherProps, Panel};
+use baton_widget::components::{launcher, LauncherProps, PanelProps};
 use baton_widget::conversation::{Action, Conversation};
 use baton_widget::stream::Link;
 use yew::prelude::*;
@@ -34,10 +34,52 @@ struct ShownProps {
 #[component]
 fn Shown(props: &ShownProps) -> Html {
     let conversation = use_reducer(|| (*props.conversation).clone());
-    html! {
-        <Panel profile={props.profile.clone()} {conversation} link={props.link} on_send={Callback::noop()}
-            on_retry={Callback::noop()} ask_email={props.ask_email} />
-    }
+    let email_invalid = use_state_eq(|| false);
+    let shown = PanelProps {
+        profile: props.profile.clone(),
+        conversation,
+        link: props.link,
+        on_send: Callback::noop(),
+        on_send_files: Callback::noop(),
+        picking: baton_widget::components::use_picking(),
+        on_retry: Callback::noop(),
+        ask_email: props.ask_email,
+        email_saved: None,
+        on_email: Callback::noop(),
+        on_restart: Callback::noop(),
+        on_rate: Callback::noop(),
+        input_ref: NodeRef::default(),
+        comment_ref: NodeRef::default(),
+        email_ref: NodeRef::default(),
+        email_invalid,
+        closing: false,
+        panel_ref: NodeRef::default(),
+        on_closed: Callback::noop(),
+    };
+    baton_widget::components::panel(&baton_widget::i18n::EN, &shown)
+}
+
+/// The launcher as the root renders it, in English.
+#[derive(Properties, PartialEq)]
+struct LauncherShownProps {
+    open: bool,
+    unread: usize,
+}
+
+#[component]
+fn LauncherShown(props: &LauncherShownProps) -> Html {
+    let shown = LauncherProps {
+        open: props.open,
+        unread: props.unread,
+        on_toggle: Callback::noop(),
+        button_ref: NodeRef::default(),
+    };
+    launcher(&baton_widget::i18n::EN, &shown)
+}
+
+async fn launcher_html(open: bool, unread: usize) -> String {
+    let props = yew::props!(LauncherShownProps { open, unread });
+    LocalServerRenderer::<LauncherShown>::with_props(props).render().await
 }
 
 async fn panel(conversation: Rc<Conversation>, link: Link) -> String {
@@ -52,8 +94,7 @@ fn ana() -> Teammate {
 #[tokio::test]
 async fn the_launcher_is_named_for_what_a_click_does() {
     for (open, label) in [(false, "Open chat"), (true, "Close chat")] {
-        let props = yew::props!(LauncherProps { open, on_toggle: Callback::noop() });
-        let html = LocalServerRenderer::<Launcher>::with_props(props).render().await;
+        let html = launcher_html(open, 0).await;
         assert!(html.contains(&format!(r#"aria-label="{label}""#)), "{html}");
         assert!(html.contains(&format!(r#"aria-expanded="{open}""#)), "{html}");
         assert!(!html.contains('💬'), "no emoji, which some systems cannot draw: {html}");
@@ -170,13 +211,30 @@ async fn the_typing_indicator_shows_until_the_first_piece_arrives() {
 
 #[tokio::test]
 async fn the_launcher_counts_unread_answers_only_while_closed() {
-    let closed = yew::props!(LauncherProps { open: false, unread: 2_usize, on_toggle: Callback::noop() });
-    let html = LocalServerRenderer::<Launcher>::with_props(closed).render().await;
+    let html = launcher_html(false, 2).await;
     assert!(html.contains("2 unread messages"), "{html}");
     assert!(html.contains(r#"aria-label="Open chat""#), "the button keeps its name: {html}");
-    let open = yew::props!(LauncherProps { open: true, unread: 2_usize, on_toggle: Callback::noop() });
-    let html = LocalServerRenderer::<Launcher>::with_props(open).render().await;
+    let html = launcher_html(true, 2).await;
     assert!(!html.contains("unread"), "{html}");
+}
+
+#[tokio::test]
+async fn a_closed_conversation_asks_for_a_rating_once_and_thanks_after_it() {
+    let closed = [
+        received(1, EventKind::TeammateJoined { teammate: ana() }),
+        received(2, EventKind::ConversationClosed),
+    ];
+    let html = panel(conversation(closed.clone()), Link::Online).await;
+    assert!(html.contains("<legend"), "the choices are a named group: {html}");
+    assert!(html.contains("How was this conversation?"), "{html}");
+    assert!(html.contains(">Good</button>") && html.contains(">Bad</button>"), "{html}");
+    assert!(html.contains(r#"aria-label="Anything to add? (optional)""#), "{html}");
+    let rated =
+        received(3, EventKind::ConversationRated { rating: baton_protocol::Rating::Good, comment: None });
+    let html = panel(conversation(closed.into_iter().chain([rated])), Link::Online).await;
+    assert!(html.contains("Thanks for your rating!"), "{html}");
+    assert!(!html.contains(">Good</button>"), "not asked again: {html}");
+    assert!(html.contains("Start a new conversation"), "{html}");
 }
 
 #[tokio::test]

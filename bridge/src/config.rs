@@ -101,6 +101,10 @@ pub struct Config {
     /// holds; 0 keeps conversations forever.
     #[arg(long, env = "BATON_RETENTION_DAYS", default_value_t = 0)]
     pub retention_days: u32,
+    /// Seconds a bridge's lease on a piece of background work (a handoff to deliver, messages to
+    /// relay) lasts unless renewed: how long the work of a bridge that died waits for another.
+    #[arg(long, env = "BATON_LEASE_SECS", default_value_t = 30)]
+    pub lease_secs: u64,
 }
 
 impl Config {
@@ -112,6 +116,11 @@ impl Config {
     /// How long conversations are kept.
     pub fn retention(&self) -> Option<Retention> {
         Retention::days(self.retention_days)
+    }
+
+    /// How long a lease on background work lasts unless renewed.
+    pub fn lease_term(&self) -> Duration {
+        Duration::from_secs(self.lease_secs.max(1))
     }
 
     /// The proxies the flags trust.

@@ -8,7 +8,7 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 
-use baton_protocol::{ConversationId, Event, Seq};
+use baton_protocol::{ConversationId, Event, MessageId, Seq};
 
 use crate::secret::SecretKey;
 pub use crate::store::feeds::Live;
@@ -85,9 +85,45 @@ impl Conversations {
             return Err(StoreError::Missing(format!("conversation {}", id.0)));
         };
         let mut events = backlog.events;
-        events
-            .extend(backlog.answer.filter(|answer| !answer.text.is_empty()).map(|answer| answer.as_delta()));
+        // Read after the backlog: while the stored answer is still streaming here, the text
+        // streamed so far extends its checkpoint, and every piece not in it is sent on the feed
+        // joined before. An answer that ended since is restated by its completion, on the feed.
+        let answer = backlog.answer.map(|stored| match self.feeds.answer(id) {
+            Some(streamed)
+                if streamed.message_id == stored.message_id && streamed.text.len() > stored.text.len() =>
+            {
+                streamed
+            }
+            _ => stored,
+        });
+        events.extend(answer.filter(|answer| !answer.text.is_empty()).map(|answer| answer.as_delta()));
         Ok(events)
+    }
+
+    /// Streams a piece of the answer in flight (`message_id`, begun by the event at `started`)
+    /// to the conversation's listeners as a delta: `text` is the answer so far, the piece its
+    /// part from byte `from` on. Nothing is stored; [`ConversationLog::checkpoint_answer`]
+    /// stores the text so far when the caller chooses.
+    ///
+    /// [`ConversationLog::checkpoint_answer`]: crate::store::ConversationLog::checkpoint_answer
+    pub fn stream_answer(
+        &self,
+        id: &ConversationId,
+        message_id: &MessageId,
+        started: Seq,
+        text: &str,
+        from: usize,
+    ) -> Result<(), StoreError> {
+        if text.get(from..).is_none() {
+            return Err(StoreError::DeltaOutOfRange { from, len: text.len() });
+        }
+        self.feeds.stream(id, message_id, started, now_millis(), text, from);
+        Ok(())
+    }
+
+    /// Forgets the text of the answer streamed on the conversation: its turn is over.
+    pub fn answer_ended(&self, id: &ConversationId) {
+        self.feeds.answer_ended(id);
     }
 
     /// How many conversations have someone listening.

@@ -5,7 +5,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use baton_protocol::{ErrorBody, ErrorDetail, MAX_FILE_BYTES, MAX_MESSAGE_CHARS};
+use baton_protocol::{ErrorBody, ErrorDetail, MAX_COMMENT_CHARS, MAX_FILE_BYTES, MAX_MESSAGE_CHARS};
 
 use crate::files::SignatureError;
 use crate::inbox::InboxError;
@@ -24,6 +24,15 @@ pub enum ApiError {
     /// A message over [`MAX_MESSAGE_CHARS`].
     #[error("A message can be at most {MAX_MESSAGE_CHARS} characters long.")]
     MessageTooLong,
+    /// A rating's comment over [`MAX_COMMENT_CHARS`].
+    #[error("A comment can be at most {MAX_COMMENT_CHARS} characters long.")]
+    CommentTooLong,
+    /// A rating of a conversation the team has not closed.
+    #[error("Only a conversation the team closed can be rated.")]
+    NotClosed,
+    /// A second rating of one conversation.
+    #[error("This conversation has been rated already.")]
+    AlreadyRated,
     /// The token is missing or wrong, or the conversation does not exist: the caller learns
     /// nothing about which.
     #[error("No such conversation, or the token does not match it.")]
@@ -97,7 +106,8 @@ impl ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::BodyTooLarge | Self::MessageTooLong => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTooLarge | Self::MessageTooLong | Self::CommentTooLong => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotClosed | Self::AlreadyRated => StatusCode::CONFLICT,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::UnknownAgent => StatusCode::NOT_FOUND,
             Self::OriginNotAllowed => StatusCode::FORBIDDEN,
@@ -129,6 +139,9 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::BodyTooLarge => "body_too_large",
             Self::MessageTooLong => "message_too_long",
+            Self::CommentTooLong => "comment_too_long",
+            Self::NotClosed => "not_closed",
+            Self::AlreadyRated => "already_rated",
             Self::Unauthorized => "unauthorized",
             Self::UnknownAgent => "unknown_agent",
             Self::OriginNotAllowed => "origin_not_allowed",

@@ -3,7 +3,9 @@
 //! it — transcript, visitor, page and reason — to the handoff target, the support inbox. A
 //! target that is down is retried with backoff; the visitor is told plainly when it takes long
 //! (`handoff_failed`, with the widget's fallback), and the handoff still completes when the
-//! target comes back. Pending handoffs survive a restart.
+//! target comes back. Pending handoffs survive a restart. Each delivery runs under a lease, so
+//! of several bridges on one database exactly one delivers a handoff, and another takes it over
+//! (the sweep) when that one dies; the inbox makes a delivery taken over mid-way idempotent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +18,9 @@ use crate::agents::Registry;
 use crate::backoff::Backoff;
 use crate::conversations::Conversations;
 use crate::inbox::Inbox;
+use crate::leases::{Finish, Leasing};
 use crate::settings::RoutingSettings;
-use crate::store::{HandoffId, PendingHandoff, StoreError};
+use crate::store::{HandoffId, HandoffStatus, PendingHandoff, StoreError, Work};
 use crate::tasks::Tasks;
 
 /// Everything the inbox needs to take a conversation over.
@@ -112,18 +115,37 @@ pub struct Handoffs {
     inbox: Arc<dyn Inbox>,
     policy: RetryPolicy,
     tasks: Tasks,
+    leasing: Leasing,
 }
 
 impl Handoffs {
-    /// Handoffs of `conversations` with `agents` delivered to `inbox` by work `tasks` runs.
+    /// Handoffs of `conversations` with `agents` delivered to `inbox` by work `tasks` runs,
+    /// each under a lease `leasing` claims.
     pub fn new(
         conversations: Conversations,
         agents: Arc<Registry>,
         inbox: Arc<dyn Inbox>,
         policy: RetryPolicy,
         tasks: Tasks,
+        leasing: Leasing,
     ) -> Self {
-        Self { conversations, agents, inbox, policy, tasks }
+        Self { conversations, agents, inbox, policy, tasks, leasing }
+    }
+
+    /// The same, claiming with `leasing`.
+    pub fn with_leasing(mut self, leasing: Leasing) -> Self {
+        self.leasing = leasing;
+        self
+    }
+
+    /// What claims this bridge's background work.
+    pub fn leasing(&self) -> &Leasing {
+        &self.leasing
+    }
+
+    /// How often pending handoffs are looked at for leases to take over.
+    pub fn sweep_every(&self) -> std::time::Duration {
+        self.leasing.sweep_every()
     }
 
     /// Hands conversation `id` off as `call` asks: records it, tells the visitor, and delivers
@@ -140,20 +162,49 @@ impl Handoffs {
         tracing::info!(conversation = %id, reason = %call.reason, "handoff requested");
         let pending =
             PendingHandoff { id: handoff, conversation: id.clone(), attempts: 0, visitor_told: false };
-        self.tasks.spawn(self.clone().deliver(pending));
-        Ok(())
+        self.take(pending).await
     }
 
-    /// Delivers, in the background, every handoff a previous process left pending.
+    /// Delivers, in the background, every pending handoff no bridge holds a live lease on: at
+    /// start, what a previous process left; then, swept every third of a lease's term, what a
+    /// bridge that died was delivering.
     pub async fn resume_pending(&self) -> Result<(), StoreError> {
         for pending in self.conversations.pending_handoffs().await? {
-            self.tasks.spawn(self.clone().deliver(pending));
+            self.take(pending).await?;
         }
         Ok(())
     }
 
-    async fn deliver(self, pending: PendingHandoff) {
-        let mut attempts = pending.attempts;
+    /// Claims the handoff's lease and, if won, delivers it in the background.
+    async fn take(&self, pending: PendingHandoff) -> Result<(), StoreError> {
+        let work = Work::handoff(&pending.conversation, pending.id);
+        if let Some(lease) = self.leasing.claim(work).await? {
+            let delivery = self.clone().deliver(pending);
+            self.tasks.spawn(async move {
+                lease.run(delivery).await;
+            });
+        }
+        Ok(())
+    }
+
+    /// Tries until the handoff is delivered or given up (settled), or until the bridge stops
+    /// or a progress could not be stored (released, for the next sweep).
+    async fn deliver(self, pending: PendingHandoff) -> Finish {
+        // The list this handoff came from may be older than its delivery by another bridge.
+        match self.conversations.handoff(pending.id).await {
+            Ok(Some(record)) if record.status != HandoffStatus::Pending => Finish::Settle,
+            Ok(Some(record)) => self.deliver_from(pending, record.attempts).await,
+            // Erased with its conversation meanwhile: nothing to deliver, nor to settle.
+            Ok(None) => Finish::Release,
+            Err(error) => {
+                tracing::error!(conversation = %pending.conversation, %error, "the handoff could not be read");
+                Finish::Release
+            }
+        }
+    }
+
+    /// Tries after `attempts` earlier tries.
+    async fn deliver_from(self, pending: PendingHandoff, mut attempts: u32) -> Finish {
         loop {
             let outcome = match self.request(&pending).await {
                 Ok(request) => tokio::time::timeout(self.policy.attempt_timeout, self.inbox.deliver(request))
@@ -187,15 +238,17 @@ impl Handoffs {
             };
             if let Err(error) = &stored {
                 tracing::error!(conversation = %pending.conversation, %error, "the handoff's progress could not be stored");
+                return Finish::Release;
             }
             match outcome {
                 Err(DeliveryError::Temporary(_)) if attempts < self.policy.give_up_after => {
-                    // Stopping cuts the wait short; the next start resumes the handoff.
+                    // Stopping cuts the wait short; another bridge, or the next start, resumes
+                    // the handoff.
                     if !self.tasks.sleep(self.policy.backoff.after(attempts)).await {
-                        return;
+                        return Finish::Release;
                     }
                 }
-                _ => return,
+                _ => return Finish::Settle,
             }
         }
     }

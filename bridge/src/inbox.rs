@@ -16,6 +16,8 @@ use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::files::UrlSigner;
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest};
+use crate::leases::Leasing;
+use crate::metrics::CallMeter;
 use crate::routing::Directory;
 use crate::tasks::Tasks;
 use crate::AppState;
@@ -70,6 +72,11 @@ pub trait Inbox: Send + Sync + std::fmt::Debug {
     fn routes(self: Arc<Self>) -> Router<AppState> {
         Router::new()
     }
+
+    /// The meter of the inbox's API calls, if it makes any.
+    fn calls(&self) -> Option<CallMeter> {
+        None
+    }
 }
 
 /// The inbox when none is configured: every handoff fails at once, plainly.
@@ -93,6 +100,8 @@ pub struct InboxContext {
     pub tasks: Tasks,
     /// Signs the addresses of the files visitors attach, for the inbox to fetch them.
     pub signer: UrlSigner,
+    /// Claims its background work for this bridge.
+    pub leasing: Leasing,
 }
 
 /// How an inbox is built: from its table of the agents file, if there is one, and the
@@ -136,8 +145,10 @@ mod tests {
     fn context(dir: &std::path::Path) -> InboxContext {
         let agents = Registry::new(SettingsFile::demo(Vec::new()), None, std::time::Duration::ZERO)
             .expect("the demo agent builds");
+        let conversations = Conversations::open(&dir.join("baton.db")).expect("store");
         InboxContext {
-            conversations: Conversations::open(&dir.join("baton.db")).expect("store"),
+            leasing: Leasing::new(conversations.clone(), crate::leases::DEFAULT_TERM),
+            conversations,
             agents: Arc::new(agents),
             tasks: Tasks::new(),
             signer: UrlSigner::new(&crate::secret::SecretKey::generate()),

@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`config`]: command line and environment.
-//! - [`store`]: the storage seam (named async operations by concern) and its SQLite engine;
+//! - [`store`]: the storage seam (named async operations by concern) and its SQLite and
+//!   PostgreSQL engines;
 //!   [`conversations`]: the shared handle on the engine and the live feeds.
 //! - [`agent`]: the agent abstraction, the builtin agent and the OpenAI-compatible one;
 //!   [`triggers`]: plain-language trigger instructions as rules; [`knowledge`]: retrieval over
@@ -12,14 +13,14 @@
 //!   conversations to the support inbox ([`inbox`]); [`intercom`]: that inbox, both ways;
 //!   [`preview`]: the key that marks the dashboard preview's conversations as tests.
 //! - [`routes`]: the HTTP handlers; [`error`]: the error shape they share; [`limits`]: rate
-//!   limits; [`server`] and [`slots`]: the accept loop and its caps; [`proxy`]: the client's
+//!   limits; [`metrics`]: what `/metrics` reports of the work; [`server`] and [`slots`]: the accept loop and its caps; [`proxy`]: the client's
 //!   address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]:
 //!   security headers; [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at
 //!   rest.
 //! - [`files`]: what visitors' attachments are (sniffed) and their signed addresses.
 //! - [`retention`]: how long conversations are kept.
-//! - [`tasks`]: background work, tracked; [`turns`]: one at a time per conversation;
-//!   [`backoff`]: how retries wait.
+//! - [`tasks`]: background work, tracked; [`leases`]: each piece of it done by one bridge;
+//!   [`turns`]: one at a time per conversation; [`backoff`]: how retries wait.
 
 pub mod agent;
 pub mod agents;
@@ -36,7 +37,9 @@ pub mod inbox;
 pub mod intercom;
 pub mod knowledge;
 pub mod language;
+pub mod leases;
 pub mod limits;
+pub mod metrics;
 pub mod preview;
 pub mod proxy;
 pub mod responder;
@@ -71,6 +74,7 @@ use crate::conversations::Conversations;
 use crate::files::UrlSigner;
 use crate::handoff::{Handoffs, RetryPolicy};
 use crate::inbox::{Inbox, NoInbox};
+use crate::leases::Leasing;
 use crate::limits::{LimitSettings, RateLimits};
 use crate::proxy::TrustedProxies;
 use crate::responder::Responder;
@@ -103,6 +107,8 @@ pub struct AppState {
     pub inbox: Arc<dyn Inbox>,
     /// Background work: turns, deliveries, relays, webhooks.
     pub tasks: Tasks,
+    /// Claims background work for this bridge, among those on the same database.
+    pub leasing: Leasing,
     /// SHA-256 of the admin API's token; the admin API is off without one.
     pub admin_token_hash: Option<Arc<str>>,
     /// Where `index.html` and `pkg/` are served from.
@@ -136,12 +142,14 @@ impl AppState {
     /// default limits and no inbox.
     pub fn new(conversations: Conversations, agents: Arc<Registry>, site_dir: PathBuf) -> Self {
         let tasks = Tasks::new();
+        let leasing = Leasing::new(conversations.clone(), leases::DEFAULT_TERM);
         let handoffs = Handoffs::new(
             conversations.clone(),
             Arc::clone(&agents),
             Arc::new(NoInbox),
             RetryPolicy::default(),
             tasks.clone(),
+            leasing.clone(),
         );
         Self {
             conversations,
@@ -150,6 +158,7 @@ impl AppState {
             handoffs,
             inbox: Arc::new(NoInbox),
             tasks,
+            leasing,
             admin_token_hash: None,
             site_dir,
             limits: Arc::new(RateLimits::new(LimitSettings::default())),
@@ -185,7 +194,18 @@ impl AppState {
             agents: Arc::clone(&self.agents),
             tasks: self.tasks.clone(),
             signer: self.signer.clone(),
+            leasing: self.leasing.clone(),
         }
+    }
+
+    /// The same state with leases on background work lasting `term` unless renewed: how long
+    /// the work of a bridge that died waits for another. Set before [`AppState::with_inbox`],
+    /// whose inbox is built with them.
+    pub fn with_lease_term(mut self, term: Duration) -> Self {
+        self.leasing = Leasing::new(self.conversations.clone(), term);
+        self.handoffs = self.handoffs.with_leasing(self.leasing.clone());
+        self.responder = Responder::new(self.handoffs.clone(), self.tasks.clone());
+        self
     }
 
     /// The same state with another heartbeat interval.
@@ -202,6 +222,7 @@ impl AppState {
             Arc::clone(&inbox),
             policy,
             self.tasks.clone(),
+            self.leasing.clone(),
         );
         self.responder = Responder::new(self.handoffs.clone(), self.tasks.clone());
         self.inbox = inbox;
@@ -255,9 +276,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations/{id}", get(conversations::get_conversation))
         .route("/v1/conversations/{id}/messages", post(conversations::send_message))
         .route("/v1/conversations/{id}/visitor", put(conversations::update_visitor))
+        .route("/v1/conversations/{id}/rating", post(conversations::rate_conversation))
         .route("/v1/conversations/{id}/events", get(events::stream_events))
         .route("/v1/files/{id}", get(files::get_file))
         .route("/v1/agents/{id}/analytics/handoff-reasons", get(analytics::handoff_reasons))
+        .route("/v1/agents/{id}/analytics/ratings", get(analytics::ratings))
         .route(
             "/v1/agents/{id}/analytics/handoff-reasons/conversations",
             get(analytics::reason_conversations),
@@ -325,12 +348,31 @@ pub async fn serve(
     if let Some(retention) = state.retention {
         retention::keep(state.conversations.clone(), retention, &state.tasks);
     }
-    let (limits, tasks) = (Arc::clone(&state.limits), state.tasks.clone());
+    let (buckets, tasks) = (state.conversations.clone(), state.tasks.clone());
     let sweeper = tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
         loop {
             every_minute.tick().await;
-            limits.forget_idle();
+            if let Err(error) = buckets.forget_full_buckets().await {
+                tracing::warn!(%error, "the rate limits' full buckets could not be forgotten");
+            }
+        }
+    });
+    // Not tracked: it runs as long as the bridge serves; what it sets off is. It takes over
+    // the work of bridges that died (their leases lapsed): handoffs, answers in flight.
+    let (handoffs, responder) = (state.handoffs.clone(), state.responder.clone());
+    let (conversations, agents) = (state.conversations.clone(), Arc::clone(&state.agents));
+    let takeover = tokio::spawn(async move {
+        let mut every = tokio::time::interval(handoffs.sweep_every());
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(error) = handoffs.resume_pending().await {
+                tracing::warn!(%error, "pending handoffs could not be looked at");
+            }
+            if let Err(error) = responder.resume_interrupted(&conversations, &agents).await {
+                tracing::warn!(%error, "answers in flight could not be looked at");
+            }
         }
     });
     let (connections, proxies) = (state.connections, Arc::clone(&state.trusted_proxies));
@@ -350,6 +392,7 @@ pub async fn serve(
     };
     let served = server::serve(listener, app(state), connections, &proxies, stop).await;
     sweeper.abort();
+    takeover.abort();
     if !tasks.finish(connections.shutdown_grace).await {
         tracing::warn!(
             running = tasks.running(),

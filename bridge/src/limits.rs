@@ -1,16 +1,17 @@
 //! Rate limits: per client IP for starting conversations and for sending messages, and per
 //! conversation for messages, so neither a script nor one runaway tab can flood the agent or the
-//! store. Answers over a limit carry `Retry-After`.
+//! store. Answers over a limit carry `Retry-After`. The buckets are the engine's, so the limits
+//! hold across every bridge on one database.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use baton_protocol::ConversationId;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::ApiError;
+use crate::store::Buckets;
 
 /// How many requests per minute each limit allows; `None` switches a limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,57 +36,65 @@ impl Default for LimitSettings {
     }
 }
 
-/// The live limiters.
-#[derive(Debug)]
+/// The limits in force, checked against the engine's [`Buckets`] (shared by every bridge on
+/// one database), counting what they refuse.
+#[derive(Debug, Default)]
 pub struct RateLimits {
-    conversations_per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    messages_per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    messages_per_conversation: Option<DefaultKeyedRateLimiter<ConversationId>>,
+    settings: LimitSettings,
+    refused: AtomicU64,
 }
 
 impl RateLimits {
-    /// Limiters for `settings`. Each allows its whole minute's worth in a burst, then refills evenly.
+    /// The limits of `settings`.
     pub fn new(settings: LimitSettings) -> Self {
-        fn limiter<K: std::hash::Hash + Eq + Clone>(
-            per_minute: Option<NonZeroU32>,
-        ) -> Option<DefaultKeyedRateLimiter<K>> {
-            per_minute.map(|n| RateLimiter::keyed(Quota::per_minute(n)))
-        }
-        Self {
-            conversations_per_ip: limiter(settings.conversations_per_ip),
-            messages_per_ip: limiter(settings.messages_per_ip),
-            messages_per_conversation: limiter(settings.messages_per_conversation),
-        }
+        Self { settings, refused: AtomicU64::new(0) }
     }
 
     /// May `ip` start another conversation?
-    pub fn check_new_conversation(&self, ip: IpAddr) -> Result<(), ApiError> {
-        check(self.conversations_per_ip.as_ref(), &ip)
+    pub async fn check_new_conversation(
+        &self,
+        buckets: &(impl Buckets + Sync + ?Sized),
+        ip: IpAddr,
+    ) -> Result<(), ApiError> {
+        self.take(buckets, &format!("conversations/ip/{ip}"), self.settings.conversations_per_ip).await
     }
 
     /// May `ip` send another message to conversation `id`?
-    pub fn check_message(&self, ip: IpAddr, id: &ConversationId) -> Result<(), ApiError> {
-        check(self.messages_per_ip.as_ref(), &ip)?;
-        check(self.messages_per_conversation.as_ref(), id)
+    pub async fn check_message(
+        &self,
+        buckets: &(impl Buckets + Sync + ?Sized),
+        ip: IpAddr,
+        id: &ConversationId,
+    ) -> Result<(), ApiError> {
+        self.take(buckets, &format!("messages/ip/{ip}"), self.settings.messages_per_ip).await?;
+        self.take(
+            buckets,
+            &format!("messages/conversation/{}", id.0),
+            self.settings.messages_per_conversation,
+        )
+        .await
     }
 
-    /// Forgets keys whose buckets are full again, so memory follows recent traffic only.
-    pub fn forget_idle(&self) {
-        self.conversations_per_ip.iter().for_each(|l| l.retain_recent());
-        self.messages_per_ip.iter().for_each(|l| l.retain_recent());
-        self.messages_per_conversation.iter().for_each(|l| l.retain_recent());
+    /// Requests refused so far, for `/metrics`.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
-}
 
-fn check<K: std::hash::Hash + Eq + Clone>(
-    limiter: Option<&DefaultKeyedRateLimiter<K>>,
-    key: &K,
-) -> Result<(), ApiError> {
-    let Some(limiter) = limiter else { return Ok(()) };
-    limiter.check_key(key).map_err(|not_until| {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        ApiError::RateLimited { retry_after_secs: retry_after(wait) }
-    })
+    async fn take(
+        &self,
+        buckets: &(impl Buckets + Sync + ?Sized),
+        key: &str,
+        per_minute: Option<NonZeroU32>,
+    ) -> Result<(), ApiError> {
+        let Some(per_minute) = per_minute else { return Ok(()) };
+        match buckets.take(key, per_minute).await? {
+            None => Ok(()),
+            Some(wait) => {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                Err(ApiError::RateLimited { retry_after_secs: retry_after(wait) })
+            }
+        }
+    }
 }
 
 /// Whole seconds to wait, rounded up and at least one: `Retry-After: 0` invites a hot loop.
@@ -96,6 +105,7 @@ fn retry_after(wait: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::MemoryBuckets;
 
     #[test]
     fn retry_after_rounds_up_to_whole_seconds() {
@@ -105,24 +115,27 @@ mod tests {
         assert_eq!(retry_after(Duration::from_millis(2_100)), 3);
     }
 
-    #[test]
-    fn a_limit_refuses_past_its_burst_and_only_for_that_key() {
+    #[tokio::test]
+    async fn a_limit_refuses_past_its_burst_and_only_for_that_key() {
+        let buckets = MemoryBuckets::default();
         let limits = RateLimits::new(LimitSettings {
             conversations_per_ip: NonZeroU32::new(2),
             ..LimitSettings::default()
         });
         let (a, b): (IpAddr, IpAddr) = ([127, 0, 0, 1].into(), [127, 0, 0, 2].into());
-        assert!(limits.check_new_conversation(a).is_ok());
-        assert!(limits.check_new_conversation(a).is_ok());
-        let refused = limits.check_new_conversation(a);
+        assert!(limits.check_new_conversation(&buckets, a).await.is_ok());
+        assert!(limits.check_new_conversation(&buckets, a).await.is_ok());
+        let refused = limits.check_new_conversation(&buckets, a).await;
         assert!(
             matches!(refused, Err(ApiError::RateLimited { retry_after_secs }) if (1..=30).contains(&retry_after_secs))
         );
-        assert!(limits.check_new_conversation(b).is_ok(), "another IP is unaffected");
+        assert_eq!(limits.refused(), 1);
+        assert!(limits.check_new_conversation(&buckets, b).await.is_ok(), "another IP is unaffected");
     }
 
-    #[test]
-    fn a_switched_off_limit_never_refuses() {
+    #[tokio::test]
+    async fn a_switched_off_limit_never_refuses() {
+        let buckets = MemoryBuckets::default();
         let limits = RateLimits::new(LimitSettings {
             messages_per_ip: None,
             messages_per_conversation: None,
@@ -130,7 +143,7 @@ mod tests {
         });
         let ip: IpAddr = [127, 0, 0, 1].into();
         for _ in 0..1_000 {
-            assert!(limits.check_message(ip, &ConversationId::from("c")).is_ok());
+            assert!(limits.check_message(&buckets, ip, &ConversationId::from("c")).await.is_ok());
         }
     }
 }

@@ -39,6 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_heartbeat(config.heartbeat())
         .with_trusted_proxies(config.trusted_proxies())
         .with_retention(config.retention())
+        .with_lease_term(config.lease_term())
         .with_secret_key(&key)
         .with_public_url(config.public_url.clone());
     let var = |name: &str| std::env::var(name).ok();

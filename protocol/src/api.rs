@@ -1,6 +1,6 @@
 //! Bodies of the widget API's requests and responses, and the one error shape every endpoint uses.
 
-use crate::event::Mode;
+use crate::event::{Mode, Rating};
 use crate::ids::{AgentId, ClientId, ConversationId, FileId, Seq};
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +10,8 @@ pub const MAX_MESSAGE_CHARS: usize = 10_000;
 pub const MAX_URL_CHARS: usize = 2_048;
 /// The longest `page_title` the bridge accepts, in characters.
 pub const MAX_TITLE_CHARS: usize = 512;
+/// The longest comment a visitor may add to a rating, in characters.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
 /// The longest client id the bridge accepts, in characters: a UUID (36) and then some.
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
 /// The largest file a visitor may attach, in bytes (10 MiB): a phone's photo fits.
@@ -148,6 +150,18 @@ pub struct FileUploaded {
     pub size: u64,
 }
 
+/// `POST /v1/conversations/{id}/rating`: the visitor rates the conversation the team closed.
+/// Answered `204`; the `conversation_rated` event follows on the stream. A second rating is
+/// refused (`409 already_rated`): the first one went to the team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateConversation {
+    /// How it went.
+    pub rating: Rating,
+    /// Anything the visitor adds, at most [`MAX_COMMENT_CHARS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
 /// The answer to [`SendMessage`]: where the message stands in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageAccepted {
@@ -278,6 +292,20 @@ mod tests {
             serde_json::from_value(json!({"client_id": "c1", "text": "", "attachments": ["f1"]}))
                 .expect("valid body");
         assert_eq!(with_file.attachments, vec![FileId::from("f1")]);
+    }
+
+    #[test]
+    fn a_rating_is_good_or_bad_with_an_optional_comment_and_nothing_else_parses() {
+        let rated = RateConversation { rating: Rating::Good, comment: Some("Fast".into()) };
+        assert_eq!(
+            serde_json::to_value(&rated).expect("serializes"),
+            json!({"rating": "good", "comment": "Fast"})
+        );
+        let bare: RateConversation = serde_json::from_value(json!({"rating": "bad"})).expect("valid body");
+        assert_eq!(bare, RateConversation { rating: Rating::Bad, comment: None });
+        for wrong in [json!({"rating": "great"}), json!({"rating": 5}), json!({"comment": "no rating"})] {
+            assert!(serde_json::from_value::<RateConversation>(wrong.clone()).is_err(), "{wrong}");
+        }
     }
 
     #[test]

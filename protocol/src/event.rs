@@ -44,6 +44,9 @@ struct WireEvent {
     code: Option<String>,
     message: Option<String>,
     attachments: Option<Vec<Attachment>>,
+    // Read as text and matched below: a derived enum reader would ship its own visitor.
+    rating: Option<String>,
+    comment: Option<String>,
 }
 
 /// Why a wire event is not an [`Event`].
@@ -101,6 +104,14 @@ impl TryFrom<WireEvent> for Event {
             }
             "conversation_closed" => EventKind::ConversationClosed,
             "conversation_reopened" => EventKind::ConversationReopened,
+            "conversation_rated" => EventKind::ConversationRated {
+                rating: match field(wire.rating, name, "rating")?.as_str() {
+                    "good" => Rating::Good,
+                    "bad" => Rating::Bad,
+                    other => return Err(InvalidEvent(format!("unknown rating `{other}`"))),
+                },
+                comment: wire.comment,
+            },
             "error_raised" => EventKind::ErrorRaised {
                 code: field(wire.code, name, "code")?,
                 message: field(wire.message, name, "message")?,
@@ -214,6 +225,14 @@ pub enum EventKind {
     ConversationClosed,
     /// The team reopened a closed conversation.
     ConversationReopened,
+    /// The visitor rated the closed conversation (once per conversation).
+    ConversationRated {
+        /// How it went, to the visitor.
+        rating: Rating,
+        /// What they added, if anything.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
     /// Something went wrong that the visitor should know about.
     ErrorRaised {
         /// Stable, such as `agent_unavailable`.
@@ -221,6 +240,16 @@ pub enum EventKind {
         /// Safe to show.
         message: String,
     },
+}
+
+/// The visitor's verdict on a closed conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    /// It helped.
+    Good,
+    /// It did not.
+    Bad,
 }
 
 /// Who answers the visitor now.
@@ -355,6 +384,14 @@ mod tests {
             (EventKind::ConversationClosed, json!({"type": "conversation_closed"})),
             (EventKind::ConversationReopened, json!({"type": "conversation_reopened"})),
             (
+                EventKind::ConversationRated { rating: Rating::Good, comment: Some("Quick, thanks".into()) },
+                json!({"type": "conversation_rated", "rating": "good", "comment": "Quick, thanks"}),
+            ),
+            (
+                EventKind::ConversationRated { rating: Rating::Bad, comment: None },
+                json!({"type": "conversation_rated", "rating": "bad"}),
+            ),
+            (
                 EventKind::ErrorRaised { code: "agent_unavailable".into(), message: "Sorry.".into() },
                 json!({"type": "error_raised", "code": "agent_unavailable", "message": "Sorry."}),
             ),
@@ -378,6 +415,8 @@ mod tests {
     fn an_unknown_event_type_is_an_error_not_a_guess() {
         let parsed = serde_json::from_value::<Event>(json!({"seq": 1, "at": 0, "type": "nope"}));
         assert!(parsed.is_err());
+        let rated = json!({"seq": 1, "at": 0, "type": "conversation_rated", "rating": "great"});
+        assert!(serde_json::from_value::<Event>(rated).is_err(), "an unknown rating is not read as one");
     }
 
     #[test]

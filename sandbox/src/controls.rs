@@ -1,6 +1,6 @@
 //! The test controls under `/_sandbox` (no token needed): the log of API requests and of
-//! webhook notifications, fault injection, pointing webhooks elsewhere, and reset. The two
-//! middlewares that feed and apply them wrap the API.
+//! webhook notifications, fault injection, answers withheld, pointing webhooks elsewhere, and
+//! reset. The middlewares that feed and apply them wrap the API.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::error::{IntercomError, JsonBody};
 use crate::ids;
-use crate::sandbox::{Fault, RecordedRequest};
+use crate::sandbox::{Fault, Hold, RecordedRequest};
 use crate::webhooks::Sent;
 use crate::wire::AvatarForm;
 use crate::Sandbox;
@@ -31,6 +31,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/_sandbox/requests", get(list_requests))
         .route("/_sandbox/notifications", get(list_notifications))
         .route("/_sandbox/faults", post(inject_fault))
+        .route("/_sandbox/holds", post(hold_answer).get(held_answers))
         .route("/_sandbox/webhook", put(set_webhook))
         .route("/_sandbox/avatars", put(set_avatar_form))
         .route("/_sandbox/reset", post(reset))
@@ -60,6 +61,17 @@ pub async fn inject_faults(State(sandbox): State<Sandbox>, request: Request, nex
         ),
     };
     error.into_response()
+}
+
+/// Carries out a request a hold names, then withholds its answer until the client goes away.
+pub async fn hold_answers(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let hold = sandbox.next_hold(request.method().as_str(), request.uri().path());
+    let response = next.run(request).await;
+    if hold {
+        // The client's going away drops this future: the answer is never sent.
+        std::future::pending::<()>().await;
+    }
+    response
 }
 
 /// `GET /_sandbox/requests`
@@ -98,6 +110,25 @@ async fn inject_fault(
     }
     sandbox.inject(Fault { status: request.status, remaining: request.count, path: request.path.clone() });
     Ok(Json(json!({"status": request.status, "count": request.count, "path": request.path})))
+}
+
+/// The body of `POST /_sandbox/holds`.
+#[derive(Debug, Deserialize)]
+struct HoldRequest {
+    method: String,
+    path: String,
+}
+
+/// `POST /_sandbox/holds {"method": "POST", "path": "/conversations"}`: the next such request
+/// is carried out (the conversation is created) and its answer withheld, never sent.
+async fn hold_answer(State(sandbox): State<Sandbox>, JsonBody(request): JsonBody<HoldRequest>) -> StatusCode {
+    sandbox.hold(Hold { method: request.method.to_ascii_uppercase(), path: request.path });
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /_sandbox/holds`: `{"held": n}`, the answers withheld so far.
+async fn held_answers(State(sandbox): State<Sandbox>) -> Json<Value> {
+    Json(json!({"held": sandbox.held()}))
 }
 
 /// The body of `PUT /_sandbox/webhook`.

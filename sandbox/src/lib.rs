@@ -47,9 +47,10 @@ pub use crate::sandbox::{Sandbox, SandboxConfig};
 /// The whole HTTP application: the API (token, faults, request log), OAuth, the test
 /// controls, and the inbox pages.
 pub fn app(sandbox: Sandbox) -> Router {
-    // Layers wrap the routes added before them: the token check and fault injection apply to
-    // the API only; the request log also sees the OAuth token exchange.
+    // Layers wrap the routes added before them: holds, the token check and fault injection
+    // apply to the API only; the request log also sees the OAuth token exchange.
     let logged = api::router()
+        .layer(from_fn_with_state(sandbox.clone(), controls::hold_answers))
         .layer(from_fn_with_state(sandbox.clone(), api::require_token))
         .layer(from_fn_with_state(sandbox.clone(), controls::inject_faults))
         .route("/auth/eagle/token", post(oauth::exchange_code))

@@ -54,16 +54,31 @@ pub struct Fault {
 impl Fault {
     /// Whether a request to `path` is one this fault fails.
     fn applies_to(&self, path: &str) -> bool {
-        let Some(pattern) = &self.path else { return true };
-        let (mut wanted, mut given) = (pattern.split('/'), path.split('/'));
-        loop {
-            match (wanted.next(), given.next()) {
-                (None, None) => return true,
-                (Some(want), Some(got)) if want == "*" || want == got => {}
-                _ => return false,
-            }
+        self.path.as_deref().is_none_or(|pattern| path_like(pattern, path))
+    }
+}
+
+/// Whether `path` is like `pattern`, `*` standing for one segment.
+fn path_like(pattern: &str, path: &str) -> bool {
+    let (mut wanted, mut given) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(want), Some(got)) if want == "*" || want == got => {}
+            _ => return false,
         }
     }
+}
+
+/// A request to hold: the next one with this method and a path like this one is carried out,
+/// and its answer withheld until the client gives up (or is killed), as when Intercom did the
+/// work and the answer was lost on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    /// `POST`…
+    pub method: String,
+    /// The path, `*` standing for one segment.
+    pub path: String,
 }
 
 /// A running sandbox's state; clones share it.
@@ -81,6 +96,9 @@ struct Inner {
     webhooks: Webhooks,
     requests: Mutex<Vec<RecordedRequest>>,
     fault: Mutex<Option<Fault>>,
+    hold: Mutex<Option<Hold>>,
+    /// Answers withheld so far.
+    held: Mutex<u32>,
     /// OAuth codes issued and not yet redeemed, with the client each was issued to.
     codes: Mutex<HashMap<String, String>>,
     /// How admins' pictures are written.
@@ -103,6 +121,8 @@ impl Sandbox {
                 workspace: Mutex::new(Workspace::new(ids::now())),
                 requests: Mutex::new(Vec::new()),
                 fault: Mutex::new(None),
+                hold: Mutex::new(None),
+                held: Mutex::new(0),
                 codes: Mutex::new(HashMap::new()),
                 avatar_form: Mutex::new(AvatarForm::default()),
             }),
@@ -224,8 +244,31 @@ impl Sandbox {
         &self.inner.client_id
     }
 
-    /// Forgets contacts, conversations, logs, faults and unredeemed codes.
+    /// Holds the answer to the next request like `hold`.
+    pub fn hold(&self, hold: Hold) {
+        *lock(&self.inner.hold) = Some(hold);
+    }
+
+    /// Whether the answer to this request is to be withheld; counts it, and the hold is used up.
+    pub fn next_hold(&self, method: &str, path: &str) -> bool {
+        let mut pending = lock(&self.inner.hold);
+        if !pending.as_ref().is_some_and(|hold| hold.method == method && path_like(&hold.path, path)) {
+            return false;
+        }
+        *pending = None;
+        *lock(&self.inner.held) += 1;
+        true
+    }
+
+    /// How many answers were withheld.
+    pub fn held(&self) -> u32 {
+        *lock(&self.inner.held)
+    }
+
+    /// Forgets contacts, conversations, logs, faults, holds and unredeemed codes.
     pub fn reset(&self) {
+        *lock(&self.inner.hold) = None;
+        *lock(&self.inner.held) = 0;
         lock(&self.inner.workspace).clear();
         self.inner.webhooks.clear();
         lock(&self.inner.requests).clear();

@@ -1,29 +1,27 @@
 //! The floating round button that opens and closes the chat, with a badge counting unread
-//! answers while the chat is closed.
+//! answers while the chat is closed. A plain function of the root, not a component: it has no
+//! state, and every component ships its own machinery to visitors.
 
 use yew::prelude::*;
 
-use crate::i18n::{Texts, EN};
+use crate::i18n::Texts;
 
-/// Properties of [`Launcher`].
-#[derive(Debug, Clone, PartialEq, Properties)]
+/// What the launcher shows: whether the panel is `open`, the answers not seen (`unread`), what a
+/// click calls, and the button's handle (so focus can return to it when the panel closes).
+#[derive(Debug, Clone, PartialEq)]
 pub struct LauncherProps {
     /// Whether the panel is open.
     pub open: bool,
     /// Answers the visitor has not seen.
-    #[prop_or_default]
     pub unread: usize,
     /// Called on click.
     pub on_toggle: Callback<()>,
-    /// The button, so focus can return to it when the panel closes.
-    #[prop_or_default]
+    /// The button.
     pub button_ref: NodeRef,
 }
 
 /// The launcher button, named "Open chat" or "Close chat" for what a click will do.
-#[component]
-pub fn Launcher(props: &LauncherProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
+pub fn launcher(texts: &'static Texts, props: &LauncherProps) -> Html {
     let label = if props.open { texts.close_chat } else { texts.open_chat };
     let onclick = props.on_toggle.reform(|_: MouseEvent| ());
     let badge = (!props.open && props.unread > 0).then(|| {

@@ -1,21 +1,23 @@
 //! The chat panel: a header naming the company and who is answering, the log, and the composer,
-//! or the way to start over once the team closed the conversation.
+//! or, once the team closed the conversation, its rating and the way to start over. A plain
+//! function of the root, not a component: the root renders on every change of the conversation
+//! anyway, and every component ships its own machinery to visitors.
 
 use std::rc::Rc;
 
-use baton_protocol::{AgentProfile, Mode, Teammate};
+use baton_protocol::{AgentProfile, Mode, RateConversation, Teammate};
 use yew::prelude::*;
 
 use super::message_list::{local, now};
-use super::{avatar, dropped_files, use_picking, Composer, Draft, EmailForm, MessageList};
+use super::{avatar, dropped_files, email_form, rating_form, Composer, Draft, MessageList, Picking};
 use crate::conversation::ConversationHandle;
-use crate::i18n::{Texts, EN};
+use crate::i18n::Texts;
 use crate::outbox::Outgoing;
 use crate::stream::Link;
 use crate::time;
 
-/// Properties of [`Panel`].
-#[derive(Debug, Clone, PartialEq, Properties)]
+/// What [`panel`] shows and calls, and the handles of its fields, which the root keeps.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PanelProps {
     /// The agent, once known.
     pub profile: Option<Rc<AgentProfile>>,
@@ -28,29 +30,37 @@ pub struct PanelProps {
     /// Called when the visitor retries a failed message.
     pub on_retry: Callback<Outgoing>,
     /// Called with each message the visitor sends with files.
-    #[prop_or_default]
     pub on_send_files: Callback<Draft>,
+    /// The files about to be sent.
+    pub picking: Picking,
     /// Ask for an email: a handoff is under way and the team has none.
-    #[prop_or_default]
     pub ask_email: bool,
     /// The email the visitor left in this panel.
-    #[prop_or_default]
     pub email_saved: Option<AttrValue>,
     /// Called with the email the visitor leaves.
-    #[prop_or_default]
     pub on_email: Callback<String>,
     /// Called when the visitor starts a new conversation after closing.
-    #[prop_or_default]
     pub on_restart: Callback<()>,
+    /// Called with the visitor's rating of the closed conversation.
+    pub on_rate: Callback<RateConversation>,
     /// The message box.
-    #[prop_or_default]
     pub input_ref: NodeRef,
+    /// The rating's comment box.
+    pub comment_ref: NodeRef,
+    /// The email field.
+    pub email_ref: NodeRef,
+    /// Whether the last email typed was refused.
+    pub email_invalid: UseStateHandle<bool>,
+    /// The panel is fading out before it goes.
+    pub closing: bool,
+    /// The panel itself, to read whether it animates.
+    pub panel_ref: NodeRef,
+    /// Called when an animation of the panel ends (the fade-out's end closes it).
+    pub on_closed: Callback<()>,
 }
 
 /// The open chat.
-#[component]
-pub fn Panel(props: &PanelProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
+pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
     let company = props.profile.as_ref().map_or(AttrValue::from("Chat"), |p| p.company.clone().into());
     let greeting = props.profile.as_ref().map(|p| AttrValue::from(p.greeting.clone()));
     let agent = props.profile.as_ref().map_or(AttrValue::default(), |p| p.name.clone().into());
@@ -75,7 +85,7 @@ pub fn Panel(props: &PanelProps) -> Html {
     let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
     let on_restart = props.on_restart.reform(|_: MouseEvent| ());
     // Files dropped anywhere on the panel join the message being written.
-    let picking = use_picking();
+    let picking = props.picking.clone();
     let open_for_files = conversation.mode != Mode::Closed;
     let ondragover = Callback::from(move |event: DragEvent| {
         if open_for_files {
@@ -92,7 +102,9 @@ pub fn Panel(props: &PanelProps) -> Html {
         })
     };
     html! {
-        <section class="baton-panel" role="dialog" aria-label={texts.chat_with(&company)} {ondragover} {ondrop}>
+        <section class={classes!("baton-panel", props.closing.then_some("baton-closing"))} role="dialog"
+            aria-label={texts.chat_with(&company)} ref={props.panel_ref.clone()}
+            onanimationend={props.on_closed.reform(|_: AnimationEvent| ())} {ondragover} {ondrop}>
             <header class="baton-header">
                 // Whoever answers now: the teammate once one joined, else the agent.
                 if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {
@@ -114,9 +126,10 @@ pub fn Panel(props: &PanelProps) -> Html {
             <MessageList {greeting} agent={agent} messages={conversation.messages.clone()} thinking={conversation.agent_thinking}
                 {teammate_typing} on_retry={props.on_retry.clone()} />
             if props.ask_email || props.email_saved.is_some() {
-                <EmailForm saved={props.email_saved.clone()} on_save={props.on_email.clone()} />
+                { email_form(texts, props.email_saved.as_ref(), &props.email_invalid, &props.email_ref, &props.on_email) }
             }
             if conversation.mode == Mode::Closed {
+                { rating_form(texts, conversation.rating, &props.comment_ref, &props.on_rate) }
                 <div class="baton-closed">
                     <button type="button" class="baton-send" onclick={on_restart}>{ texts.new_conversation }</button>
                 </div>

@@ -6,11 +6,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use baton_protocol::{ClientId, Event, EventKind, Mode, UpdateVisitor, Visitor, VisitorSource};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{Draft, Launcher, Panel};
-use crate::api::Client;
+use super::{launcher, panel, use_picking, Draft, LauncherProps, PanelProps};
+use crate::api::{Client, Write};
 use crate::contrast;
 use crate::conversation::{Action, Conversation};
 use crate::hooks::{use_panel_focus, use_profile, use_seen, use_typing_expiry};
@@ -53,6 +54,10 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let news_after = use_seen(store, &conversation, *open);
     use_typing_expiry(&conversation);
     let (launcher_ref, input_ref) = (use_node_ref(), use_node_ref());
+    // The panel's fields, kept here: the panel is a function of this component.
+    let (comment_ref, email_ref) = (use_node_ref(), use_node_ref());
+    let email_invalid = use_state_eq(|| false);
+    let picking = use_picking();
     use_panel_focus(*open, options.focus, &input_ref, &launcher_ref, host);
     let deliver = {
         let (client, agent, visitor, store) =
@@ -127,8 +132,21 @@ pub fn Widget(props: &WidgetProps) -> Html {
             let visitor = Visitor { email: Some(email.clone()), ..Visitor::default() };
             let typed = UpdateVisitor { visitor, source: VisitorSource::Visitor };
             let email_saved = email_saved.clone();
-            let on_saved = Callback::from(move |()| email_saved.set(Some(email.clone().into())));
-            save_visitor((*client).clone(), current, typed, on_saved);
+            let on_saved = Callback::from(move |saved| {
+                if saved {
+                    email_saved.set(Some(email.clone().into()));
+                }
+            });
+            write((*client).clone(), current, Write::Visitor(typed), on_saved);
+        })
+    };
+    let on_rate = {
+        let (client, session) = (client.clone(), session.clone());
+        Callback::from(move |rating| {
+            let Some(current) = session.clone() else { return };
+            // Success shows when the bridge's `conversation_rated` event arrives; until then the
+            // choices stay, so a rating that did not get through can be sent again.
+            write((*client).clone(), current, Write::Rating(rating), Callback::noop());
         })
     };
     let on_restart = {
@@ -139,32 +157,56 @@ pub fn Widget(props: &WidgetProps) -> Html {
             dispatch.dispatch(Action::Restarted);
         })
     };
+    // Closing plays the stylesheet's fade-out first, and the panel goes when it ends; where the
+    // panel has no animation (reduced motion), it goes at once. An inline panel never closes.
+    let closing = use_state_eq(|| false);
+    let panel_ref = use_node_ref();
+    let close = {
+        let (open, closing, panel_ref, inline) =
+            (open.setter(), closing.setter(), panel_ref.clone(), options.inline);
+        Callback::from(move |()| match (inline, animates(&panel_ref)) {
+            (true, _) => {}
+            (false, true) => closing.set(true),
+            (false, false) => open.set(false),
+        })
+    };
+    let reopen = {
+        let (open, closing) = (open.setter(), closing.setter());
+        Callback::from(move |()| {
+            closing.set(false);
+            open.set(true);
+        })
+    };
+    let on_closed = {
+        let (open, closing) = (open.setter(), closing.clone());
+        Callback::from(move |()| {
+            if *closing {
+                closing.set(false);
+                open.set(false);
+            }
+        })
+    };
     {
-        let (open, inline) = (open.setter(), options.inline);
+        let (close, reopen) = (close.clone(), reopen.clone());
         let (client, store, visitor, on_restart) =
             (client.clone(), store.clone(), visitor.clone(), on_restart.clone());
         use_host_commands(
             host,
             Callback::from(move |command| match command {
-                Command::Open => open.set(true),
-                Command::Close => open.set(inline),
+                Command::Open => reopen.emit(()),
+                Command::Close => close.emit(()),
                 Command::Identify(who) => identify(&client, store.current(), &visitor, who),
                 Command::Restart => on_restart.emit(()),
             }),
         );
     }
-    let on_toggle = {
-        let open = open.clone();
-        Callback::from(move |()| open.set(!*open))
-    };
-    let onkeydown = {
-        let (open, inline) = (open.clone(), options.inline);
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Escape" && *open && !inline {
-                open.set(false);
-            }
-        })
-    };
+    let showing = *open && !*closing;
+    let on_toggle = if showing { close.clone() } else { reopen };
+    let onkeydown = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Escape" && showing {
+            close.emit(());
+        }
+    });
 
     // Read at render: a handoff, which is when it matters, always renders.
     let known_email = visitor.borrow().as_ref().and_then(|visitor| visitor.email.as_ref()).is_some();
@@ -172,10 +214,26 @@ pub fn Widget(props: &WidgetProps) -> Html {
         matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
     let ask_email = handing_off && !known_email && email_saved.is_none();
     let unread = conversation.unread();
-    let panel = html! {
-        <Panel {profile} {conversation} link={*link}
-            {on_send} {on_send_files} {on_retry} {ask_email} email_saved={(*email_saved).clone()} {on_email} {on_restart}
-            input_ref={input_ref.clone()} />
+    let shown = PanelProps {
+        profile,
+        conversation,
+        link: *link,
+        on_send,
+        on_send_files,
+        picking,
+        on_retry,
+        ask_email,
+        email_saved: (*email_saved).clone(),
+        on_email,
+        on_restart,
+        on_rate,
+        input_ref: input_ref.clone(),
+        comment_ref,
+        email_ref,
+        email_invalid,
+        closing: *closing,
+        panel_ref,
+        on_closed,
     };
     let classes = classes!(
         "baton",
@@ -209,9 +267,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
     html! {
         <ContextProvider<&'static Texts> context={*texts}>
             <div class={classes} ref={root_ref} lang={texts.lang} {onkeydown}>
-                if *open { { panel } }
+                if *open { { panel(*texts, &shown) } }
                 if !options.inline {
-                    <Launcher open={*open} {unread} {on_toggle} button_ref={launcher_ref} />
+                    { launcher(*texts, &LauncherProps { open: *open, unread, on_toggle, button_ref: launcher_ref }) }
                 }
             </div>
         </ContextProvider<&'static Texts>>
@@ -238,18 +296,24 @@ fn identify(client: &Client, session: Option<Session>, visitor: &Rc<RefCell<Opti
     if let Some(current) = session {
         // A refused update leaves the conversation as it was; the host page may call again.
         let claimed = UpdateVisitor { visitor: who, source: VisitorSource::Host };
-        save_visitor(client.clone(), current, claimed, Callback::noop());
+        write(client.clone(), current, Write::Visitor(claimed), Callback::noop());
     }
 }
 
-/// Sends `update` to the bridge; `on_saved` hears of success. One copy of the request serves the
-/// email form and the host page's `identify`: every copy ships to visitors.
-fn save_visitor(client: Client, session: Session, update: UpdateVisitor, on_saved: Callback<()>) {
+/// Sends `change` to the bridge; `on_done` hears whether it was taken. One copy of the request
+/// serves the email form, the host page's `identify` and the rating: every copy ships to visitors.
+fn write(client: Client, session: Session, change: Write, on_done: Callback<bool>) {
     yew::platform::spawn_local(async move {
-        if client.update_visitor(&session, &update).await.is_ok() {
-            on_saved.emit(());
-        }
+        on_done.emit(client.write(&session, &change).await.is_ok());
     });
+}
+
+/// Whether the panel has an animation (none under reduced motion): closing then waits for the
+/// fade-out's end.
+fn animates(panel: &NodeRef) -> bool {
+    let (Some(node), Some(window)) = (panel.get(), web_sys::window()) else { return false };
+    let style = window.get_computed_style(node.unchecked_ref()).ok().flatten();
+    style.and_then(|style| style.get_property_value("animation-name").ok()).is_some_and(|name| name != "none")
 }
 
 /// Tells the host page's listeners about a new message or a handoff.

@@ -80,4 +80,5 @@ export const api = {
     call("GET", `/v1/agents/${segment(agent)}/analytics/handoff-reasons?${query(period)}`),
   reasonConversations: (agent, reason, period) =>
     call("GET", `/v1/agents/${segment(agent)}/analytics/handoff-reasons/conversations?${query({ reason, ...period })}`),
+  ratings: (agent, period) => call("GET", `/v1/agents/${segment(agent)}/analytics/ratings?${query(period)}`),
 };

@@ -2,9 +2,11 @@
 // one agent, as a bar chart (plain SVG) and a table — and, for each reason, the list of its
 // conversations with a link to each in Intercom. The preview's test conversations are left out
 // unless "Include test conversations" is ticked. A reversed period is refused before asking the
-// bridge, with one error and nothing else shown.
+// bridge, with one error and nothing else shown. The Ratings section below follows the same
+// period and test setting.
 import { api } from "./api.js";
 import { byId, el } from "./dom.js";
+import { clearRatings, showRatings } from "./ratings.js";
 
 const DEFAULT_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,9 +42,11 @@ export function createReport({ inboxUrl }) {
     if (from.value && to.value && from.value > to.value) {
       body.replaceChildren();
       drill.hidden = true;
+      clearRatings();
       error.textContent = "“From” must be on or before “To”: the period is reversed.";
       return;
     }
+    const ratings = showRatings(agent, period(), () => mine === latest);
     let report;
     try {
       report = await api.handoffReasons(agent, period());
@@ -55,6 +59,7 @@ export function createReport({ inboxUrl }) {
     if (mine !== latest) return;
     body.replaceChildren(...render(report, open));
     if (!drill.hidden) open(byId("reason-heading").dataset.reason, { focus: false });
+    await ratings;
   }
 
   /** Lists the conversations of `reason` in the period. */
@@ -91,6 +96,7 @@ export function createReport({ inboxUrl }) {
       if (agentId !== agent) {
         body.replaceChildren();
         drill.hidden = true;
+        clearRatings();
       }
       agent = agentId;
       return refresh();

@@ -4,7 +4,7 @@
 //! only when repeating it is harmless, and otherwise left to the caller, which checks Intercom
 //! before trying again.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::{Method, StatusCode};
@@ -17,6 +17,7 @@ use super::model::{
     NewContact, Team, TeamList,
 };
 use crate::backoff::Backoff;
+use crate::metrics::CallMeter;
 
 /// The API version every request asks for.
 pub const VERSION: &str = "2.16";
@@ -55,6 +56,17 @@ impl IntercomError {
             Self::Status { status, .. } => *status == 429 || *status == 408 || *status >= 500,
             Self::Transport(_) => true,
             Self::Decode(_) => false,
+        }
+    }
+
+    /// How the call ended, as `/metrics` counts it.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Status { status: 429, .. } => "rate_limited",
+            Self::Status { status, .. } if *status >= 500 => "server_error",
+            Self::Status { .. } => "client_error",
+            Self::Transport(_) => "unreachable",
+            Self::Decode(_) => "unreadable",
         }
     }
 
@@ -97,6 +109,7 @@ pub struct IntercomClient {
     http: reqwest::Client,
     base: String,
     authorization: HeaderValue,
+    meter: CallMeter,
 }
 
 impl IntercomClient {
@@ -109,7 +122,18 @@ impl IntercomClient {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|error| IntercomError::Transport(error.to_string()))?;
-        Ok(Self { http, base: base.trim_end_matches('/').to_owned(), authorization })
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            authorization,
+            meter: CallMeter::default(),
+        })
+    }
+
+    /// The same client counting its calls in `meter`.
+    pub fn metered(mut self, meter: CallMeter) -> Self {
+        self.meter = meter;
+        self
     }
 
     /// `GET /me`: the token's admin and workspace.
@@ -269,7 +293,21 @@ impl IntercomClient {
             .await
     }
 
+    /// One call, its retries included, counted by how it ended.
     async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        repeat: Repeat,
+    ) -> Result<T, IntercomError> {
+        let started = Instant::now();
+        let result = self.call_with_retries(method, path, body, repeat).await;
+        self.meter.called(started, result.as_ref().map_or_else(IntercomError::outcome, |_| "ok"));
+        result
+    }
+
+    async fn call_with_retries<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,

@@ -243,11 +243,13 @@ mod tests {
             )
             .expect("registry"),
         );
+        let leasing = crate::leases::Leasing::new(conversations.clone(), crate::leases::DEFAULT_TERM);
         let context = crate::inbox::InboxContext {
             conversations,
             agents,
             tasks: Default::default(),
             signer: crate::files::UrlSigner::new(&crate::secret::SecretKey::generate()),
+            leasing,
         };
         let intercom = Intercom::new(settings, context).expect("builds");
         let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("any key");

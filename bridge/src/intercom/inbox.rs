@@ -13,6 +13,7 @@ use super::handoff::refused;
 use super::{routes, Intercom, SyncError};
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest};
 use crate::inbox::{Inbox, InboxError};
+use crate::metrics::CallMeter;
 use crate::routing::Directory;
 use crate::AppState;
 
@@ -48,6 +49,10 @@ impl Inbox for Arc<Intercom> {
 
     fn directory(&self, fresh: bool) -> BoxFuture<'_, Result<Directory, InboxError>> {
         Box::pin(async move { Ok(self.people(fresh).await?.directory()) })
+    }
+
+    fn calls(&self) -> Option<CallMeter> {
+        Some(self.calls.clone())
     }
 
     fn routes(self: Arc<Self>) -> Router<AppState> {

@@ -34,6 +34,8 @@ use crate::agents::Registry;
 use crate::conversations::Conversations;
 use crate::files::UrlSigner;
 use crate::inbox::{Inbox, InboxContext, InboxError};
+use crate::leases::Leasing;
+use crate::metrics::CallMeter;
 use crate::routing::{self, Directory, Person};
 use crate::secret::Secret;
 use crate::store::StoreError;
@@ -200,6 +202,8 @@ pub struct Intercom {
     conversations: Conversations,
     agents: Arc<Registry>,
     tasks: Tasks,
+    /// Claims a conversation's relay, so one bridge at a time posts its messages.
+    leasing: Leasing,
     client: RwLock<Option<(IntercomClient, TokenSource)>>,
     acting_admin: Mutex<Option<Id>>,
     people: Mutex<Option<(Instant, People)>>,
@@ -207,6 +211,8 @@ pub struct Intercom {
     turns: Turns<ConversationId>,
     /// Renews the addresses of visitors' files before they are handed to Intercom.
     signer: UrlSigner,
+    /// Counts every client's calls.
+    calls: CallMeter,
 }
 
 /// Why the Intercom side could not act.
@@ -228,12 +234,14 @@ impl Intercom {
     /// the token is the configured one (one an earlier OAuth flow stored is loaded by
     /// [`Intercom::resume`]).
     pub fn new(settings: IntercomSettings, context: InboxContext) -> Result<Arc<Self>, SyncError> {
-        let InboxContext { conversations, agents, tasks, signer } = context;
+        let InboxContext { conversations, agents, tasks, signer, leasing } = context;
+        let calls = CallMeter::default();
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let client = match configured {
-            Some((token, source)) => {
-                Some((IntercomClient::new(&settings.api_base(), token.expose())?, source))
-            }
+            Some((token, source)) => Some((
+                IntercomClient::new(&settings.api_base(), token.expose())?.metered(calls.clone()),
+                source,
+            )),
             None => None,
         };
         let admin = settings.admin_id.clone().map(Id);
@@ -242,11 +250,13 @@ impl Intercom {
             conversations,
             agents,
             tasks,
+            leasing,
             client: RwLock::new(client),
             acting_admin: Mutex::new(admin),
             people: Mutex::default(),
             turns: Turns::default(),
             signer,
+            calls,
         }))
     }
 
@@ -276,7 +286,8 @@ impl Intercom {
             return Ok(());
         }
         if let Some(stored) = self.conversations.connection().await? {
-            let client = IntercomClient::new(&self.settings.api_base(), stored.token.expose())?;
+            let client = IntercomClient::new(&self.settings.api_base(), stored.token.expose())?
+                .metered(self.calls.clone());
             let mut current = self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             // An OAuth flow that finished meanwhile has the newer token.
             if current.is_none() {
@@ -290,7 +301,7 @@ impl Intercom {
     /// Starts using a token the OAuth flow obtained.
     pub fn connect(&self, client: IntercomClient, admin: Id) {
         *self.client.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some((client, TokenSource::Oauth));
+            Some((client.metered(self.calls.clone()), TokenSource::Oauth));
         if self.settings.admin_id.is_none() {
             *self.acting_admin.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(admin);
         }

@@ -8,7 +8,7 @@
 //! nothing more gets the reason in plain words. It is posted as the contact, so it must be
 //! something they wrote or a plain description, never a guess.
 
-use baton_protocol::{Attachment, Author, Seq, TranscriptEntry};
+use baton_protocol::{Attachment, Author, Rating, Seq, TranscriptEntry};
 use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
 use time::macros::format_description;
 use time::OffsetDateTime;
@@ -21,6 +21,9 @@ use crate::triggers;
 pub const NOTE_MARK: &str = "Baton conversation";
 /// What marks a conversation the dashboard's preview started, in the inbox list and the note.
 pub const TEST_MARK: &str = "[Test]";
+
+/// Words in every rating note, to recognise one already posted.
+pub const RATING_MARK: &str = "Visitor rating";
 
 /// The longest quote of the visitor in the summary line, in characters.
 const SUMMARY_QUOTE: usize = 120;
@@ -47,6 +50,20 @@ pub fn opening_message(request: &HandoffRequest) -> String {
     } else {
         opening
     }
+}
+
+/// The note that tells the team how the visitor rated the closed conversation, with their
+/// comment as typed (escaped: it is the visitor's text, never HTML).
+pub fn rating_note(rating: Rating, comment: Option<&str>) -> String {
+    let verdict = match rating {
+        Rating::Good => "Good",
+        Rating::Bad => "Bad",
+    };
+    let mut note = format!("<p><b>{RATING_MARK}: {verdict}</b></p>");
+    if let Some(comment) = comment {
+        note.push_str(&format!("<p>“{}”</p>", text(comment)));
+    }
+    note
 }
 
 /// The internal note a teammate reads first: who wants what in one line, then the handoff, why,
@@ -159,6 +176,17 @@ fn is_web_link(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rating_note_says_the_verdict_and_quotes_the_comment_as_text() {
+        assert_eq!(rating_note(Rating::Good, None), "<p><b>Visitor rating: Good</b></p>");
+        let note = rating_note(Rating::Bad, Some("<b>slow</b> & rude"));
+        assert!(note.starts_with("<p><b>Visitor rating: Bad</b></p>"), "{note}");
+        assert!(
+            note.contains("“&lt;b&gt;slow&lt;/b&gt; &amp; rude”"),
+            "the comment is text, never HTML: {note}"
+        );
+    }
 
     #[test]
     fn only_http_pages_become_links_in_the_note() {

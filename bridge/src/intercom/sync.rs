@@ -1,20 +1,27 @@
 //! The live relay both ways. Visitor messages sent after the handoff are posted to Intercom as
-//! the contact's replies, in order, each recorded once posted (one that may have been posted
-//! before a crash is looked for first). From Intercom, a webhook is only a nudge: the bridge
+//! the contact's replies, and the visitor's rating of the closed conversation as a note, in
+//! order, each recorded once posted (one that may have been posted before a crash is looked for
+//! first). From Intercom, a webhook is only a nudge: the bridge
 //! fetches the conversation and relays every part it has not seen, in Intercom's order, so
-//! duplicated, reordered or missed deliveries all end the same. Notes never reach the visitor,
-//! and the bridge's own posts never come back.
+//! duplicated, reordered or missed deliveries all end the same, on whichever bridge they land
+//! (each part is remembered with its events in one transaction). Notes never reach the visitor,
+//! and the bridge's own posts never come back. Of several bridges, one at a time relays a
+//! conversation's messages, under its relay lease.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use baton_protocol::{Attachment, ConversationId, EventKind, Seq, Teammate, MAX_ATTACHMENTS};
 
+use super::client::AdminReply;
+use super::note::{rating_note, RATING_MARK};
+
 use super::model::{Conversation, Id, Part, PartAttachment};
 use super::{Intercom, SyncError};
 use crate::backoff::Backoff;
 use crate::conversations::now_millis;
-use crate::store::{InboxLink, LinkChange};
+use crate::leases::{Finish, Lease};
+use crate::store::{InboxLink, LinkChange, StoreError, Work};
 
 /// Tries to post a visitor message before leaving it for the next nudge or restart.
 const POST_ATTEMPTS: u32 = 8;
@@ -23,31 +30,48 @@ const RELAY_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from
 /// How long the address of a visitor's file handed to Intercom stays good: Intercom downloads
 /// it when the reply is posted; a day leaves room for its retries.
 const INBOX_URL_SECS: i64 = 24 * 3600;
+/// How often a relay or sync another bridge (or task) holds is claimed again.
+const LEASE_WAIT: Duration = Duration::from_millis(100);
 
 impl Intercom {
     /// Posts, in the background, the visitor messages of `id` that Intercom does not have yet.
+    /// One bridge at a time does, under the conversation's relay lease: a bridge that finds it
+    /// held waits for it, since the holder may have read the messages before this one came.
     pub fn relay_visitor_messages(self: &Arc<Self>, id: ConversationId) {
         let intercom = Arc::clone(self);
         self.tasks.spawn(async move {
-            let mut failures = 0;
-            loop {
-                match intercom.post_visitor_messages(&id).await {
-                    Ok(()) => return,
-                    Err(SyncError::Intercom(error)) if error.is_temporary() && failures < POST_ATTEMPTS => {
-                        failures += 1;
-                        tracing::warn!(conversation = %id, %error, failures, "visitor message not posted yet");
-                        if !intercom.tasks.sleep(RELAY_RETRY.after(failures)).await {
-                            // Stopping: the next start posts what is left.
-                            return;
-                        }
-                    }
-                    Err(error) => {
-                        tracing::error!(conversation = %id, %error, "visitor messages left for later");
-                        return;
+            let lease = match intercom.claim_waiting(Work::relay(&id)).await {
+                Ok(Some(lease)) => lease,
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::error!(conversation = %id, %error, "visitor messages left for later");
+                    return;
+                }
+            };
+            lease.run(intercom.relay(&id)).await;
+        });
+    }
+
+    /// Posts until done, or until it is left for the next nudge or restart.
+    async fn relay(&self, id: &ConversationId) -> Finish {
+        let mut failures = 0;
+        loop {
+            match self.post_visitor_messages(id).await {
+                Ok(()) => return Finish::Release,
+                Err(SyncError::Intercom(error)) if error.is_temporary() && failures < POST_ATTEMPTS => {
+                    failures += 1;
+                    tracing::warn!(conversation = %id, %error, failures, "visitor message not posted yet");
+                    if !self.tasks.sleep(RELAY_RETRY.after(failures)).await {
+                        // Stopping: the next start posts what is left.
+                        return Finish::Release;
                     }
                 }
+                Err(error) => {
+                    tracing::error!(conversation = %id, %error, "visitor messages left for later");
+                    return Finish::Release;
+                }
             }
-        });
+        }
     }
 
     /// Picks up, at start, what a stopped process left: the workspace an earlier OAuth flow
@@ -68,13 +92,18 @@ impl Intercom {
             return Ok(());
         };
         let (intercom_id, contact) = (Id(intercom_id.clone()), Id(contact.clone()));
-        let pending: Vec<(Seq, String, Vec<Attachment>)> = self
+        let pending: Vec<(Seq, Post)> = self
             .conversations
             .events_after(id, link.relayed)
             .await?
             .into_iter()
             .filter_map(|event| match event.kind {
-                EventKind::VisitorMessage { text, attachments, .. } => Some((event.seq, text, attachments)),
+                EventKind::VisitorMessage { text, attachments, .. } => {
+                    Some((event.seq, Post::Reply(text, attachments)))
+                }
+                EventKind::ConversationRated { rating, comment } => {
+                    Some((event.seq, Post::Note(rating_note(rating, comment.as_deref()))))
+                }
                 _ => None,
             })
             .collect();
@@ -83,18 +112,38 @@ impl Intercom {
         }
         let client = self.client()?;
         let mut already_posted = self.posted_before_a_crash(&link, &pending).await?;
-        for (seq, text, attachments) in pending {
+        for (seq, post) in pending {
             if already_posted.take() == Some(seq) {
                 self.conversations.change_link(id, LinkChange::Relayed(seq)).await?;
                 continue;
             }
             self.conversations.change_link(id, LinkChange::Posting(seq)).await?;
-            // A contact's words are text to Intercom (it takes no HTML from them): sent as typed,
-            // so a teammate never reads `&lt;` for `<`.
-            let (body, urls) = self.with_files(&text, &attachments);
-            let updated = client.reply_as_contact(&intercom_id, &contact, &body, &urls).await?;
-            if let Some(part) = updated.parts().iter().rev().find(|part| is_from_contact(part)) {
-                self.conversations.remember_part(&part.id.0, id, true).await?;
+            let posted = match &post {
+                // A contact's words are text to Intercom (it takes no HTML from them): sent as
+                // typed, so a teammate never reads `&lt;` for `<`.
+                Post::Reply(text, attachments) => {
+                    let (body, urls) = self.with_files(text, attachments);
+                    let updated = client.reply_as_contact(&intercom_id, &contact, &body, &urls).await?;
+                    updated
+                        .parts()
+                        .iter()
+                        .rev()
+                        .find(|part| is_from_contact(part))
+                        .map(|part| part.id.clone())
+                }
+                Post::Note(note) => {
+                    let admin = self.acting_admin(&client).await?;
+                    let updated = client.reply_as_admin(&intercom_id, &admin, AdminReply::Note, note).await?;
+                    updated
+                        .parts()
+                        .iter()
+                        .rev()
+                        .find(|part| part.part_type == "note")
+                        .map(|part| part.id.clone())
+                }
+            };
+            if let Some(part) = posted {
+                self.conversations.remember_part(&part.0, id, true).await?;
             }
             self.conversations.change_link(id, LinkChange::Relayed(seq)).await?;
         }
@@ -144,22 +193,30 @@ impl Intercom {
             .collect())
     }
 
-    /// The message whose posting a stopped process began, if Intercom shows it arrived: the
-    /// contact's last reply says the same.
+    /// The post a stopped process began, if Intercom shows it arrived: the contact's last
+    /// reply says the same, or (a conversation is rated once) a rating note is there.
     async fn posted_before_a_crash(
         &self,
         link: &InboxLink,
-        pending: &[(Seq, String, Vec<Attachment>)],
+        pending: &[(Seq, Post)],
     ) -> Result<Option<Seq>, SyncError> {
         let Some(posting) = link.posting else { return Ok(None) };
-        let Some((_, text, attachments)) = pending.iter().find(|(seq, ..)| *seq == posting) else {
-            return Ok(None);
-        };
-        let text = &self.with_files(text, attachments).0;
+        let Some((_, post)) = pending.iter().find(|(seq, _)| *seq == posting) else { return Ok(None) };
         let Some(intercom_id) = &link.intercom_id else { return Ok(None) };
         let conversation = self.client()?.conversation(&Id(intercom_id.clone())).await?;
-        let last = conversation.parts().iter().rev().find(|part| is_from_contact(part));
-        let arrived = last.is_some_and(|part| says_same(part.body.as_deref().unwrap_or(""), text));
+        let body = |part: &&Part| part.body.as_deref().unwrap_or("").to_owned();
+        let last = match post {
+            Post::Reply(..) => conversation.parts().iter().rev().find(|part| is_from_contact(part)),
+            Post::Note(_) => conversation
+                .parts()
+                .iter()
+                .rev()
+                .find(|part| part.part_type == "note" && body(part).contains(RATING_MARK)),
+        };
+        let arrived = last.is_some_and(|part| match post {
+            Post::Reply(text, attachments) => says_same(&body(&part), &self.with_files(text, attachments).0),
+            Post::Note(_) => true,
+        });
         if let Some(part) = last.filter(|_| arrived) {
             self.conversations.remember_part(&part.id.0, &link.conversation, true).await?;
         }
@@ -176,8 +233,35 @@ impl Intercom {
         let Some(link) = self.conversations.link_by_inbox_id(&intercom_id.0).await? else {
             return Ok(());
         };
+        let _turn = self.turns.take(&link.conversation).await;
+        // One bridge at a time, so parts are relayed in Intercom's order.
+        let Some(lease) = self.claim_waiting(Work::sync(&link.conversation)).await? else {
+            return Ok(());
+        };
+        let synced = async { (Finish::Release, self.sync_parts(link, intercom_id, delivered).await) };
+        lease.run_for(synced).await.unwrap_or(Ok(()))
+    }
+
+    /// The lease on `work`, waiting while another bridge (or task) holds it; `None` if the
+    /// bridge stops first.
+    async fn claim_waiting(&self, work: Work) -> Result<Option<Lease>, StoreError> {
+        loop {
+            if let Some(lease) = self.leasing.claim(work.clone()).await? {
+                return Ok(Some(lease));
+            }
+            if !self.tasks.sleep(LEASE_WAIT).await {
+                return Ok(None);
+            }
+        }
+    }
+
+    async fn sync_parts(
+        &self,
+        link: InboxLink,
+        intercom_id: &Id,
+        delivered: Option<Conversation>,
+    ) -> Result<(), SyncError> {
         let id = link.conversation.clone();
-        let _turn = self.turns.take(&id).await;
         let client = self.client()?;
         let conversation = match (client.conversation(intercom_id).await, delivered) {
             (Ok(conversation), _) => conversation,
@@ -200,18 +284,17 @@ impl Intercom {
         };
         let mut joined = link.joined_admin.clone();
         for part in conversation.parts() {
-            if !self.conversations.remember_part(&part.id.0, &id, false).await? {
-                continue;
-            }
             let mut events = Vec::new();
+            // Who joined as this part has it, kept only if the part is relayed now.
+            let mut joined_here = joined.clone();
             match part.part_type.as_str() {
                 "comment" if is_from_teammate(part) => {
                     let author = part.author.clone().unwrap_or_default();
-                    if joined.as_deref() != Some(author.id.0.as_str()) {
+                    if joined_here.as_deref() != Some(author.id.0.as_str()) {
                         events.push(EventKind::TeammateJoined {
                             teammate: teammate(&author.id, author.name.as_deref()),
                         });
-                        joined = Some(author.id.0.clone());
+                        joined_here = Some(author.id.0.clone());
                     }
                     let text = html_to_text(part.body.as_deref().unwrap_or(""));
                     let attachments: Vec<_> =
@@ -230,10 +313,11 @@ impl Intercom {
                         .as_ref()
                         .filter(|to| to.kind == "admin")
                         .and_then(|to| to.id.clone());
-                    if let Some(admin) = assigned.filter(|admin| joined.as_deref() != Some(admin.0.as_str()))
+                    if let Some(admin) =
+                        assigned.filter(|admin| joined_here.as_deref() != Some(admin.0.as_str()))
                     {
                         events.push(EventKind::TeammateJoined { teammate: teammate(&admin, None) });
-                        joined = Some(admin.0);
+                        joined_here = Some(admin.0);
                     }
                 }
                 "close" => events.push(EventKind::ConversationClosed),
@@ -241,8 +325,10 @@ impl Intercom {
                 // Notes are for teammates; the contact's own replies are the visitor's messages.
                 _ => {}
             }
-            for event in events {
-                self.conversations.append(&id, event).await?;
+            // The part is remembered with its events, in one transaction: relayed once, by
+            // whichever bridge gets there first, and not lost to a crash in between.
+            if self.conversations.relay_part(&part.id.0, &id, events).await? {
+                joined = joined_here;
             }
         }
         if joined != link.joined_admin {
@@ -252,6 +338,14 @@ impl Intercom {
         }
         Ok(())
     }
+}
+
+/// What the relay posts for one event of the log.
+enum Post {
+    /// A visitor message and its files, as the contact's reply.
+    Reply(String, Vec<Attachment>),
+    /// A note from the bridge (HTML), such as the visitor's rating.
+    Note(String),
 }
 
 fn is_from_contact(part: &Part) -> bool {

@@ -1,6 +1,7 @@
 //! The dashboard's Analytics, behind the admin token: `GET /v1/agents/{id}/analytics/handoff-reasons`
 //! (handoffs counted by reason, the Handoff Reasons report) and `…/handoff-reasons/conversations`
-//! (the conversations behind one reason). The preview's test conversations are left out unless
+//! (the conversations behind one reason), and `…/ratings` (visitors' ratings of closed
+//! conversations, with their comments). The preview's test conversations are left out unless
 //! `include_tests=true`.
 
 use axum::extract::{Path, Query, State};
@@ -11,12 +12,12 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::error::{ApiError, Json};
 use crate::routes::admin::Admin;
-use crate::store::{ReasonConversation, Span};
+use crate::store::{RatedConversation, ReasonConversation, Span};
 use crate::AppState;
 
 /// The period when the query names none.
 const DEFAULT_DAYS: i64 = 30;
-/// The most conversations the drill-down lists.
+/// The most conversations the drill-down lists, and the most ratings the ratings report does.
 const MAX_CONVERSATIONS: u32 = 200;
 
 /// The period: each end an RFC 3339 time or a date (`to` as a date includes that whole day).
@@ -121,6 +122,51 @@ pub async fn reason_conversations(
         from: format(from),
         to: format(to),
         conversations,
+    }))
+}
+
+/// Visitors' ratings of closed conversations in a period.
+#[derive(Debug, Serialize)]
+pub struct RatingsReport {
+    agent: AgentId,
+    from: String,
+    to: String,
+    include_tests: bool,
+    /// Ratings in the period.
+    total: u64,
+    /// How many were good.
+    good: u64,
+    /// How many were bad.
+    bad: u64,
+    /// The share of good ones (0 to 1), absent without ratings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    good_share: Option<f64>,
+    /// Newest first, at most [`MAX_CONVERSATIONS`], with their comments.
+    ratings: Vec<RatedConversation>,
+}
+
+/// `GET /v1/agents/{id}/analytics/ratings`
+pub async fn ratings(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(agent): Path<AgentId>,
+    Query(period): Query<Period>,
+) -> Result<Json<RatingsReport>, ApiError> {
+    state.agents.get(&agent).ok_or(ApiError::UnknownAgent)?;
+    let (from, to) = bounds(&period)?;
+    let span = span(from, to, period.include_tests);
+    let report = state.conversations.ratings(&agent, span, MAX_CONVERSATIONS).await?;
+    let total = report.good + report.bad;
+    Ok(Json(RatingsReport {
+        agent,
+        from: format(from),
+        to: format(to),
+        include_tests: period.include_tests,
+        total,
+        good: report.good,
+        bad: report.bad,
+        good_share: (total > 0).then(|| report.good as f64 / total as f64),
+        ratings: report.recent,
     }))
 }
 

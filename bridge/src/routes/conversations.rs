@@ -1,16 +1,16 @@
-//! Starting a conversation, sending messages to it, and reading it back.
+//! Starting a conversation, sending messages to it, rating it once closed, and reading it back.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use baton_protocol::{
-    ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, SendMessage, Snapshot,
-    UpdateVisitor, Visitor, VisitorSource, MAX_MESSAGE_CHARS,
+    ConversationCreated, ConversationId, CreateConversation, MessageAccepted, Mode, RateConversation,
+    SendMessage, Snapshot, UpdateVisitor, Visitor, VisitorSource, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS,
 };
 
 use crate::error::{ApiError, Json};
 use crate::proxy::ClientIp;
 use crate::routes::files;
-use crate::store::{Appended, ConversationRecord};
+use crate::store::{Appended, ConversationRecord, Rated};
 use crate::{bounds, preview, token, AppState};
 
 /// `POST /v1/conversations`
@@ -33,7 +33,7 @@ pub async fn create_conversation(
     if !preview && !entry.allows_origin(origin) {
         return Err(ApiError::OriginNotAllowed);
     }
-    state.limits.check_new_conversation(client)?;
+    state.limits.check_new_conversation(&*state.conversations, client).await?;
     bounds::check_conversation(&body)?;
     let visitor = body.visitor.unwrap_or_default();
     check_visitor(&visitor)?;
@@ -61,7 +61,7 @@ pub async fn send_message(
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<MessageAccepted>), ApiError> {
     let record = authorize(&state, &id, bearer(&headers)).await?;
-    state.limits.check_message(client, &id)?;
+    state.limits.check_message(&*state.conversations, client, &id).await?;
     if body.text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::MessageTooLong);
     }
@@ -106,6 +106,30 @@ pub async fn update_visitor(
         state.inbox.visitor_changed(&id);
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/conversations/{id}/rating`: the visitor rates the conversation the team closed,
+/// once; the team gets the rating as a note in its inbox.
+pub async fn rate_conversation(
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    headers: HeaderMap,
+    Json(body): Json<RateConversation>,
+) -> Result<StatusCode, ApiError> {
+    authorize(&state, &id, bearer(&headers)).await?;
+    let comment = body.comment.as_deref().map(str::trim).filter(|comment| !comment.is_empty());
+    if comment.is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(ApiError::CommentTooLong);
+    }
+    match state.conversations.rate(&id, body.rating, comment).await? {
+        Rated::New(_) => {
+            // The inbox relays what the visitor added to the conversation, the rating included.
+            state.inbox.visitor_wrote(&id);
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Rated::Already => Err(ApiError::AlreadyRated),
+        Rated::NotClosed => Err(ApiError::NotClosed),
+    }
 }
 
 /// Refuses an email that cannot be one, and fields longer than anyone's.

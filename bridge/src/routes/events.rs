@@ -109,8 +109,8 @@ impl Reader {
             }
             match self.live.recv().await {
                 Ok(event) => self.pending.push_back(event),
-                // Fell behind the channel: what it dropped is in the store (with the answer in
-                // flight, whose text already sent is dropped by offset).
+                // Fell behind the channel: what it dropped is in the store, or in the text so
+                // far of the answer in flight (whose part already sent is dropped by offset).
                 Err(RecvError::Lagged(_)) => match self.conversations.catch_up(&self.id, self.last).await {
                     Ok(missed) => self.pending.extend(missed.into_iter().map(Arc::new)),
                     Err(error) => {

@@ -47,7 +47,7 @@ pub async fn upload_file(
     body: Body,
 ) -> Result<(StatusCode, Json<FileUploaded>), ApiError> {
     authorize(&state, &id, bearer(&headers)).await?;
-    state.limits.check_message(client, &id)?;
+    state.limits.check_message(&*state.conversations, client, &id).await?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())

@@ -1,47 +1,71 @@
-//! `GET /metrics`: what the bridge holds right now, in Prometheus's text format, for an operator
-//! to watch (and for tests to wait on: a stream counted here is one the bridge still holds).
-
-use std::fmt::Write;
+//! `GET /metrics`: what the bridge holds and has done, in the OpenMetrics text format that
+//! Prometheus scrapes, for an operator to watch (and for tests to wait on: a stream counted here
+//! is one the bridge still holds). Each scrape reads the meters where they live into a fresh
+//! registry; the handoffs by status are the database's, so every bridge reports all of them.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::registry::Registry;
 
+use crate::error::ApiError;
+use crate::store::HandoffStatus;
 use crate::AppState;
 
 /// `GET /metrics`
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let mut registry = Registry::default();
     let (streams, stream_clients) = state.streams.held();
     let gauges = [
-        ("baton_open_streams", "Event streams open now.", streams),
-        ("baton_stream_clients", "Client addresses with an event stream open.", stream_clients),
+        ("baton_open_streams", "Event streams open now", streams),
+        ("baton_stream_clients", "Client addresses with an event stream open", stream_clients),
         (
             "baton_listened_conversations",
-            "Conversations with a live channel (someone listening).",
+            "Conversations with a live channel (someone listening)",
             state.conversations.listened(),
         ),
         (
             "baton_background_tasks",
-            "Background work running or waiting (turns, deliveries, relays, webhooks).",
+            "Background work running or waiting (turns, deliveries, relays, webhooks)",
             state.tasks.running(),
         ),
     ];
+    for (name, help, value) in gauges {
+        registry.register(name, help, ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX)));
+    }
     let store = state.conversations.metrics();
-    let counters = [
-        ("baton_store_commits_total", "Transactions the store committed.", store.commits),
-        (
-            "baton_store_writes_total",
-            "Writes the store committed (several share a transaction when they arrive together).",
-            store.writes,
-        ),
-    ];
+    registry.register(
+        "baton_store_commits",
+        "Transactions the store committed",
+        ConstCounter::new(store.commits),
+    );
+    registry.register(
+        "baton_store_writes",
+        "Writes the store committed (several share a transaction when they arrive together)",
+        ConstCounter::new(store.writes),
+    );
+    state.conversations.appends().register(&mut registry);
+    let handoffs = Family::<[(&str, &str); 1], Gauge>::default();
+    let counts = state.conversations.handoff_counts().await?;
+    for status in [HandoffStatus::Pending, HandoffStatus::Connected, HandoffStatus::Failed] {
+        let count = counts.iter().find(|(counted, _)| *counted == status).map_or(0, |(_, count)| *count);
+        handoffs.get_or_create(&[("status", status.as_str())]).set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+    registry.register("baton_handoffs", "Handoffs in the database, by status", handoffs);
+    if let Some(calls) = state.inbox.calls() {
+        calls.register(&mut registry);
+    }
+    registry.register(
+        "baton_rate_limit_refusals",
+        "Requests refused by a rate limit",
+        ConstCounter::new(state.limits.refused()),
+    );
     let mut text = String::new();
     // Writing to a String cannot fail.
-    for (name, help, value) in gauges {
-        let _ = write!(text, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
-    }
-    for (name, help, value) in counters {
-        let _ = write!(text, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n");
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    let _ = encode(&mut text, &registry);
+    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
 }

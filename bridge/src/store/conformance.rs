@@ -3,14 +3,16 @@
 //! [`conformance_suite!`](crate::conformance_suite), given a function that opens a fresh engine.
 
 use baton_protocol::{
-    AgentId, Attachment, Author, ClientId, ConversationId, EventKind, FileId, MessageId, Mode, Seq, Visitor,
+    AgentId, Attachment, Author, ClientId, ConversationId, EventKind, FileId, MessageId, Mode, Rating, Seq,
+    Visitor,
 };
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::conversations::{now_millis, Conversations};
 use crate::secret::Secret;
 use crate::store::{
-    Appended, ConversationRecord, HandoffStatus, LinkChange, Span, StoreError, Upload, UploadInfo,
-    WorkspaceConnection,
+    Appended, BridgeId, ConversationRecord, HandoffId, HandoffStatus, LinkChange, Rated, Span, StoreError,
+    Upload, UploadInfo, Work, WorkspaceConnection,
 };
 
 /// A fresh engine and whatever must live as long as it (a temporary folder, a cluster).
@@ -25,7 +27,7 @@ macro_rules! conformance_suite {
             a_retried_visitor_message_is_stored_once,
             the_transcript_holds_finished_messages_only,
             an_interrupted_answer_is_found_with_what_it_showed,
-            a_checkpoint_is_published_as_a_delta_and_never_stored,
+            a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored,
             a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest,
             a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a_gap,
             a_visitor_update_fills_in_without_erasing,
@@ -43,6 +45,12 @@ macro_rules! conformance_suite {
             retention_deletes_what_was_idle_before_the_cutoff,
             an_upload_reads_back_whole_and_goes_with_its_conversation,
             a_visitor_message_keeps_its_attachments,
+            a_bucket_allows_its_burst_then_says_how_long_to_wait,
+            of_two_claimants_of_the_same_work_exactly_one_wins,
+            an_expired_or_released_lease_is_taken_over,
+            settled_work_is_never_claimed_again,
+            a_part_from_the_inbox_is_relayed_once_with_its_events,
+            a_closed_conversation_is_rated_once_counted_apart_from_tests_and_erased_with_it,
         );
     };
     (@cases $open:path, $($case:ident),+ $(,)?) => {
@@ -104,7 +112,7 @@ pub async fn the_transcript_holds_finished_messages_only(conversations: &Convers
         .await
         .expect("appends");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
+    conversations.checkpoint_answer(&id, &m(), "Hel").await.expect("checkpoints");
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
     conversations.append(&id, done).await.expect("appends");
     let transcript = conversations.transcript(&id).await.expect("reads");
@@ -113,38 +121,44 @@ pub async fn the_transcript_holds_finished_messages_only(conversations: &Convers
     assert_eq!(seen, [(1, Author::Visitor, "hi"), (3, Author::Agent, "Hello")]);
 }
 
-/// An answer stopped mid-stream is found with the text last checkpointed, until completed.
+/// An answer stopped mid-stream is found with the text last checkpointed and its start's seq,
+/// until completed.
 pub async fn an_interrupted_answer_is_found_with_what_it_showed(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    for (text, from) in [("Hel", 0), ("Hello", 3)] {
-        conversations.checkpoint_answer(&id, &m(), text, from).await.expect("checkpoints");
+    for text in ["Hel", "Hello"] {
+        conversations.checkpoint_answer(&id, &m(), text).await.expect("checkpoints");
     }
     let interrupted = conversations.interrupted_answers().await.expect("reads");
     assert_eq!(interrupted.len(), 1);
     assert_eq!((&interrupted[0].conversation, &interrupted[0].message_id), (&id, &m()));
     assert_eq!((interrupted[0].agent.0.as_str(), interrupted[0].shown.as_str()), ("demo", "Hello"));
+    assert_eq!(interrupted[0].started, Seq(1));
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
     conversations.append(&id, done).await.expect("appends");
     assert!(conversations.interrupted_answers().await.expect("reads").is_empty());
 }
 
-/// A checkpoint reaches listeners as a delta with its answer's seq and the new bytes; the log
-/// holds only the start and the completion. A checkpoint of no answer in flight, or from inside
-/// a character, is refused.
-pub async fn a_checkpoint_is_published_as_a_delta_and_never_stored(conversations: &Conversations) {
+/// A streamed piece reaches listeners as a delta with its answer's seq and the new bytes, and a
+/// checkpoint publishes nothing; the log holds only the start and the completion. A checkpoint
+/// of no answer in flight, or a piece from inside a character, is refused.
+pub async fn a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored(
+    conversations: &Conversations,
+) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    let refused = conversations.checkpoint_answer(&id, &m(), "Hi", 0).await;
+    let refused = conversations.checkpoint_answer(&id, &m(), "Hi").await;
     assert!(matches!(refused, Err(StoreError::Missing(_))), "{refused:?}");
     let started =
         conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     let mut live = conversations.subscribe(&id, started.seq).await.expect("subscribes").live;
-    conversations.checkpoint_answer(&id, &m(), "Héllo", 0).await.expect("checkpoints");
-    let refused = conversations.checkpoint_answer(&id, &m(), "Héllo", 2).await;
+    conversations.stream_answer(&id, &m(), started.seq, "Héllo", 0).expect("streams");
+    conversations.checkpoint_answer(&id, &m(), "Héllo").await.expect("checkpoints");
+    let refused = conversations.stream_answer(&id, &m(), started.seq, "Héllo", 2);
     assert!(matches!(refused, Err(StoreError::DeltaOutOfRange { from: 2, .. })), "{refused:?}");
-    conversations.checkpoint_answer(&id, &m(), "Héllo you", 6).await.expect("checkpoints");
+    conversations.stream_answer(&id, &m(), started.seq, "Héllo you", 6).expect("streams");
+    // The checkpoint in between sent nothing: the next delta is the next piece.
     for (offset, text) in [(0, "Héllo"), (6, " you")] {
         let delta = live.recv().await.expect("a delta");
         assert_eq!(delta.seq, started.seq);
@@ -157,32 +171,37 @@ pub async fn a_checkpoint_is_published_as_a_delta_and_never_stored(conversations
 }
 
 /// Joining (or resuming) mid-answer hands over its text so far as one delta from offset 0 after
-/// the stored events; live deltas continue from there. After the completion, the backlog has the
-/// completed event and no delta.
+/// the stored events: the text streamed, ahead of the last checkpoint, while the answer streams;
+/// the checkpoint once its turn ended without a completion. Live deltas continue from there.
+/// After the completion, the backlog has the completed event and no delta.
 pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations
-        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
-        .await
-        .expect("appends");
-    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&id, &m(), "Hel", 0).await.expect("checkpoints");
-    conversations.checkpoint_answer(&id, &m(), "Hello", 3).await.expect("checkpoints");
+    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new()).await.expect("appends");
+    let started =
+        conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.stream_answer(&id, &m(), started.seq, "Hel", 0).expect("streams");
+    conversations.checkpoint_answer(&id, &m(), "Hel").await.expect("checkpoints");
+    conversations.stream_answer(&id, &m(), started.seq, "Hello", 3).expect("streams");
+    let so_far = |text: &str| EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: text.into() };
     for after in [Seq(0), Seq(2)] {
         let subscription = conversations.subscribe(&id, after).await.expect("subscribes");
         let last = subscription.backlog.last().expect("the answer so far");
-        assert_eq!(last.seq, Seq(2));
         assert_eq!(
-            last.kind,
-            EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "Hello".into() }
+            (last.seq, &last.kind),
+            (Seq(2), &so_far("Hello")),
+            "the text streamed, not the checkpoint"
         );
         assert_eq!(subscription.backlog.len(), 3 - after.0 as usize);
     }
     let mut live = conversations.subscribe(&id, Seq(2)).await.expect("subscribes").live;
-    conversations.checkpoint_answer(&id, &m(), "Hello you", 5).await.expect("checkpoints");
+    conversations.stream_answer(&id, &m(), started.seq, "Hello you", 5).expect("streams");
     let delta = live.recv().await.expect("a delta");
     assert_eq!(delta.kind, EventKind::AgentMessageDelta { message_id: m(), offset: 5, text: " you".into() });
+    // A turn that failed mid-answer leaves it at its checkpoint, which a restart finishes.
+    conversations.answer_ended(&id);
+    let backlog = conversations.subscribe(&id, Seq(2)).await.expect("subscribes").backlog;
+    assert_eq!(backlog.iter().map(|event| &event.kind).collect::<Vec<_>>(), [&so_far("Hel")]);
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello you".into() };
     conversations.append(&id, done.clone()).await.expect("appends");
     for after in [Seq(0), Seq(2)] {
@@ -192,15 +211,17 @@ pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(co
     }
 }
 
-/// Listeners that join while an answer streams, folding what they get by offset as the widget
-/// does, end with its whole text: nothing missed between the backlog and the feed.
+/// Listeners that join while an answer streams (checkpointed every few pieces only), folding
+/// what they get by offset as the widget does, end with its whole text: nothing missed between
+/// the backlog and the feed.
 pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a_gap(
     conversations: &Conversations,
 ) {
     const PIECES: usize = 60;
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    let started =
+        conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     let whole: String = (0..PIECES).map(|n| format!("w{n} ")).collect();
     let mut listeners = Vec::new();
     for listener in 0..6 {
@@ -220,11 +241,12 @@ pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a
                     }
                     false
                 }
-                // Joined after the end: the completion has it all.
+                // The completion restates the whole text, which the widget then shows: what was
+                // streamed before it (nothing, for a listener joining after the end; less than
+                // all, for one that fell behind and caught up after the end) starts it.
                 EventKind::AgentMessageCompleted { text: whole, .. } => {
-                    if text.is_empty() {
-                        text.clone_from(whole);
-                    }
+                    assert!(whole.starts_with(text.as_str()), "{text:?} is not how {whole:?} starts");
+                    text.clone_from(whole);
                     true
                 }
                 _ => false,
@@ -232,7 +254,15 @@ pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a
             let mut done = subscription.backlog.iter().any(&mut fold);
             let mut live = subscription.live;
             while !done {
-                done = fold(&live.recv().await.expect("the feed keeps up"));
+                done = match live.recv().await {
+                    Ok(event) => fold(&event),
+                    // Fell behind the channel, as the event stream does: the pieces it dropped
+                    // are in the answer so far.
+                    Err(RecvError::Lagged(_)) => {
+                        conversations.catch_up(&id, Seq(0)).await.expect("catches up").iter().any(&mut fold)
+                    }
+                    Err(RecvError::Closed) => panic!("the feed ended before the answer"),
+                };
             }
             text
         }));
@@ -241,10 +271,16 @@ pub async fn a_listener_joining_while_an_answer_streams_gets_all_of_it_without_a
     for n in 0..PIECES {
         let from = text.len();
         text.push_str(&format!("w{n} "));
-        conversations.checkpoint_answer(&id, &m(), &text, from).await.expect("checkpoints");
+        conversations.stream_answer(&id, &m(), started.seq, &text, from).expect("streams");
+        if n % 7 == 0 {
+            conversations.checkpoint_answer(&id, &m(), &text).await.expect("checkpoints");
+        } else {
+            tokio::task::yield_now().await;
+        }
     }
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: text.clone() };
     conversations.append(&id, done).await.expect("appends");
+    conversations.answer_ended(&id);
     for listener in listeners {
         assert_eq!(listener.await.expect("listener"), whole);
     }
@@ -535,7 +571,7 @@ pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conve
     conversations.remember_part("part-1", &id, true).await.expect("remembers");
     let m = || MessageId::from("m");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&id, &m(), "So far", 0).await.expect("checkpoints");
+    conversations.checkpoint_answer(&id, &m(), "So far").await.expect("checkpoints");
     let export = conversations.export(&id).await.expect("exports").expect("exists");
     assert_eq!((export.events.len(), export.handoffs.len(), export.decisions.len()), (4, 1, 1));
     let in_flight = EventKind::AgentMessageDelta { message_id: m(), offset: 0, text: "So far".into() };
@@ -564,7 +600,7 @@ pub async fn an_erased_conversation_is_gone_and_its_feeds_end(conversations: &Co
     }
     let m = || MessageId::from("m");
     conversations.append(&gone, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
-    conversations.checkpoint_answer(&gone, &m(), "half an answer", 0).await.expect("checkpoints");
+    conversations.checkpoint_answer(&gone, &m(), "half an answer").await.expect("checkpoints");
     let mut live = conversations.subscribe(&gone, Seq(0)).await.expect("subscribes").live;
     assert!(conversations.erase(&gone).await.expect("erases"));
     assert!(
@@ -671,4 +707,177 @@ pub async fn a_visitor_message_keeps_its_attachments(conversations: &Conversatio
             attachments: vec![photo]
         }]
     );
+}
+
+/// A rate-limit bucket: its minute's worth at once, then a refusal with the wait until the next
+/// request refills (a minute over the size of the bucket), each key on its own.
+pub async fn a_bucket_allows_its_burst_then_says_how_long_to_wait(conversations: &Conversations) {
+    let three = std::num::NonZeroU32::new(3).expect("not zero");
+    for _ in 0..3 {
+        assert_eq!(conversations.take("ip/a", three).await.expect("takes"), None);
+    }
+    let wait = conversations.take("ip/a", three).await.expect("takes").expect("refused");
+    assert!(
+        wait > std::time::Duration::from_secs(15) && wait <= std::time::Duration::from_secs(20),
+        "one request refills in 20 s: {wait:?}"
+    );
+    assert_eq!(conversations.take("ip/b", three).await.expect("takes"), None, "another key is its own");
+    conversations.forget_full_buckets().await.expect("forgets");
+    assert!(conversations.take("ip/a", three).await.expect("takes").is_some(), "an empty bucket is kept");
+}
+
+/// A lease long enough that no test outlives it.
+const LONG: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Two bridges claiming the same work at once: one wins, and holds it (its renewals hold, the
+/// other's fail) until it lets go; a live lease is not claimed again, by its holder either.
+pub async fn of_two_claimants_of_the_same_work_exactly_one_wins(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let (a, b) = (BridgeId::from("a"), BridgeId::from("b"));
+    for handoff in 1..=10 {
+        let work = Work::handoff(&id, HandoffId(handoff));
+        let (by_a, by_b) =
+            tokio::join!(conversations.claim(&work, &a, LONG), conversations.claim(&work, &b, LONG));
+        let (by_a, by_b) = (by_a.expect("claims"), by_b.expect("claims"));
+        assert!(by_a != by_b, "exactly one of a and b wins handoff {handoff}: {by_a} {by_b}");
+        let (winner, loser) = if by_a { (&a, &b) } else { (&b, &a) };
+        assert!(conversations.renew(&work, winner, LONG).await.expect("renews"));
+        assert!(!conversations.renew(&work, loser, LONG).await.expect("renews"));
+        assert!(!conversations.claim(&work, winner, LONG).await.expect("claims"), "a live lease is held");
+        assert!(!conversations.claim(&work, loser, LONG).await.expect("claims"));
+    }
+    let other = Work::relay(&id);
+    assert!(conversations.claim(&other, &b, LONG).await.expect("claims"), "other work is free");
+}
+
+/// A lease its holder stopped renewing is taken over once it expires, and one it released at
+/// once; the first holder's renewals then fail, so it knows to stop.
+pub async fn an_expired_or_released_lease_is_taken_over(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let (a, b, c) = (BridgeId::from("a"), BridgeId::from("b"), BridgeId::from("c"));
+    let work = Work::relay(&id);
+    // A term of nothing: expired as soon as it is written, as if `a` died long ago.
+    assert!(conversations.claim(&work, &a, std::time::Duration::ZERO).await.expect("claims"));
+    assert!(conversations.claim(&work, &b, LONG).await.expect("claims"), "b takes the expired lease over");
+    assert!(!conversations.renew(&work, &a, LONG).await.expect("renews"), "a has lost it");
+    assert!(!conversations.claim(&work, &c, LONG).await.expect("claims"), "b's lease is live");
+    conversations.release(&work, &a).await.expect("releases");
+    assert!(!conversations.claim(&work, &c, LONG).await.expect("claims"), "only the holder releases");
+    conversations.release(&work, &b).await.expect("releases");
+    assert!(conversations.claim(&work, &c, LONG).await.expect("claims"), "released work is free at once");
+}
+
+/// Work settled (done) is never claimed again, expired or released; erasing its conversation
+/// takes its lease too.
+pub async fn settled_work_is_never_claimed_again(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let (a, b) = (BridgeId::from("a"), BridgeId::from("b"));
+    let work = Work::handoff(&id, HandoffId(7));
+    assert!(conversations.claim(&work, &a, std::time::Duration::ZERO).await.expect("claims"));
+    conversations.settle(&work).await.expect("settles");
+    conversations.release(&work, &a).await.expect("releases");
+    for holder in [&a, &b] {
+        assert!(!conversations.claim(&work, holder, LONG).await.expect("claims"), "settled");
+        assert!(!conversations.renew(&work, holder, LONG).await.expect("renews"), "settled");
+    }
+    let never_claimed = Work::handoff(&id, HandoffId(8));
+    conversations.settle(&never_claimed).await.expect("settles");
+    assert!(!conversations.claim(&never_claimed, &b, LONG).await.expect("claims"));
+    assert!(conversations.erase(&id).await.expect("erases"), "the leases go with the conversation");
+}
+
+/// A part relayed from the inbox appends its events with it, once however many relay it at
+/// once; a part the bridge posted itself, or one of a gone conversation, appends nothing.
+pub async fn a_part_from_the_inbox_is_relayed_once_with_its_events(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let mut live = conversations.subscribe(&id, Seq(0)).await.expect("subscribes").live;
+    let teammate = baton_protocol::Teammate { name: "Ana".into(), avatar_url: None };
+    let events = || {
+        vec![
+            EventKind::TeammateJoined { teammate: teammate.clone() },
+            EventKind::TeammateMessage { teammate: teammate.clone(), text: "Hi".into(), attachments: Vec::new() },
+        ]
+    };
+    let (first, again) = tokio::join!(
+        conversations.relay_part("p1", &id, events()),
+        conversations.relay_part("p1", &id, events()),
+    );
+    assert!(first.expect("relays") != again.expect("relays"), "exactly one relays it");
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
+    assert_eq!(live.recv().await.expect("published").seq, Seq(1));
+    assert_eq!(live.recv().await.expect("published").seq, Seq(2));
+    assert!(conversations.remember_part("p2", &id, true).await.expect("remembers"));
+    assert!(!conversations.relay_part("p2", &id, events()).await.expect("relays"), "our own post");
+    assert!(conversations.relay_part("p3", &id, Vec::new()).await.expect("relays"), "a note: no events");
+    let gone = ConversationId::from("gone");
+    assert!(!conversations.relay_part("p4", &gone, events()).await.expect("refuses"));
+    assert_eq!(seqs(&conversations.events_after(&id, Seq(0)).await.expect("reads")), [1, 2]);
+}
+
+/// A rating needs a closed conversation and is taken once, with its event; the analytics count
+/// it (tests only when asked), and it goes with its conversation.
+pub async fn a_closed_conversation_is_rated_once_counted_apart_from_tests_and_erased_with_it(
+    conversations: &Conversations,
+) {
+    let agent = AgentId::from("demo");
+    let closed = |id: &'static str, test: bool| {
+        let agent = agent.clone();
+        async move {
+            let id = ConversationId::from(id);
+            let record =
+                ConversationRecord { test, ..ConversationRecord::new(id.clone(), agent, "00".into()) };
+            conversations.create(&record).await.expect("creates");
+            conversations.append(&id, EventKind::ConversationClosed).await.expect("closes");
+            id
+        }
+    };
+    let open = conversation(conversations, "open").await;
+    assert_eq!(conversations.rate(&open, Rating::Good, None).await.expect("answers"), Rated::NotClosed);
+
+    let customer = closed("c1", false).await;
+    let Rated::New(event) =
+        conversations.rate(&customer, Rating::Bad, Some("Took a day")).await.expect("rates")
+    else {
+        panic!("the first rating of a closed conversation is stored");
+    };
+    assert_eq!(
+        event.kind,
+        EventKind::ConversationRated { rating: Rating::Bad, comment: Some("Took a day".into()) }
+    );
+    assert_eq!(conversations.events_after(&customer, Seq(1)).await.expect("reads"), [event]);
+    assert_eq!(conversations.get(&customer).await.expect("reads").expect("exists").mode, Mode::Closed);
+    assert_eq!(conversations.rate(&customer, Rating::Good, None).await.expect("answers"), Rated::Already);
+    closed("c2", false).await;
+    conversations.rate(&ConversationId::from("c2"), Rating::Good, None).await.expect("rates");
+    let preview = closed("c3", true).await;
+    conversations.rate(&preview, Rating::Good, Some("test")).await.expect("rates");
+
+    let without = Span { from: 0, to: now_millis() + 1000, include_tests: false };
+    let report = conversations.ratings(&agent, without, 10).await.expect("reads");
+    assert_eq!((report.good, report.bad), (1, 1), "the second rating changed nothing; tests left out");
+    let bad = report.recent.iter().find(|rated| rated.conversation == customer).expect("listed");
+    assert_eq!((bad.rating, bad.comment.as_deref(), bad.test), (Rating::Bad, Some("Took a day"), false));
+    let with =
+        conversations.ratings(&agent, Span { include_tests: true, ..without }, 10).await.expect("reads");
+    assert_eq!((with.good, with.bad, with.recent.len()), (2, 1, 3));
+    assert_eq!(
+        conversations
+            .ratings(&agent, Span { include_tests: true, ..without }, 1)
+            .await
+            .expect("reads")
+            .recent
+            .len(),
+        1
+    );
+    let later = Span { from: now_millis() + 1000, to: now_millis() + 2000, include_tests: true };
+    assert_eq!(conversations.ratings(&agent, later, 10).await.expect("reads").recent, []);
+    let other = conversations
+        .ratings(&AgentId::from("other"), Span { include_tests: true, ..without }, 10)
+        .await
+        .expect("reads");
+    assert_eq!((other.good, other.bad), (0, 0));
+
+    assert!(conversations.erase(&customer).await.expect("erases"));
+    let after = conversations.ratings(&agent, without, 10).await.expect("reads");
+    assert_eq!((after.good, after.bad), (1, 0), "the erased conversation's rating went with it");
 }

@@ -1,36 +1,64 @@
-//! The live feeds: one broadcast channel per conversation that has listeners. An engine publishes
-//! an event here only after it is committed, and publishes a conversation's events in seq order;
-//! a listener subscribes before it reads its backlog, so an event committed in between is in the
-//! backlog or on the feed (or both, and the reader drops the repeat by seq), never in neither.
+//! The live feeds: one broadcast channel per conversation that has listeners, and the text of
+//! each answer this process is streaming. An engine publishes an event here only after it is
+//! committed, and publishes a conversation's events in seq order; a listener subscribes before
+//! it reads its backlog, so an event committed in between is in the backlog or on the feed (or
+//! both, and the reader drops the repeat by seq), never in neither.
+//!
+//! An answer's pieces are streamed here as they come, before the store has them: the store
+//! checkpoints the text only every so often. A listener joining mid-answer therefore takes the
+//! text so far from here ([`Feeds::answer`]), read under the lock every piece is sent under:
+//! a piece is either in that text or sent on the channel after the listener joined.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use baton_protocol::{ConversationId, Event};
+use baton_protocol::{ConversationId, Event, EventKind, MessageId, Seq};
 use tokio::sync::broadcast;
+
+use super::AnswerSoFar;
 
 /// How many live events a slow listener may fall behind before it re-reads from the store. An
 /// answer streams a few dozen events; a listener further behind than this catches up from the
 /// store, so a larger channel only costs memory for every conversation with a listener.
 const CHANNEL_CAPACITY: usize = 32;
 
-/// A cheap-to-clone handle on the channels.
+/// A cheap-to-clone handle on the channels and the answers streaming.
 #[derive(Clone, Debug, Default)]
 pub struct Feeds {
-    channels: Arc<Mutex<HashMap<ConversationId, broadcast::Sender<Arc<Event>>>>>,
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    channels: HashMap<ConversationId, broadcast::Sender<Arc<Event>>>,
+    /// The answers this process streams now, whether or not anyone listens: one per
+    /// conversation, from its first piece until its turn ends.
+    answers: HashMap<ConversationId, AnswerSoFar>,
+}
+
+impl Inner {
+    fn send(&mut self, id: &ConversationId, event: Event) {
+        if let Some(sender) = self.channels.get(id) {
+            if sender.send(Arc::new(event)).is_err() {
+                // Nobody listens any more: forget the channel until someone subscribes again.
+                self.channels.remove(id);
+            }
+        }
+    }
 }
 
 impl Feeds {
     // A std mutex: nothing is awaited while it is held, and what runs under it is a map lookup
     // and a channel send. A poisoned lock only means a panic elsewhere; the map stays usable.
-    fn lock(&self) -> MutexGuard<'_, HashMap<ConversationId, broadcast::Sender<Arc<Event>>>> {
-        self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A feed of what is published on the conversation from now on.
     pub fn subscribe(&self, id: &ConversationId) -> Live {
         let receiver = self
             .lock()
+            .channels
             .entry(id.clone())
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
             .subscribe();
@@ -40,31 +68,76 @@ impl Feeds {
     /// Tells the listeners of each event's conversation, in the order given: one copy of each
     /// event, shared by every listener.
     pub fn publish(&self, events: impl IntoIterator<Item = (ConversationId, Event)>) {
-        let mut channels = self.lock();
+        let mut inner = self.lock();
         for (id, event) in events {
-            if let Some(sender) = channels.get(&id) {
-                if sender.send(Arc::new(event)).is_err() {
-                    // Nobody listens any more: forget the channel until someone subscribes again.
-                    channels.remove(&id);
-                }
+            inner.send(&id, event);
+        }
+    }
+
+    /// Streams a piece of the answer in flight to the conversation's listeners as a delta with
+    /// the seq it `started` at: `text` is the answer so far at time `at`, the piece its part from
+    /// byte `from` on (a char boundary, which the caller checked). The text is kept for listeners
+    /// joining later, until [`Feeds::answer_ended`]. Nothing is stored: the caller checkpoints
+    /// the answer in the store as often as it chooses.
+    pub fn stream(
+        &self,
+        id: &ConversationId,
+        message_id: &MessageId,
+        started: Seq,
+        at: i64,
+        text: &str,
+        from: usize,
+    ) {
+        let mut inner = self.lock();
+        match inner.answers.get_mut(id) {
+            // The same answer, going on from (or before) the end of the text kept: the caller
+            // streams each answer's text growing at its end, so only the new end is copied.
+            Some(kept)
+                if kept.message_id == *message_id
+                    && from <= kept.text.len()
+                    && text.is_char_boundary(kept.text.len()) =>
+            {
+                kept.text.push_str(text.get(kept.text.len()..).unwrap_or_default());
+                kept.at = at;
+            }
+            _ => {
+                let so_far =
+                    AnswerSoFar { message_id: message_id.clone(), started, at, text: text.to_owned() };
+                inner.answers.insert(id.clone(), so_far);
             }
         }
+        let piece = text.get(from..).unwrap_or_default().to_owned();
+        let kind = EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece };
+        inner.send(id, Event { seq: started, at, kind });
+    }
+
+    /// The answer this process is streaming on the conversation, with its text so far.
+    pub fn answer(&self, id: &ConversationId) -> Option<AnswerSoFar> {
+        self.lock().answers.get(id).cloned()
+    }
+
+    /// Forgets the answer streamed on the conversation: its turn is over (completed, or failed
+    /// and left to the checkpoint a restart finishes it from).
+    pub fn answer_ended(&self, id: &ConversationId) {
+        self.lock().answers.remove(id);
     }
 
     /// Ends the conversation's live feeds: the channel's only sender goes, so its receivers read
     /// `Closed` once they have what was sent.
     pub fn close(&self, id: &ConversationId) {
-        self.lock().remove(id);
+        let mut inner = self.lock();
+        inner.channels.remove(id);
+        inner.answers.remove(id);
     }
 
     /// Whether someone listens to the conversation.
     pub fn listens(&self, id: &ConversationId) -> bool {
-        self.lock().get(id).is_some_and(|sender| sender.receiver_count() > 0)
+        self.lock().channels.get(id).is_some_and(|sender| sender.receiver_count() > 0)
     }
 
     /// How many conversations have someone listening.
     pub fn listened(&self) -> usize {
-        self.lock().len()
+        self.lock().channels.len()
     }
 }
 
@@ -91,11 +164,11 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         self.receiver.take();
-        let mut channels = self.feeds.lock();
+        let mut inner = self.feeds.lock();
         // Under the lock `subscribe` takes, so no listener can join between the count and the
         // removal.
-        if channels.get(&self.id).is_some_and(|sender| sender.receiver_count() == 0) {
-            channels.remove(&self.id);
+        if inner.channels.get(&self.id).is_some_and(|sender| sender.receiver_count() == 0) {
+            inner.channels.remove(&self.id);
         }
     }
 }

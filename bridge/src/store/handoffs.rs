@@ -21,6 +21,9 @@ pub trait Handoffs {
         clause: Option<&str>,
     ) -> Result<HandoffId, StoreError>;
 
+    /// How many handoffs stand in each status, for `/metrics`.
+    async fn handoff_counts(&self) -> Result<Vec<(HandoffStatus, u64)>, StoreError>;
+
     /// Handoffs still to deliver, oldest first.
     async fn pending_handoffs(&self) -> Result<Vec<PendingHandoff>, StoreError>;
 
@@ -97,6 +100,26 @@ pub enum HandoffStatus {
     Connected,
     /// Given up: there is no inbox, or it refused for good.
     Failed,
+}
+
+impl HandoffStatus {
+    /// The status as both engines store it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Connected => "connected",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The status stored as `column`.
+    pub fn from_column(column: &str) -> Self {
+        match column {
+            "connected" => Self::Connected,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
 }
 
 /// A handoff still to deliver, as the engine resumes it.

@@ -4,7 +4,7 @@
 //! conversation parts and webhook notifications were already handled.
 
 use async_trait::async_trait;
-use baton_protocol::{ConversationId, Seq};
+use baton_protocol::{ConversationId, EventKind, Seq};
 
 use super::{HandoffId, StoreError};
 
@@ -29,6 +29,18 @@ pub trait InboxLinks {
     /// Remembers a conversation part; false if it was already known, or if the conversation is
     /// gone (erased while a relay was under way: nothing may be stored of it again).
     async fn remember_part(&self, part: &str, id: &ConversationId, ours: bool) -> Result<bool, StoreError>;
+
+    /// Remembers a part of the inbox's conversation that came in (a teammate's reply, an
+    /// assignment…) and appends (and publishes) the events it makes in conversation `id`, in
+    /// one transaction: false, and nothing appended, if the part was known already (a bridge
+    /// relayed it, whichever), or if the conversation is gone. A bridge killed in between leaves
+    /// neither, so the next look relays it.
+    async fn relay_part(
+        &self,
+        part: &str,
+        id: &ConversationId,
+        events: Vec<EventKind>,
+    ) -> Result<bool, StoreError>;
 
     /// Remembers a webhook notification received at `at` (Unix milliseconds); false if it came
     /// before.

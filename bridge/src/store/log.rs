@@ -3,9 +3,12 @@
 //! saw and what a client was acknowledged are both durable.
 //!
 //! An answer is stored as two events, started and completed (which restates the whole text).
-//! Its pieces in between are not events of the log: each is checkpointed as the answer's text so
-//! far ([`ConversationLog::checkpoint_answer`]) and published as a delta carrying the started
-//! event's seq. A reader gets the text in flight with its backlog ([`Backlog::answer`]).
+//! Its pieces in between are not events of the log: they are streamed to the listeners as deltas
+//! carrying the started event's seq ([`Feeds::stream`]), and every so often the answer's text so
+//! far is checkpointed ([`ConversationLog::checkpoint_answer`]), so a restart can finish it. A
+//! reader gets the checkpoint with its backlog ([`Backlog::answer`]).
+//!
+//! [`Feeds::stream`]: super::Feeds::stream
 
 use async_trait::async_trait;
 use baton_protocol::{
@@ -54,15 +57,15 @@ pub trait ConversationLog {
     async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Backlog>, StoreError>;
 
     /// Stores `text` as what the answer in flight (`message_id`, begun by an appended
-    /// `agent_message_started`) shows so far, and once that is committed publishes the part from
-    /// byte `from` on as an `agent_message_delta` with the started event's seq. Nothing is
-    /// appended to the log: the completion clears the checkpoint.
+    /// `agent_message_started`) shows so far. Nothing is appended to the log and nothing is
+    /// published here (the pieces were streamed as they came; an engine shared by several
+    /// bridges tells the others, whose listeners get the text so far): the completion clears
+    /// the checkpoint.
     async fn checkpoint_answer(
         &self,
         id: &ConversationId,
         message_id: &MessageId,
         text: &str,
-        from: usize,
     ) -> Result<(), StoreError>;
 
     /// The finished messages of the conversation, oldest first.
@@ -130,7 +133,9 @@ pub struct InterruptedAnswer {
     pub agent: AgentId,
     /// The answer.
     pub message_id: MessageId,
-    /// What its deltas already sent.
+    /// The seq of its `agent_message_started` event, which its deltas carry.
+    pub started: Seq,
+    /// Its text last checkpointed.
     pub shown: String,
 }
 

@@ -6,20 +6,26 @@
 //! # Layout
 //! - [`log`]: conversations and their append-only event logs.
 //! - [`handoffs`]: handoffs to a person, and the agent's recorded decisions.
+//! - [`ratings`]: visitors' ratings of closed conversations.
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
+//! - [`leases`]: which bridge does each piece of background work.
 //! - [`workspace`]: Copilot's memory and the workspace connection.
 //! - [`uploads`]: the files visitors attach.
 //! - [`lifecycle`]: export, erasure and retention.
+//! - [`buckets`]: the rate limits' buckets, shared by every bridge on one database.
 //! - [`feeds`]: the live channels of the conversations someone listens to.
 //! - [`sqlite`]: the embedded engine.
 //! - [`postgres`]: the shared engine, for several bridges.
 
+pub mod buckets;
 pub mod feeds;
 pub mod handoffs;
 pub mod inbox;
+pub mod leases;
 pub mod lifecycle;
 pub mod log;
 pub mod postgres;
+pub mod ratings;
 pub mod sqlite;
 pub mod uploads;
 pub mod workspace;
@@ -27,14 +33,17 @@ pub mod workspace;
 #[cfg(test)]
 pub mod conformance;
 
+pub use buckets::{Buckets, MemoryBuckets};
 pub use feeds::Feeds;
 pub use handoffs::{
     Decisions, HandoffId, HandoffRecord, HandoffStatus, Handoffs, PendingHandoff, ReasonConversation,
     ReasonCount, Span,
 };
 pub use inbox::{InboxLink, InboxLinks, LinkChange};
+pub use leases::{BridgeId, Leases, Work};
 pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle};
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
+pub use ratings::{Rated, RatedConversation, RatingReport, Ratings};
 pub use uploads::{Upload, UploadInfo, Uploads};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
@@ -48,9 +57,12 @@ pub trait Engine:
     + Handoffs
     + Decisions
     + InboxLinks
+    + Leases
     + Copilot
     + Workspace
     + Lifecycle
+    + Buckets
+    + Ratings
     + Uploads
     + std::fmt::Debug
     + Send
@@ -58,6 +70,9 @@ pub trait Engine:
 {
     /// What the engine has done so far, for `/metrics`.
     fn metrics(&self) -> EngineMetrics;
+
+    /// The engine's appends, for `/metrics`.
+    fn appends(&self) -> &crate::metrics::AppendMeter;
 }
 
 /// Counters an engine keeps.

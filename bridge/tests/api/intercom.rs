@@ -126,7 +126,7 @@ pub async fn linked() -> (TestApp, Workspace) {
 
 /// Starts a conversation as Ada, asks a question, then asks for a person; returns once the
 /// handoff is connected.
-async fn hand_off(app: &TestApp) -> (ConversationCreated, EventStream) {
+pub async fn hand_off(app: &TestApp) -> (ConversationCreated, EventStream) {
     hand_off_conversation(app, app.create_conversation_as_ada().await).await
 }
 
@@ -623,6 +623,7 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         agents: registry,
         tasks: Default::default(),
         signer: baton_bridge::files::UrlSigner::new(&baton_bridge::secret::SecretKey::generate()),
+        leasing: baton_bridge::leases::Leasing::new(conversations.clone(), baton_bridge::leases::DEFAULT_TERM),
     };
     let intercom = Intercom::new(workspace.settings(), context).expect("intercom");
     let request = HandoffRequest {

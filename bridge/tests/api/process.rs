@@ -1,5 +1,5 @@
-//! The bridge as its own process, for what only a process can show: `kill -9` and a restart on
-//! the same database file.
+//! The bridge as its own process, for what only a process can show: `kill -9`, a restart on
+//! the same database file, several bridges on one PostgreSQL.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -43,6 +43,21 @@ impl BridgeProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_baton-bridge"));
         command.args(flags);
         Self::launch(command, db, pace_ms, &[]).await
+    }
+
+    /// A bridge with its own folder `dir` (agents file) on the PostgreSQL database `url` that
+    /// other bridges share, with their `key`, streaming a piece every `pace_ms`, with extra
+    /// flags and environment variables.
+    pub async fn start_shared(
+        dir: &Path,
+        (url, key): (&str, &str),
+        pace_ms: u64,
+        flags: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_baton-bridge"));
+        command.args(["--database-url", url, "--secret-key", key]).args(flags);
+        Self::launch(command, &dir.join("baton.db"), pace_ms, env).await
     }
 
     async fn launch(mut command: Command, db: &Path, pace_ms: u64, env: &[(&str, &str)]) -> Self {

@@ -31,11 +31,13 @@ async fn kill_9_mid_answer_then_resume_loses_and_repeats_nothing() {
     let mut stream = bridge.api.events(&conversation, Seq(0)).await;
     bridge.api.send(&conversation, json!({"client_id": "k", "text": "How do I brew a pour-over?"})).await;
     let mut before = Vec::new();
+    // Ten pieces of twenty (400 ms at 40 ms each): past the first checkpoint, with pieces shown
+    // since that the restart streams again from it.
     while before
         .iter()
         .filter(|e: &&baton_protocol::Event| matches!(e.kind, EventKind::AgentMessageDelta { .. }))
         .count()
-        < 3
+        < 10
     {
         before.push(stream.next().await);
     }

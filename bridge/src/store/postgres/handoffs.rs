@@ -1,6 +1,8 @@
 //! Handoffs and decisions on PostgreSQL: a handoff's row and the event the visitor sees are
 //! written in one transaction, then the event is published.
 
+use std::time::Instant;
+
 use async_trait::async_trait;
 use baton_protocol::{AgentId, ConversationId, EventKind, Seq};
 use tokio_postgres::Row;
@@ -18,11 +20,7 @@ const HANDOFF_COLUMNS: &str =
      FROM handoffs";
 
 fn handoff_record(row: &Row) -> Result<HandoffRecord, StoreError> {
-    let status = match row.try_get::<_, &str>(5)? {
-        "connected" => HandoffStatus::Connected,
-        "failed" => HandoffStatus::Failed,
-        _ => HandoffStatus::Pending,
-    };
+    let status = HandoffStatus::from_column(row.try_get(5)?);
     Ok(HandoffRecord {
         id: HandoffId(row.try_get(0)?),
         name: row.try_get(1)?,
@@ -61,7 +59,7 @@ impl Handoffs for Postgres {
         reason: &str,
         clause: Option<&str>,
     ) -> Result<HandoffId, StoreError> {
-        let at = now_millis();
+        let (at, started) = (now_millis(), Instant::now());
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let event = append_in(&*tx, id, at, EventKind::HandoffRequested, None).await?;
@@ -74,6 +72,7 @@ impl Handoffs for Postgres {
             .await?
             .try_get(0)?;
         self.commit(tx).await?;
+        self.appends.appended(started, 1);
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
         self.publisher.committed(id, event.seq, Some(&event)).await;
@@ -162,7 +161,7 @@ impl Handoffs for Postgres {
         external_id: &str,
         expected_reply_minutes: Option<u32>,
     ) -> Result<(), StoreError> {
-        let at = now_millis();
+        let (at, started) = (now_millis(), Instant::now());
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let conversation: String = tx
@@ -178,6 +177,7 @@ impl Handoffs for Postgres {
         let kind = EventKind::HandoffConnected { expected_reply_minutes };
         let event = append_in(&*tx, &conversation, at, kind, None).await?;
         self.commit(tx).await?;
+        self.appends.appended(started, 1);
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
         self.publisher.committed(&conversation, event.seq, Some(&event)).await;
@@ -187,6 +187,14 @@ impl Handoffs for Postgres {
     async fn handoff_routed(&self, handoff: HandoffId, route: &str) -> Result<(), StoreError> {
         self.execute("UPDATE handoffs SET route = $2 WHERE id = $1", &[&handoff.0, &route]).await?;
         Ok(())
+    }
+
+    async fn handoff_counts(&self) -> Result<Vec<(HandoffStatus, u64)>, StoreError> {
+        let rows =
+            self.client().await?.query("SELECT status, COUNT(*) FROM handoffs GROUP BY status", &[]).await?;
+        rows.iter()
+            .map(|row| Ok((HandoffStatus::from_column(row.try_get(0)?), uint(row.try_get(1)?))))
+            .collect()
     }
 
     async fn reason_counts(&self, agent: &AgentId, span: Span) -> Result<Vec<ReasonCount>, StoreError> {

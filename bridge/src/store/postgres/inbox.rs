@@ -3,10 +3,12 @@
 //! kept by primary keys and `ON CONFLICT DO NOTHING`, so two bridges never both win.
 
 use async_trait::async_trait;
-use baton_protocol::{ConversationId, Seq};
+use baton_protocol::{ConversationId, EventKind, Seq};
 use tokio_postgres::Row;
 
+use super::log::append_in;
 use super::{int, uint, Postgres};
+use crate::conversations::now_millis;
 use crate::secret::Secret;
 use crate::store::{
     Copilot, HandoffId, InboxLink, InboxLinks, LinkChange, StoreError, Workspace, WorkspaceConnection,
@@ -144,6 +146,41 @@ impl InboxLinks for Postgres {
             )
             .await?;
         Ok(added == 1)
+    }
+
+    async fn relay_part(
+        &self,
+        part: &str,
+        id: &ConversationId,
+        events: Vec<EventKind>,
+    ) -> Result<bool, StoreError> {
+        let at = now_millis();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // A bridge inserting the same part meanwhile makes this wait for its commit, then do
+        // nothing: one of them appends.
+        let added = tx
+            .execute(
+                "INSERT INTO intercom_parts (part_id, conversation_id, ours)
+                 SELECT $1, $2, FALSE WHERE EXISTS (SELECT 1 FROM conversations WHERE id = $2)
+                 ON CONFLICT DO NOTHING",
+                &[&part, &id.0],
+            )
+            .await?;
+        if added != 1 {
+            return Ok(false);
+        }
+        let mut appended = Vec::with_capacity(events.len());
+        for kind in events {
+            appended.push(append_in(&*tx, id, at, kind, None).await?);
+        }
+        self.commit(tx).await?;
+        // Back to the pool before publishing, which may wait for a connection of its own.
+        drop(client);
+        for event in &appended {
+            self.publisher.committed(id, event.seq, Some(event)).await;
+        }
+        Ok(true)
     }
 
     async fn remember_notification(&self, notification: &str, at: i64) -> Result<bool, StoreError> {

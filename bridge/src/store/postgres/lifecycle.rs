@@ -15,11 +15,13 @@ use crate::store::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle
 
 const ERASE: &[&str] = &[
     "DELETE FROM files WHERE conversation_id = $1",
+    "DELETE FROM leases WHERE conversation_id = $1",
     "DELETE FROM intercom_parts WHERE conversation_id = $1",
     "DELETE FROM intercom_links WHERE conversation_id = $1",
     "DELETE FROM decisions WHERE conversation_id = $1",
     "DELETE FROM handoffs WHERE conversation_id = $1",
     "DELETE FROM answers WHERE conversation_id = $1",
+    "DELETE FROM ratings WHERE conversation_id = $1",
     "DELETE FROM events WHERE conversation_id = $1",
     "DELETE FROM conversations WHERE id = $1",
 ];

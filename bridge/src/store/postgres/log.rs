@@ -2,6 +2,8 @@
 //! seq, inserts the event and notifies, in one transaction; once it is committed, the publisher
 //! publishes it (with any earlier event of another bridge it has not published yet).
 
+use std::time::Instant;
+
 use async_trait::async_trait;
 use baton_protocol::{
     AgentId, Attachment, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
@@ -195,12 +197,14 @@ impl ConversationLog for Postgres {
     }
 
     async fn append(&self, id: &ConversationId, kind: EventKind) -> Result<Event, StoreError> {
+        let started = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let event = append_in(&*tx, id, now_millis(), kind, None).await?;
         self.commit(tx).await?;
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
+        self.appends.appended(started, 1);
         self.publisher.committed(id, Seq(event.seq.0), Some(&event)).await;
         Ok(event)
     }
@@ -212,6 +216,7 @@ impl ConversationLog for Postgres {
         text: String,
         attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
+        let started = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // Lock the conversation first: a send of the same message racing this one (on any
@@ -230,6 +235,7 @@ impl ConversationLog for Postgres {
         let kind = EventKind::VisitorMessage { client_id, text, attachments };
         let event = append_in(&*tx, id, now_millis(), kind, Some(&key)).await?;
         self.commit(tx).await?;
+        self.appends.appended(started, 1);
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
         self.publisher.committed(id, event.seq, Some(&event)).await;
@@ -249,32 +255,23 @@ impl ConversationLog for Postgres {
         id: &ConversationId,
         message_id: &MessageId,
         text: &str,
-        from: usize,
     ) -> Result<(), StoreError> {
-        let piece = text.get(from..).ok_or(StoreError::DeltaOutOfRange { from, len: text.len() })?;
         let at = now_millis();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let started = tx
-            .query_opt(
-                "UPDATE answers SET text = $3, at = $4 WHERE conversation_id = $1 AND message_id = $2
-                 RETURNING started_seq",
+        let updated = tx
+            .execute(
+                "UPDATE answers SET text = $3, at = $4 WHERE conversation_id = $1 AND message_id = $2",
                 &[&id.0, &message_id.0, &text, &at],
             )
-            .await?
-            .ok_or_else(|| {
-                StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0))
-            })?;
-        // The other bridges read the checkpoint when told; this one publishes the piece itself.
+            .await?;
+        if updated == 0 {
+            return Err(StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0)));
+        }
+        // The other bridges read the checkpoint when told; this one streamed the pieces itself.
         let notice = format!("{ANSWER_NOTICE}{} {}", self.publisher.instance, id.0);
         tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &notice]).await?;
-        self.commit(tx).await?;
-        drop(client);
-        let kind =
-            EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece.into() };
-        let delta = Event { seq: Seq(uint(started.try_get(0)?)), at, kind };
-        self.publisher.answer_checkpointed(id, Some(delta)).await;
-        Ok(())
+        self.commit(tx).await
     }
 
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
@@ -287,7 +284,7 @@ impl ConversationLog for Postgres {
             .client()
             .await?
             .query(
-                "SELECT a.conversation_id, c.agent, a.message_id, a.text
+                "SELECT a.conversation_id, c.agent, a.message_id, a.started_seq, a.text
                  FROM answers a JOIN conversations c ON c.id = a.conversation_id",
                 &[],
             )
@@ -298,7 +295,8 @@ impl ConversationLog for Postgres {
                     conversation: ConversationId(row.try_get(0)?),
                     agent: AgentId(row.try_get(1)?),
                     message_id: MessageId(row.try_get(2)?),
-                    shown: row.try_get(3)?,
+                    started: Seq(uint(row.try_get(3)?)),
+                    shown: row.try_get(4)?,
                 })
             })
             .collect()

@@ -13,21 +13,11 @@ const LOCK: i64 = 0x0062_6174_6f6e;
 /// Every step, oldest first: its number is its place, counting from 1.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("the tables of the seam as of issue 14", TABLES),
+    ("the rate limits' buckets, shared by the bridges", BUCKETS),
+    ("leases on background work (handoff deliveries, relays), one holder at a time", LEASES),
+    ("visitors' ratings of closed conversations", RATINGS),
     ("files visitors attach, kept with their conversation", FILES),
 ];
-
-/// Step 2: the files visitors attach.
-const FILES: &str = "
-CREATE TABLE files (
-    id              TEXT PRIMARY KEY,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    name            TEXT NOT NULL,
-    content_type    TEXT NOT NULL,
-    bytes           BYTEA NOT NULL,
-    created_at      BIGINT NOT NULL
-);
-CREATE INDEX files_by_conversation ON files (conversation_id);
-";
 
 /// The version this code writes.
 pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;
@@ -58,6 +48,19 @@ pub(super) async fn migrate(client: &mut Object) -> Result<u32, StoreError> {
     tx.commit().await?;
     Ok(found)
 }
+
+/// Step 3: who holds each piece of background work, until when (milliseconds on the database's
+/// clock, which every bridge shares), and what is done for good.
+const LEASES: &str = "
+CREATE TABLE leases (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    job             TEXT NOT NULL,
+    holder          TEXT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    settled         BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (conversation_id, job)
+);
+";
 
 /// Step 1: the SQLite engine's tables as its step 4 left them, in PostgreSQL's types.
 const TABLES: &str = "
@@ -159,4 +162,37 @@ CREATE TABLE intercom_connection (
     admin_id       TEXT,
     connected_at   BIGINT NOT NULL
 );
+";
+
+/// Step 2: one row per rate-limit bucket (`buckets.rs`).
+const BUCKETS: &str = "
+CREATE TABLE rate_buckets (
+    key TEXT PRIMARY KEY,
+    tat TIMESTAMPTZ NOT NULL
+);
+";
+
+/// Step 4: one rating per conversation, found by when it was given for the analytics (the
+/// SQLite engine's step 6).
+const RATINGS: &str = "
+CREATE TABLE ratings (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    rated_at        BIGINT NOT NULL,
+    rating          TEXT NOT NULL,
+    comment         TEXT
+);
+CREATE INDEX ratings_by_time ON ratings (rated_at);
+";
+
+/// Step 5: the files visitors attach (the SQLite engine's step 7).
+const FILES: &str = "
+CREATE TABLE files (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    name            TEXT NOT NULL,
+    content_type    TEXT NOT NULL,
+    bytes           BYTEA NOT NULL,
+    created_at      BIGINT NOT NULL
+);
+CREATE INDEX files_by_conversation ON files (conversation_id);
 ";

@@ -64,10 +64,10 @@ async fn listen(config: &tokio_postgres::Config, publisher: &Publisher) -> Resul
     publisher.catch_up().await;
     while let Some(notification) = notified.recv().await {
         if let Some(notice) = notification.payload().strip_prefix(ANSWER_NOTICE) {
-            // This bridge's own checkpoints were published as they were written.
+            // This bridge streamed its own answers' pieces as they came.
             if let Some((instance, id)) = notice.split_once(' ') {
                 if instance != &*publisher.instance {
-                    publisher.answer_checkpointed(&ConversationId(id.to_owned()), None).await;
+                    publisher.answer_checkpointed(&ConversationId(id.to_owned())).await;
                 }
             }
             continue;

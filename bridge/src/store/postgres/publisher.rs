@@ -64,27 +64,24 @@ impl Publisher {
         Ok(Some(Backlog { events, answer }))
     }
 
-    /// Publishes a checkpoint of the conversation's answer in flight, if someone listens to it
-    /// here: `delta` when this bridge wrote it, else the whole text so far read from the table
-    /// as one delta from offset 0 (a stream sends each byte of an answer once, whatever pieces
-    /// overlap). Under the head's lock, so it falls in order among the conversation's events.
-    pub(super) async fn answer_checkpointed(&self, id: &ConversationId, delta: Option<Event>) {
+    /// Publishes a checkpoint another bridge made of the conversation's answer in flight, if
+    /// someone listens to it here: the whole text so far, read from the table, as one delta
+    /// from offset 0 (a stream sends each byte of an answer once, whatever pieces overlap).
+    /// Under the head's lock, so it falls in order among the conversation's events.
+    pub(super) async fn answer_checkpointed(&self, id: &ConversationId) {
         let Some(head) = self.heads().get(id).cloned() else { return };
         let last = head.lock().await;
         if last.is_none() || !self.feeds.listens(id) {
             return;
         }
-        let delta = match delta {
-            Some(delta) => delta,
-            None => match self.read_answer(id).await {
-                Ok(Some(answer)) => answer.as_delta(),
-                // Completed meanwhile: the completion restates the whole text.
-                Ok(None) => return,
-                Err(error) => {
-                    tracing::warn!(%error, conversation = %id.0, "an answer's checkpoint could not be read");
-                    return;
-                }
-            },
+        let delta = match self.read_answer(id).await {
+            Ok(Some(answer)) => answer.as_delta(),
+            // Completed meanwhile: the completion restates the whole text.
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(%error, conversation = %id.0, "an answer's checkpoint could not be read");
+                return;
+            }
         };
         self.feeds.publish(std::iter::once((id.clone(), delta)));
         drop(last);

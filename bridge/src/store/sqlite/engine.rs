@@ -1,24 +1,44 @@
 //! The seam's operations on SQLite: writes go to the writer thread (stamped with the time they
 //! run there, publishing what they append once committed), reads to a reader thread.
 
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
 use async_trait::async_trait;
 use baton_protocol::{
-    AgentId, Attachment, ClientId, ConversationId, Event, EventKind, FileId, MessageId, Seq, TranscriptEntry,
-    Visitor,
+    AgentId, Attachment, ClientId, ConversationId, Event, EventKind, FileId, MessageId, Rating, Seq,
+    TranscriptEntry, Visitor,
 };
 
 use super::Sqlite;
 use crate::conversations::now_millis;
+use crate::metrics::AppendMeter;
 use crate::store::{
-    Appended, Backlog, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions, Engine,
-    EngineMetrics, HandoffId, HandoffRecord, Handoffs, InboxLink, InboxLinks, InterruptedAnswer, Lifecycle,
-    LinkChange, PendingHandoff, ReasonConversation, ReasonCount, Span, StoreError, Upload, UploadInfo,
-    Uploads, Workspace, WorkspaceConnection,
+    Appended, Backlog, Buckets, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions,
+    Engine, EngineMetrics, HandoffId, HandoffRecord, HandoffStatus, Handoffs, InboxLink, InboxLinks,
+    InterruptedAnswer, Lifecycle, LinkChange, PendingHandoff, Rated, RatingReport, Ratings,
+    ReasonConversation, ReasonCount, Span, StoreError, Upload, UploadInfo, Uploads, Workspace,
+    WorkspaceConnection,
 };
 
 impl Engine for Sqlite {
     fn metrics(&self) -> EngineMetrics {
         self.writer.metrics()
+    }
+
+    fn appends(&self) -> &AppendMeter {
+        &self.appends
+    }
+}
+
+#[async_trait]
+impl Buckets for Sqlite {
+    async fn take(&self, key: &str, per_minute: NonZeroU32) -> Result<Option<Duration>, StoreError> {
+        self.buckets.take(key, per_minute).await
+    }
+
+    async fn forget_full_buckets(&self) -> Result<(), StoreError> {
+        self.buckets.forget_full_buckets().await
     }
 }
 
@@ -45,14 +65,17 @@ impl ConversationLog for Sqlite {
     }
 
     async fn append(&self, id: &ConversationId, kind: EventKind) -> Result<Event, StoreError> {
-        let id = id.clone();
-        self.writer
+        let (id, started) = (id.clone(), Instant::now());
+        let event = self
+            .writer
             .write(move |store, effects| {
                 let event = store.append(&id, now_millis(), kind)?;
                 effects.publish(&id, &event);
                 Ok(event)
             })
-            .await
+            .await?;
+        self.appends.appended(started, 1);
+        Ok(event)
     }
 
     async fn append_visitor_message(
@@ -62,8 +85,9 @@ impl ConversationLog for Sqlite {
         text: String,
         attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
-        let id = id.clone();
-        self.writer
+        let (id, started) = (id.clone(), Instant::now());
+        let appended = self
+            .writer
             .write(move |store, effects| {
                 let appended =
                     store.append_visitor_message(&id, now_millis(), client_id, text, attachments)?;
@@ -72,7 +96,9 @@ impl ConversationLog for Sqlite {
                 }
                 Ok(appended)
             })
-            .await
+            .await?;
+        self.appends.appended(started, u64::from(matches!(appended, Appended::New(_))));
+        Ok(appended)
     }
 
     async fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
@@ -90,17 +116,12 @@ impl ConversationLog for Sqlite {
         id: &ConversationId,
         message_id: &MessageId,
         text: &str,
-        from: usize,
     ) -> Result<(), StoreError> {
         let (id, message_id, text) = (id.clone(), message_id.clone(), text.to_owned());
         // One more write in the writer's batch: the checkpoint shares its commit (and fsync) with
-        // whatever else is pending, and the delta is published after it.
+        // whatever else is pending.
         self.writer
-            .write(move |store, effects| {
-                let delta = store.checkpoint_answer(&id, &message_id, now_millis(), &text, from)?;
-                effects.publish(&id, &delta);
-                Ok(())
-            })
+            .write(move |store, _| store.checkpoint_answer(&id, &message_id, now_millis(), &text))
             .await
     }
 
@@ -125,15 +146,18 @@ impl Handoffs for Sqlite {
         clause: Option<&str>,
     ) -> Result<HandoffId, StoreError> {
         let (id, agent, name, reason) = (id.clone(), agent.clone(), name.to_owned(), reason.to_owned());
-        let clause = clause.map(str::to_owned);
-        self.writer
+        let (clause, started) = (clause.map(str::to_owned), Instant::now());
+        let handoff = self
+            .writer
             .write(move |store, effects| {
                 let (handoff, event) =
                     store.begin_handoff(&id, &agent, now_millis(), &name, &reason, clause.as_deref())?;
                 effects.publish(&id, &event);
                 Ok(handoff)
             })
-            .await
+            .await?;
+        self.appends.appended(started, 1);
+        Ok(handoff)
     }
 
     async fn pending_handoffs(&self) -> Result<Vec<PendingHandoff>, StoreError> {
@@ -175,7 +199,7 @@ impl Handoffs for Sqlite {
         external_id: &str,
         expected_reply_minutes: Option<u32>,
     ) -> Result<(), StoreError> {
-        let external_id = external_id.to_owned();
+        let (external_id, started) = (external_id.to_owned(), Instant::now());
         self.writer
             .write(move |store, effects| {
                 let (id, event) =
@@ -183,12 +207,18 @@ impl Handoffs for Sqlite {
                 effects.publish(&id, &event);
                 Ok(())
             })
-            .await
+            .await?;
+        self.appends.appended(started, 1);
+        Ok(())
     }
 
     async fn handoff_routed(&self, handoff: HandoffId, route: &str) -> Result<(), StoreError> {
         let route = route.to_owned();
         self.writer.write(move |store, _| store.handoff_routed(handoff, &route)).await
+    }
+
+    async fn handoff_counts(&self) -> Result<Vec<(HandoffStatus, u64)>, StoreError> {
+        self.readers.read(|store| store.handoff_counts()).await
     }
 
     async fn reason_counts(&self, agent: &AgentId, span: Span) -> Result<Vec<ReasonCount>, StoreError> {
@@ -255,6 +285,26 @@ impl InboxLinks for Sqlite {
     async fn remember_part(&self, part: &str, id: &ConversationId, ours: bool) -> Result<bool, StoreError> {
         let (part, id) = (part.to_owned(), id.clone());
         self.writer.write(move |store, _| store.remember_part(&part, &id, ours)).await
+    }
+
+    async fn relay_part(
+        &self,
+        part: &str,
+        id: &ConversationId,
+        events: Vec<EventKind>,
+    ) -> Result<bool, StoreError> {
+        let (part, id) = (part.to_owned(), id.clone());
+        self.writer
+            .write(move |store, effects| {
+                let Some(appended) = store.relay_part(&part, &id, now_millis(), events)? else {
+                    return Ok(false);
+                };
+                for event in &appended {
+                    effects.publish(&id, event);
+                }
+                Ok(true)
+            })
+            .await
     }
 
     async fn remember_notification(&self, notification: &str, at: i64) -> Result<bool, StoreError> {
@@ -351,5 +401,31 @@ impl Lifecycle for Sqlite {
                 Ok(deleted)
             })
             .await
+    }
+}
+
+#[async_trait]
+impl Ratings for Sqlite {
+    async fn rate(
+        &self,
+        id: &ConversationId,
+        rating: Rating,
+        comment: Option<&str>,
+    ) -> Result<Rated, StoreError> {
+        let (id, comment) = (id.clone(), comment.map(str::to_owned));
+        self.writer
+            .write(move |store, effects| {
+                let rated = store.rate(&id, now_millis(), rating, comment.as_deref())?;
+                if let Rated::New(event) = &rated {
+                    effects.publish(&id, event);
+                }
+                Ok(rated)
+            })
+            .await
+    }
+
+    async fn ratings(&self, agent: &AgentId, span: Span, limit: u32) -> Result<RatingReport, StoreError> {
+        let agent = agent.clone();
+        self.readers.read(move |store| store.ratings(&agent, span, limit)).await
     }
 }

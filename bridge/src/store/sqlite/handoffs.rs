@@ -133,6 +133,15 @@ impl Store {
         Ok(())
     }
 
+    /// How many handoffs stand in each status.
+    pub fn handoff_counts(&self) -> Result<Vec<(HandoffStatus, u64)>, StoreError> {
+        let mut statement =
+            self.conn.prepare_cached("SELECT status, COUNT(*) FROM handoffs GROUP BY status")?;
+        let rows = statement
+            .query_map([], |row| Ok((HandoffStatus::from_column(&row.get::<_, String>(0)?), row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Handoffs of `agent` in `span`, counted by reason, most frequent first.
     pub fn reason_counts(&self, agent: &AgentId, span: Span) -> Result<Vec<ReasonCount>, StoreError> {
         let mut statement = self.conn.prepare_cached(
@@ -208,11 +217,7 @@ const HANDOFF_COLUMNS: &str =
      FROM handoffs";
 
 fn handoff_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<HandoffRecord> {
-    let status = match row.get::<_, String>(5)?.as_str() {
-        "connected" => HandoffStatus::Connected,
-        "failed" => HandoffStatus::Failed,
-        _ => HandoffStatus::Pending,
-    };
+    let status = HandoffStatus::from_column(&row.get::<_, String>(5)?);
     Ok(HandoffRecord {
         id: HandoffId(row.get(0)?),
         name: row.get(1)?,

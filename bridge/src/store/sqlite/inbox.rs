@@ -3,9 +3,10 @@
 //! how far its creation got, which parts and notifications were handled, Copilot's parts, and the
 //! workspace connection (its token sealed).
 
-use baton_protocol::{ConversationId, Seq};
+use baton_protocol::{ConversationId, Event, EventKind, Seq};
 use rusqlite::{params, OptionalExtension};
 
+use super::log::append_in;
 use super::Store;
 use crate::secret::{Secret, SecretKey};
 use crate::store::{HandoffId, InboxLink, LinkChange, StoreError, WorkspaceConnection};
@@ -113,6 +114,32 @@ impl Store {
             )?
             .execute(params![part, id.0, ours])?;
         Ok(added == 1)
+    }
+
+    /// Remembers an inbox part that came in and appends the events it makes, together; the
+    /// events, or `None` if the part was known or the conversation is gone.
+    pub fn relay_part(
+        &mut self,
+        part: &str,
+        id: &ConversationId,
+        at: i64,
+        events: Vec<EventKind>,
+    ) -> Result<Option<Vec<Event>>, StoreError> {
+        let tx = self.conn.savepoint()?;
+        let added = tx.execute(
+            "INSERT OR IGNORE INTO intercom_parts (part_id, conversation_id, ours)
+             SELECT ?1, ?2, 0 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)",
+            params![part, id.0],
+        )?;
+        if added != 1 {
+            return Ok(None);
+        }
+        let appended = events
+            .into_iter()
+            .map(|kind| append_in(&tx, id, at, kind, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(Some(appended))
     }
 
     /// Remembers a webhook notification; false if it came before.

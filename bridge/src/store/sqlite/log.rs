@@ -81,14 +81,15 @@ impl Store {
         &mut self,
         write: impl FnOnce(&mut Self) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.conn.execute_batch("SAVEPOINT job")?;
+        // Cached statements: a savepoint per write is parsed once per connection, not per write.
+        self.conn.prepare_cached("SAVEPOINT job")?.execute([])?;
         // A write that panics (a bug) fails alone too, rather than taking the writer thread and
         // every later write with it.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(self)))
             .unwrap_or_else(|_| Err(StoreError::Commit("the write panicked; it was undone".into())));
         match outcome {
             Ok(value) => {
-                self.conn.execute_batch("RELEASE job")?;
+                self.conn.prepare_cached("RELEASE job")?.execute([])?;
                 Ok(value)
             }
             Err(error) => {
@@ -134,31 +135,24 @@ impl Store {
         Ok(answer)
     }
 
-    /// Stores `text` as what the answer in flight shows so far; the delta to publish (the
-    /// text from byte `from` on, with the started event's seq).
+    /// Stores `text` as what the answer in flight shows so far.
     pub fn checkpoint_answer(
         &mut self,
         id: &ConversationId,
         message_id: &MessageId,
         at: i64,
         text: &str,
-        from: usize,
-    ) -> Result<Event, StoreError> {
-        let piece = text.get(from..).ok_or(StoreError::DeltaOutOfRange { from, len: text.len() })?;
-        let started: Option<u64> = self
+    ) -> Result<(), StoreError> {
+        let updated = self
             .conn
             .prepare_cached(
-                "UPDATE answers SET text = ?3, at = ?4 WHERE conversation_id = ?1 AND message_id = ?2
-                 RETURNING started_seq",
+                "UPDATE answers SET text = ?3, at = ?4 WHERE conversation_id = ?1 AND message_id = ?2",
             )?
-            .query_row(params![id.0, message_id.0, text, at], |row| row.get(0))
-            .optional()?;
-        let started = started.ok_or_else(|| {
-            StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0))
-        })?;
-        let kind =
-            EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece.into() };
-        Ok(Event { seq: Seq(started), at, kind })
+            .execute(params![id.0, message_id.0, text, at])?;
+        if updated == 0 {
+            return Err(StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0)));
+        }
+        Ok(())
     }
 
     /// Copies the write-ahead log into the database and empties it, so rows just deleted leave
@@ -198,32 +192,31 @@ impl Store {
     pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let record = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT agent, token_hash, page_url, page_title, locale, mode, last_seq,
                         email, name, user_id, user_hash, email_given, test
                  FROM conversations WHERE id = ?1",
-                params![id.0],
-                |row| {
-                    Ok(ConversationRecord {
-                        id: id.clone(),
-                        agent: AgentId(row.get(0)?),
-                        token_hash: row.get(1)?,
-                        page_url: row.get(2)?,
-                        page_title: row.get(3)?,
-                        locale: row.get(4)?,
-                        mode: mode_from_column(&row.get::<_, String>(5)?),
-                        last_seq: Seq(row.get(6)?),
-                        visitor: Visitor {
-                            email: row.get(7)?,
-                            name: row.get(8)?,
-                            user_id: row.get(9)?,
-                            user_hash: row.get(10)?,
-                        },
-                        email_given: row.get(11)?,
-                        test: row.get(12)?,
-                    })
-                },
-            )
+            )?
+            .query_row(params![id.0], |row| {
+                Ok(ConversationRecord {
+                    id: id.clone(),
+                    agent: AgentId(row.get(0)?),
+                    token_hash: row.get(1)?,
+                    page_url: row.get(2)?,
+                    page_title: row.get(3)?,
+                    locale: row.get(4)?,
+                    mode: mode_from_column(&row.get::<_, String>(5)?),
+                    last_seq: Seq(row.get(6)?),
+                    visitor: Visitor {
+                        email: row.get(7)?,
+                        name: row.get(8)?,
+                        user_id: row.get(9)?,
+                        user_hash: row.get(10)?,
+                    },
+                    email_given: row.get(11)?,
+                    test: row.get(12)?,
+                })
+            })
             .optional()?;
         Ok(record)
     }
@@ -281,17 +274,15 @@ impl Store {
         kind: EventKind,
         client_id: Option<&str>,
     ) -> Result<Event, StoreError> {
-        let tx = self.conn.savepoint()?;
-        let event = append_in(&tx, id, at, kind, client_id)?;
-        tx.commit()?;
-        Ok(event)
+        // Its own savepoint, so that called alone (not in the writer's batch) it is still whole.
+        self.in_savepoint(|store| append_in(&store.conn, id, at, kind, client_id))
     }
 
     /// Answers a stopped process left unfinished: the conversation, the answer, and the text
     /// last checkpointed.
     pub fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError> {
         let mut statement = self.conn.prepare(
-            "SELECT a.conversation_id, c.agent, a.message_id, a.text
+            "SELECT a.conversation_id, c.agent, a.message_id, a.started_seq, a.text
              FROM answers a JOIN conversations c ON c.id = a.conversation_id",
         )?;
         let answers = statement
@@ -300,7 +291,8 @@ impl Store {
                     conversation: ConversationId(row.get(0)?),
                     agent: AgentId(row.get(1)?),
                     message_id: MessageId(row.get(2)?),
-                    shown: row.get(3)?,
+                    started: Seq(row.get(3)?),
+                    shown: row.get(4)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -457,16 +449,13 @@ mod tests {
         let (_dir, mut store, id) = store_with_conversation();
         let m = || MessageId::from("m");
         store.append(&id, 1, EventKind::AgentMessageStarted { message_id: m() }).expect("appends");
-        store.checkpoint_answer(&id, &m(), 2, "Hel", 0).expect("checkpoints");
-        let delta = store.checkpoint_answer(&id, &m(), 3, "Hello", 3).expect("checkpoints");
-        assert_eq!(delta.seq, Seq(1), "a delta carries its answer's seq");
-        assert!(
-            matches!(delta.kind, EventKind::AgentMessageDelta { offset: 3, ref text, .. } if text == "lo")
-        );
+        store.checkpoint_answer(&id, &m(), 2, "Hel").expect("checkpoints");
+        store.checkpoint_answer(&id, &m(), 3, "Hello").expect("checkpoints");
         assert_eq!(store.events_after(&id, Seq(0)).expect("reads").len(), 1, "no delta is stored");
         let interrupted = store.interrupted_answers().expect("reads");
         assert_eq!(interrupted.len(), 1);
         assert_eq!((interrupted[0].message_id.clone(), interrupted[0].shown.as_str()), (m(), "Hello"));
+        assert_eq!(interrupted[0].started, Seq(1), "its deltas go on with the started event's seq");
         store
             .append(&id, 4, EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() })
             .expect("appends");

@@ -64,6 +64,11 @@ const MIGRATIONS: &[Migration] = &[
         changes: &[Change::Sql(ANSWERS)],
     },
     Migration {
+        about: "leases on background work (handoff deliveries, relays), one holder at a time",
+        changes: &[Change::Sql(LEASES)],
+    },
+    Migration { about: "visitors' ratings of closed conversations", changes: &[Change::Sql(RATINGS)] },
+    Migration {
         about: "files visitors attach, kept with their conversation",
         changes: &[Change::Sql(
             "CREATE TABLE files (
@@ -243,6 +248,29 @@ FROM conversations c WHERE c.answering IS NOT NULL;
 DELETE FROM events WHERE body ->> '$.type' = 'agent_message_delta';
 DROP INDEX IF EXISTS conversations_answering;
 ALTER TABLE conversations DROP COLUMN answering;
+";
+
+/// Step 5: who holds each piece of background work, until when, and what is done for good.
+const LEASES: &str = "
+CREATE TABLE leases (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    job             TEXT NOT NULL,
+    holder          TEXT NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    settled         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (conversation_id, job)
+) WITHOUT ROWID;
+";
+
+/// Step 6: one rating per conversation, found by when it was given for the analytics.
+const RATINGS: &str = "
+CREATE TABLE ratings (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+    rated_at        INTEGER NOT NULL,
+    rating          TEXT NOT NULL,
+    comment         TEXT
+) WITHOUT ROWID;
+CREATE INDEX ratings_by_time ON ratings (rated_at);
 ";
 
 /// Step 1's indexes, made once every column they cover exists.

@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - `log`: the connection ([`Store`]) and the conversation log's statements.
-//! - `handoffs`, `inbox`, `lifecycle`, `uploads`: the other concerns' statements.
+//! - `handoffs`, `inbox`, `leases`, `lifecycle`, `ratings`, `uploads`: the other concerns' statements.
 //! - `writer`, `readers`, `checkpoint`: the threads; `engine`: the seam's operations on them.
 //! - `migrations`: the schema's numbered steps; `files`: who may read the files.
 
@@ -15,9 +15,11 @@ mod engine;
 mod files;
 mod handoffs;
 mod inbox;
+mod leases;
 mod lifecycle;
 mod log;
 mod migrations;
+mod ratings;
 mod readers;
 mod uploads;
 mod writer;
@@ -31,8 +33,9 @@ use std::path::Path;
 use self::checkpoint::Checkpointer;
 use self::readers::Readers;
 use self::writer::Writer;
+use crate::metrics::AppendMeter;
 use crate::secret::SecretKey;
-use crate::store::{Feeds, StoreError};
+use crate::store::{Feeds, MemoryBuckets, StoreError};
 
 /// How many reads run at once: enough that a slow export does not hold up the streams'
 /// backlogs, few enough for a small machine.
@@ -64,6 +67,9 @@ impl Durability {
 pub struct Sqlite {
     writer: Writer,
     readers: Readers,
+    /// The rate limits' buckets: one process owns the file, so its memory is where they belong.
+    buckets: MemoryBuckets,
+    appends: AppendMeter,
 }
 
 impl Sqlite {
@@ -76,11 +82,12 @@ impl Sqlite {
         durability: Durability,
         feeds: Feeds,
     ) -> Result<Self, StoreError> {
-        let store = Store::open_writer(path, key.clone(), durability)?;
+        let mut store = Store::open_writer(path, key.clone(), durability)?;
+        store.release_all_leases()?;
         let readers = Readers::start(path, &key, READERS)?;
         let checkpointer = Checkpointer::start(path)?;
         let writer = Writer::start(store, feeds, checkpointer)?;
-        Ok(Self { writer, readers })
+        Ok(Self { writer, readers, buckets: MemoryBuckets::default(), appends: AppendMeter::default() })
     }
 }
 

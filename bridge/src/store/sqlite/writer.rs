@@ -166,7 +166,9 @@ fn run(
     store.conn.wal_hook(Some(note_wal_pages));
     while let Ok(first) = queue.recv() {
         let batch: Vec<Job> = std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1)).collect();
-        if let Err(error) = store.conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(error) =
+            store.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([]))
+        {
             let message = error.to_string();
             for job in batch {
                 job(Err(StoreError::Commit(message.clone())));
@@ -175,7 +177,12 @@ fn run(
         }
         let writes = batch.len() as u64;
         let mut settled: Vec<Settle> = batch.into_iter().map(|job| job(Ok(&mut store))).collect();
-        let committed = store.conn.execute_batch("COMMIT").map_err(|error| error.to_string());
+        let committed = store
+            .conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]))
+            .map(drop)
+            .map_err(|error| error.to_string());
         match &committed {
             Ok(()) => {
                 counters.commits.fetch_add(1, Ordering::Relaxed);
