@@ -1,6 +1,7 @@
 //! The bridge's widget API, as typed calls over `fetch` (gloo-net). Only the bodies the widget uses
 //! are parsed: every parser ships to visitors.
 
+use baton_protocol::read::Value;
 use baton_protocol::{
     AgentId, AgentProfile, ConversationCreated, CreateConversation, FileId, RateConversation, Rating,
     SendMessage, UpdateVisitor,
@@ -57,7 +58,7 @@ impl Client {
     pub async fn agent(&self, agent: &AgentId, lang: &str) -> Result<AgentProfile, ApiError> {
         let body =
             send(Request::get(&self.url(&format!("/v1/agents/{agent}?lang={lang}"))), None, None).await?;
-        Ok(json::parse(&body)?)
+        AgentProfile::read(&body).map_err(|error| ApiError::Network(error.to_string()))
     }
 
     /// Starts a conversation.
@@ -67,7 +68,7 @@ impl Client {
     ) -> Result<ConversationCreated, ApiError> {
         let json = json::stringify(body)?;
         let body = send(Request::post(&self.url("/v1/conversations")), None, Some(json)).await?;
-        Ok(json::parse(&body)?)
+        ConversationCreated::read(&body).map_err(|error| ApiError::Network(error.to_string()))
     }
 
     /// Sends a visitor message; safe to repeat with the same client id. Its seq arrives on the
@@ -83,11 +84,10 @@ impl Client {
         let name = js_sys::encode_uri_component(&file.name());
         let url = self.url(&format!("/v1/conversations/{}/files?name={name}", session.id));
         let request = authorized(Request::post(&url), Some(session)).body(file.clone())?;
-        // Only the id is needed: read without a deserialiser, which every visitor would download.
-        let uploaded = js_sys::JSON::parse(&answer(request).await?)
-            .map_err(|_| ApiError::Network(String::from("not JSON")))?;
-        let id = js_sys::Reflect::get(&uploaded, &"id".into()).ok().and_then(|id| id.as_string());
-        id.map(FileId).ok_or_else(|| ApiError::Network(String::from("no file id")))
+        // Only the id is needed.
+        let uploaded =
+            Value::parse(&answer(request).await?).map_err(|error| ApiError::Network(error.to_string()))?;
+        uploaded.get("id").text().map(FileId).ok_or_else(|| ApiError::Network(String::from("no file id")))
     }
 
     /// Changes the conversation: what is now known of the visitor (and who said so), or its

@@ -81,7 +81,9 @@ async fn the_baseline_echoes_a_message_streams_the_demo_answer_and_stores_a_rese
         echo.kind,
         EventKind::VisitorMessage {
             client_id: ClientId::from("m-1"),
-            text: "How long does shipping take?".into(), attachments: Vec::new() }
+            text: "How long does shipping take?".into(),
+            attachments: Vec::new()
+        }
     );
     // A resend (the widget retrying after a lost answer) is acknowledged with the first seq.
     assert_eq!(send(&client, &base, &conversation, "m-1").await.seq, Seq(1));

@@ -51,7 +51,7 @@ struct WireEvent {
 
 /// Why a wire event is not an [`Event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidEvent(String);
+pub struct InvalidEvent(pub(crate) String);
 
 impl fmt::Display for InvalidEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -177,7 +177,10 @@ pub async fn a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored(
 pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new()).await.expect("appends");
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
+        .await
+        .expect("appends");
     let started =
         conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     conversations.stream_answer(&id, &m(), started.seq, "Hel", 0).expect("streams");
@@ -795,7 +798,11 @@ pub async fn a_part_from_the_inbox_is_relayed_once_with_its_events(conversations
     let events = || {
         vec![
             EventKind::TeammateJoined { teammate: teammate.clone() },
-            EventKind::TeammateMessage { teammate: teammate.clone(), text: "Hi".into(), attachments: Vec::new() },
+            EventKind::TeammateMessage {
+                teammate: teammate.clone(),
+                text: "Hi".into(),
+                attachments: Vec::new(),
+            },
         ]
     };
     let (first, again) = tokio::join!(

@@ -623,7 +623,10 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         agents: registry,
         tasks: Default::default(),
         signer: baton_bridge::files::UrlSigner::new(&baton_bridge::secret::SecretKey::generate()),
-        leasing: baton_bridge::leases::Leasing::new(conversations.clone(), baton_bridge::leases::DEFAULT_TERM),
+        leasing: baton_bridge::leases::Leasing::new(
+            conversations.clone(),
+            baton_bridge::leases::DEFAULT_TERM,
+        ),
     };
     let intercom = Intercom::new(workspace.settings(), context).expect("intercom");
     let request = HandoffRequest {
