@@ -3,12 +3,11 @@
 
 use baton_protocol::read::Value;
 use baton_protocol::{
-    AgentId, AgentProfile, ConversationCreated, CreateConversation, FileId, RateConversation, Rating,
-    SendMessage, UpdateVisitor,
+    AgentId, AgentProfile, ConversationCreated, CreateConversation, FileId, RateConversation, SendMessage,
+    UpdateVisitor,
 };
 use gloo_net::http::{Request, RequestBuilder};
 
-use crate::json::{self, JsonError};
 use crate::session::Session;
 
 /// Why a call to the bridge failed.
@@ -27,12 +26,6 @@ pub enum ApiError {
 
 impl From<gloo_net::Error> for ApiError {
     fn from(error: gloo_net::Error) -> Self {
-        Self::Network(error.to_string())
-    }
-}
-
-impl From<JsonError> for ApiError {
-    fn from(error: JsonError) -> Self {
         Self::Network(error.to_string())
     }
 }
@@ -66,8 +59,7 @@ impl Client {
         &self,
         body: &CreateConversation,
     ) -> Result<ConversationCreated, ApiError> {
-        let json = json::stringify(body)?;
-        let body = send(Request::post(&self.url("/v1/conversations")), None, Some(json)).await?;
+        let body = send(Request::post(&self.url("/v1/conversations")), None, Some(body.to_json())).await?;
         ConversationCreated::read(&body).map_err(|error| ApiError::Network(error.to_string()))
     }
 
@@ -75,7 +67,7 @@ impl Client {
     /// event stream with the message itself.
     pub async fn send_message(&self, session: &Session, body: &SendMessage) -> Result<(), ApiError> {
         let url = self.url(&format!("/v1/conversations/{}/messages", session.id));
-        send(Request::post(&url), Some(session), Some(json::stringify(body)?)).await.map(drop)
+        send(Request::post(&url), Some(session), Some(body.to_json())).await.map(drop)
     }
 
     /// Uploads a file the visitor attached: its bytes as the body, its name in the query. The
@@ -95,16 +87,8 @@ impl Client {
     /// one copy of the request ships.
     pub async fn write(&self, session: &Session, write: &Write) -> Result<(), ApiError> {
         let (request, path, json): (fn(&str) -> RequestBuilder, _, _) = match write {
-            Write::Visitor(update) => (Request::put, "visitor", json::stringify(update)?),
-            // Written out rather than derived: the derived writer would ship for this one body.
-            Write::Rating(RateConversation { rating, comment }) => {
-                let rating = if *rating == Rating::Good { "good" } else { "bad" };
-                (
-                    Request::post,
-                    "rating",
-                    format!(r#"{{"rating":"{rating}","comment":{}}}"#, json::stringify(comment)?),
-                )
-            }
+            Write::Visitor(update) => (Request::put, "visitor", update.to_json()),
+            Write::Rating(rate) => (Request::post, "rating", rate.to_json()),
         };
         let url = self.url(&format!("/v1/conversations/{}/{path}", session.id));
         send(request(&url), Some(session), Some(json)).await.map(drop)

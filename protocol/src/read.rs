@@ -4,7 +4,7 @@
 //! a time in milliseconds, an offset or a size); fields it does not know are skipped, so a newer
 //! bridge may add some. The bridge keeps serde; the tests below read what serde writes.
 
-use crate::api::{AgentProfile, ConversationCreated};
+use crate::api::{AgentProfile, ConversationCreated, Visitor};
 use crate::event::{Attachment, Event, EventKind, InvalidEvent, Rating, Teammate};
 use crate::ids::{AgentId, ClientId, ConversationId, MessageId, Seq};
 
@@ -314,6 +314,19 @@ impl ConversationCreated {
         let wire = Value::parse(json)?;
         let text = |name| field(wire.get(name).text(), "conversation", name);
         Ok(ConversationCreated { id: ConversationId(text("id")?), token: text("token")? })
+    }
+}
+
+impl Visitor {
+    /// Reads what the host page says of the visitor (`{email?, name?, user_id?, user_hash?}`);
+    /// anything but strings is left out.
+    pub fn read(value: &Value) -> Visitor {
+        Visitor {
+            email: value.get("email").text(),
+            name: value.get("name").text(),
+            user_id: value.get("user_id").text(),
+            user_hash: value.get("user_hash").text(),
+        }
     }
 }
 
