@@ -42,7 +42,9 @@ impl Chat {
     /// Tells the bridge who the visitor is (`{email?, name?, user_id?, user_hash?}`, as in the options):
     /// now if a conversation exists, else when the first message starts one.
     pub fn identify(&self, visitor: JsValue) -> Result<(), JsError> {
-        self.host.send(Command::Identify(Visitor::read(&from_js(&visitor)?)));
+        let visitor = Visitor::read(&from_js(&visitor)?)
+            .map_err(|error| JsError::new(&format!("baton: invalid value: {error}")))?;
+        self.host.send(Command::Identify(visitor));
         Ok(())
     }
 

@@ -70,8 +70,10 @@ impl Options {
             theme: if choice("theme", "dark")? { Theme::Dark } else { Theme::Light },
             accent_color: value.get("accentColor").text(),
             locale: value.get("locale").text(),
-            visitor: matches!(value.get("visitor"), Value::Object(_))
-                .then(|| Visitor::read(value.get("visitor"))),
+            visitor: match value.get("visitor") {
+                Value::Null => None,
+                visitor => Some(Visitor::read(visitor).map_err(|error| error.to_string())?),
+            },
             focus: flag("focus"),
             preview: value.get("preview").text(),
         })

@@ -319,14 +319,22 @@ impl ConversationCreated {
 
 impl Visitor {
     /// Reads what the host page says of the visitor (`{email?, name?, user_id?, user_hash?}`);
-    /// anything but strings is left out.
-    pub fn read(value: &Value) -> Visitor {
-        Visitor {
-            email: value.get("email").text(),
-            name: value.get("name").text(),
-            user_id: value.get("user_id").text(),
-            user_hash: value.get("user_hash").text(),
+    /// anything else than an object of strings is refused, so a mistake is not passed on.
+    pub fn read(value: &Value) -> Result<Visitor, InvalidEvent> {
+        let text = |name: &str| match value.get(name) {
+            Value::Null => Ok(None),
+            Value::Text(text) => Ok(Some(text.clone())),
+            _ => Err(InvalidEvent(format!("`{name}` is not a string"))),
+        };
+        if !matches!(value, Value::Object(_)) {
+            return Err(InvalidEvent(String::from("the visitor is not an object")));
         }
+        Ok(Visitor {
+            email: text("email")?,
+            name: text("name")?,
+            user_id: text("user_id")?,
+            user_hash: text("user_hash")?,
+        })
     }
 }
 
@@ -397,7 +405,7 @@ mod tests {
     }
 
     #[test]
-    fn the_widget_reads_the_agent_and_a_new_conversation_as_the_bridge_writes_them() {
+    fn the_widget_reads_the_agent_a_new_conversation_and_the_host_pages_visitor() {
         for back_at in [None, Some(1_700_000_000_000)] {
             let profile = AgentProfile {
                 id: AgentId::from("demo"),
@@ -409,6 +417,14 @@ mod tests {
             };
             let written = serde_json::to_string(&profile).expect("serializes");
             assert_eq!(AgentProfile::read(&written), Ok(profile));
+        }
+        let read = |json| Visitor::read(&Value::parse(json).expect("JSON"));
+        assert_eq!(
+            read(r#"{"email":"a@b.example","extra":1}"#).map(|v| v.email),
+            Ok(Some("a@b.example".into()))
+        );
+        for wrong in [r#"{"email":7}"#, r#""a@b.example""#, "null"] {
+            assert!(read(wrong).is_err(), "{wrong}");
         }
         let created = ConversationCreated { id: ConversationId::from("c1"), token: "t".into() };
         let written = serde_json::to_string(&created).expect("serializes");
