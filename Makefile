@@ -36,7 +36,7 @@ test: test-tools widget
 	cd www && node --test tests/
 
 # Rebuilt only when something it is made from changed.
-WIDGET_SOURCES := $(shell find src protocol/src markdown/src vendor -type f) Cargo.toml Cargo.lock markdown/Cargo.toml build.rs \
+WIDGET_SOURCES := $(shell find src protocol/src markdown/src -type f) Cargo.toml Cargo.lock markdown/Cargo.toml build.rs \
 	scripts/build-widget.sh scripts/wasm-cargo.sh scripts/compress.mjs www/package-lock.json www/loader/baton.js
 
 widget: pkg/baton_widget_bg.wasm

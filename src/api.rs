@@ -1,13 +1,13 @@
 //! The bridge's widget API, as typed calls over `fetch` (gloo-net). Only the bodies the widget uses
 //! are parsed: every parser ships to visitors.
 
+use baton_protocol::read::Value;
 use baton_protocol::{
-    AgentId, AgentProfile, ConversationCreated, CreateConversation, RateConversation, Rating, SendMessage,
+    AgentId, AgentProfile, ConversationCreated, CreateConversation, FileId, RateConversation, SendMessage,
     UpdateVisitor,
 };
 use gloo_net::http::{Request, RequestBuilder};
 
-use crate::json::{self, JsonError};
 use crate::session::Session;
 
 /// Why a call to the bridge failed.
@@ -26,12 +26,6 @@ pub enum ApiError {
 
 impl From<gloo_net::Error> for ApiError {
     fn from(error: gloo_net::Error) -> Self {
-        Self::Network(error.to_string())
-    }
-}
-
-impl From<JsonError> for ApiError {
-    fn from(error: JsonError) -> Self {
         Self::Network(error.to_string())
     }
 }
@@ -57,7 +51,7 @@ impl Client {
     pub async fn agent(&self, agent: &AgentId, lang: &str) -> Result<AgentProfile, ApiError> {
         let body =
             send(Request::get(&self.url(&format!("/v1/agents/{agent}?lang={lang}"))), None, None).await?;
-        Ok(json::parse(&body)?)
+        AgentProfile::read(&body).map_err(|error| ApiError::Network(error.to_string()))
     }
 
     /// Starts a conversation.
@@ -65,16 +59,27 @@ impl Client {
         &self,
         body: &CreateConversation,
     ) -> Result<ConversationCreated, ApiError> {
-        let json = json::stringify(body)?;
-        let body = send(Request::post(&self.url("/v1/conversations")), None, Some(json)).await?;
-        Ok(json::parse(&body)?)
+        let body = send(Request::post(&self.url("/v1/conversations")), None, Some(body.to_json())).await?;
+        ConversationCreated::read(&body).map_err(|error| ApiError::Network(error.to_string()))
     }
 
     /// Sends a visitor message; safe to repeat with the same client id. Its seq arrives on the
     /// event stream with the message itself.
     pub async fn send_message(&self, session: &Session, body: &SendMessage) -> Result<(), ApiError> {
         let url = self.url(&format!("/v1/conversations/{}/messages", session.id));
-        send(Request::post(&url), Some(session), Some(json::stringify(body)?)).await.map(drop)
+        send(Request::post(&url), Some(session), Some(body.to_json())).await.map(drop)
+    }
+
+    /// Uploads a file the visitor attached: its bytes as the body, its name in the query. The
+    /// bridge answers once it is stored; the id goes in the message's `attachments`.
+    pub async fn upload(&self, session: &Session, file: &web_sys::File) -> Result<FileId, ApiError> {
+        let name = js_sys::encode_uri_component(&file.name());
+        let url = self.url(&format!("/v1/conversations/{}/files?name={name}", session.id));
+        let request = authorized(Request::post(&url), Some(session)).body(file.clone())?;
+        // Only the id is needed.
+        let uploaded =
+            Value::parse(&answer(request).await?).map_err(|error| ApiError::Network(error.to_string()))?;
+        uploaded.get("id").text().map(FileId).ok_or_else(|| ApiError::Network(String::from("no file id")))
     }
 
     /// Changes the conversation: what is now known of the visitor (and who said so), or its
@@ -82,16 +87,8 @@ impl Client {
     /// one copy of the request ships.
     pub async fn write(&self, session: &Session, write: &Write) -> Result<(), ApiError> {
         let (request, path, json): (fn(&str) -> RequestBuilder, _, _) = match write {
-            Write::Visitor(update) => (Request::put, "visitor", json::stringify(update)?),
-            // Written out rather than derived: the derived writer would ship for this one body.
-            Write::Rating(RateConversation { rating, comment }) => {
-                let rating = if *rating == Rating::Good { "good" } else { "bad" };
-                (
-                    Request::post,
-                    "rating",
-                    format!(r#"{{"rating":"{rating}","comment":{}}}"#, json::stringify(comment)?),
-                )
-            }
+            Write::Visitor(update) => (Request::put, "visitor", update.to_json()),
+            Write::Rating(rate) => (Request::post, "rating", rate.to_json()),
         };
         let url = self.url(&format!("/v1/conversations/{}/{path}", session.id));
         send(request(&url), Some(session), Some(json)).await.map(drop)
@@ -119,14 +116,24 @@ async fn send(
     session: Option<&Session>,
     json: Option<String>,
 ) -> Result<String, ApiError> {
-    let request = match session {
-        Some(session) => request.header("authorization", &format!("Bearer {}", session.token)),
-        None => request,
-    };
+    let request = authorized(request, session);
     let request = match json {
         Some(json) => request.header("content-type", "application/json").body(json)?,
         None => request.build()?,
     };
+    answer(request).await
+}
+
+/// `request` with the session's bearer token, if there is a session.
+fn authorized(request: RequestBuilder, session: Option<&Session>) -> RequestBuilder {
+    match session {
+        Some(session) => request.header("authorization", &format!("Bearer {}", session.token)),
+        None => request,
+    }
+}
+
+/// Sends `request` and answers the response text of a 2xx.
+async fn answer(request: gloo_net::http::Request) -> Result<String, ApiError> {
     let response = request.send().await?;
     if !response.ok() {
         return Err(ApiError::Refused { status: response.status() });

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use baton_protocol::{ClientId, Event, EventKind, MessageId, Mode, Rating, Seq, Teammate};
+use baton_protocol::{Attachment, ClientId, Event, EventKind, MessageId, Mode, Rating, Seq, Teammate};
 use yew::UseReducerHandle;
 
 use crate::message::{Message, MessageKey, Notice, Sender, Status};
@@ -24,6 +24,13 @@ pub enum Action {
         text: String,
         /// When, by the visitor's clock (milliseconds since the Unix epoch).
         at: i64,
+    },
+    /// Files go with a queued message; they show at once, from the visitor's device.
+    Attached {
+        /// The message.
+        client_id: ClientId,
+        /// The files, their `url` local to this page until the bridge has them.
+        attachments: Vec<Attachment>,
     },
     /// The message could not be delivered.
     SendFailed {
@@ -85,6 +92,10 @@ impl Conversation {
                     Status::Sending,
                 );
             }
+            Action::Attached { client_id, attachments } => {
+                self.messages
+                    .update(&MessageKey::Client(client_id), |message| message.attachments = attachments);
+            }
             Action::SendFailed { client_id } => {
                 self.set_status(&MessageKey::Client(client_id), Status::Sending, Status::Failed)
             }
@@ -125,15 +136,20 @@ impl Conversation {
             EventKind::AgentMessageDelta { message_id, offset, text } => {
                 self.receive_delta(message_id, offset, &text);
             }
-            EventKind::VisitorMessage { client_id, text } => {
+            EventKind::VisitorMessage { client_id, text, attachments } => {
                 let key = MessageKey::Client(client_id);
+                let mut unplaced = Some(attachments);
                 let confirmed = self.messages.update(&key, |message| {
                     message.status = Status::Done;
                     (message.seq, message.at) = place;
+                    // The bridge's addresses outlive this page's.
+                    message.attachments = unplaced.take().unwrap_or_default();
                 });
                 if !confirmed {
                     // Sent from another tab, or before a reload.
-                    self.push(key, place, Sender::Visitor, text, Status::Done);
+                    self.push(key.clone(), place, Sender::Visitor, text, Status::Done);
+                    self.messages
+                        .update(&key, |message| message.attachments = unplaced.take().unwrap_or_default());
                 }
                 self.agent_thinking = self.mode == Mode::Ai;
                 self.notice = None;
@@ -189,11 +205,13 @@ impl Conversation {
                 self.teammate_typing = self.mode != Mode::Closed;
                 self.teammate.get_or_insert(teammate);
             }
-            EventKind::TeammateMessage { teammate, text } => {
+            EventKind::TeammateMessage { teammate, text, attachments } => {
                 self.handoff_failed = false;
                 self.teammate_typing = false;
                 self.teammate = Some(teammate.clone());
-                self.push(MessageKey::Seq(seq), place, Sender::Teammate(teammate), text, Status::Done);
+                let key = MessageKey::Seq(seq);
+                self.push(key.clone(), place, Sender::Teammate(teammate), text, Status::Done);
+                self.messages.update(&key, |message| message.attachments = attachments);
             }
             EventKind::ConversationClosed => {
                 self.teammate_typing = false;
@@ -231,7 +249,7 @@ impl Conversation {
     /// Appends a message; `place` is the seq of the event that added it and its time.
     fn push(&mut self, key: MessageKey, place: (Seq, i64), sender: Sender, text: String, status: Status) {
         let (seq, at) = place;
-        self.messages.push(Message { key, seq, at, sender, text, status });
+        self.messages.push(Message { key, seq, at, sender, text, status, attachments: Vec::new() });
     }
 
     fn set_status(&mut self, key: &MessageKey, from: Status, to: Status) {
@@ -260,7 +278,14 @@ mod tests {
     }
 
     fn visitor(seq: u64, id: &str, text: &str) -> Action {
-        event(seq, EventKind::VisitorMessage { client_id: ClientId::from(id), text: text.into() })
+        event(
+            seq,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from(id),
+                text: text.into(),
+                attachments: Vec::new(),
+            },
+        )
     }
 
     fn delta(seq: u64, offset: usize, text: &str) -> Action {
@@ -289,6 +314,54 @@ mod tests {
         let confirmed = queued.apply(visitor(1, "a", "hi"));
         assert_eq!(texts(&confirmed), [("hi", Status::Done)]);
         assert!(confirmed.agent_thinking, "the agent is now working on it");
+    }
+
+    fn photo(url: &str) -> Attachment {
+        Attachment {
+            name: "parcel.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size: 2048,
+            url: url.into(),
+        }
+    }
+
+    #[test]
+    fn attached_files_show_at_once_then_from_the_bridges_address() {
+        let id = ClientId::from("a");
+        let state = run([
+            Action::Queued { client_id: id.clone(), text: String::new(), at: 0 },
+            Action::Attached { client_id: id.clone(), attachments: vec![photo("blob:local")] },
+        ]);
+        let shown = |state: &Conversation| {
+            state.messages.iter().flat_map(|m| m.attachments.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&state), [photo("blob:local")]);
+        let stored = Event {
+            seq: Seq(1),
+            at: 5,
+            kind: EventKind::VisitorMessage {
+                client_id: id,
+                text: String::new(),
+                attachments: vec![photo("https://chat.example/v1/files/f1")],
+            },
+        };
+        let state = state.apply(Action::Received(stored));
+        assert_eq!(shown(&state), [photo("https://chat.example/v1/files/f1")]);
+        assert_eq!(state.messages.len(), 1);
+        let label = Event {
+            seq: Seq(2),
+            at: 6,
+            kind: EventKind::TeammateMessage {
+                teammate: ana(),
+                text: String::new(),
+                attachments: vec![photo("https://x/l")],
+            },
+        };
+        let state = state.apply(Action::Received(label));
+        assert_eq!(
+            state.messages.iter().last().map(|m| m.attachments.clone()),
+            Some(vec![photo("https://x/l")])
+        );
     }
 
     #[test]
@@ -409,8 +482,14 @@ mod tests {
             .apply(event(4, EventKind::TeammateJoined { teammate: ana() }))
             .apply(event(5, EventKind::TeammateTyping { teammate: ana() }));
         assert!(state.teammate_typing);
-        let state = state
-            .apply(event(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here".into() }));
+        let state = state.apply(event(
+            6,
+            EventKind::TeammateMessage {
+                teammate: ana(),
+                text: "Hi, Ana here".into(),
+                attachments: Vec::new(),
+            },
+        ));
         assert!(!state.teammate_typing, "the message ends the typing");
         assert_eq!(state.mode, Mode::Human);
         assert_eq!(state.teammate, Some(ana()));
@@ -501,7 +580,10 @@ mod tests {
         assert_eq!(state.unread(), 2, "the visitor's own message is read");
         let state = state.apply(Action::Seen(Seq(2)));
         assert_eq!(state.unread(), 1);
-        let state = state.apply(event(4, EventKind::TeammateMessage { teammate: ana(), text: "hi".into() }));
+        let state = state.apply(event(
+            4,
+            EventKind::TeammateMessage { teammate: ana(), text: "hi".into(), attachments: Vec::new() },
+        ));
         assert_eq!(state.unread(), 2);
         assert_eq!(state.clone().apply(Action::Seen(Seq(4))).unread(), 0);
         assert_eq!(state.apply(visitor(5, "b", "ok")).unread(), 0, "replying means reading");

@@ -33,6 +33,12 @@ pub struct Texts {
     pub not_sent: &'static str,
     /// Its retry button.
     pub retry: &'static str,
+    /// The button that picks files to send.
+    pub attach_file: &'static str,
+    /// Before a picked file's name, on the button that takes it out.
+    pub remove_file: &'static str,
+    /// A file the bridge would refuse.
+    pub file_refused: &'static str,
     /// The log's accessible name.
     pub messages: &'static str,
     /// The button down to messages that arrived while the visitor was scrolled up.
@@ -162,6 +168,9 @@ pub const EN: Texts = Texts {
     away_until: "Our team is away until {time} and will reply here then.",
     not_sent: "Not sent.",
     retry: "Retry",
+    attach_file: "Attach a file",
+    remove_file: "Remove",
+    file_refused: "Only images (PNG, JPEG, GIF, WebP) and PDFs up to 10 MB can be sent.",
     messages: "Messages",
     new_messages: "New messages",
     offline: "You're offline. Reconnecting…",
@@ -209,6 +218,10 @@ pub const FR: Texts = Texts {
     away_until: "Notre équipe est absente jusqu'à {time} et vous répondra ici.",
     not_sent: "Non envoyé.",
     retry: "Réessayer",
+    attach_file: "Joindre un fichier",
+    remove_file: "Retirer",
+    file_refused:
+        "Seules les images (PNG, JPEG, GIF, WebP) et les PDF de 10 Mo au plus peuvent être envoyés.",
     messages: "Messages",
     new_messages: "Nouveaux messages",
     offline: "Vous êtes hors ligne. Reconnexion…",
@@ -257,6 +270,9 @@ pub const ES: Texts = Texts {
     away_until: "Nuestro equipo no está disponible hasta {time} y te responderá aquí.",
     not_sent: "No enviado.",
     retry: "Reintentar",
+    attach_file: "Adjuntar un archivo",
+    remove_file: "Quitar",
+    file_refused: "Solo se pueden enviar imágenes (PNG, JPEG, GIF, WebP) y PDF de hasta 10 MB.",
     messages: "Mensajes",
     new_messages: "Mensajes nuevos",
     offline: "Sin conexión. Reconectando…",
@@ -304,6 +320,9 @@ pub const DE: Texts = Texts {
     away_until: "Unser Team ist bis {time} nicht erreichbar und antwortet Ihnen dann hier.",
     not_sent: "Nicht gesendet.",
     retry: "Erneut versuchen",
+    attach_file: "Datei anhängen",
+    remove_file: "Entfernen",
+    file_refused: "Nur Bilder (PNG, JPEG, GIF, WebP) und PDFs bis 10 MB können gesendet werden.",
     messages: "Nachrichten",
     new_messages: "Neue Nachrichten",
     offline: "Sie sind offline. Verbindung wird wiederhergestellt…",

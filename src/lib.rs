@@ -8,7 +8,8 @@
 //! - [`follow`]: when the log follows the conversation.
 //! - [`i18n`]: every visible string, per language; [`time`]: when messages were written.
 //! - [`markdown`]: the safe markdown subset of messages.
-//! - [`json`]: JSON through the browser's parser.
+//! - [`attachment`]: which files may be sent (JSON is read and written by `baton_protocol`'s
+//!   `read` and `write`, without serde).
 //! - [`api`]: typed calls to the bridge; [`session`]: the remembered conversation; [`outbox`]:
 //!   in-order delivery of the visitor's messages; [`stream`]: the event stream as a hook;
 //!   [`viewport`]: the visible area, for phones' on-screen keyboards.
@@ -19,6 +20,7 @@
 //! - `bench` (feature `bench` only): the streaming benchmark's entry point.
 
 pub mod api;
+pub mod attachment;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod components;
@@ -28,7 +30,6 @@ pub mod follow;
 pub mod hooks;
 pub mod host;
 pub mod i18n;
-pub mod json;
 pub mod markdown;
 pub mod message;
 pub mod mount;

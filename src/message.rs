@@ -2,7 +2,7 @@
 //! it stands. Its own module so the reducer ([`crate::conversation`]) and the storage of the log
 //! ([`crate::transcript`]) both build on it without depending on each other.
 
-use baton_protocol::{ClientId, MessageId, Seq, Teammate};
+use baton_protocol::{Attachment, ClientId, MessageId, Seq, Teammate};
 
 /// Who wrote a message, as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,4 +74,6 @@ pub struct Message {
     pub text: String,
     /// Where it stands.
     pub status: Status,
+    /// Files that came with it: the visitor's own until the bridge has them, then the bridge's.
+    pub attachments: Vec<Attachment>,
 }

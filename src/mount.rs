@@ -4,6 +4,8 @@
 
 use std::rc::Rc;
 
+use baton_protocol::read::Value;
+use baton_protocol::Visitor;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 use yew::AppHandle;
@@ -40,7 +42,9 @@ impl Chat {
     /// Tells the bridge who the visitor is (`{email?, name?, user_id?, user_hash?}`, as in the options):
     /// now if a conversation exists, else when the first message starts one.
     pub fn identify(&self, visitor: JsValue) -> Result<(), JsError> {
-        self.host.send(Command::Identify(from_js(visitor)?));
+        let visitor = Visitor::read(&from_js(&visitor)?)
+            .map_err(|error| JsError::new(&format!("baton: invalid value: {error}")))?;
+        self.host.send(Command::Identify(visitor));
         Ok(())
     }
 
@@ -84,15 +88,18 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Reads the host page's object into `T`, or says what is wrong with it.
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsError> {
-    crate::json::from_js(value).map_err(|error| JsError::new(&format!("baton: invalid value: {error}")))
+/// Reads the host page's object (through `JSON.stringify`), or says what is wrong with it.
+fn from_js(value: &JsValue) -> Result<Value, JsError> {
+    let invalid = |error: String| JsError::new(&format!("baton: invalid value: {error}"));
+    let json = js_sys::JSON::stringify(value).ok().and_then(|text| text.as_string());
+    Value::parse(&json.unwrap_or_default()).map_err(|error| invalid(error.to_string()))
 }
 
 /// Renders the widget into `element` with `options` (`{agent, endpoint, inline?}`).
 #[wasm_bindgen]
 pub fn mount(element: &Element, options: JsValue) -> Result<Chat, JsError> {
-    let options: Options = from_js(options)?;
+    let options = Options::read(&from_js(&options)?)
+        .map_err(|error| JsError::new(&format!("baton: invalid value: {error}")))?;
     if element.shadow_root().is_some() {
         return Err(JsError::new("baton: this element already holds a widget"));
     }

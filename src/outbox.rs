@@ -17,12 +17,14 @@ use crate::conversation::Action;
 use crate::session::{Session, Store};
 
 /// A message waiting to be delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
     /// Its id, reused on retry.
     pub client_id: ClientId,
     /// Its text.
     pub text: String,
+    /// The files attached to it, uploaded before it is sent.
+    pub files: Vec<web_sys::File>,
 }
 
 /// Where a conversation's messages are sent, and what to tell when things happen.
@@ -60,7 +62,13 @@ impl Outbox {
 
     async fn deliver(&self, message: &Outgoing) -> Result<(), ApiError> {
         let session = self.session().await?;
-        let body = SendMessage { client_id: message.client_id.clone(), text: message.text.clone() };
+        // Each file is stored before the message names it; a retry uploads them again.
+        let mut attachments = Vec::with_capacity(message.files.len());
+        for file in &message.files {
+            attachments.push(self.client.upload(&session, file).await?);
+        }
+        let body =
+            SendMessage { client_id: message.client_id.clone(), text: message.text.clone(), attachments };
         self.client.send_message(&session, &body).await
     }
 

@@ -5,12 +5,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use baton_protocol::read::Value;
+use baton_protocol::write::Object;
 use baton_protocol::{AgentId, ConversationId};
-use serde::{Deserialize, Serialize};
 use yew::{hook, use_effect_with, use_force_update, Callback};
 
 /// A conversation and the secret that opens it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     /// The conversation.
     pub id: ConversationId,
@@ -53,7 +54,13 @@ impl Store {
     pub fn open(key: String) -> Self {
         let current = local_storage()
             .and_then(|storage| storage.get_item(&key).ok().flatten())
-            .and_then(|raw| crate::json::parse(&raw).ok());
+            .and_then(|raw| Value::parse(&raw).ok())
+            .and_then(|value| {
+                Some(Session {
+                    id: ConversationId(value.get("id").text()?),
+                    token: value.get("token").text()?,
+                })
+            });
         Self(Rc::new(Inner { key, current: RefCell::new(current), on_change: RefCell::default() }))
     }
 
@@ -64,7 +71,8 @@ impl Store {
 
     /// Remembers `session`, the conversation the first message started.
     pub fn start(&self, session: Session) {
-        if let (Some(storage), Ok(raw)) = (local_storage(), crate::json::stringify(&session)) {
+        if let Some(storage) = local_storage() {
+            let raw = Object::default().text("id", &session.id.0).text("token", &session.token).end();
             // Full or blocked storage only costs continuity across reloads.
             let _ = storage.set_item(&self.0.key, &raw);
         }

@@ -107,7 +107,7 @@ fn connect(shared: &Rc<Shared>) {
         let weak = weak.clone();
         move |message: MessageEvent| {
             let (Some(shared), Some(data)) = (weak.upgrade(), message.data().as_string()) else { return };
-            match crate::json::parse::<Event>(&data) {
+            match Event::read(&data) {
                 Ok(event) => {
                     shared.last_seq.set(shared.last_seq.get().max(event.seq.0));
                     shared.on_event.emit(event);

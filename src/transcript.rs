@@ -81,6 +81,7 @@ mod tests {
             sender: Sender::Agent,
             text: n.to_string(),
             status: Status::Done,
+            attachments: Vec::new(),
         }
     }
 

@@ -170,7 +170,14 @@ fn bubble_texts(host: &Element) -> Vec<String> {
 async fn streamed_pieces_grow_one_bubble_in_place() {
     let (host, send) = harness().await;
     let id = || MessageId::from("m1");
-    send(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "Shipping?".into() });
+    send(
+        1,
+        EventKind::VisitorMessage {
+            client_id: ClientId::from("a"),
+            text: "Shipping?".into(),
+            attachments: Vec::new(),
+        },
+    );
     send(2, EventKind::AgentMessageStarted { message_id: id() });
     yew::scheduler::flush().await;
     assert!(host.query_selector("[aria-label=Typing]").expect("selector").is_some());
@@ -246,7 +253,11 @@ async fn the_handoff_shows_as_notices_and_the_teammate_as_a_person() {
     let ana = || baton_protocol::Teammate { name: "Ana".into(), avatar_url: None };
     send(
         1,
-        EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "Can I talk to a person?".into() },
+        EventKind::VisitorMessage {
+            client_id: ClientId::from("a"),
+            text: "Can I talk to a person?".into(),
+            attachments: Vec::new(),
+        },
     );
     send(2, EventKind::HandoffRequested);
     yew::scheduler::flush().await;
@@ -262,7 +273,14 @@ async fn the_handoff_shows_as_notices_and_the_teammate_as_a_person() {
     send(5, EventKind::TeammateTyping { teammate: ana() });
     yew::scheduler::flush().await;
     assert!(host.query_selector(".baton-from-teammate.baton-typing").expect("selector").is_some());
-    send(6, EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here. How can I help?".into() });
+    send(
+        6,
+        EventKind::TeammateMessage {
+            teammate: ana(),
+            text: "Hi, Ana here. How can I help?".into(),
+            attachments: Vec::new(),
+        },
+    );
     yew::scheduler::flush().await;
     assert_eq!(
         notices(&host),

@@ -40,6 +40,8 @@ fn Shown(props: &ShownProps) -> Html {
         conversation,
         link: props.link,
         on_send: Callback::noop(),
+        on_send_files: Callback::noop(),
+        picking: baton_widget::components::use_picking(),
         on_retry: Callback::noop(),
         ask_email: props.ask_email,
         email_saved: None,
@@ -114,7 +116,14 @@ async fn message_text_is_escaped_never_markup() {
     let hostile = r#"<img src=x onerror="alert(1)"><script>alert(2)</script>"#;
     let html = panel(
         conversation([
-            received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: hostile.into() }),
+            received(
+                1,
+                EventKind::VisitorMessage {
+                    client_id: ClientId::from("a"),
+                    text: hostile.into(),
+                    attachments: Vec::new(),
+                },
+            ),
             received(
                 2,
                 EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: hostile.into() },
@@ -139,6 +148,7 @@ async fn an_answer_wrapped_at_odd_places_reads_as_one_paragraph_and_the_visitors
                 EventKind::VisitorMessage {
                     client_id: ClientId::from("a"),
                     text: "line one\nline two".into(),
+                    attachments: Vec::new(),
                 },
             ),
             received(
@@ -177,7 +187,14 @@ async fn a_failed_message_offers_retry_and_a_dropped_stream_says_so() {
 #[tokio::test]
 async fn the_typing_indicator_shows_until_the_first_piece_arrives() {
     let asked = [
-        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),
+        received(
+            1,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "q".into(),
+                attachments: Vec::new(),
+            },
+        ),
         received(2, EventKind::AgentMessageStarted { message_id: MessageId::from("m") }),
     ];
     let thinking = panel(conversation(asked.clone()), Link::Online).await;
@@ -225,7 +242,11 @@ async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
     let connecting = conversation([
         received(
             1,
-            EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() },
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "a human please".into(),
+                attachments: Vec::new(),
+            },
         ),
         received(2, EventKind::HandoffRequested),
     ]);
@@ -235,7 +256,11 @@ async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
     let mut steps: Vec<Action> = vec![
         received(
             1,
-            EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "a human please".into() },
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "a human please".into(),
+                attachments: Vec::new(),
+            },
         ),
         received(2, EventKind::HandoffRequested),
         received(3, EventKind::HandoffConnected { expected_reply_minutes: Some(4) }),
@@ -244,7 +269,14 @@ async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
     assert!(waiting.contains("usually replies within 4 minutes"), "{waiting}");
 
     steps.push(received(4, EventKind::TeammateJoined { teammate: ana() }));
-    steps.push(received(5, EventKind::TeammateMessage { teammate: ana(), text: "Hi, I'm **Ana**".into() }));
+    steps.push(received(
+        5,
+        EventKind::TeammateMessage {
+            teammate: ana(),
+            text: "Hi, I'm **Ana**".into(),
+            attachments: Vec::new(),
+        },
+    ));
     steps.push(received(6, EventKind::TeammateTyping { teammate: ana() }));
     let html = panel(conversation(steps), Link::Online).await;
     assert!(html.contains("Ana joined the conversation"), "{html}");
@@ -271,7 +303,14 @@ async fn a_closed_conversation_offers_a_new_one_instead_of_the_composer() {
 #[tokio::test]
 async fn a_failed_handoff_says_so_plainly_and_asks_for_an_email() {
     let failed = conversation([
-        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "person".into() }),
+        received(
+            1,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "person".into(),
+                attachments: Vec::new(),
+            },
+        ),
         received(2, EventKind::HandoffRequested),
         received(3, EventKind::HandoffFailed),
     ]);
@@ -289,7 +328,10 @@ async fn a_failed_handoff_says_so_plainly_and_asks_for_an_email() {
 async fn an_avatar_that_is_not_http_is_replaced_by_the_initial() {
     let teammate = Teammate { name: "zoé".into(), avatar_url: Some("javascript:alert(1)".into()) };
     let html = panel(
-        conversation([received(1, EventKind::TeammateMessage { teammate, text: "hi".into() })]),
+        conversation([received(
+            1,
+            EventKind::TeammateMessage { teammate, text: "hi".into(), attachments: Vec::new() },
+        )]),
         Link::Online,
     )
     .await;
@@ -330,10 +372,20 @@ async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_
     });
     let ana = Teammate { name: "Ana Torres".into(), avatar_url: None };
     let said = |seq, text: &str| {
-        received(seq, EventKind::TeammateMessage { teammate: ana.clone(), text: text.into() })
+        received(
+            seq,
+            EventKind::TeammateMessage { teammate: ana.clone(), text: text.into(), attachments: Vec::new() },
+        )
     };
     let steps = conversation([
-        received(1, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),
+        received(
+            1,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "q".into(),
+                attachments: Vec::new(),
+            },
+        ),
         received(
             2,
             EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "An answer".into() },
@@ -359,9 +411,25 @@ async fn time_labels_start_each_group_and_the_visitors_messages_say_delivered() 
     };
     let html = panel(
         conversation([
-            at(1, 0, EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "q".into() }),
+            at(
+                1,
+                0,
+                EventKind::VisitorMessage {
+                    client_id: ClientId::from("a"),
+                    text: "q".into(),
+                    attachments: Vec::new(),
+                },
+            ),
             at(2, 1, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "a".into() }),
-            at(3, 12, EventKind::VisitorMessage { client_id: ClientId::from("b"), text: "again".into() }),
+            at(
+                3,
+                12,
+                EventKind::VisitorMessage {
+                    client_id: ClientId::from("b"),
+                    text: "again".into(),
+                    attachments: Vec::new(),
+                },
+            ),
             Action::Queued { client_id: ClientId::from("c"), text: "and?".into(), at: start + 13 * MINUTE },
         ]),
         Link::Online,

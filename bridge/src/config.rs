@@ -44,6 +44,10 @@ pub struct Config {
     /// beside the database (`baton.db.key`), created on first start, readable by its owner only.
     #[arg(long, env = "BATON_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<SecretKey>,
+    /// The address visitors and Intercom reach the bridge on (`https://chat.example.com`), for
+    /// the signed addresses of attached files; the request's own host when unset.
+    #[arg(long, env = "BATON_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Directory holding `index.html` and the built widget in `pkg/`.
     #[arg(long, env = "BATON_SITE_DIR", default_value = ".")]
     pub site_dir: PathBuf,

@@ -5,8 +5,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use baton_protocol::{ErrorBody, ErrorDetail, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS};
+use baton_protocol::{ErrorBody, ErrorDetail, MAX_COMMENT_CHARS, MAX_FILE_BYTES, MAX_MESSAGE_CHARS};
 
+use crate::files::SignatureError;
 use crate::inbox::InboxError;
 use crate::settings::SettingsError;
 use crate::store::StoreError;
@@ -84,6 +85,21 @@ pub enum ApiError {
     /// The Intercom connection comes from the bridge's settings, which the dashboard cannot change.
     #[error("{0}")]
     ConfiguredConnection(String),
+    /// An uploaded file over [`MAX_FILE_BYTES`].
+    #[error("A file can be at most {} MB.", MAX_FILE_BYTES / (1024 * 1024))]
+    FileTooLarge,
+    /// An uploaded file whose bytes are none of the accepted types, whatever its name says.
+    #[error("Only images (PNG, JPEG, GIF, WebP) and PDF files can be sent.")]
+    UnsupportedFile,
+    /// A message names a file that is not this conversation's, or too many files.
+    #[error("{0}")]
+    BadAttachment(String),
+    /// A file address whose signature is wrong or whose time is up.
+    #[error(transparent)]
+    FileAddress(#[from] SignatureError),
+    /// No file of that id (any more).
+    #[error("No such file.")]
+    UnknownFile,
 }
 
 impl ApiError {
@@ -99,6 +115,11 @@ impl ApiError {
             Self::UnknownConversation => StatusCode::NOT_FOUND,
             Self::PreviewRefused => StatusCode::FORBIDDEN,
             Self::ConfiguredConnection(_) => StatusCode::CONFLICT,
+            Self::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::BadAttachment(_) => StatusCode::BAD_REQUEST,
+            Self::FileAddress(_) => StatusCode::FORBIDDEN,
+            Self::UnknownFile => StatusCode::NOT_FOUND,
             Self::BadSignature => StatusCode::UNAUTHORIZED,
             Self::NotConfigured(_) | Self::Inbox(InboxError::NotConnected) => StatusCode::CONFLICT,
             Self::Inbox(InboxError::Unavailable(_)) => StatusCode::BAD_GATEWAY,
@@ -138,6 +159,12 @@ impl ApiError {
             Self::BadSignature => "bad_signature",
             Self::PreviewRefused => "preview_refused",
             Self::ConfiguredConnection(_) => "configured_connection",
+            Self::FileTooLarge => "file_too_large",
+            Self::UnsupportedFile => "unsupported_file",
+            Self::BadAttachment(_) => "bad_attachment",
+            Self::FileAddress(SignatureError::Forged) => "bad_file_signature",
+            Self::FileAddress(SignatureError::Expired) => "file_address_expired",
+            Self::UnknownFile => "unknown_file",
             Self::NotConfigured(_) => "not_configured",
             Self::Inbox(InboxError::NotConnected) => "inbox_not_connected",
             Self::Inbox(InboxError::Unavailable(_)) => "inbox_unavailable",

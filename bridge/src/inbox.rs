@@ -14,6 +14,7 @@ use futures::future::BoxFuture;
 
 use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::files::UrlSigner;
 use crate::handoff::{Delivered, DeliveryError, HandoffRequest};
 use crate::leases::Leasing;
 use crate::metrics::CallMeter;
@@ -97,6 +98,8 @@ pub struct InboxContext {
     pub agents: Arc<Registry>,
     /// Where its background work runs.
     pub tasks: Tasks,
+    /// Signs the addresses of the files visitors attach, for the inbox to fetch them.
+    pub signer: UrlSigner,
     /// Claims its background work for this bridge.
     pub leasing: Leasing,
 }
@@ -148,6 +151,7 @@ mod tests {
             conversations,
             agents: Arc::new(agents),
             tasks: Tasks::new(),
+            signer: UrlSigner::new(&crate::secret::SecretKey::generate()),
         }
     }
 

@@ -18,6 +18,7 @@
 //!   address behind proxies; [`bounds`]: how long what a page sends may be; [`headers`]:
 //!   security headers; [`token`]: ids and tokens; [`secret`]: secrets in memory and sealed at
 //!   rest.
+//! - [`files`]: what visitors' attachments are (sniffed) and their signed addresses.
 //! - [`retention`]: how long conversations are kept.
 //! - [`tasks`]: background work, tracked; [`leases`]: each piece of it done by one bridge;
 //!   [`turns`]: one at a time per conversation; [`backoff`]: how retries wait.
@@ -29,6 +30,7 @@ pub mod bounds;
 pub mod config;
 pub mod conversations;
 pub mod error;
+pub mod files;
 pub mod handoff;
 pub mod headers;
 pub mod hours;
@@ -71,6 +73,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::files::UrlSigner;
 use crate::handoff::{Handoffs, RetryPolicy};
 use crate::inbox::{Inbox, NoInbox};
 use crate::leases::Leasing;
@@ -78,6 +81,7 @@ use crate::limits::{LimitSettings, RateLimits};
 use crate::proxy::TrustedProxies;
 use crate::responder::Responder;
 use crate::retention::Retention;
+use crate::secret::SecretKey;
 use crate::server::ConnectionLimits;
 use crate::slots::Slots;
 use crate::tasks::Tasks;
@@ -87,6 +91,8 @@ const BODY_LIMIT: usize = 128 * 1024;
 /// How long a whole request may take, from its headers to the start of the answer (an event
 /// stream's answer starts at once): a body sent slowly, byte by byte, is cut off.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an upload may take: a 10 MB photo over a slow phone connection (1 Mbit/s) takes 80 s.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone, Debug)]
@@ -123,6 +129,11 @@ pub struct AppState {
     pub heartbeat: Duration,
     /// How long idle conversations are kept; forever when `None`.
     pub retention: Option<Retention>,
+    /// Signs the addresses files are served on.
+    pub signer: UrlSigner,
+    /// The address Intercom and visitors reach the bridge on, for file addresses; the request's
+    /// own host when `None`.
+    pub public_url: Option<Arc<str>>,
 }
 
 /// Event streams one client address may hold open: a visitor has one per tab.
@@ -159,7 +170,23 @@ impl AppState {
             trusted_proxies: Arc::default(),
             heartbeat: routes::events::HEARTBEAT,
             retention: None,
+            // A key of this process alone: a bridge started with a secret key signs with it.
+            signer: UrlSigner::new(&SecretKey::generate()),
+            public_url: None,
         }
+    }
+
+    /// The same state signing file addresses with (a key derived from) `key`, the one every
+    /// bridge on the same database shares.
+    pub fn with_secret_key(mut self, key: &SecretKey) -> Self {
+        self.signer = UrlSigner::new(key);
+        self
+    }
+
+    /// The same state giving file addresses on `url` (`https://chat.example.com`).
+    pub fn with_public_url(mut self, url: Option<String>) -> Self {
+        self.public_url = url.map(Into::into);
+        self
     }
 
     /// What an inbox is built with: this state's store, agents and task tracker.
@@ -168,6 +195,7 @@ impl AppState {
             conversations: self.conversations.clone(),
             agents: Arc::clone(&self.agents),
             tasks: self.tasks.clone(),
+            signer: self.signer.clone(),
             leasing: self.leasing.clone(),
         }
     }
@@ -243,7 +271,7 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    use routes::{admin, agents, analytics, conversations, events, site};
+    use routes::{admin, agents, analytics, conversations, events, files, site};
     let api = Router::new()
         .route("/v1/agents/{id}", get(agents::get_agent))
         .route("/v1/conversations", post(conversations::create_conversation))
@@ -252,6 +280,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations/{id}/visitor", put(conversations::update_visitor))
         .route("/v1/conversations/{id}/rating", post(conversations::rate_conversation))
         .route("/v1/conversations/{id}/events", get(events::stream_events))
+        .route("/v1/files/{id}", get(files::get_file))
         .route("/v1/agents/{id}/analytics/handoff-reasons", get(analytics::handoff_reasons))
         .route("/v1/agents/{id}/analytics/ratings", get(analytics::ratings))
         .route(
@@ -275,10 +304,16 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors());
     let inbox = Arc::clone(&state.inbox).routes();
-    let app = api.merge(inbox).merge(site::router(&state.site_dir));
-    headers::on_every_response(app)
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .with_state(state)
+    let app = api
+        .merge(inbox)
+        .merge(site::router(&state.site_dir))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    // Uploads read their body themselves, up to the file limit, and get longer to send it.
+    let uploads = Router::new()
+        .route("/v1/conversations/{id}/files", post(files::upload_file))
+        .layer(cors())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
+    headers::on_every_response(app.merge(uploads)).with_state(state)
 }
 
 /// Any page may call the API from the browser: which sites may start conversations is each

@@ -19,15 +19,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
-    let conversations = match (&config.database_url, config.secret_key.clone()) {
-        (Some(url), Some(key)) => Conversations::connect(url, key).await?,
+    let (conversations, key) = match (&config.database_url, config.secret_key.clone()) {
+        (Some(url), Some(key)) => (Conversations::connect(url, key.clone()).await?, key),
         (Some(_), None) => return Err("--database-url needs --secret-key, the same for every bridge".into()),
         (None, key) => {
             let key = match key {
                 Some(key) => key,
                 None => SecretKey::load_or_create(&SecretKey::file_beside(&config.db))?,
             };
-            Conversations::open_with_key(&config.db, key, config.durability)?
+            (Conversations::open_with_key(&config.db, key.clone(), config.durability)?, key)
         }
     };
     let default = SettingsFile::demo(config.allowed_origins.clone());
@@ -46,7 +46,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_heartbeat(config.heartbeat())
         .with_trusted_proxies(config.trusted_proxies())
         .with_retention(config.retention())
-        .with_lease_term(config.lease_term());
+        .with_lease_term(config.lease_term())
+        .with_secret_key(&key)
+        .with_public_url(config.public_url.clone());
     let var = |name: &str| std::env::var(name).ok();
     let inbox = inbox::open(&tables, &var, state.inbox_context())?;
     state = state.with_inbox(inbox, RetryPolicy::default());

@@ -160,6 +160,16 @@ impl SecretKey {
         String::from_utf8(plain).map_err(|_| SecretError::WrongKey)
     }
 
+    /// A key for one `purpose` alone, derived from this one (HMAC-SHA256 of the purpose): what
+    /// signs file addresses can neither open sealed values nor be computed without this key.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        // HMAC takes a key of any length: 32 bytes cannot be refused.
+        let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0) else { return [0; 32] };
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Whether a stored value is sealed, rather than left in clear by an older bridge.
     pub fn is_sealed(stored: &str) -> bool {
         stored.starts_with(SEALED_PREFIX)

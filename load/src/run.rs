@@ -158,8 +158,11 @@ pub async fn run(plan: Plan) -> Outcome {
                 let client_id = format!("{}-{n}", conversation.id);
                 shared.sent_at.lock().ok()?.insert(client_id.clone(), Instant::now());
                 let url = format!("{}/v1/conversations/{}/messages", plan.endpoint, conversation.id);
-                let body =
-                    SendMessage { client_id: baton_protocol::ClientId(client_id), text: QUESTION.into() };
+                let body = SendMessage {
+                    client_id: baton_protocol::ClientId(client_id),
+                    text: QUESTION.into(),
+                    attachments: Vec::new(),
+                };
                 let response =
                     posts.post(url).bearer_auth(&conversation.token).json(&body).send().await.ok()?;
                 response.status().is_success().then_some(())

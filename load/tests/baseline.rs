@@ -41,7 +41,11 @@ async fn send(
     id: &str,
 ) -> MessageAccepted {
     let url = format!("{base}/v1/conversations/{}/messages", conversation.id);
-    let body = SendMessage { client_id: ClientId::from(id), text: "How long does shipping take?".into() };
+    let body = SendMessage {
+        client_id: ClientId::from(id),
+        text: "How long does shipping take?".into(),
+        attachments: Vec::new(),
+    };
     let response =
         client.post(url).bearer_auth(&conversation.token).json(&body).send().await.expect("answers");
     assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
@@ -77,7 +81,8 @@ async fn the_baseline_echoes_a_message_streams_the_demo_answer_and_stores_a_rese
         echo.kind,
         EventKind::VisitorMessage {
             client_id: ClientId::from("m-1"),
-            text: "How long does shipping take?".into()
+            text: "How long does shipping take?".into(),
+            attachments: Vec::new()
         }
     );
     // A resend (the widget retrying after a lost answer) is acknowledged with the first seq.

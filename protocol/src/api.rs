@@ -1,7 +1,7 @@
 //! Bodies of the widget API's requests and responses, and the one error shape every endpoint uses.
 
 use crate::event::{Mode, Rating};
-use crate::ids::{AgentId, ClientId, ConversationId, Seq};
+use crate::ids::{AgentId, ClientId, ConversationId, FileId, Seq};
 use serde::{Deserialize, Serialize};
 
 /// The longest message a visitor may send, in characters; a longer one is refused, never truncated.
@@ -14,6 +14,10 @@ pub const MAX_TITLE_CHARS: usize = 512;
 pub const MAX_COMMENT_CHARS: usize = 1_000;
 /// The longest client id the bridge accepts, in characters: a UUID (36) and then some.
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
+/// The largest file a visitor may attach, in bytes (10 MiB): a phone's photo fits.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// The most files one message may carry: Intercom takes up to 10 `attachment_urls` per reply.
+pub const MAX_ATTACHMENTS: usize = 10;
 
 /// `GET /v1/agents/{id}`: what the widget shows of an agent before the first message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,8 +130,24 @@ impl Visitor {
 pub struct SendMessage {
     /// Chosen by the widget; sending the same id again stores nothing new.
     pub client_id: ClientId,
-    /// What the visitor typed.
+    /// What the visitor typed; may be empty when files come with it.
     pub text: String,
+    /// Files uploaded to this conversation (`POST .../files`) to send with the message; left
+    /// out when there are none, so older widgets and bridges read the same JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<FileId>,
+}
+
+/// The answer to `POST /v1/conversations/{id}/files`: the stored file, to name in a
+/// [`SendMessage`]'s `attachments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileUploaded {
+    /// The file, for [`SendMessage::attachments`].
+    pub id: FileId,
+    /// The type the bridge found in its bytes.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// `POST /v1/conversations/{id}/rating`: the visitor rates the conversation the team closed.
@@ -258,6 +278,20 @@ mod tests {
             serde_json::from_value(json!({"email": "ada@example.com", "name": "Ada"})).expect("valid body");
         assert_eq!(identified.source, VisitorSource::Host, "without a source it is the host page's");
         assert_eq!(identified.visitor.name.as_deref(), Some("Ada"));
+    }
+
+    #[test]
+    fn a_message_without_files_has_the_json_it_always_had() {
+        let plain =
+            SendMessage { client_id: ClientId::from("c1"), text: "hi".into(), attachments: Vec::new() };
+        assert_eq!(
+            serde_json::to_value(&plain).expect("serializes"),
+            json!({"client_id": "c1", "text": "hi"})
+        );
+        let with_file: SendMessage =
+            serde_json::from_value(json!({"client_id": "c1", "text": "", "attachments": ["f1"]}))
+                .expect("valid body");
+        assert_eq!(with_file.attachments, vec![FileId::from("f1")]);
     }
 
     #[test]

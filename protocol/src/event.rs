@@ -43,6 +43,7 @@ struct WireEvent {
     teammate: Option<Teammate>,
     code: Option<String>,
     message: Option<String>,
+    attachments: Option<Vec<Attachment>>,
     // Read as text and matched below: a derived enum reader would ship its own visitor.
     rating: Option<String>,
     comment: Option<String>,
@@ -50,7 +51,7 @@ struct WireEvent {
 
 /// Why a wire event is not an [`Event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidEvent(String);
+pub struct InvalidEvent(pub(crate) String);
 
 impl fmt::Display for InvalidEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -71,6 +72,7 @@ impl TryFrom<WireEvent> for Event {
             "visitor_message" => EventKind::VisitorMessage {
                 client_id: field(wire.client_id, name, "client_id")?,
                 text: field(wire.text, name, "text")?,
+                attachments: wire.attachments.unwrap_or_default(),
             },
             "agent_message_started" => {
                 EventKind::AgentMessageStarted { message_id: field(wire.message_id, name, "message_id")? }
@@ -95,6 +97,7 @@ impl TryFrom<WireEvent> for Event {
             "teammate_message" => EventKind::TeammateMessage {
                 teammate: field(wire.teammate, name, "teammate")?,
                 text: field(wire.text, name, "text")?,
+                attachments: wire.attachments.unwrap_or_default(),
             },
             "teammate_typing" => {
                 EventKind::TeammateTyping { teammate: field(wire.teammate, name, "teammate")? }
@@ -129,6 +132,26 @@ pub struct Teammate {
     pub avatar_url: Option<String>,
 }
 
+/// A file that came with a message: a visitor's upload, or a teammate's attachment in the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file's name, as its sender gave it.
+    pub name: String,
+    /// Its type, as the bridge sniffed it (a visitor's) or the inbox says (a teammate's).
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Where to fetch it: for a visitor's, the bridge's signed, expiring address.
+    pub url: String,
+}
+
+impl Attachment {
+    /// Whether the widget shows it as a picture rather than a link.
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+}
+
 /// What happened in a conversation. Handoff reasons are internal and never appear here: the
 /// visitor's stream only says that a handoff happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,8 +161,11 @@ pub enum EventKind {
     VisitorMessage {
         /// The widget's id for it.
         client_id: ClientId,
-        /// What the visitor typed.
+        /// What the visitor typed (empty when they sent files only).
         text: String,
+        /// Files sent with it; left out of the JSON when there are none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     /// The agent began an answer; deltas follow.
     AgentMessageStarted {
@@ -184,8 +210,11 @@ pub enum EventKind {
     TeammateMessage {
         /// Who.
         teammate: Teammate,
-        /// What they wrote.
+        /// What they wrote (empty when they sent files only).
         text: String,
+        /// Files attached to it; left out of the JSON when there are none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     /// A teammate is typing.
     TeammateTyping {
@@ -268,13 +297,39 @@ mod tests {
         Teammate { name: "Ana".into(), avatar_url: Some("https://x.test/a.png".into()) }
     }
 
+    fn photo() -> Attachment {
+        Attachment {
+            name: "parcel.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size: 2048,
+            url: "https://chat.example/v1/files/f1?expires=9&signature=ab".into(),
+        }
+    }
+
+    fn photo_json() -> serde_json::Value {
+        json!({"name": "parcel.jpg", "content_type": "image/jpeg", "size": 2048,
+               "url": "https://chat.example/v1/files/f1?expires=9&signature=ab"})
+    }
+
     /// Every kind, with the exact JSON the stream carries for it.
     fn every_kind() -> Vec<(EventKind, serde_json::Value)> {
         let ana_json = json!({"name": "Ana", "avatar_url": "https://x.test/a.png"});
         vec![
             (
-                EventKind::VisitorMessage { client_id: ClientId::from("c-1"), text: "hi".into() },
+                EventKind::VisitorMessage {
+                    client_id: ClientId::from("c-1"),
+                    text: "hi".into(),
+                    attachments: Vec::new(),
+                },
                 json!({"type": "visitor_message", "client_id": "c-1", "text": "hi"}),
+            ),
+            (
+                EventKind::VisitorMessage {
+                    client_id: ClientId::from("c-2"),
+                    text: String::new(),
+                    attachments: vec![photo()],
+                },
+                json!({"type": "visitor_message", "client_id": "c-2", "text": "", "attachments": [photo_json()]}),
             ),
             (
                 EventKind::AgentMessageStarted { message_id: MessageId::from("m1") },
@@ -306,8 +361,21 @@ mod tests {
                 json!({"type": "teammate_joined", "teammate": ana_json}),
             ),
             (
-                EventKind::TeammateMessage { teammate: ana(), text: "Hi, Ana here".into() },
+                EventKind::TeammateMessage {
+                    teammate: ana(),
+                    text: "Hi, Ana here".into(),
+                    attachments: Vec::new(),
+                },
                 json!({"type": "teammate_message", "teammate": ana_json, "text": "Hi, Ana here"}),
+            ),
+            (
+                EventKind::TeammateMessage {
+                    teammate: ana(),
+                    text: "Here is the label".into(),
+                    attachments: vec![photo()],
+                },
+                json!({"type": "teammate_message", "teammate": ana_json, "text": "Here is the label",
+                       "attachments": [photo_json()]}),
             ),
             (
                 EventKind::TeammateTyping { teammate: ana() },

@@ -41,6 +41,10 @@ string_id!(
     /// One agent answer, shared by its started, delta and completed events.
     MessageId
 );
+string_id!(
+    /// A file a visitor uploaded to a conversation, to attach to a message.
+    FileId
+);
 
 /// The position of an event in its conversation's log: 1 for the first event, then one more for each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! parts in order. Every change is one pure step, [`Conversation::apply`], that appends the
 //! part and names the webhook topic it calls for; the caller sends the webhook.
 
+use crate::attachments::Attachment;
 use crate::contact::{Contact, Role};
 use crate::seed::Admin;
 
@@ -176,6 +177,8 @@ pub struct Part {
     pub author: Author,
     /// The conversation's state once this part was added.
     pub state: State,
+    /// Files attached to it (`attachment_urls`).
+    pub attachments: Vec<Attachment>,
 }
 
 /// One conversation.
@@ -276,6 +279,7 @@ impl Conversation {
             assigned_to,
             author,
             state: self.state,
+            attachments: Vec::new(),
         });
         topic
     }

@@ -8,7 +8,7 @@
 //!   [`seed`]: the fixed workspace, admins and teams; [`ids`]: Intercom-shaped ids.
 //! - [`contact`], [`conversation`]: the records and their pure state changes;
 //!   [`requests`]: the conversation endpoints' request bodies; [`search`]: search queries;
-//!   [`body`]: HTML bodies, as text and sanitized.
+//!   [`body`]: HTML bodies, as text and sanitized; [`attachments`]: files attached by address.
 //! - [`api`]: the REST handlers; [`wire`]: Intercom's JSON; [`pages`]: pagination;
 //!   [`error`]: Intercom's error bodies.
 //! - [`webhooks`]: signed notifications; [`oauth`]: the OAuth flow; [`controls`]: the
@@ -16,6 +16,7 @@
 //! - [`config`]: the binary's flags.
 
 pub mod api;
+pub mod attachments;
 pub mod avatars;
 pub mod body;
 pub mod config;
@@ -58,6 +59,7 @@ pub fn app(sandbox: Sandbox) -> Router {
         .route("/oauth", get(oauth::consent_page))
         .route("/oauth/authorize", post(oauth::authorize))
         .route("/avatars/{file}", get(avatars::avatar))
+        .route("/_sandbox/files/label.png", get(attachments::sample))
         .merge(inbox::router())
         .merge(controls::router())
         .merge(logged)

@@ -77,6 +77,9 @@ pub struct ReplyRequest {
     pub email: Option<String>,
     /// The contact replying, by external id.
     pub user_id: Option<IdValue>,
+    /// Addresses of files to attach, downloaded before the reply is accepted.
+    #[serde(default)]
+    pub attachment_urls: Vec<String>,
 }
 
 /// A reply, once read.

@@ -2,6 +2,7 @@
 //! request against the stored data and apply it; sending webhooks is the caller's business
 //! (see [`crate::Sandbox::change`]), so this stays plain synchronous code.
 
+use crate::attachments::Attachment;
 use crate::body;
 use crate::contact::{Contact, ContactChanges, NewContact, Role};
 use crate::conversation::{Action, Author, Conversation, Source, Topic};
@@ -133,7 +134,13 @@ impl Workspace {
     }
 
     /// `POST /conversations/{id}/reply`.
-    pub fn reply(&mut self, id: &str, request: ReplyRequest, now: i64) -> Result<Change, IntercomError> {
+    pub fn reply(
+        &mut self,
+        id: &str,
+        request: ReplyRequest,
+        attachments: Vec<Attachment>,
+        now: i64,
+    ) -> Result<Change, IntercomError> {
         self.find(id)?;
         let action = match request.read()? {
             Reply::Admin(action) => action,
@@ -157,17 +164,31 @@ impl Workspace {
                 Action::ContactReply { body }
             }
         };
-        self.act(id, action, now)
+        self.act_with(id, action, attachments, now)
     }
 
     /// Applies a checked action to conversation `id` (`/parts`, and the inbox page's forms).
     pub fn act(&mut self, id: &str, action: Action, now: i64) -> Result<Change, IntercomError> {
+        self.act_with(id, action, Vec::new(), now)
+    }
+
+    /// Applies a checked action to conversation `id`, its part carrying `attachments`.
+    pub fn act_with(
+        &mut self,
+        id: &str,
+        action: Action,
+        attachments: Vec<Attachment>,
+        now: i64,
+    ) -> Result<Change, IntercomError> {
         let at = self.conversations.iter().position(|conversation| conversation.id == id);
         let at = at.ok_or(IntercomError::NotFound)?;
         let contact = self.contact(&self.conversations[at].contact_id)?.clone();
         let part_id = self.counters.part();
         let conversation = &mut self.conversations[at];
         let topic = conversation.apply(action, &contact, part_id, now);
+        if let Some(part) = conversation.parts.last_mut() {
+            part.attachments = attachments;
+        }
         Ok(Change { topic, view: View { conversation: conversation.clone(), contact }, new_parts: 1 })
     }
 
@@ -272,7 +293,7 @@ mod tests {
                 .as_bytes(),
         )
         .expect("valid");
-        let replied = workspace.reply(&id, reply, 11).expect("replied");
+        let replied = workspace.reply(&id, reply, Vec::new(), 11).expect("replied");
         assert_eq!((replied.topic, replied.new_parts), (Topic::UserReplied, 1));
         let query = Query::parse::<Conversation>(&json!({"operator": "AND", "value": [
             {"field": "contact_ids", "operator": "=", "value": ada.id},

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use baton_protocol::Teammate;
 use yew::prelude::*;
 
-use super::rich_text;
+use super::{attachments_view, rich_text};
 use crate::i18n::{Texts, EN};
 use crate::markdown;
 use crate::message::{Message, MessageKey, Notice, Sender, Status};
@@ -56,7 +56,9 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
             html! { <span class="baton-status baton-delivered">{ texts.delivered }</span> }
         }
         (Status::Failed, MessageKey::Client(client_id)) => {
-            let outgoing = Outgoing { client_id: client_id.clone(), text: message.text.clone() };
+            // The widget puts the message's files back in before sending it again.
+            let outgoing =
+                Outgoing { client_id: client_id.clone(), text: message.text.clone(), files: Vec::new() };
             let onclick = props.on_retry.reform(move |_: MouseEvent| outgoing.clone());
             html! {
                 <span class="baton-status baton-failed">
@@ -71,11 +73,13 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
         { for stamp }
         <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
             if props.head { { author } }
-            if message.sender == Sender::Visitor {
+            if message.text.is_empty() {
+            } else if message.sender == Sender::Visitor {
                 <p class="baton-text baton-plain">{ message.text.clone() }</p>
             } else {
                 { rich_text(&message.text) }
             }
+            { attachments_view(&message.attachments) }
             { footer }
         </div>
         </>

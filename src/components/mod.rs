@@ -1,5 +1,6 @@
 //! The widget's Yew components, from the root that owns the state down to one message bubble.
 
+mod attachments;
 mod composer;
 mod email_form;
 mod launcher;
@@ -10,6 +11,7 @@ mod rating;
 mod rich_text;
 mod widget;
 
+pub use attachments::{attachments_view, dropped_files, picked_view, use_picking, Draft, Picked, Picking};
 pub use composer::{Composer, ComposerProps};
 pub use email_form::email_form;
 pub use launcher::{launcher, LauncherProps};

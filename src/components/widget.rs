@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{launcher, panel, LauncherProps, PanelProps};
+use super::{launcher, panel, use_picking, Draft, LauncherProps, PanelProps};
 use crate::api::{Client, Write};
 use crate::contrast;
 use crate::conversation::{Action, Conversation};
@@ -57,6 +57,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     // The panel's fields, kept here: the panel is a function of this component.
     let (comment_ref, email_ref) = (use_node_ref(), use_node_ref());
     let email_invalid = use_state_eq(|| false);
+    let picking = use_picking();
     use_panel_focus(*open, options.focus, &input_ref, &launcher_ref, host);
     let deliver = {
         let (client, agent, visitor, store) =
@@ -92,21 +93,35 @@ pub fn Widget(props: &WidgetProps) -> Html {
     };
     use_event_stream(session.as_ref().map(|session| client.events_url(session)), on_event, on_link);
 
-    let on_send = {
-        let (dispatch, deliver) = (conversation.dispatcher(), deliver.clone());
-        Callback::from(move |text: String| {
+    // The files of messages sent with some, for a retry to send them again.
+    let files_of = use_mut_ref(Vec::<(ClientId, Vec<web_sys::File>)>::new);
+    let on_send_files = {
+        let (dispatch, deliver, files_of) = (conversation.dispatcher(), deliver.clone(), files_of.clone());
+        Callback::from(move |draft: Draft| {
             let client_id = new_client_id();
             let at = js_sys::Date::now() as i64;
-            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: text.clone(), at });
-            deliver.emit(Outgoing { client_id, text });
+            let (files, attachments): (Vec<web_sys::File>, Vec<_>) =
+                draft.files.into_iter().map(|picked| (picked.file, picked.preview)).unzip();
+            dispatch.dispatch(Action::Queued { client_id: client_id.clone(), text: draft.text.clone(), at });
+            if !files.is_empty() {
+                dispatch.dispatch(Action::Attached { client_id: client_id.clone(), attachments });
+                files_of.borrow_mut().push((client_id.clone(), files.clone()));
+            }
+            deliver.emit(Outgoing { client_id, text: draft.text, files });
         })
     };
+    // A message of words alone takes the same way, so the widget has one.
+    let on_send = on_send_files.reform(|text: String| Draft { text, files: Vec::new() });
     // Stable across renders: every chunk of the log receives it, and a new callback would make
     // every chunk render again on each streamed piece.
     let on_retry = {
         let dispatch = conversation.dispatcher();
-        use_callback(deliver, move |outgoing: Outgoing, deliver| {
+        use_callback(deliver, move |mut outgoing: Outgoing, deliver| {
             dispatch.dispatch(Action::Retried { client_id: outgoing.client_id.clone() });
+            let files = files_of.borrow();
+            if let Some((_, files)) = files.iter().find(|(id, _)| *id == outgoing.client_id) {
+                outgoing.files = files.clone();
+            }
             deliver.emit(outgoing);
         })
     };
@@ -204,6 +219,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         conversation,
         link: *link,
         on_send,
+        on_send_files,
+        picking,
         on_retry,
         ask_email,
         email_saved: (*email_saved).clone(),

@@ -220,18 +220,21 @@ impl IntercomClient {
         self.call(Method::GET, &format!("/conversations/{id}"), None, Repeat::Safe).await
     }
 
-    /// `POST /conversations/{id}/reply` as the contact.
+    /// `POST /conversations/{id}/reply` as the contact, with the addresses of the files it
+    /// attached (Intercom downloads them).
     pub async fn reply_as_contact(
         &self,
         conversation: &Id,
         contact: &Id,
         body: &str,
+        attachment_urls: &[String],
     ) -> Result<Conversation, IntercomError> {
-        self.reply(
-            conversation,
-            json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": body}),
-        )
-        .await
+        let mut request =
+            json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": body});
+        if !attachment_urls.is_empty() {
+            request["attachment_urls"] = json!(attachment_urls);
+        }
+        self.reply(conversation, request).await
     }
 
     /// `POST /conversations/{id}/reply` as an admin: a reply or a note.
@@ -242,15 +245,29 @@ impl IntercomClient {
         kind: AdminReply,
         body: &str,
     ) -> Result<Conversation, IntercomError> {
+        self.reply_as_admin_with_files(conversation, admin, kind, body, &[]).await
+    }
+
+    /// `POST /conversations/{id}/reply` as an admin, with the addresses of files to attach
+    /// (Intercom downloads and keeps them).
+    pub async fn reply_as_admin_with_files(
+        &self,
+        conversation: &Id,
+        admin: &Id,
+        kind: AdminReply,
+        body: &str,
+        attachment_urls: &[String],
+    ) -> Result<Conversation, IntercomError> {
         let message_type = match kind {
             AdminReply::Comment => "comment",
             AdminReply::Note => "note",
         };
-        self.reply(
-            conversation,
-            json!({"message_type": message_type, "type": "admin", "admin_id": admin, "body": body}),
-        )
-        .await
+        let mut request =
+            json!({"message_type": message_type, "type": "admin", "admin_id": admin, "body": body});
+        if !attachment_urls.is_empty() {
+            request["attachment_urls"] = json!(attachment_urls);
+        }
+        self.reply(conversation, request).await
     }
 
     /// `POST /conversations/{id}/reply` with `body`: a new part, so not repeated blindly.

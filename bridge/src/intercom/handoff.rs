@@ -92,9 +92,12 @@ impl Intercom {
                 Some(part) => Some(part),
                 None => {
                     let admin = self.acting_admin(&client).await?;
-                    let note = transcript_note(request, self.verified(&request.visitor));
-                    let updated =
-                        client.reply_as_admin(&intercom_id, &admin, AdminReply::Note, &note).await?;
+                    let files = self.visitor_files(id, covered).await?;
+                    let note = transcript_note(request, self.verified(&request.visitor), &files);
+                    let urls = self.inbox_urls(files.iter().map(|(_, file)| file));
+                    let updated = client
+                        .reply_as_admin_with_files(&intercom_id, &admin, AdminReply::Note, &note, &urls)
+                        .await?;
                     updated
                         .parts()
                         .iter()
@@ -241,8 +244,13 @@ mod tests {
             .expect("registry"),
         );
         let leasing = crate::leases::Leasing::new(conversations.clone(), crate::leases::DEFAULT_TERM);
-        let context =
-            crate::inbox::InboxContext { conversations, agents, tasks: Default::default(), leasing };
+        let context = crate::inbox::InboxContext {
+            conversations,
+            agents,
+            tasks: Default::default(),
+            signer: crate::files::UrlSigner::new(&crate::secret::SecretKey::generate()),
+            leasing,
+        };
         let intercom = Intercom::new(settings, context).expect("builds");
         let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").expect("any key");
         mac.update(b"user-42");

@@ -32,6 +32,7 @@ use self::client::{IntercomClient, IntercomError};
 use self::model::{Admin, Id, Team};
 use crate::agents::Registry;
 use crate::conversations::Conversations;
+use crate::files::UrlSigner;
 use crate::inbox::{Inbox, InboxContext, InboxError};
 use crate::leases::Leasing;
 use crate::metrics::CallMeter;
@@ -208,6 +209,8 @@ pub struct Intercom {
     people: Mutex<Option<(Instant, People)>>,
     /// Keeps one conversation's Intercom work in order.
     turns: Turns<ConversationId>,
+    /// Renews the addresses of visitors' files before they are handed to Intercom.
+    signer: UrlSigner,
     /// Counts every client's calls.
     calls: CallMeter,
 }
@@ -231,7 +234,7 @@ impl Intercom {
     /// the token is the configured one (one an earlier OAuth flow stored is loaded by
     /// [`Intercom::resume`]).
     pub fn new(settings: IntercomSettings, context: InboxContext) -> Result<Arc<Self>, SyncError> {
-        let InboxContext { conversations, agents, tasks, leasing } = context;
+        let InboxContext { conversations, agents, tasks, signer, leasing } = context;
         let calls = CallMeter::default();
         let configured = settings.access_token.clone().map(|token| (token, TokenSource::Config));
         let client = match configured {
@@ -252,6 +255,7 @@ impl Intercom {
             acting_admin: Mutex::new(admin),
             people: Mutex::default(),
             turns: Turns::default(),
+            signer,
             calls,
         }))
     }

@@ -274,6 +274,43 @@ pub struct Part {
     /// To whom it was assigned, for assignments.
     #[serde(default)]
     pub assigned_to: Option<Reference>,
+    /// Files attached to it.
+    #[serde(default)]
+    pub attachments: Vec<PartAttachment>,
+}
+
+/// A file attached to a part (`part_attachment`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PartAttachment {
+    /// Its name.
+    #[serde(default)]
+    pub name: String,
+    /// Where Intercom keeps it.
+    #[serde(default)]
+    pub url: String,
+    /// Its type.
+    #[serde(default)]
+    pub content_type: String,
+    /// Its size in bytes.
+    #[serde(default)]
+    pub filesize: u64,
+}
+
+impl PartAttachment {
+    /// The attachment as the widget shows it; `None` without an address to show it from.
+    pub fn to_attachment(&self) -> Option<baton_protocol::Attachment> {
+        let url = self.url.trim();
+        // Only web addresses reach the widget's `<img src>` and `<a href>`.
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return None;
+        }
+        Some(baton_protocol::Attachment {
+            name: if self.name.is_empty() { "attachment".into() } else { self.name.clone() },
+            content_type: self.content_type.clone(),
+            size: self.filesize,
+            url: url.to_owned(),
+        })
+    }
 }
 
 /// Who wrote a part.

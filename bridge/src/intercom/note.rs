@@ -8,7 +8,7 @@
 //! nothing more gets the reason in plain words. It is posted as the contact, so it must be
 //! something they wrote or a plain description, never a guess.
 
-use baton_protocol::{Author, Rating, TranscriptEntry};
+use baton_protocol::{Attachment, Author, Rating, Seq, TranscriptEntry};
 use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
 use time::macros::format_description;
 use time::OffsetDateTime;
@@ -68,7 +68,9 @@ pub fn rating_note(rating: Rating, comment: Option<&str>) -> String {
 
 /// The internal note a teammate reads first: who wants what in one line, then the handoff, why,
 /// who, where, and every message.
-pub fn transcript_note(request: &HandoffRequest, verified: bool) -> String {
+/// `files` are the visitor's attachments, by the seq of the message each came with: each is
+/// named under its message (the files themselves go with the note as its attachments).
+pub fn transcript_note(request: &HandoffRequest, verified: bool, files: &[(Seq, Attachment)]) -> String {
     let visitor = &request.visitor;
     let mut who: Vec<String> = Vec::new();
     if let Some(name) = &visitor.name {
@@ -139,6 +141,14 @@ pub fn transcript_note(request: &HandoffRequest, verified: bool) -> String {
             Author::Visitor => html::from_plain(&message.text),
             _ => html::from_markdown(&message.text),
         });
+        for (_, file) in files.iter().filter(|(seq, _)| *seq == message.seq) {
+            note.push_str(&format!(
+                "<p>📎 {} ({}, {} KB)</p>",
+                text(&file.name),
+                text(&file.content_type),
+                file.size.div_ceil(1024)
+            ));
+        }
     }
     note.push_str(&format!("<p><i>{NOTE_MARK} {}</i></p>", text(&request.conversation.0)));
     note
@@ -189,13 +199,14 @@ mod tests {
             ("data:text/html,<script>alert(1)</script>", false),
             ("/relative/page", false),
         ] {
-            let note = transcript_note(&HandoffRequest { page_url: Some(url.into()), ..request() }, false);
+            let note =
+                transcript_note(&HandoffRequest { page_url: Some(url.into()), ..request() }, false, &[]);
             assert_eq!(note.contains("<a href"), linked, "{url}: {note}");
             assert!(note.contains("Plans"), "the page is still named: {note}");
         }
     }
     use crate::store::HandoffId;
-    use baton_protocol::{AgentId, ConversationId, Seq, Visitor};
+    use baton_protocol::{AgentId, ConversationId, Visitor};
 
     /// 2026-11-25 09:06:40 UTC, in milliseconds.
     const MORNING: i64 = 1_795_597_600_000;
@@ -239,19 +250,33 @@ mod tests {
     }
 
     #[test]
+    fn a_visitors_files_are_named_under_the_message_they_came_with() {
+        let photo = Attachment {
+            name: "parcel <1>.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size: 2_500,
+            url: "https://chat.example/v1/files/f1?expires=1&signature=a".into(),
+        };
+        let request = request();
+        let first = request.transcript[0].seq;
+        let note = transcript_note(&request, false, &[(first, photo)]);
+        assert!(note.contains("<p>📎 parcel &lt;1&gt;.jpg (image/jpeg, 3 KB)</p>"), "{note}");
+    }
+
+    #[test]
     fn a_preview_test_is_marked_in_the_inbox_list_and_in_the_note() {
         let test = HandoffRequest { test: true, ..request() };
         assert_eq!(opening_message(&test), "[Test] I was charged twice\nfor *one* bag");
-        let note = transcript_note(&test, false);
+        let note = transcript_note(&test, false, &[]);
         let second = note.split("</p>").nth(1).expect("a second paragraph");
         assert!(second.contains("[Test]") && second.contains("not by a customer"), "{note}");
-        assert!(!transcript_note(&request(), false).contains("[Test]"));
+        assert!(!transcript_note(&request(), false, &[]).contains("[Test]"));
         assert!(!opening_message(&request()).contains("[Test]"));
     }
 
     #[test]
     fn the_note_holds_everything_in_order_and_escapes_what_visitors_wrote() {
-        let note = transcript_note(&request(), false);
+        let note = transcript_note(&request(), false, &[]);
         for expected in [
             "<b>Handoff:</b> Escalate to support",
             "“the issue involves billing”",
@@ -273,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_note_opens_with_a_one_line_summary_and_gives_short_times_with_the_date_once() {
-        let note = transcript_note(&request(), false);
+        let note = transcript_note(&request(), false, &[]);
         assert!(
             note.starts_with(
                 "<p><b>&lt;b&gt;Ada&lt;/b&gt;: Topic: billing</b> — “I was charged twice for *one* bag”</p>"
@@ -288,7 +313,7 @@ mod tests {
 
     #[test]
     fn the_agents_markdown_is_rendered_and_the_visitors_words_kept_as_typed() {
-        let note = transcript_note(&request(), false);
+        let note = transcript_note(&request(), false, &[]);
         assert!(
             note.contains("<p>Open <i>Account → Subscriptions</i> and choose <b>Skip next</b>.</p>"),
             "{note}"
@@ -301,7 +326,7 @@ mod tests {
     fn a_new_day_is_dated_again() {
         let mut request = request();
         request.transcript.push(entry(9, MORNING + 86_400_000, Author::Visitor, "Still waiting"));
-        let note = transcript_note(&request, false);
+        let note = transcript_note(&request, false, &[]);
         assert!(note.contains("<p><b>Continued</b> · 26 Nov 2026 (UTC)</p>"), "{note}");
     }
 
@@ -312,7 +337,7 @@ mod tests {
         only_asked.transcript.retain(|message| message.seq == Seq(7));
         only_asked.reason = "Asked for a person".into();
         assert_eq!(opening_message(&only_asked), "Asked for a person (website chat)");
-        let mut summary = transcript_note(&only_asked, false);
+        let mut summary = transcript_note(&only_asked, false, &[]);
         summary.truncate(summary.find("</p>").expect("a first paragraph"));
         assert_eq!(summary, "<p><b>&lt;b&gt;Ada&lt;/b&gt;: Asked for a person</b>");
     }

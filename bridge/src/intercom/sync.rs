@@ -11,14 +11,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_protocol::{ConversationId, EventKind, Seq, Teammate};
+use baton_protocol::{Attachment, ConversationId, EventKind, Seq, Teammate, MAX_ATTACHMENTS};
 
 use super::client::AdminReply;
 use super::note::{rating_note, RATING_MARK};
 
-use super::model::{Conversation, Id, Part};
+use super::model::{Conversation, Id, Part, PartAttachment};
 use super::{Intercom, SyncError};
 use crate::backoff::Backoff;
+use crate::conversations::now_millis;
 use crate::leases::{Finish, Lease};
 use crate::store::{InboxLink, LinkChange, StoreError, Work};
 
@@ -26,6 +27,9 @@ use crate::store::{InboxLink, LinkChange, StoreError, Work};
 const POST_ATTEMPTS: u32 = 8;
 /// The wait between those tries: 1 s doubling to 32 s.
 const RELAY_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(32));
+/// How long the address of a visitor's file handed to Intercom stays good: Intercom downloads
+/// it when the reply is posted; a day leaves room for its retries.
+const INBOX_URL_SECS: i64 = 24 * 3600;
 /// How often a relay or sync another bridge (or task) holds is claimed again.
 const LEASE_WAIT: Duration = Duration::from_millis(100);
 
@@ -94,7 +98,9 @@ impl Intercom {
             .await?
             .into_iter()
             .filter_map(|event| match event.kind {
-                EventKind::VisitorMessage { text, .. } => Some((event.seq, Post::Reply(text))),
+                EventKind::VisitorMessage { text, attachments, .. } => {
+                    Some((event.seq, Post::Reply(text, attachments)))
+                }
                 EventKind::ConversationRated { rating, comment } => {
                     Some((event.seq, Post::Note(rating_note(rating, comment.as_deref()))))
                 }
@@ -115,8 +121,9 @@ impl Intercom {
             let posted = match &post {
                 // A contact's words are text to Intercom (it takes no HTML from them): sent as
                 // typed, so a teammate never reads `&lt;` for `<`.
-                Post::Reply(text) => {
-                    let updated = client.reply_as_contact(&intercom_id, &contact, text).await?;
+                Post::Reply(text, attachments) => {
+                    let (body, urls) = self.with_files(text, attachments);
+                    let updated = client.reply_as_contact(&intercom_id, &contact, &body, &urls).await?;
                     updated
                         .parts()
                         .iter()
@@ -143,6 +150,49 @@ impl Intercom {
         Ok(())
     }
 
+    /// A visitor message as Intercom takes it: a body (the files' names when the visitor wrote
+    /// nothing, since a reply needs one) and the files' addresses, signed anew to be good for
+    /// [`INBOX_URL_SECS`] from now, however long ago the message was sent.
+    fn with_files(&self, text: &str, attachments: &[Attachment]) -> (String, Vec<String>) {
+        let urls = self.inbox_urls(attachments);
+        let body = if text.trim().is_empty() {
+            attachments.iter().map(|file| file.name.as_str()).collect::<Vec<_>>().join(", ")
+        } else {
+            text.to_owned()
+        };
+        (body, urls)
+    }
+
+    /// The addresses of visitors' files for Intercom to download: signed anew to be good for
+    /// [`INBOX_URL_SECS`] from now, at most the [`MAX_ATTACHMENTS`] Intercom takes at once.
+    pub(super) fn inbox_urls<'a>(&self, files: impl IntoIterator<Item = &'a Attachment>) -> Vec<String> {
+        let expires = now_millis() / 1000 + INBOX_URL_SECS;
+        files
+            .into_iter()
+            .filter_map(|file| self.signer.renew(&file.url, expires))
+            .take(MAX_ATTACHMENTS)
+            .collect()
+    }
+
+    /// The visitor's files sent up to `through` (all when `None`), by the seq of their message.
+    pub(super) async fn visitor_files(
+        &self,
+        id: &ConversationId,
+        through: Option<Seq>,
+    ) -> Result<Vec<(Seq, Attachment)>, SyncError> {
+        let events = self.conversations.events_after(id, Seq(0)).await?;
+        Ok(events
+            .into_iter()
+            .filter(|event| through.is_none_or(|through| event.seq <= through))
+            .flat_map(|event| match event.kind {
+                EventKind::VisitorMessage { attachments, .. } => {
+                    attachments.into_iter().map(|file| (event.seq, file)).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect())
+    }
+
     /// The post a stopped process began, if Intercom shows it arrived: the contact's last
     /// reply says the same, or (a conversation is rated once) a rating note is there.
     async fn posted_before_a_crash(
@@ -156,7 +206,7 @@ impl Intercom {
         let conversation = self.client()?.conversation(&Id(intercom_id.clone())).await?;
         let body = |part: &&Part| part.body.as_deref().unwrap_or("").to_owned();
         let last = match post {
-            Post::Reply(_) => conversation.parts().iter().rev().find(|part| is_from_contact(part)),
+            Post::Reply(..) => conversation.parts().iter().rev().find(|part| is_from_contact(part)),
             Post::Note(_) => conversation
                 .parts()
                 .iter()
@@ -164,7 +214,7 @@ impl Intercom {
                 .find(|part| part.part_type == "note" && body(part).contains(RATING_MARK)),
         };
         let arrived = last.is_some_and(|part| match post {
-            Post::Reply(text) => says_same(&body(&part), text),
+            Post::Reply(text, attachments) => says_same(&body(&part), &self.with_files(text, attachments).0),
             Post::Note(_) => true,
         });
         if let Some(part) = last.filter(|_| arrived) {
@@ -247,10 +297,13 @@ impl Intercom {
                         joined_here = Some(author.id.0.clone());
                     }
                     let text = html_to_text(part.body.as_deref().unwrap_or(""));
-                    if !text.trim().is_empty() {
+                    let attachments: Vec<_> =
+                        part.attachments.iter().filter_map(PartAttachment::to_attachment).collect();
+                    if !text.trim().is_empty() || !attachments.is_empty() {
                         events.push(EventKind::TeammateMessage {
                             teammate: teammate(&author.id, author.name.as_deref()),
                             text,
+                            attachments,
                         });
                     }
                 }
@@ -289,8 +342,8 @@ impl Intercom {
 
 /// What the relay posts for one event of the log.
 enum Post {
-    /// A visitor message, as the contact's reply.
-    Reply(String),
+    /// A visitor message and its files, as the contact's reply.
+    Reply(String, Vec<Attachment>),
     /// A note from the bridge (HTML), such as the visitor's rating.
     Note(String),
 }

@@ -9,6 +9,7 @@ use baton_protocol::{
 
 use crate::error::{ApiError, Json};
 use crate::proxy::ClientIp;
+use crate::routes::files;
 use crate::store::{Appended, ConversationRecord, Rated};
 use crate::{bounds, preview, token, AppState};
 
@@ -64,11 +65,17 @@ pub async fn send_message(
     if body.text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::MessageTooLong);
     }
-    if body.text.trim().is_empty() {
+    if body.text.trim().is_empty() && body.attachments.is_empty() {
         return Err(ApiError::BadRequest("A message cannot be empty.".into()));
     }
     bounds::check_client_id(&body.client_id)?;
-    let seq = match state.conversations.append_visitor_message(&id, body.client_id, body.text).await? {
+    let origin = files::public_origin(&state, &headers);
+    let attachments = files::attachments_of(&state, &id, &body.attachments, &origin).await?;
+    let seq = match state
+        .conversations
+        .append_visitor_message(&id, body.client_id, body.text, attachments)
+        .await?
+    {
         Appended::Duplicate(seq) => seq,
         Appended::New(event) => {
             if record.mode != Mode::Ai {

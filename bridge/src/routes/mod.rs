@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod confined;
 pub mod conversations;
 pub mod events;
+pub mod files;
 pub mod health;
 pub mod metrics;
 pub mod site;

@@ -3,7 +3,8 @@
 //! [`conformance_suite!`](crate::conformance_suite), given a function that opens a fresh engine.
 
 use baton_protocol::{
-    AgentId, Author, ClientId, ConversationId, EventKind, MessageId, Mode, Rating, Seq, Visitor,
+    AgentId, Attachment, Author, ClientId, ConversationId, EventKind, FileId, MessageId, Mode, Rating, Seq,
+    Visitor,
 };
 use tokio::sync::broadcast::error::RecvError;
 
@@ -11,7 +12,7 @@ use crate::conversations::{now_millis, Conversations};
 use crate::secret::Secret;
 use crate::store::{
     Appended, BridgeId, ConversationRecord, HandoffId, HandoffStatus, LinkChange, Rated, Span, StoreError,
-    Work, WorkspaceConnection,
+    Upload, UploadInfo, Work, WorkspaceConnection,
 };
 
 /// A fresh engine and whatever must live as long as it (a temporary folder, a cluster).
@@ -42,6 +43,8 @@ macro_rules! conformance_suite {
             an_export_holds_everything_but_the_token_hash,
             an_erased_conversation_is_gone_and_its_feeds_end,
             retention_deletes_what_was_idle_before_the_cutoff,
+            an_upload_reads_back_whole_and_goes_with_its_conversation,
+            a_visitor_message_keeps_its_attachments,
             a_bucket_allows_its_burst_then_says_how_long_to_wait,
             of_two_claimants_of_the_same_work_exactly_one_wins,
             an_expired_or_released_lease_is_taken_over,
@@ -93,7 +96,7 @@ pub async fn seqs_are_consecutive_and_the_mode_follows_the_events(conversations:
 /// The same client id stores one message, whichever send arrives.
 pub async fn a_retried_visitor_message_is_stored_once(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
-    let send = || conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into());
+    let send = || conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new());
     let (first, again) = (send().await.expect("appends"), send().await.expect("appends"));
     assert!(matches!(first, Appended::New(ref event) if event.seq == Seq(1)), "{first:?}");
     assert_eq!(again, Appended::Duplicate(Seq(1)));
@@ -104,7 +107,10 @@ pub async fn a_retried_visitor_message_is_stored_once(conversations: &Conversati
 pub async fn the_transcript_holds_finished_messages_only(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
+        .await
+        .expect("appends");
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     conversations.checkpoint_answer(&id, &m(), "Hel").await.expect("checkpoints");
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
@@ -171,7 +177,10 @@ pub async fn a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored(
 pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
+        .await
+        .expect("appends");
     let started =
         conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     conversations.stream_answer(&id, &m(), started.seq, "Hel", 0).expect("streams");
@@ -307,6 +316,7 @@ pub async fn a_listener_sees_every_event_once_in_order_while_many_append(convers
                 let kind = EventKind::VisitorMessage {
                     client_id: ClientId(format!("{writer}-{n}")),
                     text: "x".into(),
+                    attachments: Vec::new(),
                 };
                 conversations.append(&id, kind).await.expect("appends");
             }
@@ -553,7 +563,10 @@ pub async fn the_workspace_connection_is_replaced_and_read_back(conversations: &
 /// An export holds the whole conversation, never its token's hash.
 pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
-    conversations.append_visitor_message(&id, ClientId::from("k"), "hi".into()).await.expect("appends");
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
+        .await
+        .expect("appends");
     let handoff =
         conversations.begin_handoff(&id, &AgentId::from("demo"), "Ada", "asked", None).await.expect("begins");
     conversations.record_decision(&id, Seq(1), r#"{"answer":"hand off"}"#).await.expect("records");
@@ -578,7 +591,10 @@ pub async fn an_erased_conversation_is_gone_and_its_feeds_end(conversations: &Co
     let gone = conversation(conversations, "gone").await;
     let kept = conversation(conversations, "kept").await;
     for id in [&gone, &kept] {
-        conversations.append_visitor_message(id, ClientId::from("k"), "hi".into()).await.expect("appends");
+        conversations
+            .append_visitor_message(id, ClientId::from("k"), "hi".into(), Vec::new())
+            .await
+            .expect("appends");
         let handoff = conversations
             .begin_handoff(id, &AgentId::from("demo"), "Ada", "asked", None)
             .await
@@ -619,6 +635,81 @@ pub async fn retention_deletes_what_was_idle_before_the_cutoff(conversations: &C
     assert!(conversations.get(&id).await.expect("reads").is_none());
     assert!(matches!(live.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)));
     assert!(conversations.delete_older_than(now_millis() + 60_000).await.expect("deletes").is_empty());
+}
+
+fn upload(id: &str, conversation: &ConversationId) -> Upload {
+    Upload {
+        id: FileId::from(id),
+        conversation: conversation.clone(),
+        name: "parcel.png".into(),
+        content_type: "image/png".into(),
+        // Every byte value, NULs included, comes back as it went in.
+        bytes: (0..=255_u8).cycle().take(70_000).collect(),
+        created_at: 1_700_000_000_000,
+    }
+}
+
+/// An uploaded file reads back byte for byte; erasure and retention delete it with its
+/// conversation, and another conversation's file stays.
+pub async fn an_upload_reads_back_whole_and_goes_with_its_conversation(conversations: &Conversations) {
+    let erased = conversation(conversations, "erased").await;
+    let expired = conversation(conversations, "expired").await;
+    let kept = conversation(conversations, "kept").await;
+    for (file, id) in [("f-erased", &erased), ("f-expired", &expired), ("f-kept", &kept)] {
+        conversations.save_upload(upload(file, id)).await.expect("stores");
+    }
+    let read = conversations.upload(&FileId::from("f-kept")).await.expect("reads");
+    assert_eq!(read, Some(upload("f-kept", &kept)));
+    let info = conversations.upload_info(&FileId::from("f-kept")).await.expect("reads");
+    let expected = UploadInfo {
+        conversation: kept.clone(),
+        name: "parcel.png".into(),
+        content_type: "image/png".into(),
+        size: 70_000,
+    };
+    assert_eq!(info, Some(expected), "the name, type and size without the bytes");
+    assert_eq!(conversations.upload(&FileId::from("nope")).await.expect("reads"), None);
+    assert!(conversations.erase(&erased).await.expect("erases"));
+    assert_eq!(conversations.upload(&FileId::from("f-erased")).await.expect("reads"), None);
+    conversations.append(&kept, EventKind::HandoffRequested).await.expect("appends");
+    let cutoff = now_millis() + 60_000;
+    // Both are idle before the cutoff: retention deletes both, files and all.
+    let mut deleted = conversations.delete_older_than(cutoff).await.expect("deletes");
+    deleted.sort();
+    assert_eq!(deleted, [expired, kept]);
+    assert_eq!(conversations.upload(&FileId::from("f-expired")).await.expect("reads"), None);
+    assert_eq!(conversations.upload(&FileId::from("f-kept")).await.expect("reads"), None);
+}
+
+/// A visitor message's attachments are stored with it and read back in the log; a retry with
+/// the same client id stores nothing new.
+pub async fn a_visitor_message_keeps_its_attachments(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let photo = Attachment {
+        name: "parcel.png".into(),
+        content_type: "image/png".into(),
+        size: 70_000,
+        url: "https://chat.example/v1/files/f1?expires=9&signature=ab".into(),
+    };
+    let appended = conversations
+        .append_visitor_message(&id, ClientId::from("k"), String::new(), vec![photo.clone()])
+        .await
+        .expect("appends");
+    assert!(matches!(appended, Appended::New(_)));
+    let again = conversations
+        .append_visitor_message(&id, ClientId::from("k"), String::new(), vec![photo.clone()])
+        .await
+        .expect("appends");
+    assert_eq!(again, Appended::Duplicate(Seq(1)));
+    let events = conversations.events_after(&id, Seq(0)).await.expect("reads");
+    assert_eq!(
+        events.iter().map(|event| event.kind.clone()).collect::<Vec<_>>(),
+        [EventKind::VisitorMessage {
+            client_id: ClientId::from("k"),
+            text: String::new(),
+            attachments: vec![photo]
+        }]
+    );
 }
 
 /// A rate-limit bucket: its minute's worth at once, then a refusal with the wait until the next
@@ -707,7 +798,11 @@ pub async fn a_part_from_the_inbox_is_relayed_once_with_its_events(conversations
     let events = || {
         vec![
             EventKind::TeammateJoined { teammate: teammate.clone() },
-            EventKind::TeammateMessage { teammate: teammate.clone(), text: "Hi".into() },
+            EventKind::TeammateMessage {
+                teammate: teammate.clone(),
+                text: "Hi".into(),
+                attachments: Vec::new(),
+            },
         ]
     };
     let (first, again) = tokio::join!(

@@ -12,8 +12,8 @@
 
 use async_trait::async_trait;
 use baton_protocol::{
-    AgentId, Author, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
-    Visitor,
+    AgentId, Attachment, Author, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq,
+    TranscriptEntry, Visitor,
 };
 
 use super::StoreError;
@@ -46,6 +46,7 @@ pub trait ConversationLog {
         id: &ConversationId,
         client_id: ClientId,
         text: String,
+        attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError>;
 
     /// Every event after `after`, in order.
@@ -189,7 +190,7 @@ pub fn transcript_entry(event: Event) -> Option<TranscriptEntry> {
     let (author, text) = match event.kind {
         EventKind::VisitorMessage { text, .. } => (Author::Visitor, text),
         EventKind::AgentMessageCompleted { text, .. } => (Author::Agent, text),
-        EventKind::TeammateMessage { teammate, text } => (Author::Teammate { name: teammate.name }, text),
+        EventKind::TeammateMessage { teammate, text, .. } => (Author::Teammate { name: teammate.name }, text),
         _ => return None,
     };
     Some(TranscriptEntry { seq: event.seq, at: event.at, author, text })

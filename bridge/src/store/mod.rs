@@ -10,6 +10,7 @@
 //! - [`inbox`]: what the bridge remembers of the inbox (links, parts, notifications).
 //! - [`leases`]: which bridge does each piece of background work.
 //! - [`workspace`]: Copilot's memory and the workspace connection.
+//! - [`uploads`]: the files visitors attach.
 //! - [`lifecycle`]: export, erasure and retention.
 //! - [`buckets`]: the rate limits' buckets, shared by every bridge on one database.
 //! - [`settings`]: the agents' settings, shared by every bridge on one database.
@@ -28,6 +29,7 @@ pub mod postgres;
 pub mod ratings;
 pub mod settings;
 pub mod sqlite;
+pub mod uploads;
 pub mod workspace;
 
 #[cfg(test)]
@@ -45,6 +47,7 @@ pub use lifecycle::{ConversationExport, ExportedDecision, ExportedLink, Lifecycl
 pub use log::{AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer};
 pub use ratings::{Rated, RatedConversation, RatingReport, Ratings};
 pub use settings::{SharedSettings, StoredSettings};
+pub use uploads::{Upload, UploadInfo, Uploads};
 pub use workspace::{Copilot, Workspace, WorkspaceConnection};
 
 use std::path::PathBuf;
@@ -63,6 +66,7 @@ pub trait Engine:
     + Lifecycle
     + Buckets
     + Ratings
+    + Uploads
     + std::fmt::Debug
     + Send
     + Sync

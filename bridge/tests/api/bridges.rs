@@ -145,7 +145,7 @@ async fn a_teammates_reply_posted_to_b_reaches_the_stream_open_on_a() {
     let id = all[0]["id"].as_str().expect("id");
     workspace.admin_reply(id, "991001", "comment", "Hi Ada, I'm Ana. Let me check that.").await;
     let events = stream.collect_until(|kind| matches!(kind, EventKind::TeammateMessage { .. })).await;
-    let Some(EventKind::TeammateMessage { text, teammate }) = events.last().map(|e| &e.kind) else {
+    let Some(EventKind::TeammateMessage { text, teammate, .. }) = events.last().map(|e| &e.kind) else {
         unreachable!()
     };
     assert_eq!(text, "Hi Ada, I'm Ana. Let me check that.");

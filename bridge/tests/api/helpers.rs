@@ -14,6 +14,7 @@ use baton_bridge::inbox::Inbox as SupportInbox;
 use baton_bridge::intercom::{Intercom, IntercomSettings};
 use baton_bridge::limits::LimitSettings;
 use baton_bridge::proxy::TrustedProxies;
+use baton_bridge::secret::SecretKey;
 use baton_bridge::settings::SettingsFile;
 use baton_bridge::tasks::Tasks;
 use baton_bridge::AppState;
@@ -132,7 +133,10 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
     let conversations = Conversations::open(&dir.path().join("baton.db")).expect("store opens");
     let default = SettingsFile::demo(setup.allowed_origins);
     let agents = Registry::open(dir.path().join("baton.toml"), default, setup.pace).expect("agents build");
+    // The key the store opened with, as the binary passes it on: file addresses are signed with it.
+    let key = SecretKey::load_or_create(&SecretKey::file_beside(&dir.path().join("baton.db"))).expect("key");
     let mut state = AppState::new(conversations.clone(), Arc::new(agents), dir.path().to_owned())
+        .with_secret_key(&key)
         .with_limits(setup.limits)
         .with_heartbeat(setup.heartbeat)
         .with_trusted_proxies(setup.trusted_proxies);

@@ -622,6 +622,7 @@ async fn a_creation_that_may_have_happened_is_looked_for_before_it_is_tried_agai
         conversations: conversations.clone(),
         agents: registry,
         tasks: Default::default(),
+        signer: baton_bridge::files::UrlSigner::new(&baton_bridge::secret::SecretKey::generate()),
         leasing: baton_bridge::leases::Leasing::new(
             conversations.clone(),
             baton_bridge::leases::DEFAULT_TERM,

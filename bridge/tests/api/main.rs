@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod attachments;
 mod availability;
 mod bounds;
 mod bridges;
@@ -9,6 +10,7 @@ mod contacts;
 mod conversation;
 mod copilot;
 mod dashboard;
+mod files;
 mod fuzz;
 mod handoff;
 mod headers;

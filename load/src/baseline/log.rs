@@ -88,7 +88,11 @@ impl Conversations {
             return Some(Appended::Duplicate(*seq));
         }
         conversation.client_ids.insert(client_id.clone(), next_seq(conversation));
-        Some(Appended::New(conversation.push(EventKind::VisitorMessage { client_id, text })))
+        Some(Appended::New(conversation.push(EventKind::VisitorMessage {
+            client_id,
+            text,
+            attachments: Vec::new(),
+        })))
     }
 
     /// Appends an event and tells every listener; `None` for an unknown conversation.

@@ -7,6 +7,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::contacts::SearchRequest;
+use crate::attachments;
 use crate::conversation::Conversation;
 use crate::error::{IntercomError, JsonBody};
 use crate::pages::{page, Paging};
@@ -72,7 +73,8 @@ pub async fn reply(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<ReplyRequest>,
 ) -> Result<Json<Value>, IntercomError> {
-    let view = sandbox.change(|workspace, now| workspace.reply(&id, request, now))?;
+    let attachments = attachments::fetch(&request.attachment_urls).await?;
+    let view = sandbox.change(|workspace, now| workspace.reply(&id, request, attachments, now))?;
     Ok(Json(wire::conversation(&view, Parts::All, Bodies::Html)))
 }
 

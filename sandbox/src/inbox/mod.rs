@@ -6,12 +6,13 @@
 mod page;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use crate::attachments::{Attachment, SAMPLE_PNG};
 use crate::body::{self, escape};
 use crate::conversation::{Action, Assignee};
 use crate::error::IntercomError;
@@ -65,19 +66,40 @@ struct Fields {
     /// `admin:<id>` or `team:<id>`; id 0 unassigns.
     #[serde(default)]
     assignee: String,
+    /// Set when the reply attaches the sample shipping label.
+    #[serde(default)]
+    attach_label: Option<String>,
 }
 
-async fn reply(state: State<Sandbox>, id: Path<String>, Form(fields): Form<Fields>) -> Response {
+async fn reply(
+    state: State<Sandbox>,
+    id: Path<String>,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
     let text = fields.body.clone();
-    act(state, id, fields, |admin| {
+    // The label is where Intercom would keep a teammate's upload: on the sandbox itself.
+    let host = headers.get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("127.0.0.1");
+    let attachments: Vec<Attachment> = fields
+        .attach_label
+        .iter()
+        .map(|_| Attachment {
+            name: "label.png".into(),
+            url: format!("http://{host}/_sandbox/files/label.png"),
+            content_type: "image/png".into(),
+            filesize: SAMPLE_PNG.len() as u64,
+        })
+        .collect();
+    let attaches = !attachments.is_empty();
+    act(state, id, fields, attachments, |admin| {
         Some(Action::AdminReply { admin, note: false, body: body::from_text(&text) })
-            .filter(|_| !text.trim().is_empty())
+            .filter(|_| attaches || !text.trim().is_empty())
     })
 }
 
 async fn add_note(state: State<Sandbox>, id: Path<String>, Form(fields): Form<Fields>) -> Response {
     let text = fields.body.clone();
-    act(state, id, fields, |admin| {
+    act(state, id, fields, Vec::new(), |admin| {
         Some(Action::AdminReply { admin, note: true, body: body::from_text(&text) })
             .filter(|_| !text.trim().is_empty())
     })
@@ -91,15 +113,15 @@ async fn assign(state: State<Sandbox>, id: Path<String>, Form(fields): Form<Fiel
         Some(("team", id)) => seed::team(id).map(|team| Assignee::Team(team.id)),
         _ => None,
     };
-    act(state, id, fields, |admin| to.map(|to| Action::Assign { admin, to, body: None }))
+    act(state, id, fields, Vec::new(), |admin| to.map(|to| Action::Assign { admin, to, body: None }))
 }
 
 async fn close(state: State<Sandbox>, id: Path<String>, Form(fields): Form<Fields>) -> Response {
-    act(state, id, fields, |admin| Some(Action::Close { admin, body: None }))
+    act(state, id, fields, Vec::new(), |admin| Some(Action::Close { admin, body: None }))
 }
 
 async fn reopen(state: State<Sandbox>, id: Path<String>, Form(fields): Form<Fields>) -> Response {
-    act(state, id, fields, |admin| Some(Action::Open { admin }))
+    act(state, id, fields, Vec::new(), |admin| Some(Action::Open { admin }))
 }
 
 /// Applies the action a form asks for (none: nothing to do, such as an empty reply) and
@@ -108,6 +130,7 @@ fn act(
     State(sandbox): State<Sandbox>,
     Path(id): Path<String>,
     fields: Fields,
+    attachments: Vec<Attachment>,
     action: impl FnOnce(&'static Admin) -> Option<Action>,
 ) -> Response {
     // Only known ids go on: the redirect below puts the id in a header.
@@ -118,7 +141,7 @@ fn act(
         return refused("That teammate does not exist.");
     };
     if let Some(action) = action(admin) {
-        match sandbox.change(|workspace, now| workspace.act(&id, action, now)) {
+        match sandbox.change(|workspace, now| workspace.act_with(&id, action, attachments, now)) {
             Ok(_) => {}
             Err(IntercomError::NotFound) => return not_found(),
             Err(error) => return refused(&error.to_string()),

@@ -99,7 +99,8 @@ pub fn conversation(view: &View) -> Html<String> {
          <h2>Reply</h2>\
          <form class=\"panel\" method=\"post\" action=\"/inbox/{id}/reply\">\
          <label for=\"reply-as\">Reply as</label><select id=\"reply-as\" name=\"admin_id\">{admins}</select>\
-         <label for=\"reply-body\">Reply</label><textarea id=\"reply-body\" name=\"body\" required></textarea>\
+         <label for=\"reply-body\">Reply</label><textarea id=\"reply-body\" name=\"body\"></textarea>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"attach_label\"> Attach the shipping label (label.png)</label>\
          <button type=\"submit\">Send reply</button></form>\
          <form class=\"panel\" method=\"post\" action=\"/inbox/{id}/note\">\
          <input type=\"hidden\" name=\"admin_id\" value=\"{acting}\">\
@@ -153,11 +154,31 @@ pub fn live(view: &View) -> String {
     html
 }
 
+/// A part's files: pictures shown, other files linked, each with its name and size.
+fn attachment_list(part: &Part) -> String {
+    let mut html = String::new();
+    for file in &part.attachments {
+        let (url, name) = (escape(&file.url), escape(&file.name));
+        let kb = file.filesize.div_ceil(1024);
+        if file.is_image() {
+            html += &format!(
+                "<figure class=\"attachment\"><a href=\"{url}\" rel=\"noreferrer\"><img src=\"{url}\" alt=\"{name}\" \
+                 style=\"max-width:240px;max-height:180px\"></a><figcaption>{name} ({kb} KB)</figcaption></figure>"
+            );
+        } else {
+            html += &format!(
+                "<p class=\"attachment\"><a href=\"{url}\" rel=\"noreferrer\">{name}</a> ({kb} KB)</p>"
+            );
+        }
+    }
+    html
+}
+
 fn part_card(part: &Part) -> String {
     let who = escape(part.author.name.as_deref().or(part.author.email.as_deref()).unwrap_or("Visitor"));
     let time = when(part.created_at);
     let body = part.body.as_deref().map(|body| format!("<div class=\"body\">{}</div>", sanitize(body)));
-    let body = body.unwrap_or_default();
+    let body = body.unwrap_or_default() + &attachment_list(part);
     let event = |what: String| {
         format!("<div class=\"card event\"><span class=\"who\">{who}</span> {what} <span class=\"muted\">{time}</span>{body}</div>")
     };

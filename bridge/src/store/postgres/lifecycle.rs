@@ -14,6 +14,7 @@ use super::{uint, Postgres};
 use crate::store::{ConversationExport, ExportedDecision, ExportedLink, Lifecycle, StoreError};
 
 const ERASE: &[&str] = &[
+    "DELETE FROM files WHERE conversation_id = $1",
     "DELETE FROM leases WHERE conversation_id = $1",
     "DELETE FROM intercom_parts WHERE conversation_id = $1",
     "DELETE FROM intercom_links WHERE conversation_id = $1",

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use baton_protocol::{
-    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
+    AgentId, Attachment, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
 };
 use tokio_postgres::{GenericClient, Row};
 
@@ -214,6 +214,7 @@ impl ConversationLog for Postgres {
         id: &ConversationId,
         client_id: ClientId,
         text: String,
+        attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
         let started = Instant::now();
         let mut client = self.client().await?;
@@ -231,7 +232,7 @@ impl ConversationLog for Postgres {
             return Ok(Appended::Duplicate(Seq(uint(row.try_get(0)?))));
         }
         let key = client_id.0.clone();
-        let kind = EventKind::VisitorMessage { client_id, text };
+        let kind = EventKind::VisitorMessage { client_id, text, attachments };
         let event = append_in(&*tx, id, now_millis(), kind, Some(&key)).await?;
         self.commit(tx).await?;
         self.appends.appended(started, 1);

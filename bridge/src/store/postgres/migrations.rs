@@ -17,6 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("leases on background work (handoff deliveries, relays), one holder at a time", LEASES),
     ("visitors' ratings of closed conversations", RATINGS),
     ("the agents' settings, shared by the bridges", SETTINGS),
+    ("files visitors attach, kept with their conversation", FILES),
 ];
 
 /// The version this code writes.
@@ -191,4 +192,17 @@ CREATE TABLE settings (
     document TEXT NOT NULL,
     version  BIGINT NOT NULL
 );
+";
+
+/// Step 6: the files visitors attach (the SQLite engine's step 7).
+const FILES: &str = "
+CREATE TABLE files (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    name            TEXT NOT NULL,
+    content_type    TEXT NOT NULL,
+    bytes           BYTEA NOT NULL,
+    created_at      BIGINT NOT NULL
+);
+CREATE INDEX files_by_conversation ON files (conversation_id);
 ";

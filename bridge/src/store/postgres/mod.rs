@@ -25,6 +25,7 @@ mod publisher;
 mod ratings;
 mod settings;
 pub mod throwaway;
+mod uploads;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -209,6 +210,7 @@ mod tests {
                     let kind = EventKind::VisitorMessage {
                         client_id: ClientId(format!("{name}-{n}")),
                         text: "x".into(),
+                        attachments: Vec::new(),
                     };
                     bridge.append(&id, kind).await.expect("appends");
                 }
@@ -221,8 +223,8 @@ mod tests {
         });
         assert_eq!(seen, (1..=2 * EACH).collect::<Vec<_>>());
         let (first, again) = tokio::join!(
-            a.append_visitor_message(&id, ClientId::from("k"), "hi".into()),
-            b.append_visitor_message(&id, ClientId::from("k"), "hi".into()),
+            a.append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new()),
+            b.append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new()),
         );
         let outcomes = [first.expect("appends"), again.expect("appends")];
         let stored = outcomes.iter().filter(|outcome| matches!(outcome, Appended::New(_))).count();

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use baton_protocol::{
-    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Rating, Seq, TranscriptEntry, Visitor,
+    AgentId, Attachment, ClientId, ConversationId, Event, EventKind, FileId, MessageId, Rating, Seq,
+    TranscriptEntry, Visitor,
 };
 
 use super::Sqlite;
@@ -16,7 +17,8 @@ use crate::store::{
     Appended, Backlog, Buckets, ConversationExport, ConversationLog, ConversationRecord, Copilot, Decisions,
     Engine, EngineMetrics, HandoffId, HandoffRecord, HandoffStatus, Handoffs, InboxLink, InboxLinks,
     InterruptedAnswer, Lifecycle, LinkChange, PendingHandoff, Rated, RatingReport, Ratings,
-    ReasonConversation, ReasonCount, Span, StoreError, Workspace, WorkspaceConnection,
+    ReasonConversation, ReasonCount, Span, StoreError, Upload, UploadInfo, Uploads, Workspace,
+    WorkspaceConnection,
 };
 
 impl Engine for Sqlite {
@@ -81,12 +83,14 @@ impl ConversationLog for Sqlite {
         id: &ConversationId,
         client_id: ClientId,
         text: String,
+        attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
         let (id, started) = (id.clone(), Instant::now());
         let appended = self
             .writer
             .write(move |store, effects| {
-                let appended = store.append_visitor_message(&id, now_millis(), client_id, text)?;
+                let appended =
+                    store.append_visitor_message(&id, now_millis(), client_id, text, attachments)?;
                 if let Appended::New(event) = &appended {
                     effects.publish(&id, event);
                 }
@@ -345,6 +349,23 @@ impl Workspace for Sqlite {
 
     async fn forget_connection(&self) -> Result<bool, StoreError> {
         self.writer.write(|store, _| store.forget_connection()).await
+    }
+}
+
+#[async_trait]
+impl Uploads for Sqlite {
+    async fn save_upload(&self, file: Upload) -> Result<(), StoreError> {
+        self.writer.write(move |store, _| store.save_upload(&file)).await
+    }
+
+    async fn upload(&self, id: &FileId) -> Result<Option<Upload>, StoreError> {
+        let id = id.clone();
+        self.readers.read(move |store| store.upload(&id)).await
+    }
+
+    async fn upload_info(&self, id: &FileId) -> Result<Option<UploadInfo>, StoreError> {
+        let id = id.clone();
+        self.readers.read(move |store| store.upload_info(&id)).await
     }
 }
 

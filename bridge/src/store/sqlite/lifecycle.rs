@@ -9,6 +9,7 @@ use crate::store::{ConversationExport, ExportedDecision, ExportedLink, StoreErro
 
 /// Every row a conversation owns, children first so the foreign keys hold at each step.
 const ERASE: &[&str] = &[
+    "DELETE FROM files WHERE conversation_id = ?1",
     "DELETE FROM leases WHERE conversation_id = ?1",
     "DELETE FROM intercom_parts WHERE conversation_id = ?1",
     "DELETE FROM intercom_links WHERE conversation_id = ?1",
@@ -128,7 +129,7 @@ mod tests {
         };
         store.create_conversation(&record, at).expect("creates");
         store
-            .append_visitor_message(&id, at, ClientId::from("k"), format!("secret of {}", id.0))
+            .append_visitor_message(&id, at, ClientId::from("k"), format!("secret of {}", id.0), Vec::new())
             .expect("appends");
         let (handoff, _) =
             store.begin_handoff(&id, &AgentId::from("demo"), at, "Ada", "asked", None).expect("hands off");

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use baton_protocol::{
-    AgentId, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry, Visitor,
+    AgentId, Attachment, ClientId, ConversationId, Event, EventKind, MessageId, Mode, Seq, TranscriptEntry,
+    Visitor,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -251,6 +252,7 @@ impl Store {
         at: i64,
         client_id: ClientId,
         text: String,
+        attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
         let earlier: Option<u64> = self
             .conn
@@ -261,7 +263,7 @@ impl Store {
             return Ok(Appended::Duplicate(Seq(seq)));
         }
         let key = client_id.0.clone();
-        let kind = EventKind::VisitorMessage { client_id, text };
+        let kind = EventKind::VisitorMessage { client_id, text, attachments };
         Ok(Appended::New(self.append_with_client_id(id, at, kind, Some(&key))?))
     }
 
@@ -431,8 +433,12 @@ mod tests {
     #[test]
     fn a_retried_visitor_message_is_stored_once() {
         let (_dir, mut store, id) = store_with_conversation();
-        let first = store.append_visitor_message(&id, 1, ClientId::from("k"), "hi".into()).expect("appends");
-        let again = store.append_visitor_message(&id, 2, ClientId::from("k"), "hi".into()).expect("appends");
+        let first = store
+            .append_visitor_message(&id, 1, ClientId::from("k"), "hi".into(), Vec::new())
+            .expect("appends");
+        let again = store
+            .append_visitor_message(&id, 2, ClientId::from("k"), "hi".into(), Vec::new())
+            .expect("appends");
         assert!(matches!(first, Appended::New(Event { seq: Seq(1), .. })));
         assert_eq!(again, Appended::Duplicate(Seq(1)));
         assert_eq!(store.events_after(&id, Seq(0)).expect("reads").len(), 1);
@@ -485,7 +491,7 @@ mod tests {
     #[test]
     fn the_log_survives_reopening_the_file() {
         let (dir, mut store, id) = store_with_conversation();
-        store.append_visitor_message(&id, 1, ClientId::from("k"), "hi".into()).expect("appends");
+        store.append_visitor_message(&id, 1, ClientId::from("k"), "hi".into(), Vec::new()).expect("appends");
         drop(store);
         let store = Store::open(&dir.path().join("baton.db")).expect("reopens");
         let transcript = store.transcript(&id).expect("reads");

@@ -68,6 +68,20 @@ const MIGRATIONS: &[Migration] = &[
         changes: &[Change::Sql(LEASES)],
     },
     Migration { about: "visitors' ratings of closed conversations", changes: &[Change::Sql(RATINGS)] },
+    Migration {
+        about: "files visitors attach, kept with their conversation",
+        changes: &[Change::Sql(
+            "CREATE TABLE files (
+                id              TEXT PRIMARY KEY,
+                conversation_id TEXT NOT NULL REFERENCES conversations(id),
+                name            TEXT NOT NULL,
+                content_type    TEXT NOT NULL,
+                bytes           BLOB NOT NULL,
+                created_at      INTEGER NOT NULL
+            );
+            CREATE INDEX files_by_conversation ON files (conversation_id);",
+        )],
+    },
 ];
 
 /// The version this code writes.

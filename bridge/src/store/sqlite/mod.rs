@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - `log`: the connection ([`Store`]) and the conversation log's statements.
-//! - `handoffs`, `inbox`, `leases`, `lifecycle`, `ratings`: the other concerns' statements.
+//! - `handoffs`, `inbox`, `leases`, `lifecycle`, `ratings`, `uploads`: the other concerns' statements.
 //! - `writer`, `readers`, `checkpoint`: the threads; `engine`: the seam's operations on them.
 //! - `migrations`: the schema's numbered steps; `files`: who may read the files.
 
@@ -21,6 +21,7 @@ mod log;
 mod migrations;
 mod ratings;
 mod readers;
+mod uploads;
 mod writer;
 
 pub use log::Store;
@@ -129,7 +130,10 @@ mod tests {
                 ConversationRecord::new(id.clone(), AgentId::from("demo"), format!("hash-of-{}", id.0));
             conversations.create(&record).await.expect("creates");
             let text = format!("secret of {}", id.0);
-            conversations.append_visitor_message(&id, ClientId::from("k"), text).await.expect("appends");
+            conversations
+                .append_visitor_message(&id, ClientId::from("k"), text, Vec::new())
+                .await
+                .expect("appends");
         }
         assert!(contains(&file_bytes(dir.path()), "secret of c-gone"), "the text is in the files at first");
         assert!(conversations.erase(&ConversationId::from("c-gone")).await.expect("erases"));
@@ -162,6 +166,7 @@ mod tests {
                     let kind = EventKind::VisitorMessage {
                         client_id: ClientId(format!("{round}")),
                         text: "x".into(),
+                        attachments: Vec::new(),
                     };
                     conversations.append(&id, kind).await.expect("appends");
                 }));
