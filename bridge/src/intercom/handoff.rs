@@ -98,12 +98,7 @@ impl Intercom {
                     let updated = client
                         .reply_as_admin_with_files(&intercom_id, &admin, AdminReply::Note, &note, &urls)
                         .await?;
-                    updated
-                        .parts()
-                        .iter()
-                        .rev()
-                        .find(|part| part.part_type == "note")
-                        .map(|part| part.id.clone())
+                    updated.newest_part(|part| part.part_type == "note")
                 }
             };
             if let Some(part) = note_part {

@@ -233,6 +233,11 @@ impl Conversation {
     pub fn parts(&self) -> &[Part] {
         self.conversation_parts.as_ref().map_or(&[], |list| &list.conversation_parts)
     }
+
+    /// The newest part `is` describes: what a reply just posted, as Intercom's answer to it shows.
+    pub fn newest_part(&self, is: impl Fn(&Part) -> bool) -> Option<Id> {
+        self.parts().iter().rev().find(|part| is(part)).map(|part| part.id.clone())
+    }
 }
 
 /// A conversation's first message.

@@ -124,22 +124,12 @@ impl Intercom {
                 Post::Reply(text, attachments) => {
                     let (body, urls) = self.with_files(text, attachments);
                     let updated = client.reply_as_contact(&intercom_id, &contact, &body, &urls).await?;
-                    updated
-                        .parts()
-                        .iter()
-                        .rev()
-                        .find(|part| is_from_contact(part))
-                        .map(|part| part.id.clone())
+                    updated.newest_part(is_from_contact)
                 }
                 Post::Note(note) => {
                     let admin = self.acting_admin(&client).await?;
                     let updated = client.reply_as_admin(&intercom_id, &admin, AdminReply::Note, note).await?;
-                    updated
-                        .parts()
-                        .iter()
-                        .rev()
-                        .find(|part| part.part_type == "note")
-                        .map(|part| part.id.clone())
+                    updated.newest_part(|part| part.part_type == "note")
                 }
             };
             if let Some(part) = posted {
