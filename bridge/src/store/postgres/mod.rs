@@ -1,14 +1,18 @@
-//! The PostgreSQL engine (issue 14): several bridges share one database. Every operation of the
-//! seam is one statement or one transaction on a connection of a small pool; a conversation's
-//! next seq is taken under its row's lock, so concurrent appends from any bridge get consecutive
-//! seqs. Each append notifies (`baton_events`) on commit, and every bridge's [`Publisher`]
-//! publishes the new events of the conversations it has listeners for, in seq order.
+//! The PostgreSQL engine (issue 14): several bridges share one database. The hot path's writes
+//! (appends, checkpoints, decisions, leases, new conversations) go to the [`writer`], which
+//! commits whatever is pending in one transaction (group commit); every other operation is one
+//! statement or one transaction on a connection of a small pool. A conversation's next seq is
+//! taken under its row's lock, so concurrent appends from any bridge get consecutive seqs. Each
+//! append notifies (`baton_events`) on commit; a bridge publishes its own appends itself, and
+//! every bridge's [`Publisher`] publishes the others' new events of the conversations it has
+//! listeners for, in seq order.
 //!
 //! # Layout
 //! - `migrations`: the schema's numbered steps, run under an advisory lock.
 //! - `log`: the conversation log; `handoffs`, `inbox`, `leases`, `lifecycle`, `buckets`,
 //!   `ratings`: the other concerns.
 //! - `settings`: the agents' settings, one document every bridge reads.
+//! - `writer`: group commit of the hot path's writes.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - [`throwaway`]: a cluster of its own for the tests (the crate's and `tests/api`'s).
@@ -26,8 +30,10 @@ mod ratings;
 mod settings;
 pub mod throwaway;
 mod uploads;
+mod writer;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use tokio::sync::watch;
@@ -35,16 +41,20 @@ use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
 
 use self::publisher::Publisher;
+use self::writer::{Counters, Param, Writer};
 use crate::metrics::AppendMeter;
 use crate::secret::SecretKey;
+use baton_protocol::ConversationId;
+
 use crate::store::{Engine, EngineMetrics, Feeds, StoreError};
 
 /// Connections in each bridge's pool: enough for the streams' backlogs and the writes of a
 /// busy bridge, few enough that many bridges stay under the server's connection limit.
 const POOL_SIZE: usize = 8;
 
-/// The channel appends notify on, with `<seq> <conversation>` as payload, and checkpoints of an
-/// answer in flight with [`ANSWER_NOTICE`]`<bridge> <conversation>`.
+/// The channel appends notify on, with `<seq> <bridge> <conversation>` as payload, and
+/// checkpoints of an answer in flight with [`ANSWER_NOTICE`]`<bridge> <conversation>` (the
+/// writer's statements name it literally).
 const CHANNEL: &str = "baton_events";
 
 /// The start of a checkpoint's notification.
@@ -61,7 +71,8 @@ pub struct Postgres {
     key: SecretKey,
     publisher: Publisher,
     listener: JoinHandle<()>,
-    commits: AtomicU64,
+    writer: Writer,
+    counters: Arc<Counters>,
     appends: AppendMeter,
     /// Bumped by the listener when the shared settings may have changed.
     settings_changes: watch::Sender<u64>,
@@ -86,12 +97,15 @@ impl Postgres {
         let publisher = Publisher::new(pool.clone(), feeds);
         let settings_changes = watch::Sender::new(0);
         let listener = notifications::spawn(config, publisher.clone(), settings_changes.clone());
+        let counters = Arc::new(Counters::default());
+        let writer = Writer::start(pool.clone(), publisher.clone(), counters.clone());
         Ok(Self {
             pool,
             key,
             publisher,
             listener,
-            commits: AtomicU64::new(0),
+            writer,
+            counters,
             appends: AppendMeter::default(),
             settings_changes,
         })
@@ -104,8 +118,25 @@ impl Postgres {
     /// Commits `tx`, counting it.
     async fn commit(&self, tx: Transaction<'_>) -> Result<(), StoreError> {
         tx.commit().await?;
-        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.count_commit();
         Ok(())
+    }
+
+    fn count_commit(&self) {
+        self.counters.commits.fetch_add(1, Ordering::Relaxed);
+        self.counters.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs one statement on `conversation`'s rows in the writer's next round; the rows it
+    /// returned.
+    async fn write_one(
+        &self,
+        conversation: &ConversationId,
+        sql: &'static str,
+        params: Vec<Param>,
+    ) -> Result<usize, StoreError> {
+        let written = self.writer.write(conversation, vec![(sql, params)], None).await?;
+        Ok(written.rows.first().map_or(0, Vec::len))
     }
 
     /// Runs one statement as its own transaction, counting it; the rows it changed.
@@ -115,7 +146,7 @@ impl Postgres {
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<u64, StoreError> {
         let changed = self.client().await?.execute(sql, params).await?;
-        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.count_commit();
         Ok(changed)
     }
 }
@@ -128,9 +159,10 @@ impl Drop for Postgres {
 
 impl Engine for Postgres {
     fn metrics(&self) -> EngineMetrics {
-        // Each write is a transaction of its own: no group commit, the server batches fsyncs.
-        let commits = self.commits.load(Ordering::Relaxed);
-        EngineMetrics { commits, writes: commits }
+        EngineMetrics {
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            writes: self.counters.writes.load(Ordering::Relaxed),
+        }
     }
 
     fn appends(&self) -> &AppendMeter {

@@ -46,7 +46,7 @@ impl Ratings for Postgres {
             return Ok(Rated::Already);
         }
         let kind = EventKind::ConversationRated { rating, comment: comment.map(str::to_owned) };
-        let event = append_in(&*tx, id, at, kind, None).await?;
+        let event = append_in(&*tx, id, at, kind, &self.publisher.instance).await?;
         self.commit(tx).await?;
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
