@@ -432,3 +432,20 @@ impl ConversationLog for Postgres {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_appends_mode_transition_lists_each_mode_where_the_statement_looks_it_up() {
+        let listed: Vec<String> = MODES.iter().map(|mode| format!("'{}'", mode_column(*mode))).collect();
+        let array = format!("ARRAY[{}]", listed.join(", "));
+        for sql in [APPEND, APPEND_VISITOR, APPEND_STARTED, APPEND_COMPLETED] {
+            assert!(sql.contains(&array), "{sql}");
+        }
+        let handoff = transitions(&EventKind::HandoffRequested);
+        assert_eq!(handoff, ["connecting", "connecting", "waiting", "human", "closed"]);
+        assert_eq!(transitions(&EventKind::ConversationClosed), ["closed"; 5]);
+    }
+}

@@ -266,6 +266,51 @@ mod tests {
         assert_eq!(b.events_after(&id, Seq(0)).await.expect("reads").len() as u64, 2 * EACH + 1);
     }
 
+    /// A burst of appends through A to many conversations at once reaches the listeners on B:
+    /// each sees every event of its conversation once, in order (B reads what its
+    /// notifications name in batches, many conversations at a time).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_through_one_bridge_reaches_every_listener_on_another_once_in_order() {
+        let cluster = Cluster::shared();
+        let [a, b, _] = bridges(&cluster).await;
+        // Fewer events each than a feed holds, so no listener lags however slowly it reads.
+        const EACH: u64 = 12;
+        let ids: Vec<ConversationId> = (0..60).map(|n| ConversationId(format!("c{n}"))).collect();
+        let mut lives = Vec::new();
+        for id in &ids {
+            a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+                .await
+                .expect("creates");
+            lives.push(b.subscribe(id, Seq(0)).await.expect("subscribes").live);
+        }
+        // And as many nobody listens to on B, written in the same burst.
+        let unheard: Vec<ConversationId> = (0..60).map(|n| ConversationId(format!("u{n}"))).collect();
+        for id in &unheard {
+            a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+                .await
+                .expect("creates");
+        }
+        let writers: Vec<_> = ids
+            .iter()
+            .chain(&unheard)
+            .map(|id| {
+                let (a, id) = (a.clone(), id.clone());
+                tokio::spawn(async move {
+                    for _ in 0..EACH {
+                        a.append(&id, EventKind::HandoffRequested).await.expect("appends");
+                    }
+                })
+            })
+            .collect();
+        let received = futures::future::join_all(lives.iter_mut().map(|live| receive(live, EACH))).await;
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        for (id, seen) in ids.iter().zip(received) {
+            assert_eq!(seen, (1..=EACH).collect::<Vec<_>>(), "conversation {}", id.0);
+        }
+    }
+
     /// Three bridges drawing from one bucket at once take exactly its size between them: a
     /// visitor whose requests land on several bridges gets the limit once.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -358,7 +403,11 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_lost_listen_connection_is_made_again_and_catches_up() {
         let cluster = Cluster::shared();
-        let [a, b, _] = bridges(&cluster).await;
+        let url = cluster.database();
+        let key = SecretKey::generate();
+        let a = Conversations::connect(&url, key.clone()).await.expect("connects");
+        let b = Conversations::connect(&url, key.clone()).await.expect("connects");
+        let _c = Conversations::connect(&url, key).await.expect("connects");
         let id = ConversationId::from("c1");
         a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
             .await
@@ -367,13 +416,16 @@ mod tests {
         b.append(&id, EventKind::HandoffRequested).await.expect("appends");
         assert_eq!(receive(&mut live, 1).await, [1]);
         let (admin, connection) =
-            tokio_postgres::connect(&cluster.url("postgres"), tokio_postgres::NoTls).await.expect("connects");
+            tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connects");
         tokio::spawn(connection);
+        // This database's listening connections only (other tests share the cluster), once all
+        // three bridges' are up: each connects on its own task.
+        let listening = "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()";
+        while admin.query(listening, &[&APPLICATION]).await.expect("reads").len() < 3 {
+            tokio::task::yield_now().await;
+        }
         let cut = admin
-            .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-                &[&APPLICATION],
-            )
+            .query(&format!("SELECT pg_terminate_backend(pid) FROM ({listening}) AS listening"), &[&APPLICATION])
             .await
             .expect("cuts");
         assert_eq!(cut.len(), 3, "one listening connection per bridge");
