@@ -12,6 +12,7 @@ use baton_protocol::{
     Visitor,
 };
 use tokio_postgres::types::ToSql;
+use deadpool_postgres::GenericClient as Cached;
 use tokio_postgres::{GenericClient, Row};
 
 use super::writer::Param;
@@ -47,27 +48,34 @@ fn record(row: &Row) -> Result<ConversationRecord, StoreError> {
     })
 }
 
+/// Runs a read prepared once per connection (the pool's statement cache), so the server parses
+/// and plans the hot path's reads once, and each costs one round trip instead of two.
+async fn read(
+    client: &impl Cached,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, StoreError> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query(&statement, params).await?)
+}
+
 /// The conversation, if it exists.
 pub(super) async fn conversation(
-    client: &impl GenericClient,
+    client: &impl Cached,
     id: &ConversationId,
 ) -> Result<Option<ConversationRecord>, StoreError> {
-    let row = client.query_opt(&format!("{RECORD_COLUMNS} WHERE id = $1"), &[&id.0]).await?;
-    row.as_ref().map(record).transpose()
+    let rows = read(client, &format!("{RECORD_COLUMNS} WHERE id = $1"), &[&id.0]).await?;
+    rows.first().map(record).transpose()
 }
 
 /// Every event of the conversation after `after`, in order.
 pub(super) async fn events_after(
-    client: &impl GenericClient,
+    client: &impl Cached,
     id: &ConversationId,
     after: Seq,
 ) -> Result<Vec<Event>, StoreError> {
-    let rows = client
-        .query(
-            "SELECT seq, at, body FROM events WHERE conversation_id = $1 AND seq > $2 ORDER BY seq",
-            &[&id.0, &int(after.0)],
-        )
-        .await?;
+    let sql = "SELECT seq, at, body FROM events WHERE conversation_id = $1 AND seq > $2 ORDER BY seq";
+    let rows = read(client, sql, &[&id.0, &int(after.0)]).await?;
     rows.iter()
         .map(|row| {
             let seq = uint(row.try_get(0)?);
@@ -84,20 +92,16 @@ pub(super) async fn events_after(
 
 /// Every event after each conversation's seq, in one query: each conversation's in order.
 pub(super) async fn events_after_each(
-    client: &impl GenericClient,
+    client: &impl Cached,
     wanted: &[(ConversationId, Seq)],
 ) -> Result<HashMap<ConversationId, Vec<Event>>, StoreError> {
     let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.0.as_str()).collect();
     let after: Vec<i64> = wanted.iter().map(|(_, seq)| int(seq.0)).collect();
-    let rows = client
-        .query(
-            "SELECT e.conversation_id, e.seq, e.at, e.body
-             FROM unnest($1::TEXT[], $2::BIGINT[]) AS w (id, after)
-             JOIN events e ON e.conversation_id = w.id AND e.seq > w.after
-             ORDER BY e.conversation_id, e.seq",
-            &[&ids, &after],
-        )
-        .await?;
+    let sql = "SELECT e.conversation_id, e.seq, e.at, e.body
+         FROM unnest($1::TEXT[], $2::BIGINT[]) AS w (id, after)
+         JOIN events e ON e.conversation_id = w.id AND e.seq > w.after
+         ORDER BY e.conversation_id, e.seq";
+    let rows = read(client, sql, &[&ids, &after]).await?;
     let mut events: HashMap<ConversationId, Vec<Event>> = HashMap::new();
     for row in &rows {
         let id = ConversationId(row.try_get(0)?);
@@ -234,16 +238,12 @@ pub(super) async fn append_in(
 
 /// The conversation's answer in flight, with its last checkpoint.
 pub(super) async fn answer_so_far(
-    client: &impl GenericClient,
+    client: &impl Cached,
     id: &ConversationId,
 ) -> Result<Option<AnswerSoFar>, StoreError> {
-    let row = client
-        .query_opt(
-            "SELECT message_id, started_seq, at, text FROM answers WHERE conversation_id = $1",
-            &[&id.0],
-        )
-        .await?;
-    row.map(|row| {
+    let sql = "SELECT message_id, started_seq, at, text FROM answers WHERE conversation_id = $1";
+    let rows = read(client, sql, &[&id.0]).await?;
+    rows.first().map(|row| {
         Ok(AnswerSoFar {
             message_id: MessageId(row.try_get(0)?),
             started: Seq(uint(row.try_get(1)?)),
@@ -256,16 +256,12 @@ pub(super) async fn answer_so_far(
 
 /// The answers in flight of the conversations `ids`, with their last checkpoints, in one query.
 pub(super) async fn answers_so_far(
-    client: &impl GenericClient,
+    client: &impl Cached,
     ids: &[String],
 ) -> Result<Vec<(ConversationId, AnswerSoFar)>, StoreError> {
-    let rows = client
-        .query(
-            "SELECT conversation_id, message_id, started_seq, at, text FROM answers
-             WHERE conversation_id = ANY($1::TEXT[])",
-            &[&ids],
-        )
-        .await?;
+    let sql = "SELECT conversation_id, message_id, started_seq, at, text FROM answers
+         WHERE conversation_id = ANY($1::TEXT[])";
+    let rows = read(client, sql, &[&ids]).await?;
     rows.iter()
         .map(|row| {
             let answer = AnswerSoFar {
@@ -305,7 +301,7 @@ impl ConversationLog for Postgres {
     }
 
     async fn get(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
-        conversation(&**self.client().await?, id).await
+        conversation(&self.client().await?, id).await
     }
 
     async fn update_visitor(
@@ -375,7 +371,7 @@ impl ConversationLog for Postgres {
     }
 
     async fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
-        events_after(&**self.client().await?, id, after).await
+        events_after(&self.client().await?, id, after).await
     }
 
     async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Backlog>, StoreError> {
@@ -405,7 +401,7 @@ impl ConversationLog for Postgres {
     }
 
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
-        let events = events_after(&**self.client().await?, id, Seq(0)).await?;
+        let events = events_after(&self.client().await?, id, Seq(0)).await?;
         Ok(events.into_iter().filter_map(transcript_entry).collect())
     }
 

@@ -54,12 +54,16 @@ impl Publisher {
         let mut client = self.pool.get().await?;
         let snapshot =
             client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await?;
-        let Some(record) = conversation(&*snapshot, id).await? else {
+        // Pipelined: one round trip for the three reads.
+        let (record, events, answer) = tokio::try_join!(
+            conversation(&snapshot, id),
+            events_after(&snapshot, id, after),
+            answer_so_far(&snapshot, id),
+        )?;
+        snapshot.commit().await?;
+        let Some(record) = record else {
             return Ok(None);
         };
-        let events = events_after(&*snapshot, id, after).await?;
-        let answer = answer_so_far(&*snapshot, id).await?;
-        snapshot.commit().await?;
         // A head already set stays: earlier listeners have seen up to it, and what came since
         // is published from it (this listener drops what its backlog already had, by seq).
         last.get_or_insert(record.last_seq);
@@ -195,15 +199,15 @@ impl Publisher {
         &self,
         wanted: &[(ConversationId, Seq)],
     ) -> Result<HashMap<ConversationId, Vec<Event>>, StoreError> {
-        events_after_each(&**self.pool.get().await?, wanted).await
+        events_after_each(&self.pool.get().await?, wanted).await
     }
 
     async fn read_answers(&self, ids: &[String]) -> Result<Vec<(ConversationId, AnswerSoFar)>, StoreError> {
-        answers_so_far(&**self.pool.get().await?, ids).await
+        answers_so_far(&self.pool.get().await?, ids).await
     }
 
     async fn read_after(&self, id: &ConversationId, from: Seq) -> Result<Vec<Event>, StoreError> {
-        events_after(&**self.pool.get().await?, id, from).await
+        events_after(&self.pool.get().await?, id, from).await
     }
 
     /// Publishes whatever every listened conversation missed: after the notifications were lost.
