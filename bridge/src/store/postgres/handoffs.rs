@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use baton_protocol::{AgentId, ConversationId, EventKind, Seq};
 use tokio_postgres::Row;
 
-use super::log::append_in;
+use super::append::append_in;
 use super::{int, uint, Postgres};
 use crate::conversations::now_millis;
 use crate::store::{
@@ -133,7 +133,10 @@ impl Handoffs for Postgres {
         let conversation = ConversationId(row.try_get(0)?);
         let told: bool = row.try_get(1)?;
         let event = if (tell || give_up) && !told {
-            Some(append_in(&*tx, &conversation, at, EventKind::HandoffFailed, &self.publisher.instance).await?)
+            Some(
+                append_in(&*tx, &conversation, at, EventKind::HandoffFailed, &self.publisher.instance)
+                    .await?,
+            )
         } else {
             None
         };
@@ -256,12 +259,16 @@ impl Decisions for Postgres {
     ) -> Result<(), StoreError> {
         let sql = "INSERT INTO decisions (conversation_id, visitor_seq, at, body) VALUES ($1, $2, $3, $4)
              ON CONFLICT (conversation_id, visitor_seq) DO UPDATE SET at = excluded.at, body = excluded.body";
-        self.write_one(id, sql, vec![
-            Box::new(id.0.clone()),
-            Box::new(int(visitor_seq.0)),
-            Box::new(now_millis()),
-            Box::new(body.to_owned()),
-        ])
+        self.write_one(
+            id,
+            sql,
+            vec![
+                Box::new(id.0.clone()),
+                Box::new(int(visitor_seq.0)),
+                Box::new(now_millis()),
+                Box::new(body.to_owned()),
+            ],
+        )
         .await?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use baton_protocol::{ConversationId, EventKind, Seq};
 use tokio_postgres::Row;
 
-use super::log::append_in;
+use super::append::append_in;
 use super::{int, uint, Postgres};
 use crate::conversations::now_millis;
 use crate::secret::Secret;

@@ -51,11 +51,13 @@ fn lease_params(work: &Work, holder: Option<&BridgeId>, term: Option<Duration>) 
 #[async_trait]
 impl Leases for Postgres {
     async fn claim(&self, work: &Work, holder: &BridgeId, term: Duration) -> Result<bool, StoreError> {
-        Ok(self.write_one(&work.conversation, CLAIM, lease_params(work, Some(holder), Some(term))).await? == 1)
+        Ok(self.write_one(&work.conversation, CLAIM, lease_params(work, Some(holder), Some(term))).await?
+            == 1)
     }
 
     async fn renew(&self, work: &Work, holder: &BridgeId, term: Duration) -> Result<bool, StoreError> {
-        Ok(self.write_one(&work.conversation, RENEW, lease_params(work, Some(holder), Some(term))).await? == 1)
+        Ok(self.write_one(&work.conversation, RENEW, lease_params(work, Some(holder), Some(term))).await?
+            == 1)
     }
 
     async fn release(&self, work: &Work, holder: &BridgeId) -> Result<(), StoreError> {

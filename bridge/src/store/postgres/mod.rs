@@ -9,14 +9,15 @@
 //!
 //! # Layout
 //! - `migrations`: the schema's numbered steps, run under an advisory lock.
-//! - `log`: the conversation log; `handoffs`, `inbox`, `leases`, `lifecycle`, `buckets`,
-//!   `ratings`: the other concerns.
+//! - `log`: the conversation log, and `append`, its appends' statements; `handoffs`, `inbox`,
+//!   `leases`, `lifecycle`, `buckets`, `ratings`: the other concerns.
 //! - `settings`: the agents' settings, one document every bridge reads.
 //! - `writer`: group commit of the hot path's writes.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - [`throwaway`]: a cluster of its own for the tests (the crate's and `tests/api`'s).
 
+mod append;
 mod buckets;
 mod handoffs;
 mod inbox;
@@ -420,12 +421,16 @@ mod tests {
         tokio::spawn(connection);
         // This database's listening connections only (other tests share the cluster), once all
         // three bridges' are up: each connects on its own task.
-        let listening = "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()";
+        let listening =
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()";
         while admin.query(listening, &[&APPLICATION]).await.expect("reads").len() < 3 {
             tokio::task::yield_now().await;
         }
         let cut = admin
-            .query(&format!("SELECT pg_terminate_backend(pid) FROM ({listening}) AS listening"), &[&APPLICATION])
+            .query(
+                &format!("SELECT pg_terminate_backend(pid) FROM ({listening}) AS listening"),
+                &[&APPLICATION],
+            )
             .await
             .expect("cuts");
         assert_eq!(cut.len(), 3, "one listening connection per bridge");

@@ -212,7 +212,8 @@ impl Publisher {
 
     /// Publishes whatever every listened conversation missed: after the notifications were lost.
     pub(super) async fn catch_up(&self) {
-        let ids: Vec<(ConversationId, Seq)> = self.heads().keys().map(|id| (id.clone(), Seq(u64::MAX))).collect();
+        let ids: Vec<(ConversationId, Seq)> =
+            self.heads().keys().map(|id| (id.clone(), Seq(u64::MAX))).collect();
         self.committed_elsewhere(ids).await;
     }
 

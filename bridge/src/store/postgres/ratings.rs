@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use baton_protocol::{AgentId, ConversationId, EventKind, Mode, Rating};
 
-use super::log::append_in;
+use super::append::append_in;
 use super::{uint, Postgres};
 use crate::conversations::now_millis;
 use crate::store::ratings::{rating_column, rating_from_column};

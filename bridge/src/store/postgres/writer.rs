@@ -204,9 +204,12 @@ async fn round(pool: &Pool, batch: &[Write]) -> Round {
         .flat_map(|write| &write.statements)
         .map(|(_, params)| params.iter().map(|param| param.as_ref() as &(dyn ToSql + Sync)).collect())
         .collect();
-    // Polled in this order on their first poll, so sent in this order: one round trip.
+    // Each request is sent on its future's first poll, and these are first polled in this order
+    // (`biased`; `join_all` polls its futures in order too), so the connection gets `BEGIN`, the
+    // statements and `COMMIT` in order, in one round trip.
     let queries = prepared.iter().zip(&params).map(|(statement, params)| client.query(statement, params));
     let (begun, results, committed) = tokio::join!(
+        biased;
         client.batch_execute("BEGIN"),
         futures::future::join_all(queries),
         client.batch_execute("COMMIT"),
