@@ -312,6 +312,34 @@ mod tests {
         }
     }
 
+    /// A write that fails in a round takes none of the round's other writes with it, and none of
+    /// them is stored twice: the round is one transaction, rolled back whole, then each write
+    /// runs again alone.
+    // One thread: the writer runs only once all three are sent, so they share one round.
+    #[tokio::test]
+    async fn a_failed_round_stores_each_of_its_other_writes_once() {
+        let cluster = Cluster::shared();
+        let bridge =
+            Conversations::connect(&cluster.database(), SecretKey::generate()).await.expect("connects");
+        let record = |id: &str| {
+            ConversationRecord::new(ConversationId::from(id), AgentId::from("demo"), String::new())
+        };
+        bridge.create(&record("c1")).await.expect("creates");
+        let id = ConversationId::from("c1");
+        let (first, second) = (record("c1"), record("c2"));
+        let (again, appended, other) = tokio::join!(
+            bridge.create(&first),
+            bridge.append(&id, EventKind::HandoffRequested),
+            bridge.create(&second),
+        );
+        assert!(again.is_err(), "an id is created once");
+        assert_eq!(appended.expect("appends").seq, Seq(1));
+        other.expect("creates");
+        let stored = bridge.events_after(&id, Seq(0)).await.expect("reads");
+        assert_eq!(stored.iter().map(|event| event.seq.0).collect::<Vec<_>>(), [1], "stored once");
+        assert!(bridge.get(&ConversationId::from("c2")).await.expect("reads").is_some());
+    }
+
     /// Three bridges drawing from one bucket at once take exactly its size between them: a
     /// visitor whose requests land on several bridges gets the limit once.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
