@@ -2,8 +2,11 @@
 //! a temporary folder, set up for event streams as the README's deployment section and the
 //! end-to-end test (`www/tests/cluster.mjs`) have it: round robin, HTTP/1.1 keep-alive to the
 //! bridges, no buffering, `X-Forwarded-For`, and the bridges reached from 127.0.0.3, the one
-//! address they trust. One worker; no access log (one line per request is a cost this benchmark
-//! does not mean to measure).
+//! address they trust. One worker, or as many as the open-file limit needs (each stream holds two
+//! of a worker's files, and a worker cannot go past the hard limit it inherits: at 10,000 streams
+//! on a machine whose limit is 20,000, one worker ran out, refused connections and left
+//! requests waiting for the kernel's retries); no access log (one line per request is a cost this
+//! benchmark does not mean to measure).
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::Path;
@@ -40,13 +43,22 @@ pub struct Nginx {
 
 /// The configuration for `upstreams` (the bridges' loopback ports), listening on `port`, with
 /// room for `streams` open event streams (each holds a connection on either side).
-pub fn config(folder: &Path, port: u16, upstreams: &[u16], streams: usize, keepalive: usize) -> String {
+/// `files_limit` is the most files one process may open.
+pub fn config(
+    folder: &Path,
+    port: u16,
+    upstreams: &[u16],
+    streams: usize,
+    keepalive: usize,
+    files_limit: u64,
+) -> String {
     let dir = folder.display();
     let servers: String = upstreams.iter().map(|port| format!("    server 127.0.0.1:{port};\n")).collect();
     let connections = 2 * streams + 4 * keepalive + 1_024;
+    let workers = workers(connections + 1_024, files_limit);
     format!(
         "daemon off;
-worker_processes 1;
+worker_processes {workers};
 worker_rlimit_nofile {files};
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
@@ -62,7 +74,7 @@ http {{
 {servers}    keepalive {keepalive};
   }}
   server {{
-    listen 127.0.0.1:{port} backlog=4096;
+    listen 127.0.0.1:{port} backlog=4096 reuseport;
     location / {{
       proxy_pass http://bridges;
       proxy_http_version 1.1;
@@ -83,6 +95,14 @@ http {{
     )
 }
 
+/// Workers enough that `files` open files, spread evenly over them (`reuseport` has the kernel
+/// spread the connections), stay within each one's `limit`.
+fn workers(files: usize, limit: u64) -> u64 {
+    let files = u64::try_from(files).unwrap_or(u64::MAX);
+    // A worker also holds its logs, its listening socket and the like.
+    files.div_ceil(limit.saturating_sub(64).max(1)).max(1)
+}
+
 impl Nginx {
     /// Starts nginx in front of `upstreams` and waits until a health check passes through it.
     pub async fn start(upstreams: &[u16], streams: usize, keepalive: usize) -> Result<Nginx, NginxError> {
@@ -93,7 +113,8 @@ impl Nginx {
             .map_err(NginxError::Start)?
             .port();
         let file = folder.path().join("nginx.conf");
-        std::fs::write(&file, config(folder.path(), port, upstreams, streams, keepalive))
+        let (_, files_limit) = rlimit::getrlimit(rlimit::Resource::NOFILE).map_err(NginxError::Start)?;
+        std::fs::write(&file, config(folder.path(), port, upstreams, streams, keepalive, files_limit))
             .map_err(NginxError::Start)?;
         let child = Command::new(NGINX)
             .arg("-p")
@@ -110,7 +131,7 @@ impl Nginx {
         Ok(nginx)
     }
 
-    /// The master's process id (its worker is below it).
+    /// The master's process id (its workers are below it).
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
     }
@@ -131,7 +152,7 @@ impl Nginx {
         Err(NginxError::NotReady(format!("{last}; {log}")))
     }
 
-    /// Stops nginx, its worker with it (killing the master alone would leave the worker).
+    /// Stops nginx, its workers with it (killing the master alone would leave them).
     pub async fn stop(mut self) {
         let stopped = Command::new(NGINX)
             .arg("-p")
@@ -156,7 +177,7 @@ mod tests {
 
     #[test]
     fn the_configuration_balances_every_bridge_without_buffering_from_the_trusted_address() {
-        let text = config(Path::new("/tmp/x"), 8443, &[9001, 9002], 10_000, 256);
+        let text = config(Path::new("/tmp/x"), 8443, &[9001, 9002], 10_000, 256, 1_000_000);
         assert!(text.contains("server 127.0.0.1:9001;\n    server 127.0.0.1:9002;\n    keepalive 256;"));
         assert!(text.contains("listen 127.0.0.1:8443"));
         assert!(text.contains("proxy_buffering off;"));
@@ -166,5 +187,17 @@ mod tests {
         // Two connections per stream, the pools to the bridges, and room to spare.
         assert!(text.contains("worker_connections 22048;"));
         assert!(text.contains("pid /tmp/x/nginx.pid;"));
+        assert!(text.contains("worker_processes 1;"));
+    }
+
+    #[test]
+    fn streams_past_one_workers_open_file_limit_get_more_workers() {
+        // 10,000 streams need 23,072 files: past a limit of 20,000, two workers share them.
+        let text = config(Path::new("/tmp/x"), 8443, &[9001, 9002], 10_000, 256, 20_000);
+        assert!(text.contains("worker_processes 2;"));
+        assert!(text.contains("reuseport"));
+        assert_eq!(workers(23_072, 20_000), 2);
+        assert_eq!(workers(1_000, 20_000), 1);
+        assert_eq!(workers(100_000, 20_000), 6);
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use baton_protocol::{AgentId, ConversationId, EventKind, Seq};
 use tokio_postgres::Row;
 
-use super::log::append_in;
+use super::append::append_in;
 use super::{int, uint, Postgres};
 use crate::conversations::now_millis;
 use crate::store::{
@@ -62,7 +62,7 @@ impl Handoffs for Postgres {
         let (at, started) = (now_millis(), Instant::now());
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let event = append_in(&*tx, id, at, EventKind::HandoffRequested, None).await?;
+        let event = append_in(&*tx, id, at, EventKind::HandoffRequested, &self.publisher.instance).await?;
         let handoff: i64 = tx
             .query_one(
                 "INSERT INTO handoffs (conversation_id, agent, requested_at, name, reason, clause)
@@ -133,7 +133,10 @@ impl Handoffs for Postgres {
         let conversation = ConversationId(row.try_get(0)?);
         let told: bool = row.try_get(1)?;
         let event = if (tell || give_up) && !told {
-            Some(append_in(&*tx, &conversation, at, EventKind::HandoffFailed, None).await?)
+            Some(
+                append_in(&*tx, &conversation, at, EventKind::HandoffFailed, &self.publisher.instance)
+                    .await?,
+            )
         } else {
             None
         };
@@ -175,7 +178,7 @@ impl Handoffs for Postgres {
             .try_get(0)?;
         let conversation = ConversationId(conversation);
         let kind = EventKind::HandoffConnected { expected_reply_minutes };
-        let event = append_in(&*tx, &conversation, at, kind, None).await?;
+        let event = append_in(&*tx, &conversation, at, kind, &self.publisher.instance).await?;
         self.commit(tx).await?;
         self.appends.appended(started, 1);
         // Back to the pool before publishing, which may wait for a connection of its own.
@@ -254,10 +257,17 @@ impl Decisions for Postgres {
         visitor_seq: Seq,
         body: &str,
     ) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO decisions (conversation_id, visitor_seq, at, body) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (conversation_id, visitor_seq) DO UPDATE SET at = excluded.at, body = excluded.body",
-            &[&id.0, &int(visitor_seq.0), &now_millis(), &body],
+        let sql = "INSERT INTO decisions (conversation_id, visitor_seq, at, body) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (conversation_id, visitor_seq) DO UPDATE SET at = excluded.at, body = excluded.body";
+        self.write_one(
+            id,
+            sql,
+            vec![
+                Box::new(id.0.clone()),
+                Box::new(int(visitor_seq.0)),
+                Box::new(now_millis()),
+                Box::new(body.to_owned()),
+            ],
         )
         .await?;
         Ok(())

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use baton_protocol::{ConversationId, EventKind, Seq};
 use tokio_postgres::Row;
 
-use super::log::append_in;
+use super::append::append_in;
 use super::{int, uint, Postgres};
 use crate::conversations::now_millis;
 use crate::secret::Secret;
@@ -64,7 +64,7 @@ impl InboxLinks for Postgres {
                 &[&id.0, &handoff.0],
             )
             .await?;
-        self.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.count_commit();
         link_row(&row)
     }
 
@@ -172,7 +172,7 @@ impl InboxLinks for Postgres {
         }
         let mut appended = Vec::with_capacity(events.len());
         for kind in events {
-            appended.push(append_in(&*tx, id, at, kind, None).await?);
+            appended.push(append_in(&*tx, id, at, kind, &self.publisher.instance).await?);
         }
         self.commit(tx).await?;
         // Back to the pool before publishing, which may wait for a connection of its own.
@@ -233,7 +233,7 @@ impl Workspace for Postgres {
             .await?
             .query_opt("DELETE FROM intercom_oauth_states WHERE state = $1 RETURNING created_at", &[&state])
             .await?;
-        self.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.count_commit();
         Ok(match row {
             Some(row) => row.try_get::<_, i64>(0)? >= not_before,
             None => false,

@@ -46,7 +46,7 @@ impl Lifecycle for Postgres {
             .read_only(true)
             .start()
             .await?;
-        let Some(record) = conversation(&*snapshot, id).await? else {
+        let Some(record) = conversation(&snapshot, id).await? else {
             return Ok(None);
         };
         let created_at: i64 = snapshot
@@ -90,8 +90,8 @@ impl Lifecycle for Postgres {
         let export = ConversationExport::new(
             record,
             created_at,
-            events_after(&*snapshot, id, Seq(0)).await?,
-            answer_so_far(&*snapshot, id).await?,
+            events_after(&snapshot, id, Seq(0)).await?,
+            answer_so_far(&snapshot, id).await?,
             decisions,
             handoffs_of(&*snapshot, id).await?,
             intercom,

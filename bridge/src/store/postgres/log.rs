@@ -1,19 +1,25 @@
-//! The conversation log on PostgreSQL. An append locks its conversation's row, takes the next
-//! seq, inserts the event and notifies, in one transaction; once it is committed, the publisher
-//! publishes it (with any earlier event of another bridge it has not published yet).
+//! The conversation log on PostgreSQL. An append is one statement (the conversation's row
+//! locked and its seq moved on, the event inserted, every bridge notified), run in the writer's
+//! next round (group commit); once that is committed, the publisher publishes it (with any
+//! earlier event of another bridge it has not published yet).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use async_trait::async_trait;
 use baton_protocol::{
     AgentId, Attachment, ClientId, ConversationId, Event, EventKind, MessageId, Seq, TranscriptEntry, Visitor,
 };
-use tokio_postgres::{GenericClient, Row};
+use deadpool_postgres::GenericClient as Cached;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 
-use super::{int, uint, Postgres, ANSWER_NOTICE, CHANNEL};
+use super::append::{append_statement, appended_seq, CHECKPOINT, LOCK};
+use super::writer::Param;
+use super::{int, uint, Postgres, ANSWER_NOTICE};
 use crate::conversations::now_millis;
 use crate::store::log::transcript_entry;
-use crate::store::sqlite::{mode_column, mode_from_column};
+use crate::store::sqlite::mode_from_column;
 use crate::store::{
     AnswerSoFar, Appended, Backlog, ConversationLog, ConversationRecord, InterruptedAnswer, StoreError,
 };
@@ -42,27 +48,34 @@ fn record(row: &Row) -> Result<ConversationRecord, StoreError> {
     })
 }
 
+/// Runs a read prepared once per connection (the pool's statement cache), so the server parses
+/// and plans the hot path's reads once, and each costs one round trip instead of two.
+async fn read(
+    client: &impl Cached,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, StoreError> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query(&statement, params).await?)
+}
+
 /// The conversation, if it exists.
 pub(super) async fn conversation(
-    client: &impl GenericClient,
+    client: &impl Cached,
     id: &ConversationId,
 ) -> Result<Option<ConversationRecord>, StoreError> {
-    let row = client.query_opt(&format!("{RECORD_COLUMNS} WHERE id = $1"), &[&id.0]).await?;
-    row.as_ref().map(record).transpose()
+    let rows = read(client, &format!("{RECORD_COLUMNS} WHERE id = $1"), &[&id.0]).await?;
+    rows.first().map(record).transpose()
 }
 
 /// Every event of the conversation after `after`, in order.
 pub(super) async fn events_after(
-    client: &impl GenericClient,
+    client: &impl Cached,
     id: &ConversationId,
     after: Seq,
 ) -> Result<Vec<Event>, StoreError> {
-    let rows = client
-        .query(
-            "SELECT seq, at, body FROM events WHERE conversation_id = $1 AND seq > $2 ORDER BY seq",
-            &[&id.0, &int(after.0)],
-        )
-        .await?;
+    let sql = "SELECT seq, at, body FROM events WHERE conversation_id = $1 AND seq > $2 ORDER BY seq";
+    let rows = read(client, sql, &[&id.0, &int(after.0)]).await?;
     rows.iter()
         .map(|row| {
             let seq = uint(row.try_get(0)?);
@@ -77,106 +90,100 @@ pub(super) async fn events_after(
         .collect()
 }
 
-/// Appends `kind` inside `tx` as the conversation's next event, moving its mode with it, and
-/// notifies every bridge on commit. The row's lock, held to the commit, makes concurrent
-/// appends to one conversation (from any bridge) take consecutive seqs.
-pub(super) async fn append_in(
-    tx: &impl GenericClient,
-    id: &ConversationId,
-    at: i64,
-    kind: EventKind,
-    client_id: Option<&str>,
-) -> Result<Event, StoreError> {
-    let body = serde_json::to_string(&kind)?;
-    let row = tx
-        .query_opt("SELECT mode, last_seq FROM conversations WHERE id = $1 FOR UPDATE", &[&id.0])
-        .await?
-        .ok_or_else(|| StoreError::Missing(format!("conversation {}", id.0)))?;
-    let seq = uint(row.try_get(1)?) + 1;
-    let mode = mode_from_column(row.try_get(0)?).after(&kind);
-    tx.execute(
-        "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES ($1, $2, $3, $4, $5)",
-        &[&id.0, &int(seq), &at, &client_id, &body],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE conversations SET last_seq = $2, mode = $3 WHERE id = $1",
-        &[&id.0, &int(seq), &mode_column(mode)],
-    )
-    .await?;
-    // The answer in flight, checkpointed as it streams, so a restart can finish it and a reader
-    // joining mid-answer gets its text so far.
-    match &kind {
-        EventKind::AgentMessageStarted { message_id } => {
-            tx.execute(
-                "INSERT INTO answers (conversation_id, message_id, started_seq, at, text)
-                 VALUES ($1, $2, $3, $4, '')
-                 ON CONFLICT (conversation_id) DO UPDATE
-                 SET message_id = $2, started_seq = $3, at = $4, text = ''",
-                &[&id.0, &message_id.0, &int(seq), &at],
-            )
-            .await?;
-        }
-        EventKind::AgentMessageCompleted { .. } => {
-            tx.execute("DELETE FROM answers WHERE conversation_id = $1", &[&id.0]).await?;
-        }
-        _ => {}
+/// Every event after each conversation's seq, in one query: each conversation's in order.
+pub(super) async fn events_after_each(
+    client: &impl Cached,
+    wanted: &[(ConversationId, Seq)],
+) -> Result<HashMap<ConversationId, Vec<Event>>, StoreError> {
+    let ids: Vec<&str> = wanted.iter().map(|(id, _)| id.0.as_str()).collect();
+    let after: Vec<i64> = wanted.iter().map(|(_, seq)| int(seq.0)).collect();
+    let sql = "SELECT e.conversation_id, e.seq, e.at, e.body
+         FROM unnest($1::TEXT[], $2::BIGINT[]) AS w (id, after)
+         JOIN events e ON e.conversation_id = w.id AND e.seq > w.after
+         ORDER BY e.conversation_id, e.seq";
+    let rows = read(client, sql, &[&ids, &after]).await?;
+    let mut events: HashMap<ConversationId, Vec<Event>> = HashMap::new();
+    for row in &rows {
+        let id = ConversationId(row.try_get(0)?);
+        let seq = uint(row.try_get(1)?);
+        let body: &str = row.try_get(3)?;
+        let kind = serde_json::from_str(body).map_err(|source| StoreError::Corrupt {
+            conversation: id.0.clone(),
+            seq,
+            source,
+        })?;
+        events.entry(id).or_default().push(Event { seq: Seq(seq), at: row.try_get(2)?, kind });
     }
-    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("{seq} {}", id.0)]).await?;
-    Ok(Event { seq: Seq(seq), at, kind })
+    Ok(events)
 }
 
 /// The conversation's answer in flight, with its last checkpoint.
 pub(super) async fn answer_so_far(
-    client: &impl GenericClient,
+    client: &impl Cached,
     id: &ConversationId,
 ) -> Result<Option<AnswerSoFar>, StoreError> {
-    let row = client
-        .query_opt(
-            "SELECT message_id, started_seq, at, text FROM answers WHERE conversation_id = $1",
-            &[&id.0],
-        )
-        .await?;
-    row.map(|row| {
-        Ok(AnswerSoFar {
-            message_id: MessageId(row.try_get(0)?),
-            started: Seq(uint(row.try_get(1)?)),
-            at: row.try_get(2)?,
-            text: row.try_get(3)?,
+    let sql = "SELECT message_id, started_seq, at, text FROM answers WHERE conversation_id = $1";
+    let rows = read(client, sql, &[&id.0]).await?;
+    rows.first()
+        .map(|row| {
+            Ok(AnswerSoFar {
+                message_id: MessageId(row.try_get(0)?),
+                started: Seq(uint(row.try_get(1)?)),
+                at: row.try_get(2)?,
+                text: row.try_get(3)?,
+            })
         })
-    })
-    .transpose()
+        .transpose()
+}
+
+/// The answers in flight of the conversations `ids`, with their last checkpoints, in one query.
+pub(super) async fn answers_so_far(
+    client: &impl Cached,
+    ids: &[String],
+) -> Result<Vec<(ConversationId, AnswerSoFar)>, StoreError> {
+    let sql = "SELECT conversation_id, message_id, started_seq, at, text FROM answers
+         WHERE conversation_id = ANY($1::TEXT[])";
+    let rows = read(client, sql, &[&ids]).await?;
+    rows.iter()
+        .map(|row| {
+            let answer = AnswerSoFar {
+                message_id: MessageId(row.try_get(1)?),
+                started: Seq(uint(row.try_get(2)?)),
+                at: row.try_get(3)?,
+                text: row.try_get(4)?,
+            };
+            Ok((ConversationId(row.try_get(0)?), answer))
+        })
+        .collect()
 }
 
 #[async_trait]
 impl ConversationLog for Postgres {
     async fn create(&self, record: &ConversationRecord) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO conversations
-                 (id, agent, token_hash, created_at, page_url, page_title, locale, email, name, user_id,
-                  user_hash, test)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &[
-                &record.id.0,
-                &record.agent.0,
-                &record.token_hash,
-                &now_millis(),
-                &record.page_url,
-                &record.page_title,
-                &record.locale,
-                &record.visitor.email,
-                &record.visitor.name,
-                &record.visitor.user_id,
-                &record.visitor.user_hash,
-                &record.test,
-            ],
-        )
-        .await?;
+        let params: Vec<Param> = vec![
+            Box::new(record.id.0.clone()),
+            Box::new(record.agent.0.clone()),
+            Box::new(record.token_hash.clone()),
+            Box::new(now_millis()),
+            Box::new(record.page_url.clone()),
+            Box::new(record.page_title.clone()),
+            Box::new(record.locale.clone()),
+            Box::new(record.visitor.email.clone()),
+            Box::new(record.visitor.name.clone()),
+            Box::new(record.visitor.user_id.clone()),
+            Box::new(record.visitor.user_hash.clone()),
+            Box::new(record.test),
+        ];
+        let sql = "INSERT INTO conversations
+                (id, agent, token_hash, created_at, page_url, page_title, locale, email, name, user_id,
+                 user_hash, test)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        self.writer.write(&record.id, vec![(sql, params)], None).await?;
         Ok(())
     }
 
     async fn get(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
-        conversation(&**self.client().await?, id).await
+        conversation(&self.client().await?, id).await
     }
 
     async fn update_visitor(
@@ -198,14 +205,15 @@ impl ConversationLog for Postgres {
 
     async fn append(&self, id: &ConversationId, kind: EventKind) -> Result<Event, StoreError> {
         let started = Instant::now();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let event = append_in(&*tx, id, now_millis(), kind, None).await?;
-        self.commit(tx).await?;
-        // Back to the pool before publishing, which may wait for a connection of its own.
-        drop(client);
+        let at = now_millis();
+        let statement = append_statement(id, at, &kind, None, &self.publisher.instance)?;
+        let settle = Box::new(move |rows: &[Vec<Row>]| {
+            let seq = appended_seq(rows.first()?)?;
+            Some(Event { seq, at, kind })
+        });
+        let written = self.writer.write(id, vec![statement], Some(settle)).await?;
+        let event = written.event.ok_or_else(|| StoreError::Missing(format!("conversation {}", id.0)))?;
         self.appends.appended(started, 1);
-        self.publisher.committed(id, Seq(event.seq.0), Some(&event)).await;
         Ok(event)
     }
 
@@ -217,33 +225,35 @@ impl ConversationLog for Postgres {
         attachments: Vec<Attachment>,
     ) -> Result<Appended, StoreError> {
         let started = Instant::now();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        // Lock the conversation first: a send of the same message racing this one (on any
-        // bridge) has committed by the time the lock is had, so its copy is seen here.
-        tx.execute("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", &[&id.0]).await?;
-        let earlier = tx
-            .query_opt(
-                "SELECT seq FROM events WHERE conversation_id = $1 AND client_id = $2",
-                &[&id.0, &client_id.0],
-            )
-            .await?;
-        if let Some(row) = earlier {
-            return Ok(Appended::Duplicate(Seq(uint(row.try_get(0)?))));
-        }
+        let at = now_millis();
         let key = client_id.0.clone();
         let kind = EventKind::VisitorMessage { client_id, text, attachments };
-        let event = append_in(&*tx, id, now_millis(), kind, Some(&key)).await?;
-        self.commit(tx).await?;
-        self.appends.appended(started, 1);
-        // Back to the pool before publishing, which may wait for a connection of its own.
-        drop(client);
-        self.publisher.committed(id, event.seq, Some(&event)).await;
-        Ok(Appended::New(event))
+        // Lock the conversation first: a send of the same message racing this one (on any
+        // bridge) has committed by the time the lock is had, so the append's check sees it.
+        let lock: Param = Box::new(id.0.clone());
+        let append = append_statement(id, at, &kind, Some(&key), &self.publisher.instance)?;
+        let settle = Box::new(move |rows: &[Vec<Row>]| {
+            let seq = appended_seq(rows.get(1)?)?;
+            Some(Event { seq, at, kind })
+        });
+        let written = self.writer.write(id, vec![(LOCK, vec![lock]), append], Some(settle)).await?;
+        if let Some(event) = written.event {
+            self.appends.appended(started, 1);
+            return Ok(Appended::New(event));
+        }
+        let earlier = self
+            .client()
+            .await?
+            .query_opt("SELECT seq FROM events WHERE conversation_id = $1 AND client_id = $2", &[&id.0, &key])
+            .await?;
+        match earlier {
+            Some(row) => Ok(Appended::Duplicate(Seq(uint(row.try_get(0)?)))),
+            None => Err(StoreError::Missing(format!("conversation {}", id.0))),
+        }
     }
 
     async fn events_after(&self, id: &ConversationId, after: Seq) -> Result<Vec<Event>, StoreError> {
-        events_after(&**self.client().await?, id, after).await
+        events_after(&self.client().await?, id, after).await
     }
 
     async fn backlog(&self, id: &ConversationId, after: Seq) -> Result<Option<Backlog>, StoreError> {
@@ -256,26 +266,24 @@ impl ConversationLog for Postgres {
         message_id: &MessageId,
         text: &str,
     ) -> Result<(), StoreError> {
-        let at = now_millis();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let updated = tx
-            .execute(
-                "UPDATE answers SET text = $3, at = $4 WHERE conversation_id = $1 AND message_id = $2",
-                &[&id.0, &message_id.0, &text, &at],
-            )
-            .await?;
-        if updated == 0 {
-            return Err(StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0)));
-        }
         // The other bridges read the checkpoint when told; this one streamed the pieces itself.
         let notice = format!("{ANSWER_NOTICE}{} {}", self.publisher.instance, id.0);
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &notice]).await?;
-        self.commit(tx).await
+        let params: Vec<Param> = vec![
+            Box::new(id.0.clone()),
+            Box::new(message_id.0.clone()),
+            Box::new(text.to_owned()),
+            Box::new(now_millis()),
+            Box::new(notice),
+        ];
+        let written = self.writer.write(id, vec![(CHECKPOINT, params)], None).await?;
+        if written.rows.first().is_none_or(Vec::is_empty) {
+            return Err(StoreError::Missing(format!("answer {} of conversation {}", message_id.0, id.0)));
+        }
+        Ok(())
     }
 
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError> {
-        let events = events_after(&**self.client().await?, id, Seq(0)).await?;
+        let events = events_after(&self.client().await?, id, Seq(0)).await?;
         Ok(events.into_iter().filter_map(transcript_entry).collect())
     }
 

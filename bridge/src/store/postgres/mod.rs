@@ -1,18 +1,23 @@
-//! The PostgreSQL engine (issue 14): several bridges share one database. Every operation of the
-//! seam is one statement or one transaction on a connection of a small pool; a conversation's
-//! next seq is taken under its row's lock, so concurrent appends from any bridge get consecutive
-//! seqs. Each append notifies (`baton_events`) on commit, and every bridge's [`Publisher`]
-//! publishes the new events of the conversations it has listeners for, in seq order.
+//! The PostgreSQL engine (issue 14): several bridges share one database. The hot path's writes
+//! (appends, checkpoints, decisions, leases, new conversations) go to the [`writer`], which
+//! commits whatever is pending in one transaction (group commit); every other operation is one
+//! statement or one transaction on a connection of a small pool. A conversation's next seq is
+//! taken under its row's lock, so concurrent appends from any bridge get consecutive seqs. Each
+//! append notifies (`baton_events`) on commit; a bridge publishes its own appends itself, and
+//! every bridge's [`Publisher`] publishes the others' new events of the conversations it has
+//! listeners for, in seq order.
 //!
 //! # Layout
 //! - `migrations`: the schema's numbered steps, run under an advisory lock.
-//! - `log`: the conversation log; `handoffs`, `inbox`, `leases`, `lifecycle`, `buckets`,
-//!   `ratings`: the other concerns.
+//! - `log`: the conversation log, and `append`, its appends' statements; `handoffs`, `inbox`,
+//!   `leases`, `lifecycle`, `buckets`, `ratings`: the other concerns.
 //! - `settings`: the agents' settings, one document every bridge reads.
+//! - `writer`: group commit of the hot path's writes.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - [`throwaway`]: a cluster of its own for the tests (the crate's and `tests/api`'s).
 
+mod append;
 mod buckets;
 mod handoffs;
 mod inbox;
@@ -26,8 +31,10 @@ mod ratings;
 mod settings;
 pub mod throwaway;
 mod uploads;
+mod writer;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use tokio::sync::watch;
@@ -35,16 +42,20 @@ use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
 
 use self::publisher::Publisher;
+use self::writer::{Counters, Param, Writer};
 use crate::metrics::AppendMeter;
 use crate::secret::SecretKey;
+use baton_protocol::ConversationId;
+
 use crate::store::{Engine, EngineMetrics, Feeds, StoreError};
 
 /// Connections in each bridge's pool: enough for the streams' backlogs and the writes of a
 /// busy bridge, few enough that many bridges stay under the server's connection limit.
 const POOL_SIZE: usize = 8;
 
-/// The channel appends notify on, with `<seq> <conversation>` as payload, and checkpoints of an
-/// answer in flight with [`ANSWER_NOTICE`]`<bridge> <conversation>`.
+/// The channel appends notify on, with `<seq> <bridge> <conversation>` as payload, and
+/// checkpoints of an answer in flight with [`ANSWER_NOTICE`]`<bridge> <conversation>` (the
+/// writer's statements name it literally).
 const CHANNEL: &str = "baton_events";
 
 /// The start of a checkpoint's notification.
@@ -61,7 +72,8 @@ pub struct Postgres {
     key: SecretKey,
     publisher: Publisher,
     listener: JoinHandle<()>,
-    commits: AtomicU64,
+    writer: Writer,
+    counters: Arc<Counters>,
     appends: AppendMeter,
     /// Bumped by the listener when the shared settings may have changed.
     settings_changes: watch::Sender<u64>,
@@ -86,12 +98,15 @@ impl Postgres {
         let publisher = Publisher::new(pool.clone(), feeds);
         let settings_changes = watch::Sender::new(0);
         let listener = notifications::spawn(config, publisher.clone(), settings_changes.clone());
+        let counters = Arc::new(Counters::default());
+        let writer = Writer::start(pool.clone(), publisher.clone(), counters.clone());
         Ok(Self {
             pool,
             key,
             publisher,
             listener,
-            commits: AtomicU64::new(0),
+            writer,
+            counters,
             appends: AppendMeter::default(),
             settings_changes,
         })
@@ -104,8 +119,25 @@ impl Postgres {
     /// Commits `tx`, counting it.
     async fn commit(&self, tx: Transaction<'_>) -> Result<(), StoreError> {
         tx.commit().await?;
-        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.count_commit();
         Ok(())
+    }
+
+    fn count_commit(&self) {
+        self.counters.commits.fetch_add(1, Ordering::Relaxed);
+        self.counters.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs one statement on `conversation`'s rows in the writer's next round; the rows it
+    /// returned.
+    async fn write_one(
+        &self,
+        conversation: &ConversationId,
+        sql: &'static str,
+        params: Vec<Param>,
+    ) -> Result<usize, StoreError> {
+        let written = self.writer.write(conversation, vec![(sql, params)], None).await?;
+        Ok(written.rows.first().map_or(0, Vec::len))
     }
 
     /// Runs one statement as its own transaction, counting it; the rows it changed.
@@ -115,7 +147,7 @@ impl Postgres {
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<u64, StoreError> {
         let changed = self.client().await?.execute(sql, params).await?;
-        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.count_commit();
         Ok(changed)
     }
 }
@@ -128,9 +160,10 @@ impl Drop for Postgres {
 
 impl Engine for Postgres {
     fn metrics(&self) -> EngineMetrics {
-        // Each write is a transaction of its own: no group commit, the server batches fsyncs.
-        let commits = self.commits.load(Ordering::Relaxed);
-        EngineMetrics { commits, writes: commits }
+        EngineMetrics {
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            writes: self.counters.writes.load(Ordering::Relaxed),
+        }
     }
 
     fn appends(&self) -> &AppendMeter {
@@ -234,6 +267,79 @@ mod tests {
         assert_eq!(b.events_after(&id, Seq(0)).await.expect("reads").len() as u64, 2 * EACH + 1);
     }
 
+    /// A burst of appends through A to many conversations at once reaches the listeners on B:
+    /// each sees every event of its conversation once, in order (B reads what its
+    /// notifications name in batches, many conversations at a time).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_through_one_bridge_reaches_every_listener_on_another_once_in_order() {
+        let cluster = Cluster::shared();
+        let [a, b, _] = bridges(&cluster).await;
+        // Fewer events each than a feed holds, so no listener lags however slowly it reads.
+        const EACH: u64 = 12;
+        let ids: Vec<ConversationId> = (0..60).map(|n| ConversationId(format!("c{n}"))).collect();
+        let mut lives = Vec::new();
+        for id in &ids {
+            a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+                .await
+                .expect("creates");
+            lives.push(b.subscribe(id, Seq(0)).await.expect("subscribes").live);
+        }
+        // And as many nobody listens to on B, written in the same burst.
+        let unheard: Vec<ConversationId> = (0..60).map(|n| ConversationId(format!("u{n}"))).collect();
+        for id in &unheard {
+            a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+                .await
+                .expect("creates");
+        }
+        let writers: Vec<_> = ids
+            .iter()
+            .chain(&unheard)
+            .map(|id| {
+                let (a, id) = (a.clone(), id.clone());
+                tokio::spawn(async move {
+                    for _ in 0..EACH {
+                        a.append(&id, EventKind::HandoffRequested).await.expect("appends");
+                    }
+                })
+            })
+            .collect();
+        let received = futures::future::join_all(lives.iter_mut().map(|live| receive(live, EACH))).await;
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        for (id, seen) in ids.iter().zip(received) {
+            assert_eq!(seen, (1..=EACH).collect::<Vec<_>>(), "conversation {}", id.0);
+        }
+    }
+
+    /// A write that fails in a round takes none of the round's other writes with it, and none of
+    /// them is stored twice: the round is one transaction, rolled back whole, then each write
+    /// runs again alone.
+    // One thread: the writer runs only once all three are sent, so they share one round.
+    #[tokio::test]
+    async fn a_failed_round_stores_each_of_its_other_writes_once() {
+        let cluster = Cluster::shared();
+        let bridge =
+            Conversations::connect(&cluster.database(), SecretKey::generate()).await.expect("connects");
+        let record = |id: &str| {
+            ConversationRecord::new(ConversationId::from(id), AgentId::from("demo"), String::new())
+        };
+        bridge.create(&record("c1")).await.expect("creates");
+        let id = ConversationId::from("c1");
+        let (first, second) = (record("c1"), record("c2"));
+        let (again, appended, other) = tokio::join!(
+            bridge.create(&first),
+            bridge.append(&id, EventKind::HandoffRequested),
+            bridge.create(&second),
+        );
+        assert!(again.is_err(), "an id is created once");
+        assert_eq!(appended.expect("appends").seq, Seq(1));
+        other.expect("creates");
+        let stored = bridge.events_after(&id, Seq(0)).await.expect("reads");
+        assert_eq!(stored.iter().map(|event| event.seq.0).collect::<Vec<_>>(), [1], "stored once");
+        assert!(bridge.get(&ConversationId::from("c2")).await.expect("reads").is_some());
+    }
+
     /// Three bridges drawing from one bucket at once take exactly its size between them: a
     /// visitor whose requests land on several bridges gets the limit once.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -326,7 +432,11 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_lost_listen_connection_is_made_again_and_catches_up() {
         let cluster = Cluster::shared();
-        let [a, b, _] = bridges(&cluster).await;
+        let url = cluster.database();
+        let key = SecretKey::generate();
+        let a = Conversations::connect(&url, key.clone()).await.expect("connects");
+        let b = Conversations::connect(&url, key.clone()).await.expect("connects");
+        let _c = Conversations::connect(&url, key).await.expect("connects");
         let id = ConversationId::from("c1");
         a.create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
             .await
@@ -335,11 +445,18 @@ mod tests {
         b.append(&id, EventKind::HandoffRequested).await.expect("appends");
         assert_eq!(receive(&mut live, 1).await, [1]);
         let (admin, connection) =
-            tokio_postgres::connect(&cluster.url("postgres"), tokio_postgres::NoTls).await.expect("connects");
+            tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connects");
         tokio::spawn(connection);
+        // This database's listening connections only (other tests share the cluster), once all
+        // three bridges' are up: each connects on its own task.
+        let listening =
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()";
+        while admin.query(listening, &[&APPLICATION]).await.expect("reads").len() < 3 {
+            tokio::task::yield_now().await;
+        }
         let cut = admin
             .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &format!("SELECT pg_terminate_backend(pid) FROM ({listening}) AS listening"),
                 &[&APPLICATION],
             )
             .await

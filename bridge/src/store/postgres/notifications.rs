@@ -1,8 +1,12 @@
-//! The bridge's `LISTEN` connection: each notification of a commit (`<seq> <conversation>`)
-//! makes the publisher publish that conversation's new events, if someone listens to it here.
-//! A lost connection is made again, and then every listened conversation catches up from the
-//! table, so nothing committed while it was down is skipped. A settings save's notification, and
-//! each (re)connection, bumps the settings watch, so the agents are re-read from the database.
+//! The bridge's `LISTEN` connection: notifications of other bridges' commits (`<seq> <bridge>
+//! <conversation>`) make the publisher publish those conversations' new events, if someone
+//! listens to them here. They are handled in batches: whatever has arrived is taken at once, and
+//! the publisher reads the new events of all its conversations in one query (while it reads,
+//! the connection's driver, a task of its own, goes on queueing the next ones). A bridge's own
+//! commits are published by the bridge itself. A lost connection is made again, and then every
+//! listened conversation catches up from the table, so nothing committed while it was down is
+//! skipped. A settings save's notification, and each (re)connection, bumps the settings watch,
+//! so the agents are re-read from the database.
 
 use std::time::Duration;
 
@@ -18,6 +22,9 @@ use baton_protocol::{ConversationId, Seq};
 /// The first wait before connecting again, doubled up to [`MOST_BACKOFF`].
 const LEAST_BACKOFF: Duration = Duration::from_millis(50);
 const MOST_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The most notifications handled in one batch.
+const MAX_BATCH: usize = 4_096;
 
 /// The name the connection shows in `pg_stat_activity`.
 pub(super) const APPLICATION: &str = "baton-bridge-listen";
@@ -73,26 +80,78 @@ async fn listen(
     publisher.catch_up().await;
     // A save while the connection was down was announced to nobody here.
     settings.send_modify(|count| *count += 1);
-    while let Some(notification) = notified.recv().await {
-        if notification.payload().starts_with(SETTINGS_NOTICE) {
-            settings.send_modify(|count| *count += 1);
-            continue;
-        }
-        if let Some(notice) = notification.payload().strip_prefix(ANSWER_NOTICE) {
-            // This bridge streamed its own answers' pieces as they came.
-            if let Some((instance, id)) = notice.split_once(' ') {
-                if instance != &*publisher.instance {
-                    publisher.answer_checkpointed(&ConversationId(id.to_owned())).await;
-                }
+    while let Some(first) = notified.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match notified.try_recv() {
+                Ok(notification) => batch.push(notification),
+                Err(_) => break,
             }
-            continue;
         }
-        let Some((seq, id)) = notification.payload().split_once(' ') else { continue };
-        let Ok(seq) = seq.parse() else { continue };
-        publisher.committed(&ConversationId(id.to_owned()), Seq(seq), None).await;
+        let (mut commits, mut answers, mut saved) = (Vec::new(), Vec::new(), false);
+        for notification in &batch {
+            match Notice::parse(notification.payload(), &publisher.instance) {
+                Some(Notice::Commit(id, seq)) => commits.push((id, seq)),
+                Some(Notice::Answer(id)) => answers.push(id),
+                Some(Notice::Settings) => saved = true,
+                None => {}
+            }
+        }
+        if saved {
+            settings.send_modify(|count| *count += 1);
+        }
+        // The events first: a checkpoint notified after an answer's start follows the start.
+        publisher.committed_elsewhere(commits).await;
+        publisher.answers_checkpointed(answers).await;
     }
     match driver.await {
         Ok(result) => result,
         Err(_) => Ok(()),
+    }
+}
+
+/// A notification another bridge (or a settings save) sent, as this bridge acts on it.
+#[derive(Debug, PartialEq, Eq)]
+enum Notice {
+    /// Another bridge committed the conversation's events up to this seq.
+    Commit(ConversationId, Seq),
+    /// Another bridge checkpointed the conversation's answer in flight.
+    Answer(ConversationId),
+    /// The shared settings were saved.
+    Settings,
+}
+
+impl Notice {
+    /// What `payload` asks of the bridge `own`: nothing for its own commits and checkpoints (it
+    /// published those itself) or a payload it does not know.
+    fn parse(payload: &str, own: &str) -> Option<Notice> {
+        if payload.starts_with(SETTINGS_NOTICE) {
+            return Some(Notice::Settings);
+        }
+        if let Some(notice) = payload.strip_prefix(ANSWER_NOTICE) {
+            let (bridge, id) = notice.split_once(' ')?;
+            return (bridge != own).then(|| Notice::Answer(ConversationId(id.to_owned())));
+        }
+        let (seq, rest) = payload.split_once(' ')?;
+        let (bridge, id) = rest.split_once(' ')?;
+        (bridge != own).then_some(())?;
+        Some(Notice::Commit(ConversationId(id.to_owned()), Seq(seq.parse().ok()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bridge_acts_on_the_others_notifications_and_skips_its_own() {
+        let id = || ConversationId::from("c 1");
+        assert_eq!(Notice::parse("12 b2 c 1", "b1"), Some(Notice::Commit(id(), Seq(12))));
+        assert_eq!(Notice::parse("12 b1 c 1", "b1"), None, "published by the bridge itself");
+        assert_eq!(Notice::parse("answer b2 c 1", "b1"), Some(Notice::Answer(id())));
+        assert_eq!(Notice::parse("answer b1 c 1", "b1"), None);
+        assert_eq!(Notice::parse("settings 4", "b1"), Some(Notice::Settings));
+        assert_eq!(Notice::parse("x b2 c", "b1"), None);
+        assert_eq!(Notice::parse("12", "b1"), None);
     }
 }

@@ -3,7 +3,9 @@
 //! last seq published; it starts at the snapshot the first listener's backlog read, and moves
 //! only by contiguous steps: the event a local append has in hand when it is the next one, or
 //! else every event after the head, read from the table (a conversation's committed seqs have no
-//! gaps: a seq is taken under the row's lock, held to the commit).
+//! gaps: a seq is taken under the row's lock, held to the commit). Other bridges' commits come
+//! in batches ([`Publisher::committed_elsewhere`]): the conversations nobody listens to here are
+//! skipped without a read, the others' new events are read in one query.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,7 +14,7 @@ use baton_protocol::{ConversationId, Event, Seq};
 use deadpool_postgres::Pool;
 use tokio_postgres::IsolationLevel;
 
-use super::log::{answer_so_far, conversation, events_after};
+use super::log::{answer_so_far, answers_so_far, conversation, events_after, events_after_each};
 use crate::store::{AnswerSoFar, Backlog, Feeds, StoreError};
 
 /// The last seq published of a conversation, once its first listener's backlog set it.
@@ -52,39 +54,20 @@ impl Publisher {
         let mut client = self.pool.get().await?;
         let snapshot =
             client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await?;
-        let Some(record) = conversation(&*snapshot, id).await? else {
+        // Pipelined: one round trip for the three reads.
+        let (record, events, answer) = tokio::try_join!(
+            conversation(&snapshot, id),
+            events_after(&snapshot, id, after),
+            answer_so_far(&snapshot, id),
+        )?;
+        snapshot.commit().await?;
+        let Some(record) = record else {
             return Ok(None);
         };
-        let events = events_after(&*snapshot, id, after).await?;
-        let answer = answer_so_far(&*snapshot, id).await?;
-        snapshot.commit().await?;
         // A head already set stays: earlier listeners have seen up to it, and what came since
         // is published from it (this listener drops what its backlog already had, by seq).
         last.get_or_insert(record.last_seq);
         Ok(Some(Backlog { events, answer }))
-    }
-
-    /// Publishes a checkpoint another bridge made of the conversation's answer in flight, if
-    /// someone listens to it here: the whole text so far, read from the table, as one delta
-    /// from offset 0 (a stream sends each byte of an answer once, whatever pieces overlap).
-    /// Under the head's lock, so it falls in order among the conversation's events.
-    pub(super) async fn answer_checkpointed(&self, id: &ConversationId) {
-        let Some(head) = self.heads().get(id).cloned() else { return };
-        let last = head.lock().await;
-        if last.is_none() || !self.feeds.listens(id) {
-            return;
-        }
-        let delta = match self.read_answer(id).await {
-            Ok(Some(answer)) => answer.as_delta(),
-            // Completed meanwhile: the completion restates the whole text.
-            Ok(None) => return,
-            Err(error) => {
-                tracing::warn!(%error, conversation = %id.0, "an answer's checkpoint could not be read");
-                return;
-            }
-        };
-        self.feeds.publish(std::iter::once((id.clone(), delta)));
-        drop(last);
     }
 
     /// Publishes what a commit made of the conversation up to `seq`, if someone listens to it
@@ -121,20 +104,117 @@ impl Publisher {
         self.feeds.publish(events.into_iter().map(|event| (id.clone(), event)));
     }
 
-    async fn read_after(&self, id: &ConversationId, from: Seq) -> Result<Vec<Event>, StoreError> {
-        events_after(&**self.pool.get().await?, id, from).await
+    /// Publishes what other bridges committed: each conversation's events up to its seq, for
+    /// the conversations someone listens to here, read together in one query. The heads are
+    /// locked in the order of their conversations (as nothing else holds two), so the events
+    /// fall in order among those this bridge appends meanwhile.
+    pub(super) async fn committed_elsewhere(&self, mut commits: Vec<(ConversationId, Seq)>) {
+        commits.sort();
+        commits.dedup_by(|later, earlier| {
+            // Sorted by seq within a conversation: keep the last (the highest).
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 = later.1;
+            }
+            same
+        });
+        let mut held = Vec::new();
+        for (id, seq) in commits {
+            let Some(head) = self.listened_head(&id) else { continue };
+            held.push((id, seq, head.lock_owned().await));
+        }
+        let wanted: Vec<(ConversationId, Seq)> = held
+            .iter()
+            .filter_map(|(id, seq, last)| {
+                let from = (**last)?;
+                (from < *seq).then(|| (id.clone(), from))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let mut events = match self.read_after_each(&wanted).await {
+            Ok(events) => events,
+            Err(error) => {
+                tracing::warn!(%error, conversations = wanted.len(), "new events could not be read for the listeners");
+                return;
+            }
+        };
+        for (id, _, last) in &mut held {
+            let Some(new) = events.remove(id) else { continue };
+            if let Some(newest) = new.last() {
+                **last = Some(newest.seq);
+            }
+            self.feeds.publish(new.into_iter().map(|event| (id.clone(), event)));
+        }
     }
 
-    async fn read_answer(&self, id: &ConversationId) -> Result<Option<AnswerSoFar>, StoreError> {
-        answer_so_far(&**self.pool.get().await?, id).await
+    /// Publishes the checkpoints other bridges made of the conversations' answers in flight, for
+    /// those someone listens to here: each text so far, read together, as one delta from offset
+    /// 0 (a stream sends each byte of an answer once, whatever pieces overlap). Under the heads'
+    /// locks, so each falls in order among its conversation's events.
+    pub(super) async fn answers_checkpointed(&self, mut ids: Vec<ConversationId>) {
+        ids.sort();
+        ids.dedup();
+        let mut held = Vec::new();
+        for id in ids {
+            let Some(head) = self.listened_head(&id) else { continue };
+            let last = head.lock_owned().await;
+            if last.is_some() {
+                held.push((id, last));
+            }
+        }
+        if held.is_empty() {
+            return;
+        }
+        let ids: Vec<String> = held.iter().map(|(id, _)| id.0.clone()).collect();
+        let answers = match self.read_answers(&ids).await {
+            Ok(answers) => answers,
+            Err(error) => {
+                tracing::warn!(%error, conversations = ids.len(), "answers' checkpoints could not be read");
+                return;
+            }
+        };
+        // An answer completed meanwhile is not there: the completion restates the whole text.
+        let deltas = answers.into_iter().filter(|(_, answer)| !answer.text.is_empty());
+        self.feeds.publish(deltas.map(|(id, answer)| (id, answer.as_delta())));
+        drop(held);
+    }
+
+    /// The conversation's head if someone listens to it here; a head whose last listener left is
+    /// forgotten (unless a new one replaced it).
+    fn listened_head(&self, id: &ConversationId) -> Option<Head> {
+        let mut heads = self.heads();
+        let head = heads.get(id)?.clone();
+        if self.feeds.listens(id) {
+            return Some(head);
+        }
+        if heads.get(id).is_some_and(|current| Arc::ptr_eq(current, &head)) {
+            heads.remove(id);
+        }
+        None
+    }
+
+    async fn read_after_each(
+        &self,
+        wanted: &[(ConversationId, Seq)],
+    ) -> Result<HashMap<ConversationId, Vec<Event>>, StoreError> {
+        events_after_each(&self.pool.get().await?, wanted).await
+    }
+
+    async fn read_answers(&self, ids: &[String]) -> Result<Vec<(ConversationId, AnswerSoFar)>, StoreError> {
+        answers_so_far(&self.pool.get().await?, ids).await
+    }
+
+    async fn read_after(&self, id: &ConversationId, from: Seq) -> Result<Vec<Event>, StoreError> {
+        events_after(&self.pool.get().await?, id, from).await
     }
 
     /// Publishes whatever every listened conversation missed: after the notifications were lost.
     pub(super) async fn catch_up(&self) {
-        let ids: Vec<ConversationId> = self.heads().keys().cloned().collect();
-        for id in ids {
-            self.committed(&id, Seq(u64::MAX), None).await;
-        }
+        let ids: Vec<(ConversationId, Seq)> =
+            self.heads().keys().map(|id| (id.clone(), Seq(u64::MAX))).collect();
+        self.committed_elsewhere(ids).await;
     }
 
     /// Ends the conversation's feeds and forgets its head: it was erased.

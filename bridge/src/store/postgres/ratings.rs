@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use baton_protocol::{AgentId, ConversationId, EventKind, Mode, Rating};
 
-use super::log::append_in;
+use super::append::append_in;
 use super::{uint, Postgres};
 use crate::conversations::now_millis;
 use crate::store::ratings::{rating_column, rating_from_column};
@@ -46,7 +46,7 @@ impl Ratings for Postgres {
             return Ok(Rated::Already);
         }
         let kind = EventKind::ConversationRated { rating, comment: comment.map(str::to_owned) };
-        let event = append_in(&*tx, id, at, kind, None).await?;
+        let event = append_in(&*tx, id, at, kind, &self.publisher.instance).await?;
         self.commit(tx).await?;
         // Back to the pool before publishing, which may wait for a connection of its own.
         drop(client);
