@@ -27,6 +27,7 @@ fn Shown(props: &ShownProps) -> Html {
         on_send: Callback::noop(),
         on_send_files: Callback::noop(),
         picking: use_picking(),
+        writing: baton_widget::components::use_writing(),
         on_retry: Callback::noop(),
         ask_email: false,
         email_saved: None,

@@ -42,6 +42,7 @@ fn Shown(props: &ShownProps) -> Html {
         on_send: Callback::noop(),
         on_send_files: Callback::noop(),
         picking: baton_widget::components::use_picking(),
+        writing: baton_widget::components::use_writing(),
         on_retry: Callback::noop(),
         ask_email: props.ask_email,
         email_saved: None,

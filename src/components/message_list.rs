@@ -8,10 +8,10 @@ use baton_protocol::{Seq, Teammate};
 use web_sys::Element;
 use yew::prelude::*;
 
-use super::{ai_author, rich_text, MessageView};
+use super::{ai_author, message_view, rich_text};
 use crate::follow::{after_render, After, Metrics};
 use crate::i18n::{Texts, EN};
-use crate::message::{Message, MessageKey, Sender};
+use crate::message::{Message, Sender};
 use crate::outbox::Outgoing;
 use crate::time;
 use crate::transcript::{Chunk, Transcript};
@@ -164,13 +164,10 @@ pub fn ChunkView(props: &ChunkViewProps) -> Html {
         { for props.chunk.iter().map(|message| {
             let at = local(message.at);
             let stamp = time::starts_group(previous.map(|before| local(before.at)), at)
-                .then(|| AttrValue::from(time::label(texts, at, now)));
+                .then(|| time::label(texts, at, now));
             let head = stamp.is_some() || previous.is_none_or(|before| before.sender != message.sender);
             previous = Some(message);
-            html! {
-                <MessageView key={key(&message.key)} message={message.clone()} {stamp} {head}
-                    agent={props.agent.clone()} on_retry={props.on_retry.clone()} />
-            }
+            message_view(texts, message, stamp, head, &props.agent, &props.on_retry)
         }) }
     }
 }
@@ -200,13 +197,5 @@ pub(crate) fn now() -> i64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_millis() as i64)
-    }
-}
-
-fn key(key: &MessageKey) -> String {
-    match key {
-        MessageKey::Client(id) => format!("c:{id}"),
-        MessageKey::Agent(id) => format!("a:{id}"),
-        MessageKey::Seq(seq) => format!("s:{seq}"),
     }
 }

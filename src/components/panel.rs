@@ -9,7 +9,7 @@ use baton_protocol::{AgentProfile, Mode, RateConversation, Teammate};
 use yew::prelude::*;
 
 use super::message_list::{local, now};
-use super::{avatar, dropped_files, email_form, rating_form, Composer, Draft, MessageList, Picking};
+use super::{avatar, composer, dropped_files, email_form, rating_form, Draft, MessageList, Picking, Writing};
 use crate::conversation::ConversationHandle;
 use crate::i18n::Texts;
 use crate::outbox::Outgoing;
@@ -33,6 +33,8 @@ pub struct PanelProps {
     pub on_send_files: Callback<Draft>,
     /// The files about to be sent.
     pub picking: Picking,
+    /// The message being written.
+    pub writing: Writing,
     /// Ask for an email: a handoff is under way and the team has none.
     pub ask_email: bool,
     /// The email the visitor left in this panel.
@@ -84,7 +86,8 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
     };
     let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
     let on_restart = props.on_restart.reform(|_: MouseEvent| ());
-    // Files dropped anywhere on the panel join the message being written.
+    // Files dropped anywhere on the panel, or pasted into it, join the message being written:
+    // one listener for both.
     let picking = props.picking.clone();
     let open_for_files = conversation.mode != Mode::Closed;
     let ondragover = Callback::from(move |event: DragEvent| {
@@ -92,19 +95,17 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
             event.prevent_default();
         }
     });
-    let ondrop = {
-        let picking = picking.clone();
-        Callback::from(move |event: DragEvent| {
+    let onpaste = Callback::from(move |event: Event| {
+        if let Some(files) = dropped_files(&event).filter(|_| open_for_files) {
             event.prevent_default();
-            if open_for_files {
-                picking.add(dropped_files(&event));
-            }
-        })
-    };
+            picking.add(Some(files));
+        }
+    });
+    let ondrop = onpaste.reform(|event: DragEvent| event.into());
     html! {
         <section class={classes!("baton-panel", props.closing.then_some("baton-closing"))} role="dialog"
             aria-label={texts.chat_with(&company)} ref={props.panel_ref.clone()}
-            onanimationend={props.on_closed.reform(|_: AnimationEvent| ())} {ondragover} {ondrop}>
+            onanimationend={props.on_closed.reform(|_: AnimationEvent| ())} {ondragover} {ondrop} {onpaste}>
             <header class="baton-header">
                 // Whoever answers now: the teammate once one joined, else the agent.
                 if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {
@@ -134,8 +135,7 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
                     <button type="button" class="baton-send" onclick={on_restart}>{ texts.new_conversation }</button>
                 </div>
             } else {
-                <Composer on_send={props.on_send.clone()} input_ref={props.input_ref.clone()}
-                    picking={picking} on_send_files={props.on_send_files.clone()} />
+                { composer(texts, &props.writing, &props.input_ref, &props.picking, &props.on_send, &props.on_send_files) }
             }
         </section>
     }

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{launcher, panel, use_picking, Draft, LauncherProps, PanelProps};
+use super::{launcher, panel, use_picking, use_writing, Draft, LauncherProps, PanelProps};
 use crate::api::{Client, Write};
 use crate::contrast;
 use crate::conversation::{Action, Conversation};
@@ -58,6 +58,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let (comment_ref, email_ref) = (use_node_ref(), use_node_ref());
     let email_invalid = use_state_eq(|| false);
     let picking = use_picking();
+    let writing = use_writing();
     use_panel_focus(*open, options.focus, &input_ref, &launcher_ref, host);
     let deliver = {
         let (client, agent, visitor, store) =
@@ -221,6 +222,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
         on_send,
         on_send_files,
         picking,
+        writing,
         on_retry,
         ask_email,
         email_saved: (*email_saved).clone(),
