@@ -10,7 +10,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::components::MessageList;
+use crate::components::{message_list, use_log_state};
+use crate::i18n::EN;
 use crate::conversation::{Action, Conversation};
 
 type Slot = Rc<RefCell<Option<UseReducerDispatcher<Conversation>>>>;
@@ -31,10 +32,8 @@ fn Log(props: &LogProps) -> Html {
     let conversation = use_reducer(Conversation::default);
     *props.slot.borrow_mut() = Some(conversation.dispatcher());
     let on_retry = use_callback((), |_, ()| {});
-    html! {
-        <MessageList greeting={None::<AttrValue>} messages={conversation.messages.clone()}
-            thinking={conversation.agent_thinking} {on_retry} />
-    }
+    let log = use_log_state(&conversation.messages);
+    message_list(&EN, &log, None, &AttrValue::default(), &conversation.messages, conversation.agent_thinking, false, &on_retry)
 }
 
 /// Renders `messages` finished messages into `host`, then streams `pieces` pieces into one more

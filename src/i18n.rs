@@ -87,6 +87,8 @@ pub struct Texts {
     pub rated: &'static str,
     /// The unread badge's accessible text.
     unread: &'static str,
+    /// The name of the button that closes the unread preview.
+    pub close_preview: &'static str,
     /// The email field's label.
     pub your_email: &'static str,
     /// Why we ask for it.
@@ -195,6 +197,7 @@ pub const EN: Texts = Texts {
     rating_comment: "Anything to add? (optional)",
     rated: "Thanks for your rating!",
     unread: "{n} unread messages",
+    close_preview: "Close preview",
     your_email: "Your email",
     email_prompt: "Leave your email so our team can follow up:",
     save_email: "Save",
@@ -247,6 +250,7 @@ pub const FR: Texts = Texts {
     rating_comment: "Un commentaire ? (facultatif)",
     rated: "Merci pour votre avis !",
     unread: "{n} messages non lus",
+    close_preview: "Fermer l'aperçu",
     your_email: "Votre e-mail",
     email_prompt: "Laissez votre e-mail pour que notre équipe puisse vous répondre :",
     save_email: "Enregistrer",
@@ -297,6 +301,7 @@ pub const ES: Texts = Texts {
     rating_comment: "¿Algo que añadir? (opcional)",
     rated: "¡Gracias por tu valoración!",
     unread: "{n} mensajes sin leer",
+    close_preview: "Cerrar la vista previa",
     your_email: "Tu correo electrónico",
     email_prompt: "Déjanos tu correo para que nuestro equipo pueda responderte:",
     save_email: "Guardar",
@@ -348,6 +353,7 @@ pub const DE: Texts = Texts {
     rating_comment: "Noch etwas? (optional)",
     rated: "Danke für Ihre Bewertung!",
     unread: "{n} ungelesene Nachrichten",
+    close_preview: "Vorschau schließen",
     your_email: "Ihre E-Mail",
     email_prompt: "Hinterlassen Sie Ihre E-Mail, damit unser Team antworten kann:",
     save_email: "Speichern",

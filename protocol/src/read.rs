@@ -304,6 +304,7 @@ impl AgentProfile {
             company: text("company")?,
             greeting: text("greeting")?,
             back_at: wire.get("back_at").int(),
+            suggestions: wire.get("suggestions").items().iter().filter_map(Value::text).collect(),
         })
     }
 }
@@ -414,6 +415,7 @@ mod tests {
                 company: "Lumen".into(),
                 greeting: "Hi!".into(),
                 back_at,
+                suggestions: back_at.map(|_| vec!["Where is my order?".into()]).unwrap_or_default(),
             };
             let written = serde_json::to_string(&profile).expect("serializes");
             assert_eq!(AgentProfile::read(&written), Ok(profile));

@@ -9,7 +9,7 @@ use baton_protocol::{AgentProfile, Mode, RateConversation, Teammate};
 use yew::prelude::*;
 
 use super::message_list::{local, now};
-use super::{avatar, composer, dropped_files, email_form, rating_form, Draft, MessageList, Picking, Writing};
+use super::{avatar, composer, dropped_files, email_form, message_list, rating_form, Draft, LogState, Picking, Writing};
 use crate::conversation::ConversationHandle;
 use crate::i18n::Texts;
 use crate::outbox::Outgoing;
@@ -35,6 +35,8 @@ pub struct PanelProps {
     pub picking: Picking,
     /// The message being written.
     pub writing: Writing,
+    /// Where the log is scrolled.
+    pub log: LogState,
     /// Ask for an email: a handoff is under way and the team has none.
     pub ask_email: bool,
     /// The email the visitor left in this panel.
@@ -84,8 +86,21 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
         (Mode::Human, None) => texts.status_waiting.to_owned(),
         (Mode::Closed, _) => texts.status_closed.to_owned(),
     };
-    let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
+    let teammate_typing = conversation.teammate_typing && conversation.teammate.is_some();
     let on_restart = props.on_restart.reform(|_: MouseEvent| ());
+    // The agent's suggested first questions, until the conversation has a message: one click
+    // sends it as the visitor's own.
+    let suggestions = props.profile.as_ref().filter(|p| conversation.messages.is_empty() && !p.suggestions.is_empty()).map(|profile| {
+        html! {
+            <div class="baton-suggestions">
+                { for profile.suggestions.iter().map(|question| {
+                    let text = question.clone();
+                    let onclick = props.on_send.reform(move |_: MouseEvent| text.clone());
+                    html! { <button type="button" class="baton-suggestion" {onclick}>{ question.clone() }</button> }
+                }) }
+            </div>
+        }
+    });
     // Files dropped anywhere on the panel, or pasted into it, join the message being written:
     // one listener for both.
     let picking = props.picking.clone();
@@ -124,8 +139,9 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
             if let Some(notice) = &conversation.notice {
                 <p class="baton-notice" role="alert">{ notice.clone() }</p>
             }
-            <MessageList {greeting} agent={agent} messages={conversation.messages.clone()} thinking={conversation.agent_thinking}
-                {teammate_typing} on_retry={props.on_retry.clone()} />
+            { message_list(texts, &props.log, greeting, &agent, &conversation.messages, conversation.agent_thinking,
+                teammate_typing, &props.on_retry) }
+            { for suggestions }
             if props.ask_email || props.email_saved.is_some() {
                 { email_form(texts, props.email_saved.as_ref(), &props.email_invalid, &props.email_ref, &props.on_email) }
             }
