@@ -11,8 +11,8 @@ use web_sys::Element;
 use yew::prelude::*;
 
 use crate::components::{message_list, use_log_state};
-use crate::i18n::EN;
 use crate::conversation::{Action, Conversation};
+use crate::i18n::EN;
 
 type Slot = Rc<RefCell<Option<UseReducerDispatcher<Conversation>>>>;
 
@@ -33,7 +33,7 @@ fn Log(props: &LogProps) -> Html {
     *props.slot.borrow_mut() = Some(conversation.dispatcher());
     let on_retry = use_callback((), |_, ()| {});
     let log = use_log_state(&conversation.messages);
-    message_list(&EN, &log, None, &AttrValue::default(), &conversation.messages, conversation.agent_thinking, false, &on_retry)
+    message_list(&EN, &log, None, &AttrValue::default(), &conversation.messages, conversation.agent_thinking, false, Seq(0), &on_retry)
 }
 
 /// Renders `messages` finished messages into `host`, then streams `pieces` pieces into one more

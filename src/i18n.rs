@@ -23,6 +23,8 @@ pub struct Texts {
     pub sending: &'static str,
     /// The newest of the visitor's messages, once the bridge has it.
     pub delivered: &'static str,
+    /// The newest of the visitor's messages, once the team has seen it.
+    pub seen: &'static str,
     /// Before a time the day before.
     pub yesterday: &'static str,
     /// Before a time the day after.
@@ -165,6 +167,7 @@ pub const EN: Texts = Texts {
     send: "Send",
     sending: "Sending…",
     delivered: "Delivered",
+    seen: "Seen",
     yesterday: "Yesterday",
     tomorrow: "tomorrow",
     away_until: "Our team is away until {time} and will reply here then.",
@@ -216,6 +219,7 @@ pub const FR: Texts = Texts {
     send: "Envoyer",
     sending: "Envoi…",
     delivered: "Distribué",
+    seen: "Vu",
     yesterday: "Hier",
     tomorrow: "demain",
     away_until: "Notre équipe est absente jusqu'à {time} et vous répondra ici.",
@@ -269,6 +273,7 @@ pub const ES: Texts = Texts {
     send: "Enviar",
     sending: "Enviando…",
     delivered: "Entregado",
+    seen: "Visto",
     yesterday: "Ayer",
     tomorrow: "mañana",
     away_until: "Nuestro equipo no está disponible hasta {time} y te responderá aquí.",
@@ -320,6 +325,7 @@ pub const DE: Texts = Texts {
     send: "Senden",
     sending: "Wird gesendet…",
     delivered: "Zugestellt",
+    seen: "Gesehen",
     yesterday: "Gestern",
     tomorrow: "morgen",
     away_until: "Unser Team ist bis {time} nicht erreichbar und antwortet Ihnen dann hier.",

@@ -151,6 +151,7 @@ fn Harness(props: &HarnessProps) -> Html {
         &conversation.messages,
         conversation.agent_thinking,
         typing,
+        conversation.team_seen,
         &Callback::noop(),
     )
 }

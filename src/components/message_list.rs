@@ -77,6 +77,7 @@ pub fn message_list(
     messages: &Transcript,
     thinking: bool,
     teammate_typing: bool,
+    team_seen: Seq,
     on_retry: &Callback<Outgoing>,
 ) -> Html {
     let onscroll = {
@@ -112,7 +113,7 @@ pub fn message_list(
             { for chunks.iter().enumerate().map(|(index, chunk)| {
                 let previous = index.checked_sub(1).and_then(|before| chunks[before].last().cloned());
                 html! {
-                    <ChunkView key={index} chunk={chunk.clone()} {previous} agent={agent.clone()}
+                    <ChunkView key={index} chunk={chunk.clone()} {previous} {team_seen} agent={agent.clone()}
                         on_retry={on_retry.clone()} />
                 }
             }) }
@@ -142,6 +143,8 @@ pub struct ChunkViewProps {
     pub chunk: Chunk,
     /// The message before the chunk's first, which decides whether that one starts a run.
     pub previous: Option<Rc<Message>>,
+    /// The team has seen the visitor's messages before this seq.
+    pub team_seen: Seq,
     /// The agent's name.
     pub agent: AttrValue,
     /// Called when the visitor retries one.
@@ -153,6 +156,7 @@ impl PartialEq for ChunkViewProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.chunk, &other.chunk)
             && self.previous == other.previous
+            && self.team_seen == other.team_seen
             && self.agent == other.agent
             && self.on_retry == other.on_retry
     }
@@ -173,7 +177,7 @@ pub fn ChunkView(props: &ChunkViewProps) -> Html {
                 .then(|| time::label(texts, at, now));
             let head = stamp.is_some() || previous.is_none_or(|before| before.sender != message.sender);
             previous = Some(message);
-            message_view(texts, message, stamp, head, &props.agent, &props.on_retry)
+            message_view(texts, message, stamp, head, message.seen_before(props.team_seen), &props.agent, &props.on_retry)
         }) }
     }
 }

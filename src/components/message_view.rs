@@ -12,7 +12,8 @@ use crate::message::{Message, MessageKey, Notice, Sender, Status};
 use crate::outbox::Outgoing;
 
 /// One entry of the log, keyed by its message so the log's diff follows it: the time label
-/// above it (`stamp`) when it starts a group, its author's name when it starts a run (`head`).
+/// above it (`stamp`) when it starts a group, its author's name when it starts a run (`head`),
+/// and on the visitor's own whether the team has `seen` it.
 /// The visitor's own words show exactly as typed; the agent's and the team's are the markdown
 /// subset. Either way, text is inserted as text, never as HTML. A plain function of its chunk,
 /// not a component: the chunk re-renders only when one of its messages changed, and every
@@ -22,6 +23,7 @@ pub fn message_view(
     message: &Message,
     stamp: Option<String>,
     head: bool,
+    seen: bool,
     agent: &AttrValue,
     on_retry: &Callback<Outgoing>,
 ) -> Html {
@@ -42,7 +44,7 @@ pub fn message_view(
         (Status::Sending, _) => html! { <span class="baton-status">{ texts.sending }</span> },
         // Shown on the newest of the visitor's messages only (the stylesheet hides the others).
         (Status::Done, MessageKey::Client(_)) => {
-            html! { <span class="baton-status baton-delivered">{ texts.delivered }</span> }
+            html! { <span class="baton-status baton-delivered">{ if seen { texts.seen } else { texts.delivered } }</span> }
         }
         (Status::Failed, MessageKey::Client(client_id)) => {
             // The widget puts the message's files back in before sending it again.

@@ -140,7 +140,7 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
                 <p class="baton-notice" role="alert">{ notice.clone() }</p>
             }
             { message_list(texts, &props.log, greeting, &agent, &conversation.messages, conversation.agent_thinking,
-                teammate_typing, &props.on_retry) }
+                teammate_typing, conversation.team_seen, &props.on_retry) }
             { for suggestions }
             if props.ask_email || props.email_saved.is_some() {
                 { email_form(texts, props.email_saved.as_ref(), &props.email_invalid, &props.email_ref, &props.on_email) }

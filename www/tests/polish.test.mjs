@@ -1,7 +1,8 @@
 // Issue 16's polish beside Intercom Messenger's, in the browser against a bridge and the Intercom
 // sandbox: suggested first questions from the agent's settings (in the page's language) that
 // send themselves, and, while the panel is closed, a preview of a teammate's reply beside the
-// launcher with an unread count, cleared by opening the chat.
+// launcher with an unread count, cleared by opening the chat; and the visitor's newest message
+// "Seen" once a teammate answered after it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -106,6 +107,8 @@ test("with the chat closed a teammate's reply shows a preview and a count beside
   await box.fill("Can I talk to a person please?");
   await box.press("Enter");
   await visitor.getByText("Waiting for a teammate").first().waitFor({ timeout: 15_000 });
+  const state = visitor.locator(".baton-delivered").filter({ visible: true });
+  assert.equal(await state.textContent(), "Delivered", "nobody has read it yet");
   await visitor.getByRole("button", { name: "Close chat" }).click();
   await visitor.getByRole("button", { name: "Open chat" }).waitFor();
 
@@ -136,10 +139,17 @@ test("with the chat closed a teammate's reply shows a preview and a count beside
   await preview.getByRole("button", { name: /Ana Torres/ }).click();
   await visitor.getByRole("log").getByText("Are you still there?").waitFor();
   await visitor.getByRole("button", { name: "Close chat" }).waitFor();
+  assert.equal(await state.textContent(), "Seen", "the teammate answered after it");
+  await visitor.screenshot({ path: "test-results/polish-seen.png" });
   assert.equal(await visitor.locator(".baton-preview").count(), 0, "none while the panel is open");
   await visitor.getByRole("button", { name: "Close chat" }).click();
   await visitor.getByRole("button", { name: "Open chat" }).waitFor();
   assert.equal(await visitor.locator(".baton-preview, .baton-badge").count(), 0, "seen: nothing to preview");
   await visitor.screenshot({ path: "test-results/polish-preview-cleared.png" });
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  await box.fill("Yes, thanks!");
+  await box.press("Enter");
+  await visitor.locator(".baton-delivered").filter({ visible: true, hasText: "Delivered" }).waitFor();
+  assert.equal(await state.count(), 1, "only the newest says where it stands");
   assert.deepEqual(errors, []);
 });
