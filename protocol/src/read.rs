@@ -281,6 +281,9 @@ impl Event {
                 },
                 comment: wire.get("comment").text(),
             },
+            "messages_seen" => {
+                EventKind::MessagesSeen { up_to: field(wire.get("up_to").int().map(Seq), name, "up_to")? }
+            }
             "error_raised" => EventKind::ErrorRaised {
                 code: field(wire.get("code").text(), name, "code")?,
                 message: field(wire.get("message").text(), name, "message")?,
@@ -377,6 +380,7 @@ mod tests {
             EventKind::ConversationReopened,
             EventKind::ConversationRated { rating: Rating::Good, comment: Some("Fast".into()) },
             EventKind::ConversationRated { rating: Rating::Bad, comment: None },
+            EventKind::MessagesSeen { up_to: Seq(7) },
             EventKind::ErrorRaised { code: "agent_unavailable".into(), message: "Sorry".into() },
         ]
     }

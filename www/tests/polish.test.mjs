@@ -153,3 +153,32 @@ test("with the chat closed a teammate's reply shows a preview and a count beside
   assert.equal(await state.count(), 1, "only the newest says where it stands");
   assert.deepEqual(errors, []);
 });
+
+test("a teammate who reads the conversation in the inbox and leaves a note makes the visitor's message Seen", async () => {
+  const visitor = await browser.newPage();
+  const errors = watchErrors(visitor);
+  await visitor.goto(bridge.url);
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const box = visitor.getByRole("textbox", { name: "Message" });
+  await box.fill("My kettle leaks");
+  await box.press("Enter");
+  await visitor.locator(".baton-from-agent").nth(1).waitFor({ timeout: 15_000 });
+  await box.fill("Can I talk to a person please?");
+  await box.press("Enter");
+  await visitor.getByText("Waiting for a teammate").first().waitFor({ timeout: 15_000 });
+  const state = visitor.locator(".baton-delivered").filter({ visible: true });
+  assert.equal(await state.textContent(), "Delivered");
+
+  const teammate = await browser.newPage();
+  await teammate.goto(sandbox.url);
+  await teammate.getByRole("link", { name: /My kettle leaks/ }).first().click();
+  await teammate.getByLabel("Note", { exact: true }).fill("Looking into the kettle");
+  await Promise.all([
+    teammate.waitForURL(/\/inbox\/[^/]+$/, { waitUntil: "load" }),
+    teammate.getByRole("button", { name: "Add note" }).click(),
+  ]);
+  await visitor.locator(".baton-delivered").filter({ visible: true, hasText: "Seen" }).waitFor({ timeout: 15_000 });
+  assert.equal(await visitor.getByText("Looking into the kettle").count(), 0, "the note stays internal");
+  await visitor.screenshot({ path: "test-results/polish-seen-read.png" });
+  assert.deepEqual(errors, []);
+});
