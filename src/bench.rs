@@ -33,7 +33,17 @@ fn Log(props: &LogProps) -> Html {
     *props.slot.borrow_mut() = Some(conversation.dispatcher());
     let on_retry = use_callback((), |_, ()| {});
     let log = use_log_state(&conversation.messages);
-    message_list(&EN, &log, None, &AttrValue::default(), &conversation.messages, conversation.agent_thinking, false, Seq(0), &on_retry)
+    message_list(
+        &EN,
+        &log,
+        None,
+        &AttrValue::default(),
+        &conversation.messages,
+        conversation.agent_thinking,
+        false,
+        Seq(0),
+        &on_retry,
+    )
 }
 
 /// Renders `messages` finished messages into `host`, then streams `pieces` pieces into one more

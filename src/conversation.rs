@@ -597,22 +597,34 @@ mod tests {
 
     #[test]
     fn a_teammates_reply_or_the_inboxs_word_marks_the_visitors_messages_seen_and_not_those_after() {
-        let said = |seq| event(seq, EventKind::TeammateMessage { teammate: ana(), text: "On it".into(), attachments: Vec::new() });
+        let said = |seq| {
+            event(
+                seq,
+                EventKind::TeammateMessage { teammate: ana(), text: "On it".into(), attachments: Vec::new() },
+            )
+        };
         let state = run([
             visitor(1, "a", "Broken grinder"),
             Action::Queued { client_id: ClientId::from("b"), text: "Photo attached".into(), at: 0 },
         ]);
         let seen = |state: &Conversation| {
-            state.messages.iter().filter(|m| m.sender == Sender::Visitor).map(|m| m.seen_before(state.team_seen)).collect::<Vec<_>>()
+            state
+                .messages
+                .iter()
+                .filter(|m| m.sender == Sender::Visitor)
+                .map(|m| m.seen_before(state.team_seen))
+                .collect::<Vec<_>>()
         };
         assert_eq!(seen(&state), [false, false], "delivered is not seen");
         let state = state.apply(visitor(2, "b", "Photo attached")).apply(said(3));
         assert_eq!(seen(&state), [true, true]);
         let state = state.apply(visitor(4, "c", "Thanks"));
         assert_eq!(seen(&state), [true, true, false], "written after the reply: not seen yet");
-        let state = state.apply(Action::Queued { client_id: ClientId::from("d"), text: "Hello?".into(), at: 0 });
+        let state =
+            state.apply(Action::Queued { client_id: ClientId::from("d"), text: "Hello?".into(), at: 0 });
         assert_eq!(seen(&state), [true, true, false, false], "not yet stored: not seen");
-        let state = state.apply(visitor(5, "d", "Hello?")).apply(event(6, EventKind::MessagesSeen { up_to: Seq(4) }));
+        let state =
+            state.apply(visitor(5, "d", "Hello?")).apply(event(6, EventKind::MessagesSeen { up_to: Seq(4) }));
         assert_eq!(seen(&state), [true, true, true, false], "the inbox says the team read up to 4");
         let state = state.apply(event(7, EventKind::MessagesSeen { up_to: Seq(2) }));
         assert_eq!(seen(&state), [true, true, true, false], "an older word changes nothing");

@@ -84,7 +84,10 @@ mod tests {
             received(1, visitor),
             teammate_said(2, "Hello!"),
             teammate_said(3, "Let me check."),
-            received(4, EventKind::TeammateTyping { teammate: Teammate { name: "Ana".into(), avatar_url: None } }),
+            received(
+                4,
+                EventKind::TeammateTyping { teammate: Teammate { name: "Ana".into(), avatar_url: None } },
+            ),
         ]);
         assert_eq!(shown(&conversation, 0), Some("Let me check."));
         assert_eq!(shown(&conversation, 3), None, "dismissed: gone until a newer message");
@@ -98,21 +101,32 @@ mod tests {
     fn the_visitors_own_words_and_an_answer_not_started_are_not_previewed() {
         let mine = run([received(
             1,
-            EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "Hi".into(), attachments: Vec::new() },
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "Hi".into(),
+                attachments: Vec::new(),
+            },
         )]);
         assert_eq!(shown(&mine, 0), None);
-        let started = mine.apply(received(2, EventKind::AgentMessageStarted { message_id: MessageId::from("m") }));
+        let started =
+            mine.apply(received(2, EventKind::AgentMessageStarted { message_id: MessageId::from("m") }));
         assert_eq!(shown(&started, 0), None);
         let answered = started.apply(received(
             3,
-            EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "Hello **there**".into() },
+            EventKind::AgentMessageCompleted {
+                message_id: MessageId::from("m"),
+                text: "Hello **there**".into(),
+            },
         ));
         assert_eq!(shown(&answered, 0), Some("Hello **there**"));
     }
 
     #[test]
     fn the_excerpt_is_the_words_without_markdown_marks_on_one_line_cut_at_a_word() {
-        assert_eq!(excerpt("Hello **there**,\n\nuse `brew --help` and _enjoy_"), "Hello there, use brew --help and enjoy");
+        assert_eq!(
+            excerpt("Hello **there**,\n\nuse `brew --help` and _enjoy_"),
+            "Hello there, use brew --help and enjoy"
+        );
         let long = "word ".repeat(40);
         let cut = excerpt(&long);
         assert!(cut.ends_with("word…"), "{cut}");

@@ -482,7 +482,8 @@ async fn suggested_questions_are_buttons_until_the_conversation_has_a_message() 
         suggestions: vec!["Where is my order?".into(), "Can I pause my <b>subscription</b>?".into()],
     });
     let render = |conversation| {
-        let props = yew::props!(ShownProps { profile: Some(profile.clone()), conversation, link: Link::Online });
+        let props =
+            yew::props!(ShownProps { profile: Some(profile.clone()), conversation, link: Link::Online });
         LocalServerRenderer::<Shown>::with_props(props).render()
     };
     let empty = render(conversation([])).await;
@@ -493,7 +494,11 @@ async fn suggested_questions_are_buttons_until_the_conversation_has_a_message() 
     assert!(empty.contains("Can I pause my &lt;b&gt;subscription&lt;/b&gt;?"), "text, never markup: {empty}");
     let started = render(conversation([received(
         1,
-        EventKind::VisitorMessage { client_id: ClientId::from("a"), text: "Hello".into(), attachments: Vec::new() },
+        EventKind::VisitorMessage {
+            client_id: ClientId::from("a"),
+            text: "Hello".into(),
+            attachments: Vec::new(),
+        },
     )]))
     .await;
     assert!(!started.contains("baton-suggestion"), "{started}");

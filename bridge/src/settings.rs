@@ -336,8 +336,13 @@ impl AgentSettings {
                 return Err(invalid(field, format!("{label} must be 1 to {limit} characters.")));
             }
         }
-        let locales = self.locales.iter().map(|(tag, texts)| (format!("locales.{tag}.suggestions"), &texts.suggestions));
-        for (field, suggestions) in std::iter::once(("suggestions".to_owned(), &self.suggestions)).chain(locales) {
+        let locales = self
+            .locales
+            .iter()
+            .map(|(tag, texts)| (format!("locales.{tag}.suggestions"), &texts.suggestions));
+        for (field, suggestions) in
+            std::iter::once(("suggestions".to_owned(), &self.suggestions)).chain(locales)
+        {
             let too_long = |s: &String| s.trim().is_empty() || s.chars().count() > SUGGESTION_CHARS;
             if suggestions.len() > MAX_SUGGESTIONS || suggestions.iter().any(too_long) {
                 return Err(invalid(

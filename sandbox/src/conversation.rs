@@ -314,10 +314,20 @@ mod tests {
         let (mut conversation, contact) = started();
         let ana = &ADMINS[0];
         assert!(!conversation.read, "nobody has looked yet");
-        conversation.apply(Action::AdminReply { admin: ana, note: true, body: "transcript".into() }, &contact, "1".into(), 2);
+        conversation.apply(
+            Action::AdminReply { admin: ana, note: true, body: "transcript".into() },
+            &contact,
+            "1".into(),
+            2,
+        );
         assert!(!conversation.read, "a note posted through the API is no teammate reading");
         conversation.read = true;
-        conversation.apply(Action::ContactReply { body: "<p>Still there?</p>".into() }, &contact, "2".into(), 3);
+        conversation.apply(
+            Action::ContactReply { body: "<p>Still there?</p>".into() },
+            &contact,
+            "2".into(),
+            3,
+        );
         assert!(!conversation.read, "the contact wrote since");
     }
 

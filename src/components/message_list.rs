@@ -32,13 +32,15 @@ pub struct LogState {
 /// the way down to `messages`' newest.
 #[hook]
 pub fn use_log_state(messages: &Transcript) -> LogState {
-    let log = LogState { log_ref: use_node_ref(), following: use_mut_ref(|| true), news: use_state_eq(|| false) };
+    let log =
+        LogState { log_ref: use_node_ref(), following: use_mut_ref(|| true), news: use_state_eq(|| false) };
     // The content's height and message count at the last render, to tell what is new.
     let seen = use_mut_ref(|| (0, 0));
     let (log_ref, following, news) = (log.log_ref.clone(), log.following.clone(), log.news.setter());
     let count = messages.len();
     // Sent from this page, not yet stored: another tab's message is news like any other.
-    let sent = messages.last().is_some_and(|message| message.sender == Sender::Visitor && message.seq == Seq(0));
+    let sent =
+        messages.last().is_some_and(|message| message.sender == Sender::Visitor && message.seq == Seq(0));
     use_effect(move || {
         let Some(log) = log_ref.cast::<Element>() else {
             // The panel is closed: it opens on the newest message.
@@ -81,7 +83,8 @@ pub fn message_list(
     on_retry: &Callback<Outgoing>,
 ) -> Html {
     let onscroll = {
-        let (log_ref, following, news) = (state.log_ref.clone(), state.following.clone(), state.news.setter());
+        let (log_ref, following, news) =
+            (state.log_ref.clone(), state.following.clone(), state.news.setter());
         Callback::from(move |_: Event| {
             if let Some(log) = log_ref.cast::<Element>() {
                 let bottom = measure(&log).at_bottom();

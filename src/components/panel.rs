@@ -9,7 +9,9 @@ use baton_protocol::{AgentProfile, Mode, RateConversation, Teammate};
 use yew::prelude::*;
 
 use super::message_list::{local, now};
-use super::{avatar, composer, dropped_files, email_form, message_list, rating_form, Draft, LogState, Picking, Writing};
+use super::{
+    avatar, composer, dropped_files, email_form, message_list, rating_form, Draft, LogState, Picking, Writing,
+};
 use crate::conversation::ConversationHandle;
 use crate::i18n::Texts;
 use crate::outbox::Outgoing;

@@ -284,12 +284,16 @@ async fn suggested_first_questions_are_set_through_the_admin_api_and_sent_with_t
     let (_, mut demo) = app.admin(reqwest::Method::GET, "/v1/admin/agents/demo", None).await;
     assert_eq!(demo.get("suggestions"), None);
     demo["suggestions"] = json!(["Where is my order?", "How do I brew a pour-over?"]);
-    demo["locales"] = json!({"fr": {"suggestions": ["Où en est ma commande ?"]}, "de": {"greeting": "Hallo!"}});
+    demo["locales"] =
+        json!({"fr": {"suggestions": ["Où en est ma commande ?"]}, "de": {"greeting": "Hallo!"}});
     let (status, saved) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(demo.clone())).await;
     assert_eq!(status, 200);
     assert_eq!(saved["suggestions"], demo["suggestions"]);
 
-    assert_eq!(profile("en").await["suggestions"], json!(["Where is my order?", "How do I brew a pour-over?"]));
+    assert_eq!(
+        profile("en").await["suggestions"],
+        json!(["Where is my order?", "How do I brew a pour-over?"])
+    );
     assert_eq!(profile("fr").await["suggestions"], json!(["Où en est ma commande ?"]));
     assert_eq!(
         profile("de").await["suggestions"],

@@ -189,7 +189,9 @@ async fn a_teammate_reading_the_conversation_in_the_inbox_tells_the_visitor_thei
     let seen = events.collect_until(|kind| matches!(kind, EventKind::MessagesSeen { .. })).await;
     let sent = seen
         .iter()
-        .find(|event| matches!(&event.kind, EventKind::VisitorMessage { text, .. } if text.contains("grinder")))
+        .find(
+            |event| matches!(&event.kind, EventKind::VisitorMessage { text, .. } if text.contains("grinder")),
+        )
         .map(|event| event.seq)
         .expect("the visitor's message came first");
     assert_eq!(seen.last().map(|event| &event.kind), Some(&EventKind::MessagesSeen { up_to: sent }));
