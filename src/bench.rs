@@ -64,7 +64,11 @@ pub async fn bench_streaming(host: Element, messages: u32, pieces: u32) -> Resul
     };
     for n in 0..u64::from(messages) {
         let kind = if n % 2 == 0 {
-            EventKind::VisitorMessage { client_id: ClientId(format!("c{n}")), text: format!("Question {n}?") }
+            EventKind::VisitorMessage {
+                client_id: ClientId(format!("c{n}")),
+                text: format!("Question {n}?"),
+                attachments: Vec::new(),
+            }
         } else {
             let text = format!("Answer {n}, with **some** markdown and a [link](https://lumen.example/{n}).");
             EventKind::AgentMessageCompleted { message_id: MessageId(format!("m{n}")), text }
