@@ -10,8 +10,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::components::MessageList;
+use crate::components::{message_list, use_log_state};
 use crate::conversation::{Action, Conversation};
+use crate::i18n::EN;
 
 type Slot = Rc<RefCell<Option<UseReducerDispatcher<Conversation>>>>;
 
@@ -31,10 +32,18 @@ fn Log(props: &LogProps) -> Html {
     let conversation = use_reducer(Conversation::default);
     *props.slot.borrow_mut() = Some(conversation.dispatcher());
     let on_retry = use_callback((), |_, ()| {});
-    html! {
-        <MessageList greeting={None::<AttrValue>} messages={conversation.messages.clone()}
-            thinking={conversation.agent_thinking} {on_retry} />
-    }
+    let log = use_log_state(&conversation.messages);
+    message_list(
+        &EN,
+        &log,
+        None,
+        &AttrValue::default(),
+        &conversation.messages,
+        conversation.agent_thinking,
+        false,
+        Seq(0),
+        &on_retry,
+    )
 }
 
 /// Renders `messages` finished messages into `host`, then streams `pieces` pieces into one more
@@ -55,7 +64,11 @@ pub async fn bench_streaming(host: Element, messages: u32, pieces: u32) -> Resul
     };
     for n in 0..u64::from(messages) {
         let kind = if n % 2 == 0 {
-            EventKind::VisitorMessage { client_id: ClientId(format!("c{n}")), text: format!("Question {n}?") }
+            EventKind::VisitorMessage {
+                client_id: ClientId(format!("c{n}")),
+                text: format!("Question {n}?"),
+                attachments: Vec::new(),
+            }
         } else {
             let text = format!("Answer {n}, with **some** markdown and a [link](https://lumen.example/{n}).");
             EventKind::AgentMessageCompleted { message_id: MessageId(format!("m{n}")), text }

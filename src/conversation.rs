@@ -63,6 +63,9 @@ pub struct Conversation {
     pub last_seq: Seq,
     /// The last event the visitor has seen.
     pub seen_seq: Seq,
+    /// The team has seen every event before this one: a teammate answered after them, or the
+    /// support inbox said they read them.
+    pub team_seen: Seq,
     /// The agent is working on an answer it has not started sending.
     pub agent_thinking: bool,
     /// The teammate answering, once one joined.
@@ -209,6 +212,8 @@ impl Conversation {
                 self.handoff_failed = false;
                 self.teammate_typing = false;
                 self.teammate = Some(teammate.clone());
+                // To answer, they read what came before.
+                self.team_seen = seq;
                 let key = MessageKey::Seq(seq);
                 self.push(key.clone(), place, Sender::Teammate(teammate), text, Status::Done);
                 self.messages.update(&key, |message| message.attachments = attachments);
@@ -220,6 +225,7 @@ impl Conversation {
             }
             EventKind::ConversationReopened => self.system(place, Notice::Reopened),
             EventKind::ConversationRated { rating, .. } => self.rating = Some(rating),
+            EventKind::MessagesSeen { up_to } => self.team_seen = self.team_seen.max(Seq(up_to.0 + 1)),
             EventKind::ErrorRaised { message, .. } => {
                 self.agent_thinking = false;
                 self.notice = Some(message);
@@ -587,5 +593,40 @@ mod tests {
         assert_eq!(state.unread(), 2);
         assert_eq!(state.clone().apply(Action::Seen(Seq(4))).unread(), 0);
         assert_eq!(state.apply(visitor(5, "b", "ok")).unread(), 0, "replying means reading");
+    }
+
+    #[test]
+    fn a_teammates_reply_or_the_inboxs_word_marks_the_visitors_messages_seen_and_not_those_after() {
+        let said = |seq| {
+            event(
+                seq,
+                EventKind::TeammateMessage { teammate: ana(), text: "On it".into(), attachments: Vec::new() },
+            )
+        };
+        let state = run([
+            visitor(1, "a", "Broken grinder"),
+            Action::Queued { client_id: ClientId::from("b"), text: "Photo attached".into(), at: 0 },
+        ]);
+        let seen = |state: &Conversation| {
+            state
+                .messages
+                .iter()
+                .filter(|m| m.sender == Sender::Visitor)
+                .map(|m| m.seen_before(state.team_seen))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seen(&state), [false, false], "delivered is not seen");
+        let state = state.apply(visitor(2, "b", "Photo attached")).apply(said(3));
+        assert_eq!(seen(&state), [true, true]);
+        let state = state.apply(visitor(4, "c", "Thanks"));
+        assert_eq!(seen(&state), [true, true, false], "written after the reply: not seen yet");
+        let state =
+            state.apply(Action::Queued { client_id: ClientId::from("d"), text: "Hello?".into(), at: 0 });
+        assert_eq!(seen(&state), [true, true, false, false], "not yet stored: not seen");
+        let state =
+            state.apply(visitor(5, "d", "Hello?")).apply(event(6, EventKind::MessagesSeen { up_to: Seq(4) }));
+        assert_eq!(seen(&state), [true, true, true, false], "the inbox says the team read up to 4");
+        let state = state.apply(event(7, EventKind::MessagesSeen { up_to: Seq(2) }));
+        assert_eq!(seen(&state), [true, true, true, false], "an older word changes nothing");
     }
 }

@@ -23,6 +23,8 @@ pub struct Texts {
     pub sending: &'static str,
     /// The newest of the visitor's messages, once the bridge has it.
     pub delivered: &'static str,
+    /// The newest of the visitor's messages, once the team has seen it.
+    pub seen: &'static str,
     /// Before a time the day before.
     pub yesterday: &'static str,
     /// Before a time the day after.
@@ -87,6 +89,8 @@ pub struct Texts {
     pub rated: &'static str,
     /// The unread badge's accessible text.
     unread: &'static str,
+    /// The name of the button that closes the unread preview.
+    pub close_preview: &'static str,
     /// The email field's label.
     pub your_email: &'static str,
     /// Why we ask for it.
@@ -163,6 +167,7 @@ pub const EN: Texts = Texts {
     send: "Send",
     sending: "Sending…",
     delivered: "Delivered",
+    seen: "Seen",
     yesterday: "Yesterday",
     tomorrow: "tomorrow",
     away_until: "Our team is away until {time} and will reply here then.",
@@ -195,6 +200,7 @@ pub const EN: Texts = Texts {
     rating_comment: "Anything to add? (optional)",
     rated: "Thanks for your rating!",
     unread: "{n} unread messages",
+    close_preview: "Close preview",
     your_email: "Your email",
     email_prompt: "Leave your email so our team can follow up:",
     save_email: "Save",
@@ -213,6 +219,7 @@ pub const FR: Texts = Texts {
     send: "Envoyer",
     sending: "Envoi…",
     delivered: "Distribué",
+    seen: "Vu",
     yesterday: "Hier",
     tomorrow: "demain",
     away_until: "Notre équipe est absente jusqu'à {time} et vous répondra ici.",
@@ -247,6 +254,7 @@ pub const FR: Texts = Texts {
     rating_comment: "Un commentaire ? (facultatif)",
     rated: "Merci pour votre avis !",
     unread: "{n} messages non lus",
+    close_preview: "Fermer l'aperçu",
     your_email: "Votre e-mail",
     email_prompt: "Laissez votre e-mail pour que notre équipe puisse vous répondre :",
     save_email: "Enregistrer",
@@ -265,6 +273,7 @@ pub const ES: Texts = Texts {
     send: "Enviar",
     sending: "Enviando…",
     delivered: "Entregado",
+    seen: "Visto",
     yesterday: "Ayer",
     tomorrow: "mañana",
     away_until: "Nuestro equipo no está disponible hasta {time} y te responderá aquí.",
@@ -297,6 +306,7 @@ pub const ES: Texts = Texts {
     rating_comment: "¿Algo que añadir? (opcional)",
     rated: "¡Gracias por tu valoración!",
     unread: "{n} mensajes sin leer",
+    close_preview: "Cerrar la vista previa",
     your_email: "Tu correo electrónico",
     email_prompt: "Déjanos tu correo para que nuestro equipo pueda responderte:",
     save_email: "Guardar",
@@ -315,6 +325,7 @@ pub const DE: Texts = Texts {
     send: "Senden",
     sending: "Wird gesendet…",
     delivered: "Zugestellt",
+    seen: "Gesehen",
     yesterday: "Gestern",
     tomorrow: "morgen",
     away_until: "Unser Team ist bis {time} nicht erreichbar und antwortet Ihnen dann hier.",
@@ -348,6 +359,7 @@ pub const DE: Texts = Texts {
     rating_comment: "Noch etwas? (optional)",
     rated: "Danke für Ihre Bewertung!",
     unread: "{n} ungelesene Nachrichten",
+    close_preview: "Vorschau schließen",
     your_email: "Ihre E-Mail",
     email_prompt: "Hinterlassen Sie Ihre E-Mail, damit unser Team antworten kann:",
     save_email: "Speichern",

@@ -5,7 +5,8 @@
 //! - [`conversation`]: the pure reducer of what the visitor sees, its [`message`]s kept in a
 //!   [`transcript`] of shared chunks; [`options`]: what the host page configures; [`contrast`]:
 //!   the text colour readable on its accent.
-//! - [`follow`]: when the log follows the conversation.
+//! - [`follow`]: when the log follows the conversation; [`preview`]: what the closed launcher
+//!   previews of an unread message.
 //! - [`i18n`]: every visible string, per language; [`time`]: when messages were written.
 //! - [`markdown`]: the safe markdown subset of messages.
 //! - [`attachment`]: which files may be sent (JSON is read and written by `baton_protocol`'s
@@ -35,6 +36,7 @@ pub mod message;
 pub mod mount;
 pub mod options;
 pub mod outbox;
+pub mod preview;
 pub mod session;
 pub mod stream;
 pub mod time;

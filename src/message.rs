@@ -77,3 +77,11 @@ pub struct Message {
     /// Files that came with it: the visitor's own until the bridge has them, then the bridge's.
     pub attachments: Vec<Attachment>,
 }
+
+impl Message {
+    /// Whether the team has seen this message, given that it has seen every event before
+    /// `team_seen`: only once the bridge has it.
+    pub fn seen_before(&self, team_seen: Seq) -> bool {
+        self.seq > Seq(0) && self.seq < team_seen
+    }
+}

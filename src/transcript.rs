@@ -7,9 +7,10 @@ use std::rc::Rc;
 
 use crate::message::{Message, MessageKey};
 
-/// Messages per chunk: small enough to copy on every piece, large enough to keep the list of
+/// Messages per chunk: small enough to copy and re-render on every piece (a chunk's messages
+/// are plain functions of it, so a piece re-renders them all), large enough to keep the list of
 /// chunks short.
-const CHUNK: usize = 32;
+const CHUNK: usize = 8;
 
 /// One run of up to [`CHUNK`] consecutive messages.
 pub type Chunk = Rc<Vec<Rc<Message>>>;

@@ -20,6 +20,7 @@ struct ShownProps {
 #[component]
 fn Shown(props: &ShownProps) -> Html {
     let conversation = use_reducer(|| (*props.conversation).clone());
+    let log = baton_widget::components::use_log_state(&conversation.messages);
     let shown = PanelProps {
         profile: None,
         conversation,
@@ -27,6 +28,8 @@ fn Shown(props: &ShownProps) -> Html {
         on_send: Callback::noop(),
         on_send_files: Callback::noop(),
         picking: use_picking(),
+        writing: baton_widget::components::use_writing(),
+        log,
         on_retry: Callback::noop(),
         ask_email: false,
         email_saved: None,

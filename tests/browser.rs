@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq};
-use baton_widget::components::MessageList;
+use baton_widget::components::{message_list, use_log_state};
 use baton_widget::conversation::{Action, Conversation};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -141,11 +141,19 @@ impl PartialEq for HarnessProps {
 fn Harness(props: &HarnessProps) -> Html {
     let conversation = use_reducer(Conversation::default);
     *props.dispatch.borrow_mut() = Some(conversation.dispatcher());
-    html! {
-        <MessageList greeting={None::<AttrValue>} messages={conversation.messages.clone()}
-            thinking={conversation.agent_thinking} on_retry={Callback::noop()}
-            teammate_typing={conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten()} />
-    }
+    let log = use_log_state(&conversation.messages);
+    let typing = conversation.teammate_typing && conversation.teammate.is_some();
+    message_list(
+        &baton_widget::i18n::EN,
+        &log,
+        None,
+        &AttrValue::default(),
+        &conversation.messages,
+        conversation.agent_thinking,
+        typing,
+        conversation.team_seen,
+        &Callback::noop(),
+    )
 }
 
 async fn harness() -> (Element, impl Fn(u64, EventKind)) {

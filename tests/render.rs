@@ -35,6 +35,7 @@ struct ShownProps {
 fn Shown(props: &ShownProps) -> Html {
     let conversation = use_reducer(|| (*props.conversation).clone());
     let email_invalid = use_state_eq(|| false);
+    let log = baton_widget::components::use_log_state(&conversation.messages);
     let shown = PanelProps {
         profile: props.profile.clone(),
         conversation,
@@ -42,6 +43,8 @@ fn Shown(props: &ShownProps) -> Html {
         on_send: Callback::noop(),
         on_send_files: Callback::noop(),
         picking: baton_widget::components::use_picking(),
+        writing: baton_widget::components::use_writing(),
+        log,
         on_retry: Callback::noop(),
         ask_email: props.ask_email,
         email_saved: None,
@@ -64,6 +67,8 @@ fn Shown(props: &ShownProps) -> Html {
 struct LauncherShownProps {
     open: bool,
     unread: usize,
+    #[prop_or_default]
+    preview: Option<(String, String)>,
 }
 
 #[component]
@@ -72,6 +77,8 @@ fn LauncherShown(props: &LauncherShownProps) -> Html {
         open: props.open,
         unread: props.unread,
         on_toggle: Callback::noop(),
+        preview: props.preview.clone(),
+        on_dismiss: Callback::noop(),
         button_ref: NodeRef::default(),
     };
     launcher(&baton_widget::i18n::EN, &shown)
@@ -99,6 +106,24 @@ async fn the_launcher_is_named_for_what_a_click_does() {
         assert!(html.contains(&format!(r#"aria-expanded="{open}""#)), "{html}");
         assert!(!html.contains('💬'), "no emoji, which some systems cannot draw: {html}");
         assert_eq!(html.contains("<svg"), !open, "a drawn bubble while closed: {html}");
+    }
+}
+
+#[tokio::test]
+async fn the_closed_launcher_previews_the_newest_unread_message_politely_with_a_named_close_button() {
+    let preview = Some(("Ana".to_owned(), "Let me check <that> for you.".to_owned()));
+    for open in [false, true] {
+        let props = yew::props!(LauncherShownProps { open, unread: 2, preview: preview.clone() });
+        let html = LocalServerRenderer::<LauncherShown>::with_props(props).render().await;
+        if open {
+            assert!(!html.contains("baton-preview"), "none while the panel is open: {html}");
+            continue;
+        }
+        assert!(html.contains(r#"<div role="status" class="baton-preview">"#), "{html}");
+        assert!(html.contains(r#"<span class="baton-preview-author">Ana</span>"#), "{html}");
+        assert!(html.contains("Let me check &lt;that&gt; for you."), "text, never markup: {html}");
+        assert!(html.contains(r#"aria-label="Close preview""#), "{html}");
+        assert!(html.contains("2 unread messages"), "the count beside it: {html}");
     }
 }
 
@@ -348,6 +373,7 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
         company: "Lumen Coffee Roasters".into(),
         greeting: "Hi!".into(),
         back_at: None,
+        suggestions: Vec::new(),
     });
     let props = yew::props!(ShownProps {
         profile: Some(profile),
@@ -369,6 +395,7 @@ async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_
         company: "Lumen".into(),
         greeting: "Hi!".into(),
         back_at: None,
+        suggestions: Vec::new(),
     });
     let ana = Teammate { name: "Ana Torres".into(), avatar_url: None };
     let said = |seq, text: &str| {
@@ -441,4 +468,38 @@ async fn time_labels_start_each_group_and_the_visitors_messages_say_delivered() 
     assert!(labels.iter().all(|label| label.ends_with(":05") || label.ends_with(":17")), "{labels:?}");
     assert_eq!(html.matches("Delivered").count(), 2, "the two the bridge has: {html}");
     assert_eq!(html.matches("Sending…").count(), 1, "{html}");
+}
+
+#[tokio::test]
+async fn suggested_questions_are_buttons_until_the_conversation_has_a_message() {
+    let profile = Rc::new(AgentProfile {
+        id: "demo".into(),
+        name: "Juniper".into(),
+        avatar_url: None,
+        company: "Lumen".into(),
+        greeting: "Hi!".into(),
+        back_at: None,
+        suggestions: vec!["Where is my order?".into(), "Can I pause my <b>subscription</b>?".into()],
+    });
+    let render = |conversation| {
+        let props =
+            yew::props!(ShownProps { profile: Some(profile.clone()), conversation, link: Link::Online });
+        LocalServerRenderer::<Shown>::with_props(props).render()
+    };
+    let empty = render(conversation([])).await;
+    assert!(
+        empty.contains(r#"<button type="button" class="baton-suggestion">Where is my order?</button>"#),
+        "{empty}"
+    );
+    assert!(empty.contains("Can I pause my &lt;b&gt;subscription&lt;/b&gt;?"), "text, never markup: {empty}");
+    let started = render(conversation([received(
+        1,
+        EventKind::VisitorMessage {
+            client_id: ClientId::from("a"),
+            text: "Hello".into(),
+            attachments: Vec::new(),
+        },
+    )]))
+    .await;
+    assert!(!started.contains("baton-suggestion"), "{started}");
 }

@@ -40,6 +40,8 @@ pub struct AgentEntry {
     pub office_hours: Option<Schedule>,
     /// Its greeting in other languages than the profile's.
     pub greetings: HashMap<Language, String>,
+    /// Its suggested first questions in other languages than the profile's.
+    pub suggestions: HashMap<Language, Vec<String>>,
 }
 
 impl AgentEntry {
@@ -66,12 +68,16 @@ impl AgentEntry {
             .map_err(|error| invalid("office_hours", error.to_string()))?;
         let mut greetings = HashMap::new();
         let mut fallbacks = HashMap::new();
+        let mut suggestions = HashMap::new();
         for (tag, texts) in &settings.locales {
             let language = Language::from_tag(tag).ok_or_else(|| {
                 invalid("locales", format!("locales: {tag:?} is not one of en, fr, es, de"))
             })?;
             greetings.extend(texts.greeting.clone().map(|greeting| (language, greeting)));
             fallbacks.extend(texts.fallback.clone().map(|fallback| (language, fallback)));
+            if !texts.suggestions.is_empty() {
+                suggestions.insert(language, texts.suggestions.clone());
+            }
         }
         let builtin = BuiltinAgent::new(knowledge, Triggers::parse(&settings.handoff.when), pace)
             .with_fallbacks(fallbacks);
@@ -92,6 +98,7 @@ impl AgentEntry {
             company: settings.company.clone(),
             greeting: settings.greeting.clone(),
             back_at: None,
+            suggestions: settings.suggestions.clone(),
         };
         Ok(Self {
             profile,
@@ -102,16 +109,19 @@ impl AgentEntry {
             copilot: settings.copilot.clone(),
             office_hours,
             greetings,
+            suggestions,
         })
     }
 
     /// The profile as the widget in `language` gets it at `now` (milliseconds since the
-    /// epoch): the greeting in that language when the agents file has one, and when the team is
-    /// back, outside its office hours.
+    /// epoch): the greeting and suggested questions in that language when the agents file has
+    /// them, and when the team is back, outside its office hours.
     pub fn profile_at(&self, now: i64, language: Option<Language>) -> AgentProfile {
         let greeting = language.and_then(|language| self.greetings.get(&language));
+        let suggestions = language.and_then(|language| self.suggestions.get(&language));
         AgentProfile {
             greeting: greeting.unwrap_or(&self.profile.greeting).clone(),
+            suggestions: suggestions.unwrap_or(&self.profile.suggestions).clone(),
             back_at: self.office_hours.and_then(|hours| hours.back_at(now)),
             ..self.profile.clone()
         }

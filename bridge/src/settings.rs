@@ -20,9 +20,12 @@
 //! closes = "17:30"
 //! utc_offset = "+01:00"
 //!
-//! [agents.demo.locales.fr]              # greeting and fallback per language: en, fr, es, de
+//! suggestions = ["Where is my order?", "How do I brew a pour-over?"]   # up to 4 first questions
+//!
+//! [agents.demo.locales.fr]              # greeting, fallback and suggestions per language: en, fr, es, de
 //! greeting = "Bonjour ! Posez-moi vos questions sur les commandes ou l'infusion."
 //! fallback = "Désolé, je ne sais pas encore répondre à cela."
+//! suggestions = ["Où en est ma commande ?"]
 //!
 //! [agents.demo.model]                    # left out: the builtin agent
 //! base_url = "http://localhost:11434/v1"
@@ -43,6 +46,12 @@ use crate::routing::{self, Mapping};
 pub const DEFAULT_TRIGGERS: &str = "Hand off when the user asks to speak with a human, when the issue \
      involves billing or account cancellation, or when the agent has failed to resolve the issue after two \
      attempts.";
+
+/// How many suggested first questions an agent offers at most, in each language.
+pub const MAX_SUGGESTIONS: usize = 4;
+
+/// How long one suggested question may be, in characters: a button, not a paragraph.
+const SUGGESTION_CHARS: usize = 80;
 
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -69,6 +78,10 @@ pub struct AgentSettings {
     pub company: String,
     /// The first message a visitor sees.
     pub greeting: String,
+    /// Questions offered as buttons before the visitor's first message (at most
+    /// [`MAX_SUGGESTIONS`]); none when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
     /// The markdown knowledge file, relative to the settings file; the demo company's sample
     /// when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +121,9 @@ pub struct LocaleTexts {
     /// The builtin agent's answer when the knowledge has none, in this language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
+    /// The suggested first questions in this language; the agent's own when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
 }
 
 /// The Copilot block of the dashboard.
@@ -258,6 +274,7 @@ impl SettingsFile {
             company: "Lumen Coffee Roasters".into(),
             greeting: "Hi! I'm Juniper, Lumen's assistant. Ask me about orders, subscriptions or brewing."
                 .into(),
+            suggestions: Vec::new(),
             knowledge: None,
             allowed_origins,
             handoff: HandoffSettings { name: "Escalate to support".into(), when: DEFAULT_TRIGGERS.into() },
@@ -317,6 +334,23 @@ impl AgentSettings {
         ] {
             if value.trim().is_empty() || value.chars().count() > limit {
                 return Err(invalid(field, format!("{label} must be 1 to {limit} characters.")));
+            }
+        }
+        let locales = self
+            .locales
+            .iter()
+            .map(|(tag, texts)| (format!("locales.{tag}.suggestions"), &texts.suggestions));
+        for (field, suggestions) in
+            std::iter::once(("suggestions".to_owned(), &self.suggestions)).chain(locales)
+        {
+            let too_long = |s: &String| s.trim().is_empty() || s.chars().count() > SUGGESTION_CHARS;
+            if suggestions.len() > MAX_SUGGESTIONS || suggestions.iter().any(too_long) {
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "Offer at most {MAX_SUGGESTIONS} suggested questions of 1 to {SUGGESTION_CHARS} characters each."
+                    ),
+                ));
             }
         }
         if self.handoff.when.chars().count() > 4_000 {

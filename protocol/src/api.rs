@@ -36,6 +36,9 @@ pub struct AgentProfile {
     /// Outside the team's office hours, when it is back (milliseconds since the epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub back_at: Option<i64>,
+    /// Questions the visitor may start with, offered as buttons before the first message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
 }
 
 /// `POST /v1/conversations`: start a conversation with an agent, from a page.

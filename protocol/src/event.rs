@@ -47,6 +47,7 @@ struct WireEvent {
     // Read as text and matched below: a derived enum reader would ship its own visitor.
     rating: Option<String>,
     comment: Option<String>,
+    up_to: Option<Seq>,
 }
 
 /// Why a wire event is not an [`Event`].
@@ -112,6 +113,7 @@ impl TryFrom<WireEvent> for Event {
                 },
                 comment: wire.comment,
             },
+            "messages_seen" => EventKind::MessagesSeen { up_to: field(wire.up_to, name, "up_to")? },
             "error_raised" => EventKind::ErrorRaised {
                 code: field(wire.code, name, "code")?,
                 message: field(wire.message, name, "message")?,
@@ -232,6 +234,11 @@ pub enum EventKind {
         /// What they added, if anything.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
+    },
+    /// The team has read the visitor's messages up to this point (the support inbox said so).
+    MessagesSeen {
+        /// The seq of the newest visitor message read.
+        up_to: Seq,
     },
     /// Something went wrong that the visitor should know about.
     ErrorRaised {
@@ -391,6 +398,7 @@ mod tests {
                 EventKind::ConversationRated { rating: Rating::Bad, comment: None },
                 json!({"type": "conversation_rated", "rating": "bad"}),
             ),
+            (EventKind::MessagesSeen { up_to: Seq(7) }, json!({"type": "messages_seen", "up_to": 7})),
             (
                 EventKind::ErrorRaised { code: "agent_unavailable".into(), message: "Sorry.".into() },
                 json!({"type": "error_raised", "code": "agent_unavailable", "message": "Sorry."}),

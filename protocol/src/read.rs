@@ -281,6 +281,9 @@ impl Event {
                 },
                 comment: wire.get("comment").text(),
             },
+            "messages_seen" => {
+                EventKind::MessagesSeen { up_to: field(wire.get("up_to").int().map(Seq), name, "up_to")? }
+            }
             "error_raised" => EventKind::ErrorRaised {
                 code: field(wire.get("code").text(), name, "code")?,
                 message: field(wire.get("message").text(), name, "message")?,
@@ -304,6 +307,7 @@ impl AgentProfile {
             company: text("company")?,
             greeting: text("greeting")?,
             back_at: wire.get("back_at").int(),
+            suggestions: wire.get("suggestions").items().iter().filter_map(Value::text).collect(),
         })
     }
 }
@@ -376,6 +380,7 @@ mod tests {
             EventKind::ConversationReopened,
             EventKind::ConversationRated { rating: Rating::Good, comment: Some("Fast".into()) },
             EventKind::ConversationRated { rating: Rating::Bad, comment: None },
+            EventKind::MessagesSeen { up_to: Seq(7) },
             EventKind::ErrorRaised { code: "agent_unavailable".into(), message: "Sorry".into() },
         ]
     }
@@ -414,6 +419,7 @@ mod tests {
                 company: "Lumen".into(),
                 greeting: "Hi!".into(),
                 back_at,
+                suggestions: back_at.map(|_| vec!["Where is my order?".into()]).unwrap_or_default(),
             };
             let written = serde_json::to_string(&profile).expect("serializes");
             assert_eq!(AgentProfile::read(&written), Ok(profile));

@@ -204,6 +204,10 @@ pub struct Conversation {
     pub state: State,
     /// Everything after the first message, oldest first.
     pub parts: Vec<Part>,
+    /// Whether a teammate has read it since the contact last wrote: set when the inbox page
+    /// shows it to a person, cleared by the contact's reply. As in Intercom, no webhook says
+    /// so; the next one's conversation carries it.
+    pub read: bool,
 }
 
 impl Conversation {
@@ -220,6 +224,7 @@ impl Conversation {
             team_assignee_id: None,
             state: State::Open,
             parts: Vec::new(),
+            read: false,
         }
     }
 
@@ -229,6 +234,7 @@ impl Conversation {
     pub fn apply(&mut self, action: Action, contact: &Contact, part_id: String, now: i64) -> Topic {
         let (part_type, body, author, assigned_to, topic) = match action {
             Action::ContactReply { body } => {
+                self.read = false;
                 self.state = State::Open;
                 self.waiting_since = self.waiting_since.or(Some(now));
                 ("comment", Some(body), Author::contact(contact), None, Topic::UserReplied)
@@ -301,6 +307,28 @@ mod tests {
             author: Author::contact(&contact),
         };
         (Conversation::start("1000".into(), &contact, source, 1), contact)
+    }
+
+    #[test]
+    fn the_contacts_reply_makes_a_read_conversation_unread_and_the_api_never_reads_it() {
+        let (mut conversation, contact) = started();
+        let ana = &ADMINS[0];
+        assert!(!conversation.read, "nobody has looked yet");
+        conversation.apply(
+            Action::AdminReply { admin: ana, note: true, body: "transcript".into() },
+            &contact,
+            "1".into(),
+            2,
+        );
+        assert!(!conversation.read, "a note posted through the API is no teammate reading");
+        conversation.read = true;
+        conversation.apply(
+            Action::ContactReply { body: "<p>Still there?</p>".into() },
+            &contact,
+            "2".into(),
+            3,
+        );
+        assert!(!conversation.read, "the contact wrote since");
     }
 
     #[test]

@@ -248,7 +248,7 @@ pub fn conversation(view: &View, parts: Parts, bodies: Bodies) -> Value {
         "team_assignee_id": conversation.team_assignee_id.unwrap_or(0),
         "open": conversation.state.as_str() == "open",
         "state": conversation.state.as_str(),
-        "read": false,
+        "read": conversation.read,
         "tags": {"type": "tag.list", "tags": []},
         "priority": "none",
         "sla_applied": null,

@@ -192,6 +192,13 @@ impl Workspace {
         Ok(Change { topic, view: View { conversation: conversation.clone(), contact }, new_parts: 1 })
     }
 
+    /// A teammate read conversation `id` (the inbox page showed it to them).
+    pub fn mark_read(&mut self, id: &str) {
+        if let Some(conversation) = self.conversations.iter_mut().find(|conversation| conversation.id == id) {
+            conversation.read = true;
+        }
+    }
+
     /// The conversation `id` with its contact.
     pub fn conversation(&self, id: &str) -> Result<View, IntercomError> {
         let conversation = self.find(id)?;

@@ -5,40 +5,43 @@
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::attachments::{dropped_files, picked_view, Draft, Picking};
-use crate::i18n::{Texts, EN};
+use super::attachments::{picked_view, Draft, Picking};
+use crate::i18n::Texts;
 
-/// Properties of [`Composer`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct ComposerProps {
-    /// Called with the trimmed text when the visitor sends.
-    pub on_send: Callback<String>,
-    /// The text box, so the panel can focus it when it opens.
-    #[prop_or_default]
-    pub input_ref: NodeRef,
-    /// The files about to be sent, when the panel takes files.
-    #[prop_or_default]
-    pub picking: Option<Picking>,
-    /// Called when the visitor sends files, with or without text.
-    #[prop_or_default]
-    pub on_send_files: Callback<Draft>,
+/// What the composer keeps between renders, held by the root: the text being written (so it
+/// survives closing and reopening the panel) and the hidden file picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Writing {
+    text: UseStateHandle<String>,
+    file_input: NodeRef,
 }
 
-/// The message box and send button.
-#[component]
-pub fn Composer(props: &ComposerProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
-    let text = use_state(String::new);
-    let file_input = use_node_ref();
-    let has_files = props.picking.as_ref().is_some_and(|picking| !picking.files().is_empty());
+/// The composer's state.
+#[hook]
+pub fn use_writing() -> Writing {
+    Writing { text: use_state(String::new), file_input: use_node_ref() }
+}
+
+/// The message box and send button; `input` is the text box, which the root focuses when the
+/// panel opens. A plain function of the panel, not a component: every component ships its own
+/// machinery to visitors.
+pub fn composer(
+    texts: &'static Texts,
+    writing: &Writing,
+    input: &NodeRef,
+    picking: &Picking,
+    on_send: &Callback<String>,
+    on_send_files: &Callback<Draft>,
+) -> Html {
+    let text = &writing.text;
+    let has_files = !picking.files().is_empty();
     let send = {
         let text = text.clone();
-        let (on_send, on_send_files) = (props.on_send.clone(), props.on_send_files.clone());
-        let picking = props.picking.clone().filter(|_| has_files);
-        let input_ref = props.input_ref.clone();
+        let (on_send, on_send_files) = (on_send.clone(), on_send_files.clone());
+        let (picking, input) = (picking.clone(), input.clone());
         Callback::from(move |()| {
             let trimmed = text.trim();
-            if let Some(picking) = &picking {
+            if has_files {
                 on_send_files.emit(Draft { text: trimmed.to_owned(), files: picking.take() });
             } else if !trimmed.is_empty() {
                 on_send.emit(trimmed.to_owned());
@@ -46,7 +49,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
             if has_files || !trimmed.is_empty() {
                 text.set(String::new());
                 // Back to one line.
-                if let Some(area) = input_ref.cast::<HtmlElement>() {
+                if let Some(area) = input.cast::<HtmlElement>() {
                     let _ = area.style().remove_property("height");
                 }
             }
@@ -69,23 +72,12 @@ pub fn Composer(props: &ComposerProps) -> Html {
             }
         })
     };
-    let onpaste = {
-        let picking = props.picking.clone();
-        Callback::from(move |event: Event| {
-            if let (Some(picking), Some(files)) = (&picking, dropped_files(&event)) {
-                event.prevent_default();
-                picking.add(Some(files));
-            }
-        })
-    };
     let onsubmit = send.reform(|event: SubmitEvent| event.prevent_default());
     html! {
         <form class="baton-composer" {onsubmit}>
-            if let Some(picking) = &props.picking {
-                { picked_view(picking, texts, &file_input) }
-            }
+            { picked_view(picking, texts, &writing.file_input) }
             <textarea class="baton-input" aria-label={texts.message} placeholder={texts.write_a_message} rows="1"
-                ref={props.input_ref.clone()} value={(*text).clone()} {oninput} {onkeydown} {onpaste} />
+                ref={input.clone()} value={(**text).clone()} {oninput} {onkeydown} />
             <button class="baton-send" type="submit" disabled={text.trim().is_empty() && !has_files}>{ texts.send }</button>
         </form>
     }

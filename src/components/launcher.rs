@@ -1,5 +1,5 @@
 //! The floating round button that opens and closes the chat, with a badge counting unread
-//! answers while the chat is closed. A plain function of the root, not a component: it has no
+//! answers while the chat is closed and a preview of the newest beside it. A plain function of the root, not a component: it has no
 //! state, and every component ships its own machinery to visitors.
 
 use yew::prelude::*;
@@ -14,8 +14,12 @@ pub struct LauncherProps {
     pub open: bool,
     /// Answers the visitor has not seen.
     pub unread: usize,
-    /// Called on click.
+    /// Called on click, of the launcher or of the preview.
     pub on_toggle: Callback<()>,
+    /// Who wrote the newest unread message and its first words, while the panel is closed.
+    pub preview: Option<(String, String)>,
+    /// Called when the visitor closes the preview.
+    pub on_dismiss: Callback<()>,
     /// The button.
     pub button_ref: NodeRef,
 }
@@ -24,6 +28,19 @@ pub struct LauncherProps {
 pub fn launcher(texts: &'static Texts, props: &LauncherProps) -> Html {
     let label = if props.open { texts.close_chat } else { texts.open_chat };
     let onclick = props.on_toggle.reform(|_: MouseEvent| ());
+    // A live region, so a screen reader hears who wrote and what, without leaving the page.
+    let preview = props.preview.as_ref().filter(|_| !props.open).map(|(author, text)| {
+        html! {
+            <div class="baton-preview" role="status">
+                <button type="button" class="baton-preview-open" onclick={onclick.clone()}>
+                    <span class="baton-preview-author">{ author.clone() }</span>
+                    <span class="baton-preview-text">{ text.clone() }</span>
+                </button>
+                <button type="button" class="baton-preview-close" aria-label={texts.close_preview}
+                    onclick={props.on_dismiss.reform(|_: MouseEvent| ())}>{ "×" }</button>
+            </div>
+        }
+    });
     let badge = (!props.open && props.unread > 0).then(|| {
         html! {
             <span class="baton-badge" role="status">
@@ -47,6 +64,7 @@ pub fn launcher(texts: &'static Texts, props: &LauncherProps) -> Html {
                 }
             </button>
             { for badge }
+            { for preview }
         </>
     }
 }

@@ -1,79 +1,90 @@
 //! The message log: a `log` live region of bubbles and conversation notices, in chunks that
-//! re-render only when one of their messages changed, so a streamed piece re-renders one bubble,
+//! re-render only when one of their messages changed, so a streamed piece re-renders one chunk,
 //! not the transcript; it follows the conversation as it grows.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use baton_protocol::{Seq, Teammate};
+use baton_protocol::Seq;
 use web_sys::Element;
 use yew::prelude::*;
 
-use super::{ai_author, rich_text, MessageView};
+use super::{ai_author, message_view, rich_text};
 use crate::follow::{after_render, After, Metrics};
 use crate::i18n::{Texts, EN};
-use crate::message::{Message, MessageKey, Sender};
+use crate::message::{Message, Sender};
 use crate::outbox::Outgoing;
 use crate::time;
 use crate::transcript::{Chunk, Transcript};
 
-/// Properties of [`MessageList`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct MessageListProps {
-    /// The greeting shown above the first message.
-    pub greeting: Option<AttrValue>,
-    /// Every message, oldest first.
-    pub messages: Transcript,
-    /// Show that the agent is preparing an answer.
-    pub thinking: bool,
-    /// Show that this teammate is typing.
-    #[prop_or_default]
-    pub teammate_typing: Option<Teammate>,
-    /// Called when the visitor retries a failed message.
-    pub on_retry: Callback<Outgoing>,
-    /// The agent's name, on its answers.
-    #[prop_or_default]
-    pub agent: AttrValue,
+/// The log's scroll state, kept by the root across renders and across closing the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogState {
+    log_ref: NodeRef,
+    /// Where the visitor was before the newest render: only scrolling changes it, so content
+    /// that grows under a visitor at the bottom keeps them following.
+    following: Rc<RefCell<bool>>,
+    /// Whether the "New messages" button shows.
+    news: UseStateHandle<bool>,
 }
 
-/// The log of messages. It follows the conversation while the visitor is at the bottom; scrolled
-/// up, it keeps their place and offers a "New messages" button instead.
-#[component]
-pub fn MessageList(props: &MessageListProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
-    let log_ref = use_node_ref();
-    // Where the visitor was before the newest render: only scrolling changes it, so content
-    // that grows under a visitor at the bottom keeps them following.
-    let following = use_mut_ref(|| true);
+/// The log's state, and after each render the decision to follow the conversation or offer
+/// the way down to `messages`' newest.
+#[hook]
+pub fn use_log_state(messages: &Transcript) -> LogState {
+    let log =
+        LogState { log_ref: use_node_ref(), following: use_mut_ref(|| true), news: use_state_eq(|| false) };
     // The content's height and message count at the last render, to tell what is new.
     let seen = use_mut_ref(|| (0, 0));
-    let news = use_state_eq(|| false);
-    {
-        let (log_ref, following, news) = (log_ref.clone(), following.clone(), news.setter());
-        let count = props.messages.len();
-        // Sent from this page, not yet stored: another tab's message is news like any other.
-        let sent = props
-            .messages
-            .last()
-            .is_some_and(|message| message.sender == Sender::Visitor && message.seq == Seq(0));
-        use_effect(move || {
-            let Some(log) = log_ref.cast::<Element>() else { return };
-            let metrics = measure(&log);
-            let (height, known) = *seen.borrow();
-            *seen.borrow_mut() = (metrics.height, count);
-            let was_following = *following.borrow();
-            match after_render(was_following, metrics.height > height, sent && count > known) {
-                After::Follow => {
-                    log.set_scroll_top(metrics.height);
-                    *following.borrow_mut() = true;
-                    news.set(false);
-                }
-                After::Offer => news.set(true),
-                After::Stay => {}
+    let (log_ref, following, news) = (log.log_ref.clone(), log.following.clone(), log.news.setter());
+    let count = messages.len();
+    // Sent from this page, not yet stored: another tab's message is news like any other.
+    let sent =
+        messages.last().is_some_and(|message| message.sender == Sender::Visitor && message.seq == Seq(0));
+    use_effect(move || {
+        let Some(log) = log_ref.cast::<Element>() else {
+            // The panel is closed: it opens on the newest message.
+            *following.borrow_mut() = true;
+            *seen.borrow_mut() = (0, 0);
+            news.set(false);
+            return;
+        };
+        let metrics = measure(&log);
+        let (height, known) = *seen.borrow();
+        *seen.borrow_mut() = (metrics.height, count);
+        let was_following = *following.borrow();
+        match after_render(was_following, metrics.height > height, sent && count > known) {
+            After::Follow => {
+                log.set_scroll_top(metrics.height);
+                *following.borrow_mut() = true;
+                news.set(false);
             }
-        });
-    }
+            After::Offer => news.set(true),
+            After::Stay => {}
+        }
+    });
+    log
+}
+
+/// The log of messages, under the agent's `greeting`, with a typing indicator when the agent
+/// is `thinking` or a teammate typing. It follows the conversation while the visitor is at the
+/// bottom; scrolled up, it keeps their place and offers a "New messages" button instead. A plain
+/// function of the panel, not a component: every component ships its own machinery to visitors.
+#[allow(clippy::too_many_arguments)]
+pub fn message_list(
+    texts: &'static Texts,
+    state: &LogState,
+    greeting: Option<AttrValue>,
+    agent: &AttrValue,
+    messages: &Transcript,
+    thinking: bool,
+    teammate_typing: bool,
+    team_seen: Seq,
+    on_retry: &Callback<Outgoing>,
+) -> Html {
     let onscroll = {
-        let (log_ref, following, news) = (log_ref.clone(), following.clone(), news.setter());
+        let (log_ref, following, news) =
+            (state.log_ref.clone(), state.following.clone(), state.news.setter());
         Callback::from(move |_: Event| {
             if let Some(log) = log_ref.cast::<Element>() {
                 let bottom = measure(&log).at_bottom();
@@ -85,7 +96,7 @@ pub fn MessageList(props: &MessageListProps) -> Html {
         })
     };
     let on_jump = {
-        let log_ref = log_ref.clone();
+        let log_ref = state.log_ref.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(log) = log_ref.cast::<Element>() {
                 // The scroll event that follows marks the visitor as following again.
@@ -93,32 +104,31 @@ pub fn MessageList(props: &MessageListProps) -> Html {
             }
         })
     };
-    let greeting = props.greeting.as_ref().map(|text| {
-        html! { <div class="baton-message baton-from-agent">{ ai_author(texts, &props.agent) }{ rich_text(text) }</div> }
+    let greeting = greeting.map(|text| {
+        html! { <div class="baton-message baton-from-agent">{ ai_author(texts, agent) }{ rich_text(&text) }</div> }
     });
-    let typing = props.thinking || props.teammate_typing.is_some();
-    let chunks = props.messages.chunks();
+    let chunks = messages.chunks();
     html! {
         <>
         <div class="baton-log" role="log" aria-live="polite" aria-label={texts.messages} tabindex="0"
-            ref={log_ref} {onscroll}>
+            ref={state.log_ref.clone()} {onscroll}>
             { for greeting }
             { for chunks.iter().enumerate().map(|(index, chunk)| {
                 let previous = index.checked_sub(1).and_then(|before| chunks[before].last().cloned());
                 html! {
-                    <ChunkView key={index} chunk={chunk.clone()} {previous} agent={props.agent.clone()}
-                        on_retry={props.on_retry.clone()} />
+                    <ChunkView key={index} chunk={chunk.clone()} {previous} {team_seen} agent={agent.clone()}
+                        on_retry={on_retry.clone()} />
                 }
             }) }
-            if typing {
+            if thinking || teammate_typing {
                 <div class={classes!("baton-message", "baton-typing",
-                        if props.teammate_typing.is_some() { "baton-from-teammate" } else { "baton-from-agent" })}
+                        if teammate_typing { "baton-from-teammate" } else { "baton-from-agent" })}
                     role="status" aria-label={texts.typing}>
                     <span></span><span></span><span></span>
                 </div>
             }
         </div>
-        if *news {
+        if *state.news {
             <button type="button" class="baton-jump" onclick={on_jump}>{ texts.new_messages }</button>
         }
         </>
@@ -136,6 +146,8 @@ pub struct ChunkViewProps {
     pub chunk: Chunk,
     /// The message before the chunk's first, which decides whether that one starts a run.
     pub previous: Option<Rc<Message>>,
+    /// The team has seen the visitor's messages before this seq.
+    pub team_seen: Seq,
     /// The agent's name.
     pub agent: AttrValue,
     /// Called when the visitor retries one.
@@ -147,6 +159,7 @@ impl PartialEq for ChunkViewProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.chunk, &other.chunk)
             && self.previous == other.previous
+            && self.team_seen == other.team_seen
             && self.agent == other.agent
             && self.on_retry == other.on_retry
     }
@@ -164,13 +177,10 @@ pub fn ChunkView(props: &ChunkViewProps) -> Html {
         { for props.chunk.iter().map(|message| {
             let at = local(message.at);
             let stamp = time::starts_group(previous.map(|before| local(before.at)), at)
-                .then(|| AttrValue::from(time::label(texts, at, now)));
+                .then(|| time::label(texts, at, now));
             let head = stamp.is_some() || previous.is_none_or(|before| before.sender != message.sender);
             previous = Some(message);
-            html! {
-                <MessageView key={key(&message.key)} message={message.clone()} {stamp} {head}
-                    agent={props.agent.clone()} on_retry={props.on_retry.clone()} />
-            }
+            message_view(texts, message, stamp, head, message.seen_before(props.team_seen), &props.agent, &props.on_retry)
         }) }
     }
 }
@@ -200,13 +210,5 @@ pub(crate) fn now() -> i64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_millis() as i64)
-    }
-}
-
-fn key(key: &MessageKey) -> String {
-    match key {
-        MessageKey::Client(id) => format!("c:{id}"),
-        MessageKey::Agent(id) => format!("a:{id}"),
-        MessageKey::Seq(seq) => format!("s:{seq}"),
     }
 }

@@ -2,48 +2,39 @@
 //! "AI" mark, a teammate with their avatar), its text, and where a visitor's message stands; or a
 //! line for a step of the conversation. Under a time label when it starts a group.
 
-use std::rc::Rc;
-
 use baton_protocol::Teammate;
 use yew::prelude::*;
 
 use super::{attachments_view, rich_text};
-use crate::i18n::{Texts, EN};
+use crate::i18n::Texts;
 use crate::markdown;
 use crate::message::{Message, MessageKey, Notice, Sender, Status};
 use crate::outbox::Outgoing;
 
-/// Properties of [`MessageView`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct MessageViewProps {
-    /// The message.
-    pub message: Rc<Message>,
-    /// The time label above it, when it starts a group.
-    #[prop_or_default]
-    pub stamp: Option<AttrValue>,
-    /// It starts a run of messages by its author, so it names them.
-    #[prop_or_default]
-    pub head: bool,
-    /// The agent's name.
-    #[prop_or_default]
-    pub agent: AttrValue,
-    /// Called when the visitor retries it.
-    pub on_retry: Callback<Outgoing>,
-}
-
-/// One entry of the log. The visitor's own words show exactly as typed; the agent's and the
-/// team's are the markdown subset. Either way, text is inserted as text, never as HTML.
-#[component]
-pub fn MessageView(props: &MessageViewProps) -> Html {
-    let texts = use_context::<&'static Texts>().unwrap_or(&EN);
-    let message = &props.message;
-    let stamp = props.stamp.clone().map(|stamp| html! { <p class="baton-time">{ stamp }</p> });
+/// One entry of the log, keyed by its message so the log's diff follows it: the time label
+/// above it (`stamp`) when it starts a group, its author's name when it starts a run (`head`),
+/// and on the visitor's own whether the team has `seen` it.
+/// The visitor's own words show exactly as typed; the agent's and the team's are the markdown
+/// subset. Either way, text is inserted as text, never as HTML. A plain function of its chunk,
+/// not a component: the chunk re-renders only when one of its messages changed, and every
+/// component ships its own machinery to visitors.
+pub fn message_view(
+    texts: &'static Texts,
+    message: &Message,
+    stamp: Option<String>,
+    head: bool,
+    seen: bool,
+    agent: &AttrValue,
+    on_retry: &Callback<Outgoing>,
+) -> Html {
+    let stamp = stamp.map(|stamp| html! { <p class="baton-time">{ stamp }</p> });
+    let key = message_key(&message.key);
     let (class, author) = match &message.sender {
         Sender::System(notice) => {
-            return html! { <>{ for stamp }<p class="baton-system">{ notice_text(texts, notice) }</p></> };
+            return html! { <key={key}>{ for stamp }<p class="baton-system">{ notice_text(texts, notice) }</p></> };
         }
         Sender::Visitor => ("baton-from-visitor", html! {}),
-        Sender::Agent => ("baton-from-agent", ai_author(texts, &props.agent)),
+        Sender::Agent => ("baton-from-agent", ai_author(texts, agent)),
         Sender::Teammate(teammate) => (
             "baton-from-teammate",
             html! { <span class="baton-author">{ avatar(teammate) }{ teammate.name.clone() }</span> },
@@ -53,13 +44,13 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
         (Status::Sending, _) => html! { <span class="baton-status">{ texts.sending }</span> },
         // Shown on the newest of the visitor's messages only (the stylesheet hides the others).
         (Status::Done, MessageKey::Client(_)) => {
-            html! { <span class="baton-status baton-delivered">{ texts.delivered }</span> }
+            html! { <span class="baton-status baton-delivered">{ if seen { texts.seen } else { texts.delivered } }</span> }
         }
         (Status::Failed, MessageKey::Client(client_id)) => {
             // The widget puts the message's files back in before sending it again.
             let outgoing =
                 Outgoing { client_id: client_id.clone(), text: message.text.clone(), files: Vec::new() };
-            let onclick = props.on_retry.reform(move |_: MouseEvent| outgoing.clone());
+            let onclick = on_retry.reform(move |_: MouseEvent| outgoing.clone());
             html! {
                 <span class="baton-status baton-failed">
                     { texts.not_sent }{ " " }<button type="button" class="baton-retry" {onclick}>{ texts.retry }</button>
@@ -69,10 +60,10 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
         _ => html! {},
     };
     html! {
-        <>
+        <key={key}>
         { for stamp }
         <div class={classes!("baton-message", class, (message.status == Status::Streaming).then_some("baton-streaming"))}>
-            if props.head { { author } }
+            if head { { author } }
             if message.text.is_empty() {
             } else if message.sender == Sender::Visitor {
                 <p class="baton-text baton-plain">{ message.text.clone() }</p>
@@ -83,6 +74,14 @@ pub fn MessageView(props: &MessageViewProps) -> Html {
             { footer }
         </div>
         </>
+    }
+}
+
+fn message_key(key: &MessageKey) -> String {
+    match key {
+        MessageKey::Client(id) => format!("c:{id}"),
+        MessageKey::Agent(id) => format!("a:{id}"),
+        MessageKey::Seq(seq) => format!("s:{seq}"),
     }
 }
 

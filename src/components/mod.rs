@@ -12,11 +12,11 @@ mod rich_text;
 mod widget;
 
 pub use attachments::{attachments_view, dropped_files, picked_view, use_picking, Draft, Picked, Picking};
-pub use composer::{Composer, ComposerProps};
+pub use composer::{composer, use_writing, Writing};
 pub use email_form::email_form;
 pub use launcher::{launcher, LauncherProps};
-pub use message_list::{ChunkView, ChunkViewProps, MessageList, MessageListProps};
-pub use message_view::{ai_author, avatar, MessageView, MessageViewProps};
+pub use message_list::{message_list, use_log_state, ChunkView, ChunkViewProps, LogState};
+pub use message_view::{ai_author, avatar, message_view};
 pub use panel::{panel, PanelProps};
 pub use rating::rating_form;
 pub use rich_text::rich_text;

@@ -9,7 +9,9 @@ use baton_protocol::{AgentProfile, Mode, RateConversation, Teammate};
 use yew::prelude::*;
 
 use super::message_list::{local, now};
-use super::{avatar, dropped_files, email_form, rating_form, Composer, Draft, MessageList, Picking};
+use super::{
+    avatar, composer, dropped_files, email_form, message_list, rating_form, Draft, LogState, Picking, Writing,
+};
 use crate::conversation::ConversationHandle;
 use crate::i18n::Texts;
 use crate::outbox::Outgoing;
@@ -33,6 +35,10 @@ pub struct PanelProps {
     pub on_send_files: Callback<Draft>,
     /// The files about to be sent.
     pub picking: Picking,
+    /// The message being written.
+    pub writing: Writing,
+    /// Where the log is scrolled.
+    pub log: LogState,
     /// Ask for an email: a handoff is under way and the team has none.
     pub ask_email: bool,
     /// The email the visitor left in this panel.
@@ -82,9 +88,23 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
         (Mode::Human, None) => texts.status_waiting.to_owned(),
         (Mode::Closed, _) => texts.status_closed.to_owned(),
     };
-    let teammate_typing = conversation.teammate_typing.then(|| conversation.teammate.clone()).flatten();
+    let teammate_typing = conversation.teammate_typing && conversation.teammate.is_some();
     let on_restart = props.on_restart.reform(|_: MouseEvent| ());
-    // Files dropped anywhere on the panel join the message being written.
+    // The agent's suggested first questions, until the conversation has a message: one click
+    // sends it as the visitor's own.
+    let suggestions = props.profile.as_ref().filter(|p| conversation.messages.is_empty() && !p.suggestions.is_empty()).map(|profile| {
+        html! {
+            <div class="baton-suggestions">
+                { for profile.suggestions.iter().map(|question| {
+                    let text = question.clone();
+                    let onclick = props.on_send.reform(move |_: MouseEvent| text.clone());
+                    html! { <button type="button" class="baton-suggestion" {onclick}>{ question.clone() }</button> }
+                }) }
+            </div>
+        }
+    });
+    // Files dropped anywhere on the panel, or pasted into it, join the message being written:
+    // one listener for both.
     let picking = props.picking.clone();
     let open_for_files = conversation.mode != Mode::Closed;
     let ondragover = Callback::from(move |event: DragEvent| {
@@ -92,19 +112,17 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
             event.prevent_default();
         }
     });
-    let ondrop = {
-        let picking = picking.clone();
-        Callback::from(move |event: DragEvent| {
+    let onpaste = Callback::from(move |event: Event| {
+        if let Some(files) = dropped_files(&event).filter(|_| open_for_files) {
             event.prevent_default();
-            if open_for_files {
-                picking.add(dropped_files(&event));
-            }
-        })
-    };
+            picking.add(Some(files));
+        }
+    });
+    let ondrop = onpaste.reform(|event: DragEvent| event.into());
     html! {
         <section class={classes!("baton-panel", props.closing.then_some("baton-closing"))} role="dialog"
             aria-label={texts.chat_with(&company)} ref={props.panel_ref.clone()}
-            onanimationend={props.on_closed.reform(|_: AnimationEvent| ())} {ondragover} {ondrop}>
+            onanimationend={props.on_closed.reform(|_: AnimationEvent| ())} {ondragover} {ondrop} {onpaste}>
             <header class="baton-header">
                 // Whoever answers now: the teammate once one joined, else the agent.
                 if let (Mode::Human, Some(teammate)) = (conversation.mode, &conversation.teammate) {
@@ -123,8 +141,9 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
             if let Some(notice) = &conversation.notice {
                 <p class="baton-notice" role="alert">{ notice.clone() }</p>
             }
-            <MessageList {greeting} agent={agent} messages={conversation.messages.clone()} thinking={conversation.agent_thinking}
-                {teammate_typing} on_retry={props.on_retry.clone()} />
+            { message_list(texts, &props.log, greeting, &agent, &conversation.messages, conversation.agent_thinking,
+                teammate_typing, conversation.team_seen, &props.on_retry) }
+            { for suggestions }
             if props.ask_email || props.email_saved.is_some() {
                 { email_form(texts, props.email_saved.as_ref(), &props.email_invalid, &props.email_ref, &props.on_email) }
             }
@@ -134,8 +153,7 @@ pub fn panel(texts: &'static Texts, props: &PanelProps) -> Html {
                     <button type="button" class="baton-send" onclick={on_restart}>{ texts.new_conversation }</button>
                 </div>
             } else {
-                <Composer on_send={props.on_send.clone()} input_ref={props.input_ref.clone()}
-                    picking={picking} on_send_files={props.on_send_files.clone()} />
+                { composer(texts, &props.writing, &props.input_ref, &props.picking, &props.on_send, &props.on_send_files) }
             }
         </section>
     }

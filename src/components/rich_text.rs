@@ -1,6 +1,6 @@
 //! Renders parsed markdown as Yew elements and text nodes: the only way message text reaches
-//! the DOM, so no message can ever inject markup. A plain function, not a component: the bubble
-//! around it already re-renders only when its message changed.
+//! the DOM, so no message can ever inject markup. A plain function, not a component: the chunk
+//! of the log around it already re-renders only when one of its messages changed.
 
 use yew::prelude::*;
 

@@ -5,20 +5,22 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use baton_protocol::{ClientId, Event, EventKind, Mode, UpdateVisitor, Visitor, VisitorSource};
+use baton_protocol::{ClientId, Event, EventKind, Mode, Seq, UpdateVisitor, Visitor, VisitorSource};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::{launcher, panel, use_picking, Draft, LauncherProps, PanelProps};
+use super::{launcher, panel, use_log_state, use_picking, use_writing, Draft, LauncherProps, PanelProps};
 use crate::api::{Client, Write};
 use crate::contrast;
 use crate::conversation::{Action, Conversation};
 use crate::hooks::{use_panel_focus, use_profile, use_seen, use_typing_expiry};
 use crate::host::{use_host_commands, Command, Host};
 use crate::i18n::Texts;
+use crate::message::Sender;
 use crate::options::{Options, Position, Theme};
 use crate::outbox::{use_outbox, Outbox, Outgoing};
+use crate::preview;
 use crate::session::{use_session, Session, Store};
 use crate::stream::{use_event_stream, Link};
 use crate::viewport::use_visual_viewport;
@@ -58,6 +60,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let (comment_ref, email_ref) = (use_node_ref(), use_node_ref());
     let email_invalid = use_state_eq(|| false);
     let picking = use_picking();
+    let writing = use_writing();
+    let log = use_log_state(&conversation.messages);
     use_panel_focus(*open, options.focus, &input_ref, &launcher_ref, host);
     let deliver = {
         let (client, agent, visitor, store) =
@@ -214,13 +218,31 @@ pub fn Widget(props: &WidgetProps) -> Html {
         matches!(conversation.mode, Mode::Connecting | Mode::Waiting) || conversation.handoff_failed;
     let ask_email = handing_off && !known_email && email_saved.is_none();
     let unread = conversation.unread();
+    // The newest unread message beside the closed launcher, until the visitor closes it (a newer
+    // one shows again) or opens the panel, which sees it.
+    let dismissed = use_state_eq(|| Seq(0));
+    let shown_preview = (!*open).then(|| preview::latest_unread(&conversation, *dismissed)).flatten();
+    let on_dismiss = {
+        let (dismissed, seq) = (dismissed.setter(), shown_preview.map(|message| message.seq));
+        Callback::from(move |()| dismissed.set(seq.unwrap_or_default()))
+    };
+    let preview = shown_preview.map(|message| {
+        let author = match (&message.sender, &profile) {
+            (Sender::Teammate(teammate), _) => teammate.name.clone(),
+            (_, Some(profile)) => profile.name.clone(),
+            (_, None) => texts.ai_assistant.to_owned(),
+        };
+        (author, preview::excerpt(&message.text))
+    });
     let shown = PanelProps {
-        profile,
+        profile: profile.clone(),
         conversation,
         link: *link,
         on_send,
         on_send_files,
         picking,
+        writing,
+        log,
         on_retry,
         ask_email,
         email_saved: (*email_saved).clone(),
@@ -269,7 +291,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
             <div class={classes} ref={root_ref} lang={texts.lang} {onkeydown}>
                 if *open { { panel(*texts, &shown) } }
                 if !options.inline {
-                    { launcher(*texts, &LauncherProps { open: *open, unread, on_toggle, button_ref: launcher_ref }) }
+                    { launcher(*texts, &LauncherProps { open: *open, unread, on_toggle, preview, on_dismiss, button_ref: launcher_ref }) }
                 }
             </div>
         </ContextProvider<&'static Texts>>

@@ -13,6 +13,7 @@ const ROUTING_DEFAULT = { criteria: "", mappings: [] };
 const FIELDS = {
   "handoff.name": "handoff-name",
   "handoff.when": "handoff-when",
+  suggestions: "suggestions",
   "copilot.reply_as": "copilot-reply-as",
   "routing.criteria": "routing-criteria",
 };
@@ -39,6 +40,7 @@ export function createSettingsForm({ save }) {
     leaveNote: byId("copilot-note"),
     replyAs: byId("copilot-reply-as"),
     criteria: byId("routing-criteria"),
+    suggestions: byId("suggestions"),
   };
   const mappings = byId("mappings");
   const status = byId("save-status");
@@ -110,6 +112,9 @@ export function createSettingsForm({ save }) {
     // not know it yet still saves the rest.
     if (loaded.copilot || !same(copilot, COPILOT_DEFAULT)) settings.copilot = copilot;
     if (loaded.routing || !same(routing, ROUTING_DEFAULT)) settings.routing = routing;
+    const suggestions = fields.suggestions.value.split("\n").map((line) => line.trim()).filter(Boolean);
+    if (suggestions.length) settings.suggestions = suggestions;
+    else delete settings.suggestions;
     return settings;
   }
 
@@ -215,6 +220,7 @@ export function createSettingsForm({ save }) {
     fields.leaveNote.checked = copilot.leave_note;
     fillAdmins(fields.replyAs, directory, copilot.reply_as ?? "");
     fields.criteria.value = routing.criteria;
+    fields.suggestions.value = (settings.suggestions ?? []).join("\n");
     mappings.replaceChildren();
     routing.mappings.forEach(addMapping);
     clearMarks();

@@ -140,6 +140,7 @@ test("the brief's steps in order: Handoffs, + Add Handoff, Intercom, Connect, Au
   assert.match(await card.textContent(), new RegExp(WORKSPACE.replace(/[()]/g, "\\$&")));
   await page.getByLabel("Handoff Name").fill("Maple escalation");
   await page.getByLabel("When to trigger").fill("Hand off when someone asks about refunds.");
+  await page.getByLabel("Suggested questions").fill("Where is my order?\n\n  Can I return a book?  ");
   await page.getByRole("switch", { name: "AI ASSIST" }).check();
   await page.getByRole("switch", { name: "Leave Note Instead of Replying" }).uncheck();
   const replyAs = page.getByLabel("Reply As");
@@ -158,6 +159,7 @@ test("the brief's steps in order: Handoffs, + Add Handoff, Intercom, Connect, Au
   assert.equal(saved.handoff.when, "Hand off when someone asks about refunds.");
   assert.deepEqual(saved.copilot, { enabled: true, leave_note: false, reply_as: "991001" });
   assert.deepEqual(saved.routing.mappings, [{ match: "maplebooks.example", assign_to: { type: "team", id: "881002" } }]);
+  assert.deepEqual(saved.suggestions, ["Where is my order?", "Can I return a book?"], "one per line, blank lines left out");
   assert.deepEqual(unexpected(errors), []);
 });
 

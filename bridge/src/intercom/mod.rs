@@ -7,7 +7,8 @@
 //! - [`handoff`]: delivering a handoff (contact, conversation, transcript note), exactly once;
 //!   [`contact`]: the contact, named and kept up to date; [`note`]: what the teammate reads;
 //!   [`html`]: message text as Intercom's HTML.
-//! - [`sync`]: the live relay both ways; [`copilot`]: drafts for teammates.
+//! - [`sync`]: the live relay both ways; [`seen`]: a teammate's reading told to the visitor;
+//!   [`copilot`]: drafts for teammates.
 //! - [`routes`]: the webhook endpoint and the OAuth connection.
 //! - [`inbox`]: all of it behind the core's [`Inbox`](crate::inbox::Inbox) trait.
 
@@ -20,6 +21,7 @@ pub mod inbox;
 pub mod model;
 pub mod note;
 pub mod routes;
+pub mod seen;
 pub mod sync;
 
 use std::sync::{Arc, Mutex, RwLock};

@@ -226,6 +226,9 @@ pub struct Conversation {
     /// Everything after the first message.
     #[serde(default)]
     pub conversation_parts: Option<PartList>,
+    /// Whether a teammate read it since the contact last wrote.
+    #[serde(default)]
+    pub read: Option<bool>,
 }
 
 impl Conversation {

@@ -5,8 +5,9 @@
 //! fetches the conversation and relays every part it has not seen, in Intercom's order, so
 //! duplicated, reordered or missed deliveries all end the same, on whichever bridge they land
 //! (each part is remembered with its events in one transaction). Notes never reach the visitor,
-//! and the bridge's own posts never come back. Of several bridges, one at a time relays a
-//! conversation's messages, under its relay lease.
+//! and the bridge's own posts never come back. A conversation a teammate read tells the visitor
+//! so ([`seen`](super::seen)). Of several bridges, one at a time relays a conversation's
+//! messages, under its relay lease.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use baton_protocol::{Attachment, ConversationId, EventKind, Seq, Teammate, MAX_A
 
 use super::client::AdminReply;
 use super::note::{rating_note, RATING_MARK};
+use super::seen::newly_seen;
 
 use super::model::{Conversation, Id, Part, PartAttachment};
 use super::{Intercom, SyncError};
@@ -325,6 +327,21 @@ impl Intercom {
             if let Some(admin) = &joined {
                 self.conversations.change_link(&id, LinkChange::Joined(admin.clone())).await?;
             }
+        }
+        if conversation.read == Some(true) {
+            self.relay_seen(&id).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the visitor a teammate read their messages, up to the newest Intercom has. The
+    /// point is remembered as a part of its own, so it is told once, whichever bridge gets there.
+    async fn relay_seen(&self, id: &ConversationId) -> Result<(), SyncError> {
+        let Some(link) = self.conversations.link(id).await? else { return Ok(()) };
+        let events = self.conversations.events_after(id, Seq(0)).await?;
+        if let Some(up_to) = newly_seen(&events, link.relayed) {
+            let part = format!("seen:{id}:{up_to}");
+            self.conversations.relay_part(&part, id, vec![EventKind::MessagesSeen { up_to }]).await?;
         }
         Ok(())
     }

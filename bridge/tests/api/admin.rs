@@ -272,3 +272,48 @@ async fn office_hours_and_greetings_per_language_are_set_through_the_admin_api()
     let (status, error) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(demo)).await;
     assert_eq!((status, &error["error"]["field"]), (400, &json!("office_hours")));
 }
+
+#[tokio::test]
+async fn suggested_first_questions_are_set_through_the_admin_api_and_sent_with_the_profile_per_language() {
+    let app = spawn_app().await;
+    let profile = |lang: &'static str| {
+        let (http, url) = (app.http.clone(), app.url(&format!("/v1/agents/demo?lang={lang}")));
+        async move { http.get(url).send().await.expect("ok").json::<Value>().await.expect("json") }
+    };
+    assert_eq!(profile("en").await.get("suggestions"), None, "additive: none configured, none sent");
+    let (_, mut demo) = app.admin(reqwest::Method::GET, "/v1/admin/agents/demo", None).await;
+    assert_eq!(demo.get("suggestions"), None);
+    demo["suggestions"] = json!(["Where is my order?", "How do I brew a pour-over?"]);
+    demo["locales"] =
+        json!({"fr": {"suggestions": ["Où en est ma commande ?"]}, "de": {"greeting": "Hallo!"}});
+    let (status, saved) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(demo.clone())).await;
+    assert_eq!(status, 200);
+    assert_eq!(saved["suggestions"], demo["suggestions"]);
+
+    assert_eq!(
+        profile("en").await["suggestions"],
+        json!(["Where is my order?", "How do I brew a pour-over?"])
+    );
+    assert_eq!(profile("fr").await["suggestions"], json!(["Où en est ma commande ?"]));
+    assert_eq!(
+        profile("de").await["suggestions"],
+        demo["suggestions"],
+        "a language without its own questions gets the agent's"
+    );
+
+    for (field, wrong) in [
+        ("suggestions", json!(["a", "b", "c", "d", "e"])),
+        ("suggestions", json!(["   "])),
+        ("suggestions", json!(["x".repeat(81)])),
+    ] {
+        let mut refused = demo.clone();
+        refused["suggestions"] = wrong;
+        let (status, error) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(refused)).await;
+        assert_eq!((status, &error["error"]["field"]), (400, &json!(field)));
+    }
+    let mut refused = demo.clone();
+    refused["locales"]["fr"]["suggestions"] = json!(["a", "b", "c", "d", "e"]);
+    let (status, error) = app.admin(reqwest::Method::PUT, "/v1/admin/agents/demo", Some(refused)).await;
+    assert_eq!((status, &error["error"]["field"]), (400, &json!("locales.fr.suggestions")));
+    assert_eq!(profile("en").await["suggestions"], demo["suggestions"], "a refused change changes nothing");
+}

@@ -9,7 +9,7 @@ use baton_protocol::{ConversationCreated, EventKind, Seq};
 use serde_json::{json, Value};
 
 use crate::helpers::{EventStream, TestApp};
-use crate::intercom::{hand_off_conversation, linked, Workspace};
+use crate::intercom::{eventually, hand_off_conversation, linked, parts, Workspace};
 
 /// Starts an anonymous conversation, asks about shipping, then asks for a person; returns once
 /// the handoff is connected.
@@ -162,5 +162,44 @@ async fn the_visitors_words_reach_intercom_as_typed_never_escaped_twice() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     };
     assert_eq!(reply["body"], "<p>Also: 2 &gt; 1 &amp; &lt;b&gt;not bold&lt;/b&gt;</p>");
+    workspace.assert_requests_conform().await;
+}
+
+#[tokio::test]
+async fn a_teammate_reading_the_conversation_in_the_inbox_tells_the_visitor_their_messages_were_seen_once() {
+    let (app, workspace) = linked().await;
+    let (conversation, mut events) = hand_off_anonymously(&app).await;
+    let id = the_conversation(&workspace).await["id"].as_str().expect("id").to_owned();
+    app.send(&conversation, json!({"client_id": "later", "text": "My grinder arrived broken"})).await;
+    eventually("the visitor's message reaches Intercom", async || {
+        let conversation = workspace.conversation(&id).await;
+        parts(&conversation)
+            .iter()
+            .any(|part| part["body"].as_str().is_some_and(|body| body.contains("grinder")))
+            .then_some(())
+    })
+    .await;
+    assert_eq!(workspace.conversation(&id).await["read"], false, "the bridge's posts are nobody reading");
+
+    // A teammate opens it in the inbox (no webhook says so), then leaves a note: the note's
+    // webhook brings the conversation, read.
+    let page = reqwest::get(format!("{}/inbox/{id}", workspace.base)).await.expect("the inbox page");
+    assert_eq!(page.status(), 200);
+    workspace.admin_reply(&id, "991001", "note", "Checking the warehouse").await;
+    let seen = events.collect_until(|kind| matches!(kind, EventKind::MessagesSeen { .. })).await;
+    let sent = seen
+        .iter()
+        .find(
+            |event| matches!(&event.kind, EventKind::VisitorMessage { text, .. } if text.contains("grinder")),
+        )
+        .map(|event| event.seq)
+        .expect("the visitor's message came first");
+    assert_eq!(seen.last().map(|event| &event.kind), Some(&EventKind::MessagesSeen { up_to: sent }));
+
+    // Told once: the next webhook of the same read conversation adds nothing before the reply.
+    workspace.admin_reply(&id, "991001", "note", "Found it").await;
+    workspace.admin_reply(&id, "991001", "comment", "A new grinder is on its way.").await;
+    let after = events.collect_until(|kind| matches!(kind, EventKind::TeammateMessage { .. })).await;
+    assert!(!after.iter().any(|event| matches!(event.kind, EventKind::MessagesSeen { .. })), "{after:?}");
     workspace.assert_requests_conform().await;
 }

@@ -39,16 +39,19 @@ async fn list_conversations(State(sandbox): State<Sandbox>) -> Html<String> {
     page::list(&sandbox.read(|workspace| workspace.conversations(None)))
 }
 
-/// `GET /inbox/{id}`
+/// `GET /inbox/{id}`: the teammate reads the conversation.
 async fn show_conversation(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Response {
+    sandbox.write(|workspace, _| workspace.mark_read(&id));
     match sandbox.read(|workspace| workspace.conversation(&id)) {
         Ok(view) => page::conversation(&view).into_response(),
         Err(_) => not_found(),
     }
 }
 
-/// `GET /inbox/{id}/parts`: the part of the page that changes, fetched every few seconds.
+/// `GET /inbox/{id}/parts`: the part of the page that changes, fetched every few seconds, so
+/// an open page reads what the contact writes.
 async fn live_fragment(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Response {
+    sandbox.write(|workspace, _| workspace.mark_read(&id));
     match sandbox.read(|workspace| workspace.conversation(&id)) {
         Ok(view) => Html(page::live(&view)).into_response(),
         Err(_) => not_found(),
