@@ -31,6 +31,7 @@ pub(in crate::store) use log::{mode_column, mode_from_column};
 use std::path::Path;
 
 use self::checkpoint::Checkpointer;
+use self::leases::LiveLeases;
 use self::readers::Readers;
 use self::writer::Writer;
 use crate::metrics::AppendMeter;
@@ -67,6 +68,8 @@ impl Durability {
 pub struct Sqlite {
     writer: Writer,
     readers: Readers,
+    /// The live leases: one process owns the file, so they are its memory.
+    leases: LiveLeases,
     /// The rate limits' buckets: one process owns the file, so its memory is where they belong.
     buckets: MemoryBuckets,
     appends: AppendMeter,
@@ -82,12 +85,17 @@ impl Sqlite {
         durability: Durability,
         feeds: Feeds,
     ) -> Result<Self, StoreError> {
-        let mut store = Store::open_writer(path, key.clone(), durability)?;
-        store.release_all_leases()?;
+        let store = Store::open_writer(path, key.clone(), durability)?;
         let readers = Readers::start(path, &key, READERS)?;
         let checkpointer = Checkpointer::start(path)?;
         let writer = Writer::start(store, feeds, checkpointer)?;
-        Ok(Self { writer, readers, buckets: MemoryBuckets::default(), appends: AppendMeter::default() })
+        Ok(Self {
+            writer,
+            readers,
+            leases: LiveLeases::default(),
+            buckets: MemoryBuckets::default(),
+            appends: AppendMeter::default(),
+        })
     }
 }
 
