@@ -207,7 +207,8 @@ async fn take_turn(
             let note =
                 format!("The conversation is with the support team ({mode:?}): the agent stays silent.");
             let explanation = Explanation { agent: "none", note: Some(note), ..Explanation::default() };
-            record(conversations, id, last, "with_person", None, explanation).await?;
+            let body = decision(last, "with_person", None, explanation)?;
+            conversations.record_decision(id, last.seq, &body).await?;
         }
         return Ok(());
     }
@@ -225,28 +226,29 @@ async fn take_turn(
             Step::Explain(why) => explanation = why,
         }
     }
-    let outcome = match (&handoff, answer.finish().await?) {
+    let outcome = match (&handoff, answer.begun.is_some()) {
         (Some(_), _) => "handoff",
         (None, true) => "answered",
         (None, false) => "nothing",
     };
-    if let Some(last) = last_visitor {
-        record(conversations, id, last, outcome, handoff.as_ref(), explanation).await?;
-    }
+    let decided = match last_visitor {
+        Some(last) => Some((last.seq, decision(last, outcome, handoff.as_ref(), explanation)?)),
+        None => None,
+    };
+    answer.finish(decided).await?;
     if let Some(call) = handoff {
         handoffs.start(id, &entry.profile.id, &entry.handoff_name, &call).await?;
     }
     Ok(())
 }
 
-async fn record(
-    conversations: &Conversations,
-    id: &ConversationId,
+/// The decision on `visitor`'s message, as the JSON the store keeps.
+fn decision(
     visitor: &TranscriptEntry,
     outcome: &'static str,
     handoff: Option<&HandoffCall>,
     explanation: Explanation,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
     let decision = DecisionRecord {
         visitor_seq: visitor.seq,
         message: visitor.text.clone(),
@@ -254,7 +256,7 @@ async fn record(
         handoff: handoff.cloned(),
         explanation,
     };
-    conversations.record_decision(id, visitor.seq, &serde_json::to_string(&decision)?).await
+    Ok(serde_json::to_string(&decision)?)
 }
 
 /// The answer being written: started on its first piece of text.
@@ -300,14 +302,21 @@ impl Answer<'_> {
         Ok(())
     }
 
-    /// Completes the answer, if one was begun; whether there was one.
-    async fn finish(self) -> Result<bool, StoreError> {
-        let Some(Begun { message_id, shown, .. }) = self.begun else { return Ok(false) };
+    /// Completes the answer, if one was begun, and records the decision `decided` with it.
+    async fn finish(self, decided: Option<(Seq, String)>) -> Result<(), StoreError> {
+        let Some(Begun { message_id, shown, .. }) = self.begun else {
+            if let Some((visitor_seq, body)) = decided {
+                self.conversations.record_decision(self.id, visitor_seq, &body).await?;
+            }
+            return Ok(());
+        };
         // An interrupted answer the agent now has nothing to add to keeps what was shown.
         let text = if self.text.is_empty() { shown } else { self.text };
-        // One write: the completion and the checkpoint's removal in one transaction.
-        self.conversations.append(self.id, EventKind::AgentMessageCompleted { message_id, text }).await?;
-        Ok(true)
+        // One write where the engine can: the completion, the checkpoint's removal and the
+        // decision in one transaction.
+        let completion = EventKind::AgentMessageCompleted { message_id, text };
+        self.conversations.complete_answer(self.id, completion, decided).await?;
+        Ok(())
     }
 }
 

@@ -152,6 +152,24 @@ mod tests {
         assert!(contains(&bytes, "secret of c-kept"));
     }
 
+    #[tokio::test]
+    async fn an_answer_and_the_decision_on_its_question_are_one_write() {
+        let (_dir, conversations) = open().await;
+        let id = ConversationId::from("c");
+        conversations
+            .create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+            .await
+            .expect("creates");
+        let message_id = baton_protocol::MessageId::from("m");
+        let started = EventKind::AgentMessageStarted { message_id: message_id.clone() };
+        conversations.append(&id, started).await.expect("appends");
+        let before = conversations.metrics().writes;
+        let done = EventKind::AgentMessageCompleted { message_id, text: "Hello".into() };
+        let decided = Some((baton_protocol::Seq(1), "{}".to_owned()));
+        conversations.complete_answer(&id, done, decided).await.expect("completes");
+        assert_eq!(conversations.metrics().writes - before, 1);
+    }
+
     // One async thread: the 200 appends are all sent while the test waits for the first, as
     // requests that arrive together are, and the writer takes what is pending as one batch.
     #[tokio::test]
