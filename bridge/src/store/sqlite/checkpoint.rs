@@ -1,9 +1,7 @@
 //! The checkpointer: copies the write-ahead log into the database on a connection of its own,
-//! each time the writer says the log has grown by [`CHECKPOINT_PAGES`]. The writer never
-//! checkpoints inside its batches (`wal_autocheckpoint` is off), so a commit's latency never
-//! includes copying the log.
+//! when the writer says the log has grown past a size. The writer never checkpoints inside its
+//! batches (`wal_autocheckpoint` is off), so a commit's latency never includes copying the log.
 
-use std::ffi::c_int;
 use std::path::Path;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -11,36 +9,6 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 
 use crate::store::StoreError;
-
-/// WAL pages of growth after which the checkpointer is asked to copy the log into the database
-/// (about 4 MB with 4 KB pages, SQLite's own automatic threshold).
-const CHECKPOINT_PAGES: c_int = 1000;
-
-/// When to ask for a checkpoint, from the log's size after each commit. Under steady writes the
-/// log never starts over (a PASSIVE checkpoint never catches up with a writer that commits
-/// meanwhile, and SQLite restarts the log only from a fully copied one), so asking whenever it
-/// is past a size would ask after every commit, and the checkpointer would copy a few frames and
-/// sync the database file again and again: once per [`CHECKPOINT_PAGES`] of growth instead.
-#[derive(Debug, Default)]
-pub(super) struct Pacing {
-    /// The log's size when a checkpoint was last asked for.
-    asked_at: c_int,
-}
-
-impl Pacing {
-    /// Whether to ask for a checkpoint now that a commit left the log at `pages`.
-    pub(super) fn due(&mut self, pages: c_int) -> bool {
-        if pages < self.asked_at {
-            // The log started over from its beginning.
-            self.asked_at = 0;
-        }
-        let due = pages - self.asked_at >= CHECKPOINT_PAGES;
-        if due {
-            self.asked_at = pages;
-        }
-        due
-    }
-}
 
 /// The handle on the checkpointer thread; dropping it stops the thread.
 #[derive(Debug)]
@@ -88,20 +56,5 @@ impl Drop for Checkpointer {
                 tracing::error!("the store's checkpoint thread panicked");
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_checkpoint_is_asked_for_once_per_growth_of_the_log_and_again_after_it_starts_over() {
-        let mut pacing = Pacing::default();
-        let asked: Vec<c_int> = [500, 1000, 1001, 1500, 1999, 2000, 2400, 12, 900, 1012]
-            .into_iter()
-            .filter(|pages| pacing.due(*pages))
-            .collect();
-        assert_eq!(asked, [1000, 2000, 1012]);
     }
 }

@@ -14,13 +14,17 @@ use std::thread::JoinHandle;
 use baton_protocol::{ConversationId, Event};
 use tokio::sync::oneshot;
 
-use super::checkpoint::{Checkpointer, Pacing};
+use super::checkpoint::Checkpointer;
 use super::Store;
 use crate::store::{EngineMetrics, Feeds, StoreError};
 
 /// The most writes one transaction holds, so a flood of writes still commits (and answers) in
 /// steps.
 const MAX_BATCH: usize = 512;
+
+/// WAL pages past which the checkpointer is asked to copy the log into the database (about
+/// 4 MB with 4 KB pages, SQLite's own automatic threshold).
+const CHECKPOINT_PAGES: c_int = 1000;
 
 thread_local! {
     /// The WAL's size in pages after the writer's last commit, as SQLite's WAL hook reports it.
@@ -160,7 +164,6 @@ fn run(
     checkpointer: &Checkpointer,
 ) {
     store.conn.wal_hook(Some(note_wal_pages));
-    let mut pacing = Pacing::default();
     while let Ok(first) = queue.recv() {
         let batch: Vec<Job> = std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1)).collect();
         if let Err(error) =
@@ -192,7 +195,7 @@ fn run(
                     if let Err(error) = store.truncate_log() {
                         tracing::error!(%error, "the write-ahead log could not be emptied after an erasure");
                     }
-                } else if pacing.due(WAL_PAGES.get()) {
+                } else if WAL_PAGES.get() >= CHECKPOINT_PAGES {
                     checkpointer.ring();
                 }
             }
