@@ -36,6 +36,7 @@ macro_rules! conformance_suite {
             a_handoff_is_requested_told_once_and_settled,
             test_conversations_count_in_the_analytics_only_when_asked,
             decisions_are_replaced_and_read_in_order,
+            an_answer_is_completed_with_its_decision,
             inbox_links_parts_and_notifications_are_remembered_once,
             copilot_remembers_what_it_drafted_and_posted,
             an_oauth_state_is_used_once_and_only_while_fresh,
@@ -476,6 +477,31 @@ pub async fn decisions_are_replaced_and_read_in_order(conversations: &Conversati
         [r#"{"n":"1 again"}"#, r#"{"n":3}"#]
     );
     assert_eq!(conversations.decisions(&id, Seq(1)).await.expect("reads"), [r#"{"n":3}"#]);
+}
+
+/// A turn's end: the completion is stored and published, the answer is no longer in flight,
+/// and the decision on the visitor message is recorded with it.
+pub async fn an_answer_is_completed_with_its_decision(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    let m = || MessageId::from("m");
+    let asked = EventKind::VisitorMessage {
+        client_id: ClientId::from("k"),
+        text: "Hi?".into(),
+        attachments: Vec::new(),
+    };
+    let asked = conversations.append(&id, asked).await.expect("appends");
+    conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
+    conversations.checkpoint_answer(&id, &m(), "Hel").await.expect("checkpoints");
+    let mut live = conversations.subscribe(&id, Seq(2)).await.expect("subscribes").live;
+    let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
+    let decided = Some((asked.seq, r#"{"outcome":"answered"}"#.to_owned()));
+    let completed = conversations.complete_answer(&id, done.clone(), decided).await.expect("completes");
+    assert_eq!((completed.seq, &completed.kind), (Seq(3), &done));
+    assert_eq!(live.recv().await.expect("published").kind, done);
+    assert!(conversations.interrupted_answers().await.expect("reads").is_empty());
+    assert_eq!(conversations.decisions(&id, Seq(0)).await.expect("reads"), [r#"{"outcome":"answered"}"#]);
+    let transcript = conversations.transcript(&id).await.expect("reads");
+    assert_eq!(transcript.last().map(|entry| entry.text.as_str()), Some("Hello"));
 }
 
 /// The inbox's link moves on step by step; parts and notifications are remembered once.

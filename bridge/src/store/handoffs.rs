@@ -3,10 +3,10 @@
 //! process never leaves a conversation connecting with nobody delivering it.
 
 use async_trait::async_trait;
-use baton_protocol::{AgentId, ConversationId, Seq};
+use baton_protocol::{AgentId, ConversationId, Event, EventKind, Seq};
 use serde::Serialize;
 
-use super::StoreError;
+use super::{ConversationLog, StoreError};
 
 /// The handoffs of conversations to the inbox.
 #[async_trait]
@@ -71,7 +71,7 @@ pub trait Handoffs {
 
 /// What the agent decided on each visitor message, as JSON the dashboard shows.
 #[async_trait]
-pub trait Decisions {
+pub trait Decisions: ConversationLog + Sync {
     /// Records the decision on the visitor message at `visitor_seq`, replacing an earlier one:
     /// an answer finished after a restart is decided again.
     async fn record_decision(
@@ -83,6 +83,23 @@ pub trait Decisions {
 
     /// The decisions on visitor messages after `after`, in order, as stored.
     async fn decisions(&self, id: &ConversationId, after: Seq) -> Result<Vec<String>, StoreError>;
+
+    /// Appends (and publishes) the event that completes an answer, and records the decision
+    /// `(visitor_seq, body)` on the visitor message it answered: the last two writes of a turn,
+    /// which an engine may make one. The completion is stored first: a decision is never
+    /// recorded for an answer that was not.
+    async fn complete_answer(
+        &self,
+        id: &ConversationId,
+        completion: EventKind,
+        decision: Option<(Seq, String)>,
+    ) -> Result<Event, StoreError> {
+        let event = self.append(id, completion).await?;
+        if let Some((visitor_seq, body)) = decision {
+            self.record_decision(id, visitor_seq, &body).await?;
+        }
+        Ok(event)
+    }
 }
 
 /// A handoff's row id.

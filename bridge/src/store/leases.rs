@@ -86,7 +86,7 @@ impl std::fmt::Display for BridgeId {
     }
 }
 
-/// A term in milliseconds, as the engines add it to their clock.
+/// A term in milliseconds, as PostgreSQL adds it to its clock.
 pub(super) fn millis(term: Duration) -> i64 {
     i64::try_from(term.as_millis()).unwrap_or(i64::MAX)
 }

@@ -254,6 +254,30 @@ impl Decisions for Sqlite {
         let id = id.clone();
         self.readers.read(move |store| store.decisions(&id, after)).await
     }
+
+    /// One write: the completion, the checkpoint's removal and the decision in one savepoint.
+    async fn complete_answer(
+        &self,
+        id: &ConversationId,
+        completion: EventKind,
+        decision: Option<(Seq, String)>,
+    ) -> Result<Event, StoreError> {
+        let (id, started) = (id.clone(), Instant::now());
+        let event = self
+            .writer
+            .write(move |store, effects| {
+                let at = now_millis();
+                let event = store.append(&id, at, completion)?;
+                if let Some((visitor_seq, body)) = decision {
+                    store.record_decision(&id, visitor_seq, at, &body)?;
+                }
+                effects.publish(&id, &event);
+                Ok(event)
+            })
+            .await?;
+        self.appends.appended(started, 1);
+        Ok(event)
+    }
 }
 
 #[async_trait]

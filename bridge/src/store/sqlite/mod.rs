@@ -31,6 +31,7 @@ pub(in crate::store) use log::{mode_column, mode_from_column};
 use std::path::Path;
 
 use self::checkpoint::Checkpointer;
+use self::leases::LiveLeases;
 use self::readers::Readers;
 use self::writer::Writer;
 use crate::metrics::AppendMeter;
@@ -67,6 +68,8 @@ impl Durability {
 pub struct Sqlite {
     writer: Writer,
     readers: Readers,
+    /// The live leases: one process owns the file, so they are its memory.
+    leases: LiveLeases,
     /// The rate limits' buckets: one process owns the file, so its memory is where they belong.
     buckets: MemoryBuckets,
     appends: AppendMeter,
@@ -82,12 +85,17 @@ impl Sqlite {
         durability: Durability,
         feeds: Feeds,
     ) -> Result<Self, StoreError> {
-        let mut store = Store::open_writer(path, key.clone(), durability)?;
-        store.release_all_leases()?;
+        let store = Store::open_writer(path, key.clone(), durability)?;
         let readers = Readers::start(path, &key, READERS)?;
         let checkpointer = Checkpointer::start(path)?;
         let writer = Writer::start(store, feeds, checkpointer)?;
-        Ok(Self { writer, readers, buckets: MemoryBuckets::default(), appends: AppendMeter::default() })
+        Ok(Self {
+            writer,
+            readers,
+            leases: LiveLeases::default(),
+            buckets: MemoryBuckets::default(),
+            appends: AppendMeter::default(),
+        })
     }
 }
 
@@ -142,6 +150,24 @@ mod tests {
             assert!(!contains(&bytes, trace), "{trace} is still in the files");
         }
         assert!(contains(&bytes, "secret of c-kept"));
+    }
+
+    #[tokio::test]
+    async fn an_answer_and_the_decision_on_its_question_are_one_write() {
+        let (_dir, conversations) = open().await;
+        let id = ConversationId::from("c");
+        conversations
+            .create(&ConversationRecord::new(id.clone(), AgentId::from("demo"), String::new()))
+            .await
+            .expect("creates");
+        let message_id = baton_protocol::MessageId::from("m");
+        let started = EventKind::AgentMessageStarted { message_id: message_id.clone() };
+        conversations.append(&id, started).await.expect("appends");
+        let before = conversations.metrics().writes;
+        let done = EventKind::AgentMessageCompleted { message_id, text: "Hello".into() };
+        let decided = Some((baton_protocol::Seq(1), "{}".to_owned()));
+        conversations.complete_answer(&id, done, decided).await.expect("completes");
+        assert_eq!(conversations.metrics().writes - before, 1);
     }
 
     // One async thread: the 200 appends are all sent while the test waits for the first, as
