@@ -5,24 +5,19 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
-import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors, startWithSandbox } from "./harness.mjs";
 
 let sandbox;
 let bridge;
 let browser;
+let stack;
 
 before(async () => {
-  sandbox = await startSandbox();
-  bridge = await startBridge({ env: { BATON_AGENT_PACE_MS: "20", ...sandbox.bridgeEnv } });
-  await sandbox.notify(bridge.url);
-  browser = await launchBrowser();
+  stack = await startWithSandbox({ env: { BATON_AGENT_PACE_MS: "20" } });
+  ({ sandbox, bridge, browser } = stack);
 });
 
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-  await sandbox?.stop();
-});
+after(() => stack?.stop());
 
 /** A `width`×`height` PNG, a brown parcel on white with a dark crack across it. */
 function parcelPng(width = 160, height = 120) {

@@ -3,24 +3,19 @@
 // visitor sees the answer in the widget.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors, startWithSandbox } from "./harness.mjs";
 
 let sandbox;
 let bridge;
 let browser;
+let stack;
 
 before(async () => {
-  sandbox = await startSandbox();
-  bridge = await startBridge({ env: { BATON_AGENT_PACE_MS: "20", ...sandbox.bridgeEnv } });
-  await sandbox.notify(bridge.url);
-  browser = await launchBrowser();
+  stack = await startWithSandbox({ env: { BATON_AGENT_PACE_MS: "20" } });
+  ({ sandbox, bridge, browser } = stack);
 });
 
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-  await sandbox?.stop();
-});
+after(() => stack?.stop());
 
 test("a visitor asks for a person, a teammate answers from the inbox, the visitor sees it", async () => {
   const visitor = await browser.newPage();

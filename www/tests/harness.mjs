@@ -1,7 +1,7 @@
 // Starts what the end-to-end tests drive: a real bridge on a free loopback port with a fresh
 // database, and headless Debian Chromium through playwright-core.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -88,6 +88,33 @@ export async function startSandbox() {
       await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
     },
   };
+}
+
+/**
+ * What most end-to-end files drive: the Intercom sandbox, a bridge connected to it both ways
+ * (`env` added to the sandbox's; `toml` as its `baton.toml` when given) and a browser.
+ * `stop()` ends all three.
+ */
+export async function startWithSandbox({ env = {}, toml } = {}) {
+  const sandbox = await startSandbox();
+  let bridge;
+  let browser;
+  const stop = async () => {
+    await browser?.close();
+    await bridge?.stop();
+    await sandbox.stop();
+  };
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "baton-e2e-"));
+    if (toml !== undefined) writeFileSync(join(dir, "baton.toml"), toml);
+    bridge = await startBridge({ dir, env: { ...env, ...sandbox.bridgeEnv } });
+    await sandbox.notify(bridge.url);
+    browser = await launchBrowser();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { sandbox, bridge, browser, stop };
 }
 
 /** Headless Chromium with the flags this machine needs. */

@@ -2,25 +2,19 @@
 // team's usual reply time, instead of waiting on a promise nobody keeps.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors, startWithSandbox } from "./harness.mjs";
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 let sandbox;
 let bridge;
 let browser;
+let stack;
 
 before(async () => {
-  sandbox = await startSandbox();
   // Open tomorrow only (UTC), so now is outside the hours whatever the time of the run.
   const tomorrow = WEEKDAYS[(new Date().getUTCDay() + 1) % 7];
-  const dir = mkdtempSync(join(tmpdir(), "baton-e2e-"));
-  writeFileSync(
-    join(dir, "baton.toml"),
-    `[agents.demo]
+  const toml = `[agents.demo]
 name = "Juniper"
 company = "Lumen Coffee Roasters"
 greeting = "Hi! Ask me about orders, subscriptions or brewing."
@@ -36,18 +30,12 @@ utc_offset = "+00:00"
 
 [intercom]
 expected_reply_minutes = 10
-`,
-  );
-  bridge = await startBridge({ dir, env: { BATON_AGENT_PACE_MS: "20", ...sandbox.bridgeEnv } });
-  await sandbox.notify(bridge.url);
-  browser = await launchBrowser();
+`;
+  stack = await startWithSandbox({ env: { BATON_AGENT_PACE_MS: "20" }, toml });
+  ({ sandbox, bridge, browser } = stack);
 });
 
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-  await sandbox?.stop();
-});
+after(() => stack?.stop());
 
 test("handed off outside office hours, the visitor reads when the team is back and its reply time", async () => {
   const context = await browser.newContext({ timezoneId: "UTC" });

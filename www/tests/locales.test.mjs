@@ -3,23 +3,17 @@
 // the conversation to the team.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors, startWithSandbox } from "./harness.mjs";
 
 const GREETING = "Bonjour ! Posez-moi vos questions sur les commandes ou l'infusion.";
 
 let sandbox;
 let bridge;
 let browser;
+let stack;
 
 before(async () => {
-  sandbox = await startSandbox();
-  const dir = mkdtempSync(join(tmpdir(), "baton-e2e-"));
-  writeFileSync(
-    join(dir, "baton.toml"),
-    `[agents.demo]
+  const toml = `[agents.demo]
 name = "Juniper"
 company = "Lumen Coffee Roasters"
 greeting = "Hi! Ask me about orders, subscriptions or brewing."
@@ -29,18 +23,12 @@ when = "Hand off when the user asks to speak with a human."
 
 [agents.demo.locales.fr]
 greeting = "${GREETING}"
-`,
-  );
-  bridge = await startBridge({ dir, env: { BATON_AGENT_PACE_MS: "20", ...sandbox.bridgeEnv } });
-  await sandbox.notify(bridge.url);
-  browser = await launchBrowser();
+`;
+  stack = await startWithSandbox({ env: { BATON_AGENT_PACE_MS: "20" }, toml });
+  ({ sandbox, bridge, browser } = stack);
 });
 
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-  await sandbox?.stop();
-});
+after(() => stack?.stop());
 
 test("a French visitor is greeted, answered and handed off in French", async () => {
   const visitor = await browser.newPage();

@@ -3,22 +3,17 @@
 // readable; the composer on a phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors, startWithSandbox } from "./harness.mjs";
 
-let browser;
 let sandbox;
 let bridge;
+let browser;
+let stack;
 before(async () => {
-  browser = await launchBrowser();
-  sandbox = await startSandbox();
-  bridge = await startBridge({ env: { BATON_AGENT_PACE_MS: "5", ...sandbox.bridgeEnv } });
-  await sandbox.notify(bridge.url);
+  stack = await startWithSandbox({ env: { BATON_AGENT_PACE_MS: "5" } });
+  ({ sandbox, bridge, browser } = stack);
 });
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-  await sandbox?.stop();
-});
+after(() => stack?.stop());
 
 async function ask(page, text) {
   await page.getByRole("textbox", { name: "Message" }).fill(text);

@@ -5,21 +5,15 @@
 // "Seen" once a teammate answered after it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors, startWithSandbox } from "./harness.mjs";
 
 let sandbox;
 let bridge;
 let browser;
+let stack;
 
 before(async () => {
-  sandbox = await startSandbox();
-  const dir = mkdtempSync(join(tmpdir(), "baton-e2e-"));
-  writeFileSync(
-    join(dir, "baton.toml"),
-    `[agents.demo]
+  const toml = `[agents.demo]
 name = "Juniper"
 company = "Lumen Coffee Roasters"
 greeting = "Hi! Ask me about orders, subscriptions or brewing."
@@ -30,18 +24,12 @@ when = "Hand off when the user asks to speak with a human."
 
 [agents.demo.locales.fr]
 suggestions = ["Quels sont les délais de livraison ?"]
-`,
-  );
-  bridge = await startBridge({ dir, env: { BATON_AGENT_PACE_MS: "20", ...sandbox.bridgeEnv } });
-  await sandbox.notify(bridge.url);
-  browser = await launchBrowser();
+`;
+  stack = await startWithSandbox({ env: { BATON_AGENT_PACE_MS: "20" }, toml });
+  ({ sandbox, bridge, browser } = stack);
 });
 
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-  await sandbox?.stop();
-});
+after(() => stack?.stop());
 
 test("a suggested first question sends itself as the visitor's message and the agent answers it", async () => {
   const visitor = await browser.newPage();

@@ -5,26 +5,20 @@
 // Screenshots land in test-results/rating-*.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startBridge, startSandbox, launchBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors, startWithSandbox } from "./harness.mjs";
 
 const ADMIN_TOKEN = "test-admin";
 let sandbox;
 let bridge;
 let browser;
+let stack;
 
 before(async () => {
-  sandbox = await startSandbox();
-  const env = { BATON_ADMIN_TOKEN: ADMIN_TOKEN, BATON_AGENT_PACE_MS: "10", ...sandbox.bridgeEnv };
-  bridge = await startBridge({ env });
-  await sandbox.notify(bridge.url);
-  browser = await launchBrowser();
+  stack = await startWithSandbox({ env: { BATON_ADMIN_TOKEN: ADMIN_TOKEN, BATON_AGENT_PACE_MS: "10" } });
+  ({ sandbox, bridge, browser } = stack);
 });
 
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-  await sandbox?.stop();
-});
+after(() => stack?.stop());
 
 /** Calls the bridge at `path` with `token` (a visitor's or the admin's); the status and JSON. */
 async function call(path, { method = "GET", token, body } = {}) {
