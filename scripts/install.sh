@@ -36,7 +36,8 @@ fi
 
 if [ "$need" = test ]; then
   # Debian's PostgreSQL 15, whose programs the PostgreSQL engine's tests start a throw-away
-  # cluster with (the service it installs is not used).
+  # cluster with (the service it installs is not used); it brings `openssl` (through ssl-cert),
+  # which makes the certificates of the TLS tests' cluster.
   if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15

@@ -29,6 +29,11 @@ pub struct Config {
     /// the SQLite file; every bridge on it needs the same `--secret-key`.
     #[arg(long, env = "BATON_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// CA certificates (PEM) trusted for the database's certificate besides Mozilla's roots,
+    /// for a database whose certificate a private CA signed; TLS itself is asked for in the URL
+    /// (`?sslmode=require`).
+    #[arg(long, env = "BATON_DATABASE_CA_FILE")]
+    pub database_ca_file: Option<PathBuf>,
     /// What a commit waits for before a message is acknowledged: `full` (on the disk, survives
     /// a power cut) or `normal` (handed to the operating system, survives a killed process).
     #[arg(long, env = "BATON_DURABILITY", value_enum, default_value_t = Durability::Full)]

@@ -12,7 +12,7 @@ use baton_protocol::{ConversationId, Event, MessageId, Seq};
 
 use crate::secret::SecretKey;
 pub use crate::store::feeds::Live;
-use crate::store::postgres::Postgres;
+use crate::store::postgres::{self, Postgres};
 use crate::store::sqlite::{Durability, Sqlite};
 use crate::store::{Engine, Feeds, SharedSettings, StoreError};
 
@@ -61,10 +61,22 @@ impl Conversations {
     }
 
     /// Connects to the PostgreSQL database at `url`, shared with other bridges, its secrets
-    /// sealed with `key` (the same for every bridge).
+    /// sealed with `key` (the same for every bridge); with TLS its certificate must verify
+    /// against Mozilla's roots.
     pub async fn connect(url: &str, key: SecretKey) -> Result<Self, StoreError> {
+        Self::connect_with_ca(url, None, key).await
+    }
+
+    /// [`Conversations::connect`], trusting also the CA certificates in `ca_file` (PEM) for the
+    /// database's certificate.
+    pub async fn connect_with_ca(
+        url: &str,
+        ca_file: Option<&Path>,
+        key: SecretKey,
+    ) -> Result<Self, StoreError> {
+        let tls = postgres::tls::connector(ca_file)?;
         let feeds = Feeds::default();
-        let engine = Arc::new(Postgres::open(url, key, feeds.clone()).await?);
+        let engine = Arc::new(Postgres::open(url, tls, key, feeds.clone()).await?);
         Ok(Self { engine: engine.clone(), feeds, settings: Some(engine) })
     }
 

@@ -25,7 +25,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let config = Config::parse();
     let (conversations, key) = match (&config.database_url, config.secret_key.clone()) {
-        (Some(url), Some(key)) => (Conversations::connect(url, key.clone()).await?, key),
+        (Some(url), Some(key)) => {
+            let ca_file = config.database_ca_file.as_deref();
+            // Its message, not its fields: it says which database and what to do.
+            let connected = Conversations::connect_with_ca(url, ca_file, key.clone()).await;
+            (connected.map_err(|error| error.to_string())?, key)
+        }
         (Some(_), None) => return Err("--database-url needs --secret-key, the same for every bridge".into()),
         (None, key) => {
             let key = match key {

@@ -102,6 +102,29 @@ pub enum StoreError {
     /// The pool of connections to PostgreSQL could not be made.
     #[error("database pool: {0}")]
     PoolBuild(#[from] deadpool_postgres::BuildError),
+    /// The first connection to PostgreSQL failed, for another reason than its certificate.
+    #[error("cannot connect to the database {database}: {source}")]
+    Unreachable {
+        /// `host:port/database`.
+        database: String,
+        /// Why.
+        source: deadpool_postgres::PoolError,
+    },
+    /// PostgreSQL's certificate did not verify, so the bridge did not connect (not even without
+    /// TLS: a certificate that does not verify may be someone else's).
+    #[error(
+        "the database {database} presented a certificate that does not verify ({reason}): give the \
+         certificate of the CA that signed it with --database-ca-file"
+    )]
+    Certificate {
+        /// `host:port/database`.
+        database: String,
+        /// What rustls found wrong.
+        reason: rustls::Error,
+    },
+    /// The TLS settings for PostgreSQL (its CA file) could not be had.
+    #[error(transparent)]
+    Tls(#[from] postgres::tls::TlsError),
     /// A stored event no longer parses: the file was written by an incompatible version.
     #[error("stored event {conversation}#{seq} is unreadable: {source}")]
     Corrupt {

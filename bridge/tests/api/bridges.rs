@@ -1,7 +1,8 @@
 //! Three bridge processes on one throw-away PostgreSQL: any bridge answers any request, a webhook
 //! reaching one bridge reaches the streams open on another, and a handoff whose bridge is killed
 //! mid-delivery is completed by another, once; the agents' settings changed through one bridge
-//! are served by every bridge.
+//! are served by every bridge; bridges reach a database that requires TLS with its private CA,
+//! and refuse it without.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -345,4 +346,43 @@ async fn a_settings_change_through_one_bridge_reaches_every_bridge() {
     let mut ids: Vec<&String> = listed["agents"].as_object().expect("agents").keys().collect();
     ids.sort();
     assert_eq!(ids, ["demo", "north", "south"]);
+}
+
+/// Two bridges on a database that requires TLS (`?sslmode=require`), trusting its private CA
+/// through `BATON_DATABASE_CA_FILE`: a message sent through one is answered on the stream open
+/// on the other. Without the CA file a bridge does not start, and says which database refused
+/// and what to give it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bridges_reach_a_database_requiring_tls_through_its_private_ca_and_refuse_it_without() {
+    let cluster = Cluster::start_tls();
+    let url = format!("{}?sslmode=require", cluster.database());
+    let ca = cluster.ca_file();
+    let env = [("BATON_DATABASE_CA_FILE", ca.to_str().expect("a UTF-8 path"))];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for folder in [&a, &b] {
+        std::fs::create_dir_all(folder).expect("makes the folder");
+    }
+    let (a, b) = tokio::join!(
+        BridgeProcess::start_shared(&a, (&url, KEY), 0, &[], &env),
+        BridgeProcess::start_shared(&b, (&url, KEY), 0, &[], &env)
+    );
+    let conversation = a.api.create_conversation().await;
+    let mut stream = b.api.events(&conversation, Seq(0)).await;
+    let seq = send(&a.api, &conversation, "k1", "Is this encrypted?").await;
+    let answered = stream.collect_until(is_completed).await;
+    assert_eq!(answered[0].seq, seq);
+
+    let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton-bridge"))
+        .args(["--addr", "127.0.0.1:0", "--database-url", &url, "--secret-key", KEY])
+        .arg("--config")
+        .arg(dir.path().join("refused.toml"))
+        .env_remove("BATON_DATABASE_CA_FILE")
+        .output()
+        .await
+        .expect("the bridge runs");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let database = url.rsplit_once('@').expect("has a user").1.trim_end_matches("?sslmode=require");
+    assert!(stderr.contains(database) && stderr.contains("--database-ca-file"), "{stderr}");
 }

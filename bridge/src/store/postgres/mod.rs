@@ -15,6 +15,7 @@
 //! - `writer`: group commit of the hot path's writes.
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
+//! - [`tls`]: TLS to the database as the URL's `sslmode` asks, trusting which CAs.
 //! - [`throwaway`]: a cluster of its own for the tests (the crate's and `tests/api`'s).
 
 mod append;
@@ -30,6 +31,7 @@ mod publisher;
 mod ratings;
 mod settings;
 pub mod throwaway;
+pub mod tls;
 mod uploads;
 mod writer;
 
@@ -39,7 +41,6 @@ use std::sync::Arc;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_postgres::NoTls;
 
 use self::publisher::Publisher;
 use self::writer::{Counters, Param, Writer};
@@ -80,24 +81,31 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// Connects to the database at `url` (`postgres://user@host/db`), its secrets sealed with
-    /// `key` (the same for every bridge), migrating it first; a database from a newer bridge is
-    /// refused ([`StoreError::TooNew`]). Committed events are published to `feeds` of the
+    /// Connects to the database at `url` (`postgres://user@host/db`, with `?sslmode=require`
+    /// for TLS), its certificate checked by `tls`, its secrets sealed with `key` (the same for
+    /// every bridge), migrating it first; a database from a newer bridge is refused
+    /// ([`StoreError::TooNew`]), one whose certificate does not verify too
+    /// ([`StoreError::Certificate`]). Committed events are published to `feeds` of the
     /// conversations someone listens to on this bridge, whichever bridge appended them.
-    pub async fn open(url: &str, key: SecretKey, feeds: Feeds) -> Result<Self, StoreError> {
+    pub async fn open(
+        url: &str,
+        tls: tls::Connector,
+        key: SecretKey,
+        feeds: Feeds,
+    ) -> Result<Self, StoreError> {
         let config: tokio_postgres::Config = url.parse()?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager).max_size(POOL_SIZE).build()?;
-        let mut client = pool.get().await?;
+        let mut client = pool.get().await.map_err(|error| tls::refused(&config, error))?;
         migrations::migrate(&mut client).await?;
         drop(client);
         let publisher = Publisher::new(pool.clone(), feeds);
         let settings_changes = watch::Sender::new(0);
-        let listener = notifications::spawn(config, publisher.clone(), settings_changes.clone());
+        let listener = notifications::spawn(config, tls, publisher.clone(), settings_changes.clone());
         let counters = Arc::new(Counters::default());
         let writer = Writer::start(pool.clone(), publisher.clone(), counters.clone());
         Ok(Self {

@@ -13,9 +13,10 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 use super::publisher::Publisher;
+use super::tls::Connector;
 use super::{ANSWER_NOTICE, CHANNEL, SETTINGS_NOTICE};
 use baton_protocol::{ConversationId, Seq};
 
@@ -29,9 +30,10 @@ const MAX_BATCH: usize = 4_096;
 /// The name the connection shows in `pg_stat_activity`.
 pub(super) const APPLICATION: &str = "baton-bridge-listen";
 
-/// Starts listening; the task runs until aborted.
+/// Starts listening, with the same TLS as the pool; the task runs until aborted.
 pub(super) fn spawn(
     mut config: tokio_postgres::Config,
+    tls: Connector,
     publisher: Publisher,
     settings: watch::Sender<u64>,
 ) -> JoinHandle<()> {
@@ -39,7 +41,7 @@ pub(super) fn spawn(
     tokio::spawn(async move {
         let mut backoff = LEAST_BACKOFF;
         loop {
-            match listen(&config, &publisher, &settings).await {
+            match listen(&config, &tls, &publisher, &settings).await {
                 Ok(()) => backoff = LEAST_BACKOFF,
                 Err(error) => {
                     tracing::warn!(%error, "the database's notifications are not reaching this bridge")
@@ -55,10 +57,11 @@ pub(super) fn spawn(
 /// connection is lost.
 async fn listen(
     config: &tokio_postgres::Config,
+    tls: &Connector,
     publisher: &Publisher,
     settings: &watch::Sender<u64>,
 ) -> Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(NoTls).await?;
+    let (client, mut connection) = config.connect(tls.clone()).await?;
     let (notify, mut notified) = mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
         let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));

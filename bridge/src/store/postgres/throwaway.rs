@@ -1,9 +1,11 @@
 //! A throw-away PostgreSQL for tests: a cluster of Debian's PostgreSQL 15 in a temporary folder,
 //! on a free port of the loopback, stopped and removed when the last test holding it drops it.
 //! `initdb` refuses root, so when the tests run as root (CI) the cluster runs as the `postgres`
-//! user, who is given the folder.
+//! user, who is given the folder. [`Cluster::start_tls`] starts one with `ssl = on`, its
+//! certificate (for 127.0.0.1) signed by a CA made for it with `openssl`, as a private CA.
 
 use std::net::{Ipv4Addr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +43,16 @@ impl Cluster {
 
     /// Starts a cluster of its own; panics (these are tests) if PostgreSQL 15 is not installed.
     pub fn start() -> Cluster {
+        Cluster::start_with(false)
+    }
+
+    /// Starts a cluster of its own that takes TLS connections (and plain ones), its certificate
+    /// signed by the CA in [`Cluster::ca_file`].
+    pub fn start_tls() -> Cluster {
+        Cluster::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Cluster {
         let as_postgres = Command::new("id").arg("-u").output().is_ok_and(|out| out.stdout == b"0\n");
         let folder = tempfile::Builder::new().prefix("baton-pg").tempdir().expect("makes a folder");
         if as_postgres {
@@ -53,10 +65,18 @@ impl Cluster {
             .args(["--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C.UTF-8", "-U", SUPERUSER, "-D"])
             .arg(cluster.data()));
         // `-w` polls until the server accepts connections (or fails to start).
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             cluster.folder.path().display()
         );
+        if tls {
+            let (certificate, key) = cluster.make_certificates();
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                certificate.display(),
+                key.display()
+            ));
+        }
         run(cluster
             .command("pg_ctl")
             .args(["-w", "-t", "60", "-l"])
@@ -65,6 +85,53 @@ impl Cluster {
             .arg(cluster.data())
             .args(["-o", &options, "start"]));
         cluster
+    }
+
+    /// The CA certificate (PEM) that signed a [`Cluster::start_tls`] cluster's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.folder.path().join("ca.crt")
+    }
+
+    /// A CA, and the server's certificate for 127.0.0.1 signed by it; the certificate's and its
+    /// key's paths, owned by the server's user (PostgreSQL refuses a key others can read).
+    fn make_certificates(&self) -> (PathBuf, PathBuf) {
+        let folder = self.folder.path();
+        let (ca_key, server_key) = (folder.join("ca.key"), folder.join("server.key"));
+        let (request, certificate) = (folder.join("server.csr"), folder.join("server.crt"));
+        let extensions = folder.join("server.ext");
+        std::fs::write(&extensions, "subjectAltName = IP:127.0.0.1\n").expect("writes the extensions");
+        let key_options = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-noenc"];
+        run(Command::new("openssl")
+            .args(["req", "-x509", "-days", "2", "-subj", "/CN=Baton test CA"])
+            .args(key_options)
+            .arg("-keyout")
+            .arg(&ca_key)
+            .arg("-out")
+            .arg(self.ca_file()));
+        run(Command::new("openssl")
+            .args(["req", "-subj", "/CN=127.0.0.1"])
+            .args(key_options)
+            .arg("-keyout")
+            .arg(&server_key)
+            .arg("-out")
+            .arg(&request));
+        run(Command::new("openssl")
+            .args(["x509", "-req", "-days", "2", "-set_serial", "2", "-in"])
+            .arg(&request)
+            .arg("-CA")
+            .arg(self.ca_file())
+            .arg("-CAkey")
+            .arg(&ca_key)
+            .arg("-extfile")
+            .arg(&extensions)
+            .arg("-out")
+            .arg(&certificate));
+        std::fs::set_permissions(&server_key, std::fs::Permissions::from_mode(0o600))
+            .expect("restricts the key");
+        if self.as_postgres {
+            run(Command::new("chown").arg("postgres:postgres").arg(&certificate).arg(&server_key));
+        }
+        (certificate, server_key)
     }
 
     fn data(&self) -> PathBuf {
