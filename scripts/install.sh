@@ -36,11 +36,11 @@ fi
 
 if [ "$need" = test ]; then
   # Debian's PostgreSQL 15, whose programs the PostgreSQL engine's tests start a throw-away
-  # cluster with (the service it installs is not used); it brings `openssl` (through ssl-cert),
-  # which makes the certificates of the TLS tests' cluster.
-  if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  # cluster with (the service it installs is not used), and `openssl`, which makes the
+  # certificates of the TLS tests' cluster (PostgreSQL brings it through ssl-cert).
+  if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v openssl >/dev/null; then
     as_root apt-get update
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15 openssl
   fi
   # Debian's nginx, the load balancer of the end-to-end test with two bridges (started by the
   # test with its own configuration; the service it installs is not used).
