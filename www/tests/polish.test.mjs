@@ -83,18 +83,24 @@ async function reply(teammate, subject, text) {
   await teammate.locator(".admin").getByText(text).waitFor();
 }
 
-test("with the chat closed a teammate's reply shows a preview and a count beside the launcher; opening clears them", async () => {
-  const visitor = await browser.newPage();
-  const errors = watchErrors(visitor);
+/** Opens the chat, asks `question`, and once it is answered asks for a person; the composer. */
+async function askForAPerson(visitor, question) {
   await visitor.goto(bridge.url);
   await visitor.getByRole("button", { name: "Open chat" }).click();
   const box = visitor.getByRole("textbox", { name: "Message" });
-  await box.fill("My grinder arrived broken");
+  await box.fill(question);
   await box.press("Enter");
   await visitor.locator(".baton-from-agent").nth(1).waitFor({ timeout: 15_000 });
   await box.fill("Can I talk to a person please?");
   await box.press("Enter");
   await visitor.getByText("Waiting for a teammate").first().waitFor({ timeout: 15_000 });
+  return box;
+}
+
+test("with the chat closed a teammate's reply shows a preview and a count beside the launcher; opening clears them", async () => {
+  const visitor = await browser.newPage();
+  const errors = watchErrors(visitor);
+  const box = await askForAPerson(visitor, "My grinder arrived broken");
   const state = visitor.locator(".baton-delivered").filter({ visible: true });
   assert.equal(await state.textContent(), "Delivered", "nobody has read it yet");
   await visitor.getByRole("button", { name: "Close chat" }).click();
@@ -145,15 +151,7 @@ test("with the chat closed a teammate's reply shows a preview and a count beside
 test("a teammate who reads the conversation in the inbox and leaves a note makes the visitor's message Seen", async () => {
   const visitor = await browser.newPage();
   const errors = watchErrors(visitor);
-  await visitor.goto(bridge.url);
-  await visitor.getByRole("button", { name: "Open chat" }).click();
-  const box = visitor.getByRole("textbox", { name: "Message" });
-  await box.fill("My kettle leaks");
-  await box.press("Enter");
-  await visitor.locator(".baton-from-agent").nth(1).waitFor({ timeout: 15_000 });
-  await box.fill("Can I talk to a person please?");
-  await box.press("Enter");
-  await visitor.getByText("Waiting for a teammate").first().waitFor({ timeout: 15_000 });
+  const box = await askForAPerson(visitor, "My kettle leaks");
   const state = visitor.locator(".baton-delivered").filter({ visible: true });
   assert.equal(await state.textContent(), "Delivered");
 
