@@ -8,6 +8,7 @@ use baton_bridge::conversations::Conversations;
 use baton_bridge::handoff::RetryPolicy;
 use baton_bridge::secret::{Secret, SecretKey};
 use baton_bridge::settings::SettingsFile;
+use baton_bridge::store::sqlite::Owner as SqliteOwner;
 use baton_bridge::{inbox, serve, shutdown_signal, AppState};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -24,6 +25,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
+    // Held until the process ends: a second bridge on the same SQLite file is refused.
+    let _owner = match &config.database_url {
+        Some(_) => None,
+        None => Some(SqliteOwner::claim(&config.db).map_err(|error| error.to_string())?),
+    };
     let (conversations, key) = match (&config.database_url, config.secret_key.clone()) {
         (Some(url), Some(key)) => {
             let ca_file = config.database_ca_file.as_deref();

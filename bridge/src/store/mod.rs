@@ -184,4 +184,14 @@ pub enum StoreError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// Another bridge process has the SQLite file open: a SQLite file has one bridge (its live
+    /// leases and its listeners' feeds are that process's memory); several share PostgreSQL.
+    #[error(
+        "{path} is open in another bridge process: a SQLite database has one bridge \
+         (run several on PostgreSQL, --database-url)"
+    )]
+    InUse {
+        /// The database file.
+        path: PathBuf,
+    },
 }

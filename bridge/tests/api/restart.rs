@@ -1,8 +1,11 @@
 //! Nothing acknowledged is lost when the bridge is killed, and a half-sent answer is finished
-//! after the restart without losing or repeating text.
+//! after the restart without losing or repeating text. A SQLite file has one bridge at a time.
+
+use std::process::Stdio;
 
 use baton_protocol::{EventKind, Seq};
 use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use crate::helpers::is_completed;
 use crate::process::BridgeProcess;
@@ -79,4 +82,50 @@ fn fold_deltas(events: &[baton_protocol::Event]) -> String {
         }
     }
     streamed
+}
+
+/// A second bridge on the same SQLite file would answer the same messages again and never hear
+/// the first one's events: it is refused, saying why, and the file is free again once the first
+/// bridge is gone, however it went.
+#[tokio::test]
+async fn a_second_bridge_on_the_same_sqlite_file_is_refused_until_the_first_is_gone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("baton.db");
+    let bridge = BridgeProcess::start(&db, 40).await;
+    let conversation = bridge.api.create_conversation().await;
+
+    let mut second = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton-bridge"))
+        .args(["--addr", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .arg("--config")
+        .arg(db.with_extension("toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the bridge runs");
+    let mut stdout = BufReader::new(second.stdout.take().expect("piped stdout")).lines();
+    // Either it exits, or it prints the address it serves on: then it started.
+    let started = async {
+        while let Ok(Some(line)) = stdout.next_line().await {
+            if line.contains("http://") {
+                return line;
+            }
+        }
+        std::future::pending().await
+    };
+    let status = tokio::select! {
+        status = second.wait() => status.expect("waits"),
+        line = started => panic!("a second bridge started on the file: {line}"),
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    second.stderr.take().expect("piped stderr").read_to_string(&mut stderr).await.expect("reads stderr");
+    assert!(stderr.contains("is open in another bridge process"), "{stderr}");
+    assert!(bridge.api.snapshot(&conversation).await.transcript.is_empty(), "the first bridge still serves");
+
+    bridge.kill_9().await;
+    let bridge = BridgeProcess::start(&db, 40).await;
+    let sent = bridge.api.send(&conversation, json!({"client_id": "k", "text": "Still there?"})).await;
+    assert_eq!(sent.status(), 202);
 }

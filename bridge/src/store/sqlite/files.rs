@@ -2,6 +2,8 @@
 //! Intercom token are nobody else's business on a shared machine. The database file is created
 //! with mode 0600 before SQLite opens it, and SQLite gives its `-wal` and `-shm` files the
 //! database file's mode; files an older bridge created world-readable are tightened on open.
+//! One bridge process owns the file at a time ([`Owner`]): its live leases and its listeners'
+//! feeds are that process's memory.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +33,33 @@ pub(super) fn make_private(path: &Path) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// The claim of one bridge process on the database at `path`: an exclusive lock on `<path>.lock`,
+/// held while the value lives and let go by the system when the process ends, however it ends.
+/// The binary takes it before it opens the file; a test that stands for a restart in one process
+/// opens the file again without it.
+#[derive(Debug)]
+pub struct Owner {
+    _file: std::fs::File,
+}
+
+impl Owner {
+    /// Takes the lock, or says the file is another bridge's.
+    pub fn claim(path: &Path) -> Result<Self, StoreError> {
+        let lock = with_suffix(path, ".lock");
+        let failed = |source| StoreError::Permissions { path: lock.clone(), source };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&lock).map_err(failed)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse { path: path.to_owned() }),
+            Err(std::fs::TryLockError::Error(source)) => Err(failed(source)),
+        }
+    }
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

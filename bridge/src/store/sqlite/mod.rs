@@ -31,6 +31,7 @@ pub(in crate::store) use log::{mode_column, mode_from_column};
 use std::path::Path;
 
 use self::checkpoint::Checkpointer;
+pub use self::files::Owner;
 use self::leases::LiveLeases;
 use self::readers::Readers;
 use self::writer::Writer;
