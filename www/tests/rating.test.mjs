@@ -40,6 +40,22 @@ async function eventually(check) {
   }
 }
 
+/**
+ * The rating note on the teammate's inbox page of Intercom conversation `id`: the page's own live
+ * part is asked (as its refresh does) until the note is there, then the page is reloaded once
+ * (reloading in a loop raced the page's own navigation).
+ */
+async function ratingNote(teammate, id) {
+  await eventually(async () => {
+    const response = await fetch(`${sandbox.url}/inbox/${id}/parts`, { cache: "no-store" });
+    return response.ok && (await response.text()).includes("Visitor rating");
+  });
+  await teammate.reload();
+  const note = teammate.locator(".note").filter({ hasText: "Visitor rating" });
+  assert.equal(await note.count(), 1, "one note");
+  return note;
+}
+
 test("the team closes, the visitor rates, the team reads the note and Analytics counts it", async () => {
   const created = (await call("/v1/conversations", { method: "POST", body: { agent: "demo" } })).json;
   const token = created.token;
@@ -71,11 +87,7 @@ test("the team closes, the visitor rates, the team reads the note and Analytics 
   const again = await call(`/v1/conversations/${created.id}/rating`, { method: "POST", token, body: { rating: "bad" } });
   assert.deepEqual([again.status, again.json.error.code], [409, "already_rated"]);
 
-  const note = teammate.locator(".note").filter({ hasText: "Visitor rating" });
-  await eventually(async () => {
-    await teammate.reload();
-    return (await note.count()) === 1;
-  });
+  const note = await ratingNote(teammate, handoff.external_id);
   assert.match(await note.textContent(), /Visitor rating: Good/);
   assert.match(await note.textContent(), /Quick & kind <3/);
   await teammate.screenshot({ path: "test-results/rating-inbox-note.png", fullPage: true });
@@ -138,11 +150,7 @@ test("in the widget: the team closes, the visitor rates by keyboard, and after a
   assert.equal(await rating.count(), 0, "not asked twice");
   await visitor.getByRole("button", { name: "Start a new conversation" }).waitFor();
 
-  const note = teammate.locator(".note").filter({ hasText: "Visitor rating" });
-  await eventually(async () => {
-    await teammate.reload();
-    return (await note.count()) === 1;
-  });
+  const note = await ratingNote(teammate, decided);
   assert.match(await note.textContent(), /Visitor rating: Bad/);
   assert.match(await note.textContent(), /Took too long/);
   await teammate.screenshot({ path: "test-results/rating-widget-note.png", fullPage: true });
