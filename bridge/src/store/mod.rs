@@ -76,6 +76,11 @@ pub trait Engine:
 
     /// The engine's appends, for `/metrics`.
     fn appends(&self) -> &crate::metrics::AppendMeter;
+
+    /// Whether several bridges use this store at once (PostgreSQL). Each streams an answer
+    /// another one writes to its own listeners from the answer's checkpoints; on a store one
+    /// bridge owns (SQLite) a checkpoint serves only that bridge's restart.
+    fn shared(&self) -> bool;
 }
 
 /// Counters an engine keeps.

@@ -29,18 +29,18 @@ async fn an_acknowledged_message_survives_kill_9() {
 async fn kill_9_mid_answer_then_resume_loses_and_repeats_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("baton.db");
-    let bridge = BridgeProcess::start(&db, 40).await;
+    let bridge = BridgeProcess::start(&db, 80).await;
     let conversation = bridge.api.create_conversation().await;
     let mut stream = bridge.api.events(&conversation, Seq(0)).await;
     bridge.api.send(&conversation, json!({"client_id": "k", "text": "How do I brew a pour-over?"})).await;
     let mut before = Vec::new();
-    // Ten pieces of twenty (400 ms at 40 ms each): past the first checkpoint, with pieces shown
-    // since that the restart streams again from it.
+    // Fifteen pieces of twenty (1.2 s at 80 ms each): past the first checkpoint (a second into
+    // the answer on SQLite), with pieces shown since that the restart streams again from it.
     while before
         .iter()
         .filter(|e: &&baton_protocol::Event| matches!(e.kind, EventKind::AgentMessageDelta { .. }))
         .count()
-        < 10
+        < 15
     {
         before.push(stream.next().await);
     }
@@ -59,6 +59,13 @@ async fn kill_9_mid_answer_then_resume_loses_and_repeats_nothing() {
     // The resumed stream hands over the answer so far from offset 0, then the rest: each byte once.
     let resumed = fold_deltas(&after);
     assert!(resumed.starts_with(&shown_before), "{resumed:?} continues {shown_before:?}");
+    // Handed over whole from the checkpoint (about thirteen pieces), not restarted from nothing.
+    let Some(EventKind::AgentMessageDelta { text: handed_over, .. }) =
+        after.iter().find(|e| is_delta(e)).map(|e| &e.kind)
+    else {
+        panic!("no delta after the restart: {after:?}")
+    };
+    assert!(handed_over.len() * 2 > shown_before.len(), "{handed_over:?} is not the checkpoint");
     assert!(resumed.len() > shown_before.len(), "the answer went on after the restart");
     let EventKind::AgentMessageCompleted { text, .. } = &all[all.len() - 1].kind else { unreachable!() };
     assert_eq!(&resumed, text);

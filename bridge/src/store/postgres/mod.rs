@@ -177,6 +177,10 @@ impl Engine for Postgres {
     fn appends(&self) -> &AppendMeter {
         &self.appends
     }
+
+    fn shared(&self) -> bool {
+        true
+    }
 }
 
 /// Seqs and counts are `u64` in Rust and `BIGINT` in the database.

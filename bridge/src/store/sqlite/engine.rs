@@ -29,6 +29,10 @@ impl Engine for Sqlite {
     fn appends(&self) -> &AppendMeter {
         &self.appends
     }
+
+    fn shared(&self) -> bool {
+        false
+    }
 }
 
 #[async_trait]
