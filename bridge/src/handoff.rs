@@ -256,9 +256,9 @@ impl Handoffs {
     /// The request for a pending handoff, read fresh so it carries every message so far.
     async fn request(&self, pending: &PendingHandoff) -> Result<HandoffRequest, StoreError> {
         let id = &pending.conversation;
-        let record = self
+        let (record, transcript) = self
             .conversations
-            .get(id)
+            .with_transcript(id)
             .await?
             .ok_or_else(|| StoreError::Missing(format!("conversation {id}")))?;
         let handoff = self
@@ -283,8 +283,8 @@ impl Handoffs {
             page_url: record.page_url,
             page_title: record.page_title,
             locale: record.locale,
-            transcript: self.conversations.transcript(id).await?,
-            test: self.conversations.get(id).await?.is_some_and(|record| record.test),
+            transcript,
+            test: record.test,
         })
     }
 }

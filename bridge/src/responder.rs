@@ -208,9 +208,8 @@ async fn take_turn(
     entry: &AgentEntry,
     begun: Option<Begun>,
 ) -> Result<(), StoreError> {
-    // Two reads on two reader threads at once: the turn waits for one round trip, not two.
-    let (conversation, transcript) = tokio::try_join!(conversations.get(id), conversations.transcript(id))?;
-    let Some(mode) = conversation.map(|conversation| conversation.mode) else { return Ok(()) };
+    let Some((conversation, transcript)) = conversations.with_transcript(id).await? else { return Ok(()) };
+    let mode = conversation.mode;
     let last_visitor = transcript.iter().rev().find(|message| message.author == Author::Visitor);
     // While a person has the conversation, the AI stays silent; a bubble it left open is closed.
     if mode != Mode::Ai {

@@ -26,6 +26,7 @@ macro_rules! conformance_suite {
             seqs_are_consecutive_and_the_mode_follows_the_events,
             a_retried_visitor_message_is_stored_once,
             the_transcript_holds_finished_messages_only,
+            a_conversation_is_read_with_its_transcript_in_one_go,
             an_interrupted_answer_is_found_with_what_it_showed,
             a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored,
             a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest,
@@ -120,6 +121,24 @@ pub async fn the_transcript_holds_finished_messages_only(conversations: &Convers
     let seen: Vec<_> =
         transcript.iter().map(|entry| (entry.seq.0, entry.author.clone(), entry.text.as_str())).collect();
     assert_eq!(seen, [(1, Author::Visitor, "hi"), (3, Author::Agent, "Hello")]);
+}
+
+/// What a turn starts from, in one read: the conversation as it is now (its mode moved by the
+/// handoff) and its finished messages; nothing for a conversation that does not exist.
+pub async fn a_conversation_is_read_with_its_transcript_in_one_go(conversations: &Conversations) {
+    let id = conversation(conversations, "c1").await;
+    conversations
+        .append_visitor_message(&id, ClientId::from("k"), "a person please".into(), Vec::new())
+        .await
+        .expect("appends");
+    conversations.append(&id, EventKind::HandoffRequested).await.expect("appends");
+    let (record, transcript) = conversations.with_transcript(&id).await.expect("reads").expect("exists");
+    assert_eq!(Some(&record), conversations.get(&id).await.expect("reads").as_ref());
+    assert_eq!((record.mode, record.last_seq), (Mode::Connecting, Seq(2)));
+    assert_eq!(transcript, conversations.transcript(&id).await.expect("reads"));
+    assert_eq!(transcript.iter().map(|entry| entry.text.as_str()).collect::<Vec<_>>(), ["a person please"]);
+    let unknown = conversations.with_transcript(&ConversationId::from("nobody")).await.expect("reads");
+    assert!(unknown.is_none());
 }
 
 /// An answer stopped mid-stream is found with the text last checkpointed and its start's seq,

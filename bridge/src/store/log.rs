@@ -71,6 +71,13 @@ pub trait ConversationLog {
     /// The finished messages of the conversation, oldest first.
     async fn transcript(&self, id: &ConversationId) -> Result<Vec<TranscriptEntry>, StoreError>;
 
+    /// The conversation and its finished messages, oldest first, in one read (what a turn or a
+    /// handoff starts from): `None` when it does not exist (any more).
+    async fn with_transcript(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<(ConversationRecord, Vec<TranscriptEntry>)>, StoreError>;
+
     /// Answers a stopped process left unfinished, with the text last checkpointed.
     async fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError>;
 }

@@ -287,6 +287,16 @@ impl ConversationLog for Postgres {
         Ok(events.into_iter().filter_map(transcript_entry).collect())
     }
 
+    async fn with_transcript(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<(ConversationRecord, Vec<TranscriptEntry>)>, StoreError> {
+        let client = self.client().await?;
+        // Both statements pipelined on one connection: one round trip.
+        let (record, events) = tokio::try_join!(conversation(&client, id), events_after(&client, id, Seq(0)))?;
+        Ok(record.map(|record| (record, events.into_iter().filter_map(transcript_entry).collect())))
+    }
+
     async fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError> {
         let rows = self
             .client()

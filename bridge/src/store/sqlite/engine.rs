@@ -134,6 +134,14 @@ impl ConversationLog for Sqlite {
         self.readers.read(move |store| store.transcript(&id)).await
     }
 
+    async fn with_transcript(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<(ConversationRecord, Vec<TranscriptEntry>)>, StoreError> {
+        let id = id.clone();
+        self.readers.read(move |store| store.with_transcript(&id)).await
+    }
+
     async fn interrupted_answers(&self) -> Result<Vec<InterruptedAnswer>, StoreError> {
         self.readers.read(|store| store.interrupted_answers()).await
     }

@@ -342,6 +342,18 @@ impl Store {
         }
         Ok(transcript)
     }
+
+    /// The conversation and its finished messages, read in one snapshot.
+    pub fn with_transcript(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<(ConversationRecord, Vec<TranscriptEntry>)>, StoreError> {
+        let snapshot = self.conn.unchecked_transaction()?;
+        let Some(record) = self.conversation(id)? else { return Ok(None) };
+        let transcript = self.transcript(id)?;
+        snapshot.commit()?;
+        Ok(Some((record, transcript)))
+    }
 }
 
 /// Appends `kind` inside `tx` as the conversation's next event, moving its mode with it.
