@@ -7,6 +7,7 @@ use baton_protocol::{
     SendMessage, Snapshot, UpdateVisitor, Visitor, VisitorSource, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS,
 };
 
+use crate::conversations::now_millis;
 use crate::error::{ApiError, Json};
 use crate::proxy::ClientIp;
 use crate::routes::files;
@@ -37,7 +38,7 @@ pub async fn create_conversation(
     bounds::check_conversation(&body)?;
     let visitor = body.visitor.unwrap_or_default();
     check_visitor(&visitor)?;
-    let id = ConversationId(token::random_hex(16));
+    let id = ConversationId(token::conversation_id(now_millis().try_into().unwrap_or_default()));
     let secret = token::new_token();
     let record = ConversationRecord {
         page_url: body.page_url,
