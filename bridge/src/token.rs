@@ -39,7 +39,9 @@ mod tests {
     fn conversation_ids_sort_in_the_order_they_were_made_and_never_repeat() {
         let (earlier, later) = (conversation_id(1_700_000_000_000), conversation_id(1_700_000_000_001));
         assert!(earlier < later, "{earlier} sorts before {later}");
-        assert!([&earlier, &later].iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())));
+        assert!([&earlier, &later]
+            .iter()
+            .all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())));
         assert_ne!(conversation_id(1_700_000_000_000), conversation_id(1_700_000_000_000));
     }
 

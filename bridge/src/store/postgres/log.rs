@@ -293,7 +293,8 @@ impl ConversationLog for Postgres {
     ) -> Result<Option<(ConversationRecord, Vec<TranscriptEntry>)>, StoreError> {
         let client = self.client().await?;
         // Both statements pipelined on one connection: one round trip.
-        let (record, events) = tokio::try_join!(conversation(&client, id), events_after(&client, id, Seq(0)))?;
+        let (record, events) =
+            tokio::try_join!(conversation(&client, id), events_after(&client, id, Seq(0)))?;
         Ok(record.map(|record| (record, events.into_iter().filter_map(transcript_entry).collect())))
     }
 
