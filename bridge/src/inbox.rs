@@ -69,7 +69,7 @@ pub trait Inbox: Send + Sync + std::fmt::Debug {
     }
 
     /// The inbox's own HTTP routes.
-    fn routes(self: Arc<Self>) -> Router<AppState> {
+    fn routes(self: Arc<Self>) -> Router<Arc<AppState>> {
         Router::new()
     }
 

@@ -313,7 +313,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/conversations/{id}/files", post(files::upload_file))
         .layer(cors())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
-    headers::on_every_response(app.merge(uploads)).with_state(state)
+    // Behind one `Arc`: axum clones a route's state for each request, and cloning `AppState`
+    // itself copies its site path and takes a reference on each of its parts (on a cancellation
+    // token, under a lock).
+    headers::on_every_response(app.merge(uploads)).with_state(Arc::new(state))
 }
 
 /// Any page may call the API from the browser: which sites may start conversations is each

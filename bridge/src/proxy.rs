@@ -7,6 +7,8 @@
 //! each trusted proxy appends the address it heard from, and everything to the left of the first
 //! untrusted one was written by the client and proves nothing.
 
+use std::sync::Arc;
+
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
@@ -121,10 +123,10 @@ fn node(text: &str) -> Option<IpAddr> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-impl FromRequestParts<AppState> for ClientIp {
+impl FromRequestParts<Arc<AppState>> for ClientIp {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
         let ConnectInfo(peer) = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

@@ -55,7 +55,7 @@ impl Inbox for Arc<Intercom> {
         Some(self.calls.clone())
     }
 
-    fn routes(self: Arc<Self>) -> Router<AppState> {
+    fn routes(self: Arc<Self>) -> Router<Arc<AppState>> {
         let intercom: Arc<Intercom> = Arc::clone(&self);
         let webhooks = Router::new()
             .route("/v1/intercom/webhooks", post(routes::receive_webhook).head(routes::webhook_probe))

@@ -2,6 +2,8 @@
 //! from where they are kept), and what the agent decided on each message of a conversation — the debug
 //! view of the dashboard's preview — and a conversation's data exported or erased on request.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -22,10 +24,10 @@ use crate::{preview, token, AppState};
 #[derive(Debug, Clone, Copy)]
 pub struct Admin;
 
-impl FromRequestParts<AppState> for Admin {
+impl FromRequestParts<Arc<AppState>> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
         let expected = state.admin_token_hash.as_deref().ok_or(ApiError::AdminDisabled)?;
         let given = bearer(&parts.headers).ok_or(ApiError::AdminUnauthorized)?;
         // Hashes, not secrets, are compared: the time taken says nothing usable about the token.
@@ -49,7 +51,7 @@ pub struct SignIn {
 }
 
 /// `GET /v1/admin/sign-in`: open to anyone.
-pub async fn sign_in(State(state): State<AppState>) -> Json<SignIn> {
+pub async fn sign_in(State(state): State<Arc<AppState>>) -> Json<SignIn> {
     let demo = state.admin_token_hash.as_deref() == Some(token::hash(DEMO_ADMIN_TOKEN).as_str());
     Json(SignIn { demo_token: demo.then_some(DEMO_ADMIN_TOKEN) })
 }
@@ -61,7 +63,7 @@ pub struct AgentList {
 }
 
 /// `GET /v1/admin/agents`
-pub async fn list_agents(_: Admin, State(state): State<AppState>) -> Json<AgentList> {
+pub async fn list_agents(_: Admin, State(state): State<Arc<AppState>>) -> Json<AgentList> {
     let agents =
         state.agents.settings().agents.into_iter().map(|(id, agent)| (id, agent.redacted())).collect();
     Json(AgentList { agents })
@@ -70,7 +72,7 @@ pub async fn list_agents(_: Admin, State(state): State<AppState>) -> Json<AgentL
 /// `GET /v1/admin/agents/{id}`
 pub async fn get_agent(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<AgentSettings>, ApiError> {
     let settings = state.agents.settings();
@@ -84,7 +86,7 @@ pub async fn get_agent(
 /// sent back as it is.
 pub async fn put_agent(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Json(mut agent): Json<AgentSettings>,
 ) -> Result<Json<AgentSettings>, ApiError> {
@@ -151,7 +153,7 @@ pub struct PreviewKey {
 /// tests.
 pub async fn preview_key(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<PreviewKey>, ApiError> {
     state.agents.settings().agents.get(&id).ok_or(ApiError::UnknownAgent)?;
@@ -162,7 +164,7 @@ pub async fn preview_key(
 /// `DELETE /v1/admin/agents/{id}`
 pub async fn delete_agent(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     if change_settings(&state, move |registry| registry.remove(&id)).await? {
@@ -174,7 +176,7 @@ pub async fn delete_agent(
 
 /// `POST /v1/admin/reload`: re-reads the settings (the file, or the database) and the knowledge
 /// files.
-pub async fn reload(_: Admin, State(state): State<AppState>) -> Result<Json<AgentList>, ApiError> {
+pub async fn reload(_: Admin, State(state): State<Arc<AppState>>) -> Result<Json<AgentList>, ApiError> {
     change_settings(&state, Registry::reload).await?;
     Ok(list_agents(Admin, State(state)).await)
 }
@@ -214,7 +216,7 @@ pub struct Decisions {
 /// `GET /v1/admin/conversations/{id}/decisions?after=SEQ`
 pub async fn decisions(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<ConversationId>,
     Query(query): Query<DecisionsQuery>,
 ) -> Result<Json<Decisions>, ApiError> {
@@ -233,7 +235,7 @@ pub async fn decisions(
 /// JSON document (its token's hash aside).
 pub async fn export_conversation(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<ConversationId>,
 ) -> Result<Json<ConversationExport>, ApiError> {
     Ok(Json(state.conversations.export(&id).await?.ok_or(ApiError::UnknownConversation)?))
@@ -244,7 +246,7 @@ pub async fn export_conversation(
 /// inbox is the inbox's to delete.
 pub async fn erase_conversation(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<ConversationId>,
 ) -> Result<StatusCode, ApiError> {
     if state.conversations.erase(&id).await? {

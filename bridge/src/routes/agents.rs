@@ -1,5 +1,7 @@
 //! `GET /v1/agents/{id}?lang=fr`: what the widget shows before the first message, in its language.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use baton_protocol::{AgentId, AgentProfile};
 use serde::Deserialize;
@@ -11,7 +13,7 @@ use crate::AppState;
 
 /// The agent's public profile, with when the team is back if it is outside its hours now.
 pub async fn get_agent(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<AgentId>,
     Query(query): Query<ProfileQuery>,
 ) -> Result<Json<AgentProfile>, ApiError> {

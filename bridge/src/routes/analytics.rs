@@ -4,6 +4,8 @@
 //! conversations, with their comments). The preview's test conversations are left out unless
 //! `include_tests=true`.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use baton_protocol::AgentId;
 use serde::{Deserialize, Serialize};
@@ -57,7 +59,7 @@ pub struct ReasonShare {
 /// `GET /v1/agents/{id}/analytics/handoff-reasons`
 pub async fn handoff_reasons(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(agent): Path<AgentId>,
     Query(period): Query<Period>,
 ) -> Result<Json<HandoffReasons>, ApiError> {
@@ -104,7 +106,7 @@ pub struct ReasonConversations {
 /// `GET /v1/agents/{id}/analytics/handoff-reasons/conversations?reason=`
 pub async fn reason_conversations(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(agent): Path<AgentId>,
     Query(query): Query<ReasonQuery>,
 ) -> Result<Json<ReasonConversations>, ApiError> {
@@ -148,7 +150,7 @@ pub struct RatingsReport {
 /// `GET /v1/agents/{id}/analytics/ratings`
 pub async fn ratings(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(agent): Path<AgentId>,
     Query(period): Query<Period>,
 ) -> Result<Json<RatingsReport>, ApiError> {

@@ -1,5 +1,7 @@
 //! Starting a conversation, sending messages to it, rating it once closed, and reading it back.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use baton_protocol::{
@@ -16,7 +18,7 @@ use crate::{bounds, preview, token, AppState};
 
 /// `POST /v1/conversations`
 pub async fn create_conversation(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
     Json(body): Json<CreateConversation>,
@@ -55,7 +57,7 @@ pub async fn create_conversation(
 
 /// `POST /v1/conversations/{id}/messages`
 pub async fn send_message(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ClientIp(client): ClientIp,
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
@@ -94,7 +96,7 @@ pub async fn send_message(
 /// `PUT /v1/conversations/{id}/visitor`: the host page identified the visitor, or (with
 /// `"source": "visitor"`) the visitor left an email for the team.
 pub async fn update_visitor(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
     Json(update): Json<UpdateVisitor>,
@@ -112,7 +114,7 @@ pub async fn update_visitor(
 /// `POST /v1/conversations/{id}/rating`: the visitor rates the conversation the team closed,
 /// once; the team gets the rating as a note in its inbox.
 pub async fn rate_conversation(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
     Json(body): Json<RateConversation>,
@@ -147,7 +149,7 @@ fn check_visitor(visitor: &Visitor) -> Result<(), ApiError> {
 
 /// `GET /v1/conversations/{id}`
 pub async fn get_conversation(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<ConversationId>,
     headers: HeaderMap,
 ) -> Result<Json<Snapshot>, ApiError> {

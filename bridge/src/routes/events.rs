@@ -37,7 +37,7 @@ pub struct EventsQuery {
 
 /// `GET /v1/conversations/{id}/events?after=N`
 pub async fn stream_events(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ClientIp(client): ClientIp,
     Path(id): Path<ConversationId>,
     Query(query): Query<EventsQuery>,

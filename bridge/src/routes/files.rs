@@ -3,6 +3,8 @@
 //! served back on signed, expiring addresses that need no token (Intercom fetches them) and
 //! can never be rendered as a page.
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -39,7 +41,7 @@ pub struct UploadQuery {
 /// `POST /v1/conversations/{id}/files?name=…`: the file's bytes as the body. Answers 201 once
 /// the file is committed.
 pub async fn upload_file(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ClientIp(client): ClientIp,
     Path(id): Path<ConversationId>,
     Query(query): Query<UploadQuery>,
@@ -88,7 +90,7 @@ pub struct Signed {
 /// `GET /v1/files/{id}?expires=…&signature=…`: the file, with its sniffed type, shown in place
 /// if it is an image and downloaded if not, under a policy that runs nothing.
 pub async fn get_file(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<FileId>,
     Query(signed): Query<Signed>,
 ) -> Result<Response, ApiError> {

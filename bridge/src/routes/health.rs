@@ -2,6 +2,8 @@
 //! should be sent visitors — its database answers and it is not stopping. A load balancer routes
 //! by `/readyz`, so after a stop signal it sends new visitors elsewhere while the bridge drains.
 
+use std::sync::Arc;
+
 use std::sync::atomic::Ordering;
 
 use axum::extract::State;
@@ -16,7 +18,7 @@ pub async fn healthz() -> &'static str {
 }
 
 /// `GET /readyz`
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
     if state.draining.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "stopping");
     }

@@ -3,6 +3,8 @@
 //! is one the bridge still holds). Each scrape reads the meters where they live into a fresh
 //! registry; the handoffs by status are the database's, so every bridge reports all of them.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -17,7 +19,7 @@ use crate::store::HandoffStatus;
 use crate::AppState;
 
 /// `GET /metrics`
-pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, ApiError> {
     let mut registry = Registry::default();
     let (streams, stream_clients) = state.streams.held();
     let gauges = [

@@ -16,7 +16,7 @@ use super::confined;
 use crate::{headers, AppState};
 
 /// Routes for `index.html`, `pkg/` and `www/dashboard/` inside `site_dir`.
-pub fn router(site_dir: &Path) -> Router<AppState> {
+pub fn router(site_dir: &Path) -> Router<Arc<AppState>> {
     // The widget changes with every build; browsers must revalidate rather than run a stale one.
     let no_cache =
         SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
