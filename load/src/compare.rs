@@ -117,20 +117,8 @@ pub enum CompareError {
     Nginx(#[from] NginxError),
 }
 
-/// Runs `base` (its endpoint and processes replaced) against the baseline, then against a
-/// bridge on SQLite; each run gets `timeout` from its own start.
-pub async fn compare(
-    base: &Plan,
-    timeout: Duration,
-    servers: &Servers,
-) -> Result<(Measured, Measured), CompareError> {
-    let mut measured = compare_setups(base, timeout, servers, &[Setup::Baseline, Setup::Sqlite]).await?;
-    let baton = measured.pop().map(|(_, m)| m);
-    let baseline = measured.pop().map(|(_, m)| m);
-    Ok(baseline.zip(baton).expect("two setups give two runs"))
-}
-
-/// Runs `base` against each setup in turn, labelled.
+/// Runs `base` (its endpoint and processes replaced) against each setup in turn, labelled; each
+/// run gets `timeout` from its own start.
 pub async fn compare_setups(
     base: &Plan,
     timeout: Duration,
