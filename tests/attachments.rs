@@ -3,54 +3,10 @@
 //! name alone; the composer offers "Attach a file" with the types the bridge takes.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::rc::Rc;
+mod common;
 
-use baton_protocol::{Attachment, Event, EventKind, Seq, Teammate};
-use baton_widget::components::{panel as panel_view, use_picking, PanelProps};
-use baton_widget::conversation::{Action, Conversation};
-use baton_widget::stream::Link;
-use yew::prelude::*;
-use yew::LocalServerRenderer;
-
-#[derive(Properties, PartialEq)]
-struct ShownProps {
-    conversation: Rc<Conversation>,
-}
-
-#[component]
-fn Shown(props: &ShownProps) -> Html {
-    let conversation = use_reducer(|| (*props.conversation).clone());
-    let log = baton_widget::components::use_log_state(&conversation.messages);
-    let shown = PanelProps {
-        profile: None,
-        conversation,
-        link: Link::Online,
-        on_send: Callback::noop(),
-        on_send_files: Callback::noop(),
-        picking: use_picking(),
-        writing: baton_widget::components::use_writing(),
-        log,
-        on_retry: Callback::noop(),
-        ask_email: false,
-        email_saved: None,
-        on_email: Callback::noop(),
-        on_restart: Callback::noop(),
-        on_rate: Callback::noop(),
-        input_ref: NodeRef::default(),
-        comment_ref: NodeRef::default(),
-        email_ref: NodeRef::default(),
-        email_invalid: use_state_eq(|| false),
-        closing: false,
-        panel_ref: NodeRef::default(),
-        on_closed: Callback::noop(),
-    };
-    panel_view(&baton_widget::i18n::EN, &shown)
-}
-
-async fn panel(actions: Vec<Action>) -> String {
-    let conversation = Rc::new(actions.into_iter().fold(Conversation::default(), Conversation::apply));
-    LocalServerRenderer::<Shown>::with_props(yew::props!(ShownProps { conversation })).render().await
-}
+use baton_protocol::{Attachment, EventKind, Teammate};
+use common::{conversation, panel, received};
 
 fn file(name: &str, content_type: &str, size: u64, url: &str) -> Attachment {
     Attachment { name: name.into(), content_type: content_type.into(), size, url: url.into() }
@@ -65,7 +21,7 @@ async fn a_teammates_picture_is_a_thumbnail_and_a_pdf_a_link_with_its_size() {
         file("trap.png", "image/png", 10, "javascript:alert(1)"),
     ];
     let kind = EventKind::TeammateMessage { teammate, text: "Here you are".into(), attachments };
-    let html = panel(vec![Action::Received(Event { seq: Seq(1), at: 0, kind })]).await;
+    let html = panel(conversation([received(1, kind)])).await;
     assert!(html.contains(r#"<img src="https://x.example/label.png" alt="label.png""#), "{html}");
     assert!(html.contains(r#"href="https://x.example/invoice.pdf""#), "{html}");
     assert!(html.contains("invoice.pdf<span class=\"baton-size\">830 KB</span>"), "{html}");
@@ -75,7 +31,7 @@ async fn a_teammates_picture_is_a_thumbnail_and_a_pdf_a_link_with_its_size() {
 
 #[tokio::test]
 async fn the_composer_offers_to_attach_the_types_the_bridge_takes() {
-    let html = panel(Vec::new()).await;
+    let html = panel(conversation([])).await;
     assert!(html.contains(r#"aria-label="Attach a file""#), "{html}");
     assert!(html.contains(r#"accept="image/png,image/jpeg,image/gif,image/webp,application/pdf""#), "{html}");
 }

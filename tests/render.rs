@@ -2,65 +2,18 @@
 //! screen reader get for each state, checked without a browser.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::rc::Rc;
 
 use baton_protocol::AgentProfile;
 use baton_protocol::{ClientId, Event, EventKind, MessageId, Seq, Teammate};
-use baton_widget::components::{launcher, LauncherProps, PanelProps};
-use baton_widget::conversation::{Action, Conversation};
+use baton_widget::components::{launcher, LauncherProps};
+use baton_widget::conversation::Action;
 use baton_widget::stream::Link;
+use common::{conversation, panel, received, render, ShownProps};
 use yew::prelude::*;
 use yew::LocalServerRenderer;
-
-fn conversation(actions: impl IntoIterator<Item = Action>) -> Rc<Conversation> {
-    Rc::new(actions.into_iter().fold(Conversation::default(), Conversation::apply))
-}
-
-fn received(seq: u64, kind: EventKind) -> Action {
-    Action::Received(Event { seq: Seq(seq), at: 0, kind })
-}
-
-/// The panel as the root component renders it, its reducer starting at `conversation`.
-#[derive(Properties, PartialEq)]
-struct ShownProps {
-    conversation: Rc<Conversation>,
-    #[prop_or_default]
-    profile: Option<Rc<AgentProfile>>,
-    link: Link,
-    #[prop_or_default]
-    ask_email: bool,
-}
-
-#[component]
-fn Shown(props: &ShownProps) -> Html {
-    let conversation = use_reducer(|| (*props.conversation).clone());
-    let email_invalid = use_state_eq(|| false);
-    let log = baton_widget::components::use_log_state(&conversation.messages);
-    let shown = PanelProps {
-        profile: props.profile.clone(),
-        conversation,
-        link: props.link,
-        on_send: Callback::noop(),
-        on_send_files: Callback::noop(),
-        picking: baton_widget::components::use_picking(),
-        writing: baton_widget::components::use_writing(),
-        log,
-        on_retry: Callback::noop(),
-        ask_email: props.ask_email,
-        email_saved: None,
-        on_email: Callback::noop(),
-        on_restart: Callback::noop(),
-        on_rate: Callback::noop(),
-        input_ref: NodeRef::default(),
-        comment_ref: NodeRef::default(),
-        email_ref: NodeRef::default(),
-        email_invalid,
-        closing: false,
-        panel_ref: NodeRef::default(),
-        on_closed: Callback::noop(),
-    };
-    baton_widget::components::panel(&baton_widget::i18n::EN, &shown)
-}
 
 /// The launcher as the root renders it, in English.
 #[derive(Properties, PartialEq)]
@@ -87,11 +40,6 @@ fn LauncherShown(props: &LauncherShownProps) -> Html {
 async fn launcher_html(open: bool, unread: usize) -> String {
     let props = yew::props!(LauncherShownProps { open, unread });
     LocalServerRenderer::<LauncherShown>::with_props(props).render().await
-}
-
-async fn panel(conversation: Rc<Conversation>, link: Link) -> String {
-    let props = yew::props!(ShownProps { conversation, link });
-    LocalServerRenderer::<Shown>::with_props(props).render().await
 }
 
 fn ana() -> Teammate {
@@ -129,7 +77,7 @@ async fn the_closed_launcher_previews_the_newest_unread_message_politely_with_a_
 
 #[tokio::test]
 async fn the_panel_has_a_log_a_message_box_and_a_send_button() {
-    let html = panel(conversation([]), Link::Online).await;
+    let html = panel(conversation([])).await;
     assert!(html.contains(r#"role="log""#), "{html}");
     assert!(html.contains(r#"aria-label="Message""#), "{html}");
     assert!(html.contains(">Send</button>"), "{html}");
@@ -139,23 +87,20 @@ async fn the_panel_has_a_log_a_message_box_and_a_send_button() {
 #[tokio::test]
 async fn message_text_is_escaped_never_markup() {
     let hostile = r#"<img src=x onerror="alert(1)"><script>alert(2)</script>"#;
-    let html = panel(
-        conversation([
-            received(
-                1,
-                EventKind::VisitorMessage {
-                    client_id: ClientId::from("a"),
-                    text: hostile.into(),
-                    attachments: Vec::new(),
-                },
-            ),
-            received(
-                2,
-                EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: hostile.into() },
-            ),
-        ]),
-        Link::Online,
-    )
+    let html = panel(conversation([
+        received(
+            1,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: hostile.into(),
+                attachments: Vec::new(),
+            },
+        ),
+        received(
+            2,
+            EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: hostile.into() },
+        ),
+    ]))
     .await;
     assert!(!html.contains("<img"), "{html}");
     assert!(!html.contains("<script"), "{html}");
@@ -166,23 +111,20 @@ async fn message_text_is_escaped_never_markup() {
 async fn an_answer_wrapped_at_odd_places_reads_as_one_paragraph_and_the_visitors_own_breaks_stay() {
     let wrapped =
         "We ship within **one working\nday** of roasting. Delivery\ntakes 1–2 days.\n\n- espresso\n  (fine)";
-    let html = panel(
-        conversation([
-            received(
-                1,
-                EventKind::VisitorMessage {
-                    client_id: ClientId::from("a"),
-                    text: "line one\nline two".into(),
-                    attachments: Vec::new(),
-                },
-            ),
-            received(
-                2,
-                EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: wrapped.into() },
-            ),
-        ]),
-        Link::Online,
-    )
+    let html = panel(conversation([
+        received(
+            1,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "line one\nline two".into(),
+                attachments: Vec::new(),
+            },
+        ),
+        received(
+            2,
+            EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: wrapped.into() },
+        ),
+    ]))
     .await;
     assert!(
         html.contains(
@@ -196,14 +138,11 @@ async fn an_answer_wrapped_at_odd_places_reads_as_one_paragraph_and_the_visitors
 
 #[tokio::test]
 async fn a_failed_message_offers_retry_and_a_dropped_stream_says_so() {
-    let html = panel(
-        conversation([
-            Action::Queued { client_id: ClientId::from("a"), text: "hello?".into(), at: 0 },
-            Action::SendFailed { client_id: ClientId::from("a") },
-        ]),
-        Link::Reconnecting,
-    )
-    .await;
+    let conversation = conversation([
+        Action::Queued { client_id: ClientId::from("a"), text: "hello?".into(), at: 0 },
+        Action::SendFailed { client_id: ClientId::from("a") },
+    ]);
+    let html = render(yew::props!(ShownProps { conversation, link: Link::Reconnecting })).await;
     assert!(html.contains("Not sent."), "{html}");
     assert!(html.contains(">Retry</button>"), "{html}");
     assert!(html.contains("offline. Reconnecting…"), "{html}");
@@ -222,14 +161,14 @@ async fn the_typing_indicator_shows_until_the_first_piece_arrives() {
         ),
         received(2, EventKind::AgentMessageStarted { message_id: MessageId::from("m") }),
     ];
-    let thinking = panel(conversation(asked.clone()), Link::Online).await;
+    let thinking = panel(conversation(asked.clone())).await;
     assert!(thinking.contains(r#"aria-label="Typing""#), "{thinking}");
     let mut answering = asked.to_vec();
     answering.push(received(
         3,
         EventKind::AgentMessageDelta { message_id: MessageId::from("m"), offset: 0, text: "Sure".into() },
     ));
-    let html = panel(conversation(answering), Link::Online).await;
+    let html = panel(conversation(answering)).await;
     assert!(!html.contains(r#"aria-label="Typing""#), "{html}");
     assert!(html.contains("Sure"), "{html}");
 }
@@ -249,14 +188,14 @@ async fn a_closed_conversation_asks_for_a_rating_once_and_thanks_after_it() {
         received(1, EventKind::TeammateJoined { teammate: ana() }),
         received(2, EventKind::ConversationClosed),
     ];
-    let html = panel(conversation(closed.clone()), Link::Online).await;
+    let html = panel(conversation(closed.clone())).await;
     assert!(html.contains("<legend"), "the choices are a named group: {html}");
     assert!(html.contains("How was this conversation?"), "{html}");
     assert!(html.contains(">Good</button>") && html.contains(">Bad</button>"), "{html}");
     assert!(html.contains(r#"aria-label="Anything to add? (optional)""#), "{html}");
     let rated =
         received(3, EventKind::ConversationRated { rating: baton_protocol::Rating::Good, comment: None });
-    let html = panel(conversation(closed.into_iter().chain([rated])), Link::Online).await;
+    let html = panel(conversation(closed.into_iter().chain([rated]))).await;
     assert!(html.contains("Thanks for your rating!"), "{html}");
     assert!(!html.contains(">Good</button>"), "not asked again: {html}");
     assert!(html.contains("Start a new conversation"), "{html}");
@@ -275,7 +214,7 @@ async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
         ),
         received(2, EventKind::HandoffRequested),
     ]);
-    let html = panel(connecting.clone(), Link::Online).await;
+    let html = panel(connecting.clone()).await;
     assert!(html.contains("Connecting you with our team…"), "{html}");
 
     let mut steps: Vec<Action> = vec![
@@ -290,7 +229,7 @@ async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
         received(2, EventKind::HandoffRequested),
         received(3, EventKind::HandoffConnected { expected_reply_minutes: Some(4) }),
     ];
-    let waiting = panel(conversation(steps.clone()), Link::Online).await;
+    let waiting = panel(conversation(steps.clone())).await;
     assert!(waiting.contains("usually replies within 4 minutes"), "{waiting}");
 
     steps.push(received(4, EventKind::TeammateJoined { teammate: ana() }));
@@ -303,7 +242,7 @@ async fn a_live_handoff_reads_as_a_friendly_transition_then_a_person() {
         },
     ));
     steps.push(received(6, EventKind::TeammateTyping { teammate: ana() }));
-    let html = panel(conversation(steps), Link::Online).await;
+    let html = panel(conversation(steps)).await;
     assert!(html.contains("Ana joined the conversation"), "{html}");
     assert!(html.contains("Ana · Support team"), "the header names the person: {html}");
     assert!(html.contains("baton-from-teammate"), "visibly from a person: {html}");
@@ -319,7 +258,7 @@ async fn a_closed_conversation_offers_a_new_one_instead_of_the_composer() {
         received(1, EventKind::TeammateJoined { teammate: ana() }),
         received(2, EventKind::ConversationClosed),
     ]);
-    let html = panel(closed, Link::Online).await;
+    let html = panel(closed).await;
     assert!(html.contains("This conversation has been closed."), "{html}");
     assert!(html.contains("Start a new conversation"), "{html}");
     assert!(!html.contains(r#"aria-label="Message""#), "{html}");
@@ -339,8 +278,8 @@ async fn a_failed_handoff_says_so_plainly_and_asks_for_an_email() {
         received(2, EventKind::HandoffRequested),
         received(3, EventKind::HandoffFailed),
     ]);
-    let props = yew::props!(ShownProps { conversation: failed, link: Link::Online, ask_email: true });
-    let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
+    let props = yew::props!(ShownProps { conversation: failed, ask_email: true });
+    let html = render(props).await;
     assert!(
         html.contains("We couldn&#x27;t reach our team") || html.contains("We couldn't reach our team"),
         "{html}"
@@ -352,13 +291,10 @@ async fn a_failed_handoff_says_so_plainly_and_asks_for_an_email() {
 #[tokio::test]
 async fn an_avatar_that_is_not_http_is_replaced_by_the_initial() {
     let teammate = Teammate { name: "zoé".into(), avatar_url: Some("javascript:alert(1)".into()) };
-    let html = panel(
-        conversation([received(
-            1,
-            EventKind::TeammateMessage { teammate, text: "hi".into(), attachments: Vec::new() },
-        )]),
-        Link::Online,
-    )
+    let html = panel(conversation([received(
+        1,
+        EventKind::TeammateMessage { teammate, text: "hi".into(), attachments: Vec::new() },
+    )]))
     .await;
     assert!(!html.contains("javascript:"), "{html}");
     assert!(html.contains(">Z</span>"), "{html}");
@@ -375,12 +311,8 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
         back_at: None,
         suggestions: Vec::new(),
     });
-    let props = yew::props!(ShownProps {
-        profile: Some(profile),
-        conversation: conversation([]),
-        link: Link::Online
-    });
-    let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
+    let props = yew::props!(ShownProps { profile: Some(profile), conversation: conversation([]) });
+    let html = render(props).await;
     assert!(html.contains("Lumen Coffee Roasters"), "{html}");
     assert!(html.contains("Juniper · AI assistant"), "{html}");
     assert!(html.contains(r#"<span aria-hidden="true" class="baton-avatar">J</span>"#), "{html}");
@@ -421,8 +353,8 @@ async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_
         said(4, "Hello"),
         said(5, "How can I help?"),
     ]);
-    let props = yew::props!(ShownProps { profile: Some(profile), conversation: steps, link: Link::Online });
-    let html = LocalServerRenderer::<Shown>::with_props(props).render().await;
+    let props = yew::props!(ShownProps { profile: Some(profile), conversation: steps });
+    let html = render(props).await;
     let ai_label = r#"<span class="baton-author">Juniper<span class="baton-ai">AI</span></span>"#;
     assert_eq!(html.matches(ai_label).count(), 2, "the greeting and the answer: {html}");
     assert_eq!(html.matches(">Ana Torres</span>").count(), 1, "named once for two messages: {html}");
@@ -436,31 +368,28 @@ async fn time_labels_start_each_group_and_the_visitors_messages_say_delivered() 
     let at = |seq: u64, minutes: i64, kind| {
         Action::Received(Event { seq: Seq(seq), at: start + minutes * MINUTE, kind })
     };
-    let html = panel(
-        conversation([
-            at(
-                1,
-                0,
-                EventKind::VisitorMessage {
-                    client_id: ClientId::from("a"),
-                    text: "q".into(),
-                    attachments: Vec::new(),
-                },
-            ),
-            at(2, 1, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "a".into() }),
-            at(
-                3,
-                12,
-                EventKind::VisitorMessage {
-                    client_id: ClientId::from("b"),
-                    text: "again".into(),
-                    attachments: Vec::new(),
-                },
-            ),
-            Action::Queued { client_id: ClientId::from("c"), text: "and?".into(), at: start + 13 * MINUTE },
-        ]),
-        Link::Online,
-    )
+    let html = panel(conversation([
+        at(
+            1,
+            0,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("a"),
+                text: "q".into(),
+                attachments: Vec::new(),
+            },
+        ),
+        at(2, 1, EventKind::AgentMessageCompleted { message_id: MessageId::from("m"), text: "a".into() }),
+        at(
+            3,
+            12,
+            EventKind::VisitorMessage {
+                client_id: ClientId::from("b"),
+                text: "again".into(),
+                attachments: Vec::new(),
+            },
+        ),
+        Action::Queued { client_id: ClientId::from("c"), text: "and?".into(), at: start + 13 * MINUTE },
+    ]))
     .await;
     let labels: Vec<&str> =
         html.split(r#"<p class="baton-time">"#).skip(1).filter_map(|rest| rest.split('<').next()).collect();
@@ -481,18 +410,17 @@ async fn suggested_questions_are_buttons_until_the_conversation_has_a_message() 
         back_at: None,
         suggestions: vec!["Where is my order?".into(), "Can I pause my <b>subscription</b>?".into()],
     });
-    let render = |conversation| {
-        let props =
-            yew::props!(ShownProps { profile: Some(profile.clone()), conversation, link: Link::Online });
-        LocalServerRenderer::<Shown>::with_props(props).render()
+    let shown = |conversation| {
+        let props = yew::props!(ShownProps { profile: Some(profile.clone()), conversation });
+        render(props)
     };
-    let empty = render(conversation([])).await;
+    let empty = shown(conversation([])).await;
     assert!(
         empty.contains(r#"<button type="button" class="baton-suggestion">Where is my order?</button>"#),
         "{empty}"
     );
     assert!(empty.contains("Can I pause my &lt;b&gt;subscription&lt;/b&gt;?"), "text, never markup: {empty}");
-    let started = render(conversation([received(
+    let started = shown(conversation([received(
         1,
         EventKind::VisitorMessage {
             client_id: ClientId::from("a"),

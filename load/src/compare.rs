@@ -6,9 +6,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use baton_pg_throwaway::{Cluster, ClusterError};
+
 use crate::launch::{self, LaunchError, Server};
 use crate::nginx::{Nginx, NginxError};
-use crate::postgres::{Cluster, ClusterError, Setting};
+use crate::postgres::{self, Setting};
 use crate::process::Watched;
 use crate::run::{self, Outcome, Plan};
 
@@ -117,20 +119,8 @@ pub enum CompareError {
     Nginx(#[from] NginxError),
 }
 
-/// Runs `base` (its endpoint and processes replaced) against the baseline, then against a
-/// bridge on SQLite; each run gets `timeout` from its own start.
-pub async fn compare(
-    base: &Plan,
-    timeout: Duration,
-    servers: &Servers,
-) -> Result<(Measured, Measured), CompareError> {
-    let mut measured = compare_setups(base, timeout, servers, &[Setup::Baseline, Setup::Sqlite]).await?;
-    let baton = measured.pop().map(|(_, m)| m);
-    let baseline = measured.pop().map(|(_, m)| m);
-    Ok(baseline.zip(baton).expect("two setups give two runs"))
-}
-
-/// Runs `base` against each setup in turn, labelled.
+/// Runs `base` (its endpoint and processes replaced) against each setup in turn, labelled; each
+/// run gets `timeout` from its own start.
 pub async fn compare_setups(
     base: &Plan,
     timeout: Duration,
@@ -157,9 +147,9 @@ pub async fn compare_setups(
             Setup::Postgres | Setup::Proxied(_) => {
                 let cluster = match &mut cluster {
                     Some(cluster) => cluster,
-                    None => cluster.insert(Cluster::start(&servers.postgres_settings).await?),
+                    None => cluster.insert(postgres::start(&servers.postgres_settings)?),
                 };
-                let url = cluster.database().await?;
+                let url = postgres::database(cluster)?;
                 let key = hex::encode(rand::random::<[u8; 32]>());
                 let dir = tempfile::tempdir().map_err(CompareError::TempDir)?;
                 let count = match setup {

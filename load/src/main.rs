@@ -1,8 +1,8 @@
 //! `baton-load`: a load benchmark for a running bridge. It opens N conversations, each with its
 //! event stream held open, sends M messages to each, and reports connections held, messages per
 //! second, send-to-event latency, and the bridge's memory per open stream. With `--compare` it
-//! starts the baseline and a fresh bridge itself and prints the two side by side; with
-//! `--postgres` (and `--bridges 2`) also a bridge on PostgreSQL (and two behind nginx), in columns.
+//! starts the baseline and a fresh bridge itself and prints the two in columns; with `--postgres`
+//! (and `--bridges 2`) also a bridge on PostgreSQL (and two behind nginx), each in its column.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,23 +108,14 @@ async fn main() -> ExitCode {
         agent_pace_ms: flags.agent_pace_ms,
         postgres_settings: flags.postgres_setting,
     };
+    let mut setups = vec![Setup::Baseline, Setup::Sqlite];
     if flags.postgres {
-        let mut setups = vec![Setup::Baseline, Setup::Sqlite, Setup::Postgres];
+        setups.push(Setup::Postgres);
         setups.extend(flags.bridges.iter().map(|n| Setup::Proxied(*n)));
-        return match compare::compare_setups(&plan, timeout, &servers, &setups).await {
-            Ok(runs) => {
-                report::columns(&plan, &runs);
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("baton-load: {error}");
-                ExitCode::FAILURE
-            }
-        };
     }
-    match compare::compare(&plan, timeout, &servers).await {
-        Ok((baseline, baton)) => {
-            report::side_by_side(&plan, &baseline, &baton);
+    match compare::compare_setups(&plan, timeout, &servers, &setups).await {
+        Ok(runs) => {
+            report::columns(&plan, &runs);
             ExitCode::SUCCESS
         }
         Err(error) => {

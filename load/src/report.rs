@@ -1,4 +1,5 @@
-//! What a run printed: one server's figures, or two side by side with Baton's over the baseline's.
+//! What a run printed: one server's figures, or every setup's in a column with its figure over
+//! the baseline's.
 
 use std::time::Duration;
 
@@ -35,51 +36,6 @@ pub fn single(plan: &Plan, outcome: &Outcome, total: Duration) {
     );
 }
 
-/// Prints the baseline's run and Baton's side by side, with Baton's figure over the baseline's
-/// where the issue's targets are put that way.
-pub fn side_by_side(plan: &Plan, baseline: &Measured, baton: &Measured) {
-    println!(
-        "{} conversations × {} messages each, against each server in turn",
-        plan.conversations, plan.messages
-    );
-    println!("{:<24}{:>14}{:>14}{:>16}", "", "baseline", "Baton", "Baton/baseline");
-    let row =
-        |label: &str, value: &dyn Fn(&Measured) -> Option<f64>, unit: &str, decimals: usize, ratio: bool| {
-            let show = |m| value(m).map_or("n/a".to_owned(), |v| format!("{v:.decimals$}{unit}"));
-            let ratio = value(baton)
-                .zip(value(baseline))
-                .map(|(b, a)| b / a)
-                .filter(|r| ratio && r.is_finite())
-                .map_or(String::new(), |r| format!("{r:.2}"));
-            println!("{label:<24}{:>14}{:>14}{ratio:>16}", show(baseline), show(baton));
-        };
-    let count = |f: fn(&Outcome) -> usize| move |m: &Measured| Some(f(&m.outcome) as f64);
-    row("conversations created", &count(|o| o.created), "", 0, false);
-    row("open streams", &count(|o| o.streams_open), "", 0, false);
-    row("streams that broke", &count(|o| o.streams_broken), "", 0, false);
-    row("messages acknowledged", &count(|o| o.sent), "", 0, false);
-    row("messages failed", &count(|o| o.failed_sends), "", 0, false);
-    row("messages per second", &|m| Some(m.outcome.messages_per_second()), "", 0, true);
-    row("send → echo p50", &|m| latency(&m.outcome, 50.0), " ms", 1, true);
-    row("send → echo p99", &|m| latency(&m.outcome, 99.0), " ms", 1, true);
-    row("send → echo max", &|m| latency(&m.outcome, 100.0), " ms", 1, false);
-    row("answers completed", &count(|o| o.answers_completed), "", 0, false);
-    row("events per message", &|m| Some(m.outcome.events_per_message()), "", 1, false);
-    row("RSS before streams", &|m| m.outcome.memory_kb().map(|(before, _)| before as f64), " kB", 0, false);
-    row("RSS with streams open", &|m| m.outcome.memory_kb().map(|(_, after)| after as f64), " kB", 0, false);
-    row("kB per open stream", &|m| m.outcome.kb_per_stream(), "", 1, true);
-    row("wall time", &|m| Some(m.wall.as_secs_f64()), " s", 1, false);
-    let alike = match (&baseline.outcome.answer, &baton.outcome.answer) {
-        (Some(x), Some(y)) if x == y => "yes",
-        (Some(_), Some(_)) => "NO: the comparison is not like for like",
-        _ => "unknown: an answer did not complete",
-    };
-    println!("same answer streamed by both: {alike}");
-    println!(
-        "issue 13 targets (Baton/baseline): messages per second ≥ 0.70, p99 ≤ 2.00; ≤ 24 kB per open stream"
-    );
-}
-
 fn latency(outcome: &Outcome, p: f64) -> Option<f64> {
     stats::percentile(&outcome.latencies_ms, p)
 }
@@ -91,7 +47,8 @@ fn ms(value: Option<f64>) -> String {
 /// Prints every setup's run in a column, the first (the baseline) followed by the others with
 /// their figure over the baseline's in parentheses where the issues' targets are put that way.
 /// The servers' memory is the bridges' RSS summed; nginx's and PostgreSQL's are their own rows
-/// (PSS of all their processes, so shared pages count once), never added to the bridges'.
+/// (PSS of all their processes, so shared pages count once), never added to the bridges'. A row
+/// no setup has a figure for (nginx's without nginx) is left out.
 pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
     let Some((_, baseline)) = runs.first() else { return };
     println!(
@@ -102,6 +59,9 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
     println!("{:<30}{heading}", "");
     let row =
         |label: &str, value: &dyn Fn(&Measured) -> Option<f64>, unit: &str, decimals: usize, ratio: bool| {
+            if runs.iter().all(|(_, run)| value(run).is_none()) {
+                return;
+            }
             let cells: String = runs
                 .iter()
                 .enumerate()
@@ -132,6 +92,7 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
     let cost =
         |label: &'static str| move |m: &Measured| m.outcome.costs.iter().find(|c| c.label == label).cloned();
     let server = |m: &Measured| m.outcome.costs.first().cloned();
+    row("servers' RSS, before streams", &|m| Some(server(m)?.memory_kb?.0 as f64), " kB", 0, false);
     row("servers' RSS, streams open", &|m| Some(server(m)?.memory_kb?.1 as f64), " kB", 0, false);
     row("servers' kB per open stream", &|m| m.outcome.kb_per_stream(), "", 1, true);
     for part in ["nginx", "PostgreSQL"] {
@@ -170,8 +131,11 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
         if alike { "yes" } else { "NO or unknown: an answer differed or did not complete" }
     );
     println!(
-        "memory: the servers' row is the bridges' RSS summed (the baseline's own); nginx and PostgreSQL are"
+        "memory: the servers' row is the bridges' RSS summed (the baseline's own); nginx's and PostgreSQL's rows,"
     );
-    println!("their own rows (PSS over all their processes), not in the servers' figure. CPU covers the whole run,");
-    println!("conversations created to the last answer; so do the store's commits and writes (the bridges' /metrics).");
+    println!("where a setup has them, are PSS over all their processes, not in the servers' figure. CPU covers the whole");
+    println!("run, conversations created to the last answer; so do the store's commits and writes (the bridges' /metrics).");
+    println!(
+        "issue 13 targets (Baton/baseline, in parentheses): messages per second ≥ 0.70, p99 ≤ 2.00; ≤ 24 kB per open stream"
+    );
 }

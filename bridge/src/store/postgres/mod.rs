@@ -16,7 +16,8 @@
 //! - `publisher`: what each listened conversation has had published on this bridge.
 //! - `notifications`: the `LISTEN` connection, reconnected and caught up when lost.
 //! - [`tls`]: TLS to the database as the URL's `sslmode` asks, trusting which CAs.
-//! - [`throwaway`]: a cluster of its own for the tests (the crate's and `tests/api`'s).
+//! - [`throwaway`]: a cluster for the tests (the crate's and `tests/api`'s), `baton-pg-throwaway`'s
+//!   with durability off.
 
 mod append;
 mod buckets;
