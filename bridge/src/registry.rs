@@ -39,13 +39,25 @@ struct Held {
     version: u64,
 }
 
+/// What requests read: the agents and the settings they were built from, replaced together. Its
+/// lock is never held across a wait. A request taking `held` instead would block its async
+/// thread behind a change waiting on the database, whose connection may need that very thread
+/// to make progress (a bridge froze so, reading an agent while it followed another bridge's
+/// change).
+#[derive(Debug, Clone)]
+struct Live {
+    agents: Arc<Agents>,
+    settings: Arc<SettingsFile>,
+}
+
 /// The live agents and the settings they were built from, changed through the admin API and
 /// saved where the settings are kept. Changes (`put`, `remove`, `reload`) wait on files or the
 /// database: call them off the async threads (`spawn_blocking`).
 #[derive(Debug)]
 pub struct Registry {
-    agents: RwLock<Arc<Agents>>,
+    live: RwLock<Live>,
     /// Held while settings change, so two changes on this bridge cannot interleave their saves.
+    /// Held across waits on the database too: so never taken on an async thread.
     held: Mutex<Held>,
     source: Source,
     pace: Duration,
@@ -87,12 +99,13 @@ impl Registry {
 
     fn built(held: Held, source: Source, pace: Duration) -> Result<Self, SettingsError> {
         let agents = Agents::build(&held.settings, &source.base(), pace)?;
-        Ok(Self { agents: RwLock::new(Arc::new(agents)), held: Mutex::new(held), source, pace })
+        let live = Live { agents: Arc::new(agents), settings: Arc::new(held.settings.clone()) };
+        Ok(Self { live: RwLock::new(live), held: Mutex::new(held), source, pace })
     }
 
     /// The agents as they are now.
     pub fn current(&self) -> Arc<Agents> {
-        Arc::clone(&self.agents.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        Arc::clone(&self.live().agents)
     }
 
     /// The agent with this id, as it is now.
@@ -102,7 +115,7 @@ impl Registry {
 
     /// The settings as they are now.
     pub fn settings(&self) -> SettingsFile {
-        self.lock().settings.clone()
+        SettingsFile::clone(&self.live().settings)
     }
 
     /// Adds or replaces agent `id`. Nothing changes unless the agent builds and the settings save.
@@ -175,7 +188,7 @@ impl Registry {
                     }
                 }
             };
-            self.swap(agents);
+            self.swap(agents, &changed);
             *held = Held { settings: changed, version };
             return Ok(true);
         }
@@ -202,13 +215,19 @@ impl Registry {
     /// Builds the agents of `next` and, when they build, makes them and it current.
     fn install(&self, held: &mut Held, next: Held) -> Result<(), SettingsError> {
         let agents = Agents::build(&next.settings, &self.source.base(), self.pace)?;
-        self.swap(agents);
+        self.swap(agents, &next.settings);
         *held = next;
         Ok(())
     }
 
-    fn swap(&self, agents: Agents) {
-        *self.agents.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(agents);
+    /// Makes `agents`, built from `settings`, what requests read.
+    fn swap(&self, agents: Agents, settings: &SettingsFile) {
+        let live = Live { agents: Arc::new(agents), settings: Arc::new(settings.clone()) };
+        *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = live;
+    }
+
+    fn live(&self) -> Live {
+        self.live.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, Held> {
@@ -359,5 +378,66 @@ mod tests {
         assert_eq!(stored.agents["demo"].name, "Maple");
         assert_eq!(stored.agents["north"].greeting, "North here.", "the other bridge's change is kept");
         assert_eq!(registry.get(&AgentId::from("north")).expect("north").profile.greeting, "North here.");
+    }
+
+    /// Shared settings whose read waits until the test lets it go, as a slow database does.
+    #[derive(Debug)]
+    struct Slow {
+        document: String,
+        reading: tokio::sync::Notify,
+        go: tokio::sync::Notify,
+        changes: watch::Sender<u64>,
+    }
+
+    #[async_trait::async_trait]
+    impl SharedSettings for Slow {
+        async fn seed_settings(&self, _seed: &str) -> Result<StoredSettings, StoreError> {
+            Ok(StoredSettings { document: self.document.clone(), version: 1 })
+        }
+
+        async fn stored_settings(&self) -> Result<Option<StoredSettings>, StoreError> {
+            self.reading.notify_one();
+            self.go.notified().await;
+            Ok(Some(StoredSettings { document: self.document.clone(), version: 1 }))
+        }
+
+        async fn save_settings(&self, _document: &str, version: u64) -> Result<u64, StoreError> {
+            Ok(version + 1)
+        }
+
+        fn settings_changes(&self) -> watch::Receiver<u64> {
+            self.changes.subscribe()
+        }
+    }
+
+    /// Reading the settings (the admin API does, on an async thread) never waits for a change
+    /// that is waiting on the database: the change holds its lock all the while, and the
+    /// database's connection may need the very thread the read would block.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_settings_are_read_while_a_change_waits_on_the_database() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let demo = SettingsFile::demo(Vec::new());
+        let store = Arc::new(Slow {
+            document: document(&demo).expect("encodes"),
+            reading: tokio::sync::Notify::new(),
+            go: tokio::sync::Notify::new(),
+            changes: watch::channel(0).0,
+        });
+        let shared: Arc<dyn SharedSettings> = store.clone();
+        let registry = Registry::shared(shared, demo.clone(), &dir.path().join("baton.toml"), Duration::ZERO)
+            .await
+            .expect("opens");
+        let following = tokio::task::spawn_blocking({
+            let registry = Arc::clone(&registry);
+            move || registry.refresh()
+        });
+        store.reading.notified().await;
+        let read = tokio::task::spawn_blocking(move || registry.settings());
+        // Not a measure of speed: a read that waits for the change would wait forever, as the
+        // change waits for this test.
+        let read = tokio::time::timeout(Duration::from_secs(30), read).await;
+        store.go.notify_one();
+        following.await.expect("the change ran").expect("the change applied");
+        assert_eq!(read.expect("the read waited for the change").expect("read"), demo);
     }
 }
