@@ -300,9 +300,9 @@ async fn an_avatar_that_is_not_http_is_replaced_by_the_initial() {
     assert!(html.contains(">Z</span>"), "{html}");
 }
 
-#[tokio::test]
-async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
-    let profile = Rc::new(AgentProfile {
+/// The demo agent's profile: Juniper of Lumen Coffee Roasters, with no suggested questions.
+fn juniper() -> AgentProfile {
+    AgentProfile {
         id: "demo".into(),
         name: "Juniper".into(),
         avatar_url: None,
@@ -310,7 +310,12 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
         greeting: "Hi!".into(),
         back_at: None,
         suggestions: Vec::new(),
-    });
+    }
+}
+
+#[tokio::test]
+async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
+    let profile = Rc::new(juniper());
     let props = yew::props!(ShownProps { profile: Some(profile), conversation: conversation([]) });
     let html = render(props).await;
     assert!(html.contains("Lumen Coffee Roasters"), "{html}");
@@ -320,15 +325,7 @@ async fn the_header_names_the_company_and_the_agent_with_its_avatar() {
 
 #[tokio::test]
 async fn after_a_handoff_the_ais_answers_are_labelled_and_the_teammate_is_named_once_per_run() {
-    let profile = Rc::new(AgentProfile {
-        id: "demo".into(),
-        name: "Juniper".into(),
-        avatar_url: None,
-        company: "Lumen".into(),
-        greeting: "Hi!".into(),
-        back_at: None,
-        suggestions: Vec::new(),
-    });
+    let profile = Rc::new(juniper());
     let ana = Teammate { name: "Ana Torres".into(), avatar_url: None };
     let said = |seq, text: &str| {
         received(
@@ -402,13 +399,8 @@ async fn time_labels_start_each_group_and_the_visitors_messages_say_delivered() 
 #[tokio::test]
 async fn suggested_questions_are_buttons_until_the_conversation_has_a_message() {
     let profile = Rc::new(AgentProfile {
-        id: "demo".into(),
-        name: "Juniper".into(),
-        avatar_url: None,
-        company: "Lumen".into(),
-        greeting: "Hi!".into(),
-        back_at: None,
         suggestions: vec!["Where is my order?".into(), "Can I pause my <b>subscription</b>?".into()],
+        ..juniper()
     });
     let shown = |conversation| {
         let props = yew::props!(ShownProps { profile: Some(profile.clone()), conversation });
