@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, Weak};
 use std::time::Duration;
 
 use baton_protocol::AgentId;
@@ -44,7 +44,7 @@ struct Held {
 /// thread behind a change waiting on the database, whose connection may need that very thread
 /// to make progress (a bridge froze so, reading an agent while it followed another bridge's
 /// change).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Live {
     agents: Arc<Agents>,
     settings: Arc<SettingsFile>,
@@ -226,8 +226,9 @@ impl Registry {
         *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = live;
     }
 
-    fn live(&self) -> Live {
-        self.live.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    /// What requests read, under its lock for as long as the guard lives (never across a wait).
+    fn live(&self) -> RwLockReadGuard<'_, Live> {
+        self.live.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, Held> {
