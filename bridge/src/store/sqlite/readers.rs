@@ -3,7 +3,6 @@
 //! thread is free.
 
 use std::path::Path;
-use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
@@ -18,15 +17,14 @@ type ReadJob = Box<dyn FnOnce(&Store) + Send>;
 /// The handle on the reader threads; dropping it lets them finish what was sent and stop.
 #[derive(Debug)]
 pub(super) struct Readers {
-    jobs: Option<mpsc::Sender<ReadJob>>,
+    jobs: Option<crossbeam_channel::Sender<ReadJob>>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl Readers {
     /// Opens `count` connections on the database at `path` and starts a thread for each.
     pub(super) fn start(path: &Path, key: &SecretKey, count: usize) -> Result<Self, StoreError> {
-        let (jobs, queue) = mpsc::channel::<ReadJob>();
-        let queue = Arc::new(Mutex::new(queue));
+        let (jobs, queue) = crossbeam_channel::unbounded::<ReadJob>();
         let mut threads = Vec::with_capacity(count);
         for number in 0..count {
             let store = Store::open_reader(path, key.clone())?;
@@ -34,9 +32,7 @@ impl Readers {
             let thread = std::thread::Builder::new()
                 .name(format!("baton-store-reader-{number}"))
                 .spawn(move || loop {
-                    // The lock is held only to take the next job, not while running it.
-                    let next = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).recv();
-                    match next {
+                    match queue.recv() {
                         // A read that panics (a bug) drops its answer, so its caller gets
                         // `Stopped`; the thread reads on.
                         Ok(job) => {
@@ -45,7 +41,7 @@ impl Readers {
                                 tracing::error!("a store read panicked");
                             }
                         }
-                        Err(mpsc::RecvError) => break,
+                        Err(crossbeam_channel::RecvError) => break,
                     }
                 })
                 .map_err(|error| StoreError::Commit(format!("a reader thread did not start: {error}")))?;
