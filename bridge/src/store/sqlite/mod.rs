@@ -89,7 +89,7 @@ impl Sqlite {
         let store = Store::open_writer(path, key.clone(), durability)?;
         let readers = Readers::start(path, &key, READERS)?;
         let checkpointer = Checkpointer::start(path)?;
-        let writer = Writer::start(store, feeds, checkpointer)?;
+        let writer = Writer::start(store, feeds, checkpointer, writer::COMMIT_WINDOW)?;
         Ok(Self {
             writer,
             readers,

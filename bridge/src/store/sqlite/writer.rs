@@ -4,12 +4,20 @@
 //! publishes the appended events (in commit order, so in seq order per conversation) and answers
 //! each caller. One fsync thus covers every write that arrived while the previous commit was on
 //! its way to the disk: that is what makes `synchronous = FULL` affordable.
+//!
+//! Batches begin at most once per [`COMMIT_WINDOW`]. A write that comes after a quiet moment
+//! commits at once; under load, the writes of the next couple of milliseconds gather behind the
+//! last commit and share one. Each commit copies every page it changed into the write-ahead log
+//! and fsyncs it: at 2,000 messages a second, commits of a few writes each wrote about 60 kB per
+//! message to the disk; the window cuts the commits per message from 0.7 to 0.1 or 0.2 (its
+//! cost: a write right behind a commit waits up to 2 ms for the next).
 
 use std::cell::Cell;
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use baton_protocol::{ConversationId, Event};
 use tokio::sync::oneshot;
@@ -21,6 +29,9 @@ use crate::store::{EngineMetrics, Feeds, StoreError};
 /// The most writes one transaction holds, so a flood of writes still commits (and answers) in
 /// steps.
 const MAX_BATCH: usize = 512;
+
+/// The least time between the starts of two batches.
+pub(super) const COMMIT_WINDOW: Duration = Duration::from_millis(2);
 
 /// WAL pages past which the checkpointer is asked to copy the log into the database (about
 /// 4 MB with 4 KB pages, SQLite's own automatic threshold).
@@ -90,15 +101,21 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread that owns `store`, publishing to `feeds`.
-    pub(super) fn start(store: Store, feeds: Feeds, checkpointer: Checkpointer) -> Result<Self, StoreError> {
+    /// Starts the thread that owns `store`, publishing to `feeds`, its batches at least
+    /// `window` apart.
+    pub(super) fn start(
+        store: Store,
+        feeds: Feeds,
+        checkpointer: Checkpointer,
+        window: Duration,
+    ) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let thread = std::thread::Builder::new()
             .name("baton-store-writer".into())
             .spawn({
                 let counters = counters.clone();
-                move || run(store, &queue, &feeds, &counters, &checkpointer)
+                move || run(store, &queue, &feeds, &counters, &checkpointer, window)
             })
             .map_err(|error| StoreError::Commit(format!("the writer thread did not start: {error}")))?;
         Ok(Self { jobs: Some(jobs), thread: Some(thread), counters })
@@ -162,9 +179,16 @@ fn run(
     feeds: &Feeds,
     counters: &Counters,
     checkpointer: &Checkpointer,
+    window: Duration,
 ) {
     store.conn.wal_hook(Some(note_wal_pages));
+    let mut last_batch: Option<Instant> = None;
     while let Ok(first) = queue.recv() {
+        // What arrives meanwhile waits in the channel and joins this batch.
+        if let Some(wait) = last_batch.and_then(|last| (last + window).checked_duration_since(Instant::now())) {
+            std::thread::sleep(wait);
+        }
+        last_batch = Some(Instant::now());
         let batch: Vec<Job> = std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1)).collect();
         if let Err(error) =
             store.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([]))
@@ -211,5 +235,38 @@ fn run(
                 answer(committed.clone().map_err(StoreError::Commit));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretKey;
+    use crate::store::sqlite::Durability;
+
+    #[tokio::test]
+    async fn writes_that_come_one_by_one_right_after_a_commit_share_the_next() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("baton.db");
+        let store = Store::open_writer(&path, SecretKey::generate(), Durability::Full).expect("opens");
+        let checkpointer = Checkpointer::start(&path).expect("checkpointer");
+        let window = Duration::from_millis(500);
+        let writer = Arc::new(Writer::start(store, Feeds::default(), checkpointer, window).expect("starts"));
+        writer.write(|_, _| Ok(())).await.expect("writes");
+        let mut writes = Vec::new();
+        for _ in 0..10 {
+            let writer = writer.clone();
+            writes.push(tokio::spawn(async move { writer.write(|_, _| Ok(())).await }));
+            // Apart enough that, with no window, each would be committed before the next came.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        for write in writes {
+            write.await.expect("write task").expect("writes");
+        }
+        let metrics = writer.metrics();
+        assert_eq!(metrics.writes, 11);
+        // The first commit, then one for the ten (two if this machine took the whole window to
+        // send them).
+        assert!(metrics.commits <= 3, "11 writes took {} commits", metrics.commits);
     }
 }
