@@ -30,18 +30,43 @@ pub struct Feeds {
 
 #[derive(Debug, Default)]
 struct Inner {
-    channels: HashMap<ConversationId, broadcast::Sender<Arc<Event>>>,
-    /// The answers this process streams now, whether or not anyone listens: one per
-    /// conversation, from its first piece until its turn ends.
-    answers: HashMap<ConversationId, AnswerSoFar>,
+    /// One entry per conversation that has listeners or an answer streaming here: a piece of an
+    /// answer finds both with one lookup.
+    feeds: HashMap<ConversationId, Feed>,
+}
+
+/// What a conversation has live; gone once both are.
+#[derive(Debug, Default)]
+struct Feed {
+    /// The channel, while someone listens.
+    channel: Option<broadcast::Sender<Arc<Event>>>,
+    /// The answer this process streams now, whether or not anyone listens: from its first piece
+    /// until its turn ends.
+    answer: Option<AnswerSoFar>,
+}
+
+impl Feed {
+    fn send(&mut self, event: Event) {
+        if let Some(sender) = &self.channel {
+            if sender.send(Arc::new(event)).is_err() {
+                // Nobody listens any more: forget the channel until someone subscribes again.
+                self.channel = None;
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.channel.is_none() && self.answer.is_none()
+    }
 }
 
 impl Inner {
-    fn send(&mut self, id: &ConversationId, event: Event) {
-        if let Some(sender) = self.channels.get(id) {
-            if sender.send(Arc::new(event)).is_err() {
-                // Nobody listens any more: forget the channel until someone subscribes again.
-                self.channels.remove(id);
+    /// Changes the conversation's feed, if it has one, and forgets the feed once it is empty.
+    fn update(&mut self, id: &ConversationId, change: impl FnOnce(&mut Feed)) {
+        if let Some(feed) = self.feeds.get_mut(id) {
+            change(feed);
+            if feed.is_empty() {
+                self.feeds.remove(id);
             }
         }
     }
@@ -58,9 +83,11 @@ impl Feeds {
     pub fn subscribe(&self, id: &ConversationId) -> Live {
         let receiver = self
             .lock()
-            .channels
+            .feeds
             .entry(id.clone())
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .or_default()
+            .channel
+            .get_or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
             .subscribe();
         Live { receiver: Some(receiver), id: id.clone(), feeds: self.clone() }
     }
@@ -70,7 +97,7 @@ impl Feeds {
     pub fn publish(&self, events: impl IntoIterator<Item = (ConversationId, Event)>) {
         let mut inner = self.lock();
         for (id, event) in events {
-            inner.send(&id, event);
+            inner.update(&id, |feed| feed.send(event));
         }
     }
 
@@ -89,7 +116,11 @@ impl Feeds {
         from: usize,
     ) {
         let mut inner = self.lock();
-        match inner.answers.get_mut(id) {
+        let feed = match inner.feeds.get_mut(id) {
+            Some(feed) => feed,
+            None => inner.feeds.entry(id.clone()).or_default(),
+        };
+        match &mut feed.answer {
             // The same answer, going on from (or before) the end of the text kept: the caller
             // streams each answer's text growing at its end, so only the new end is copied.
             Some(kept)
@@ -100,44 +131,43 @@ impl Feeds {
                 kept.text.push_str(text.get(kept.text.len()..).unwrap_or_default());
                 kept.at = at;
             }
-            _ => {
-                let so_far =
-                    AnswerSoFar { message_id: message_id.clone(), started, at, text: text.to_owned() };
-                inner.answers.insert(id.clone(), so_far);
+            answer => {
+                *answer =
+                    Some(AnswerSoFar { message_id: message_id.clone(), started, at, text: text.to_owned() });
             }
         }
         let piece = text.get(from..).unwrap_or_default().to_owned();
         let kind = EventKind::AgentMessageDelta { message_id: message_id.clone(), offset: from, text: piece };
-        inner.send(id, Event { seq: started, at, kind });
+        feed.send(Event { seq: started, at, kind });
     }
 
     /// The answer this process is streaming on the conversation, with its text so far.
     pub fn answer(&self, id: &ConversationId) -> Option<AnswerSoFar> {
-        self.lock().answers.get(id).cloned()
+        self.lock().feeds.get(id).and_then(|feed| feed.answer.clone())
     }
 
     /// Forgets the answer streamed on the conversation: its turn is over (completed, or failed
     /// and left to the checkpoint a restart finishes it from).
     pub fn answer_ended(&self, id: &ConversationId) {
-        self.lock().answers.remove(id);
+        self.lock().update(id, |feed| feed.answer = None);
     }
 
     /// Ends the conversation's live feeds: the channel's only sender goes, so its receivers read
     /// `Closed` once they have what was sent.
     pub fn close(&self, id: &ConversationId) {
-        let mut inner = self.lock();
-        inner.channels.remove(id);
-        inner.answers.remove(id);
+        self.lock().feeds.remove(id);
     }
 
     /// Whether someone listens to the conversation.
     pub fn listens(&self, id: &ConversationId) -> bool {
-        self.lock().channels.get(id).is_some_and(|sender| sender.receiver_count() > 0)
+        let inner = self.lock();
+        let channel = inner.feeds.get(id).and_then(|feed| feed.channel.as_ref());
+        channel.is_some_and(|sender| sender.receiver_count() > 0)
     }
 
     /// How many conversations have someone listening.
     pub fn listened(&self) -> usize {
-        self.lock().channels.len()
+        self.lock().feeds.values().filter(|feed| feed.channel.is_some()).count()
     }
 }
 
@@ -164,11 +194,12 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         self.receiver.take();
-        let mut inner = self.feeds.lock();
         // Under the lock `subscribe` takes, so no listener can join between the count and the
         // removal.
-        if inner.channels.get(&self.id).is_some_and(|sender| sender.receiver_count() == 0) {
-            inner.channels.remove(&self.id);
-        }
+        self.feeds.lock().update(&self.id, |feed| {
+            if feed.channel.as_ref().is_some_and(|sender| sender.receiver_count() == 0) {
+                feed.channel = None;
+            }
+        });
     }
 }
