@@ -9,9 +9,9 @@ use baton_protocol::{Author, TranscriptEntry};
 use futures::stream::{self, BoxStream, StreamExt};
 
 use super::{Agent, Explanation, HandoffCall, KnowledgeHit, Step};
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Knowledge, Match};
 use crate::language::Language;
-use crate::triggers::{self, Attempt, SmallTalk, Triggers};
+use crate::triggers::{self, Attempt, Message, SmallTalk, Triggers};
 
 /// Below this BM25 score a section is a coincidence of words, not an answer.
 pub const MIN_SCORE: f64 = 1.0;
@@ -113,10 +113,17 @@ impl BuiltinAgent {
 
     /// Decides on the last visitor message of `transcript`.
     pub fn decide(&self, transcript: &[TranscriptEntry]) -> Decision {
-        let attempts = self.attempts(transcript);
-        let question = attempts.last().map_or("", |attempt| attempt.message);
-        let checks = self.triggers.evaluate(&attempts);
+        let (mut attempts, last) = self.earlier_attempts(transcript);
+        let question = last.unwrap_or_default();
+        // The question is read and searched once, for the rules and for the answer.
+        let read = Message::read(question);
+        let small_talk = read.small_talk();
         let knowledge = self.knowledge.ranked(question);
+        if let Some(message) = last {
+            let answered = small_talk.is_some() || Self::answers(knowledge.first());
+            attempts.push(Attempt { message, answered });
+        }
+        let checks = self.triggers.evaluate_read(&read, &attempts);
         let explanation = Explanation {
             agent: "builtin",
             checks,
@@ -135,7 +142,7 @@ impl BuiltinAgent {
         let language = Language::guess(question);
         let texts = replies(language);
         let no_answer = self.fallbacks.get(&language).map_or(texts.no_answer, String::as_str);
-        let answer = match (triggers::small_talk(question), knowledge.first()) {
+        let answer = match (small_talk, knowledge.first()) {
             (_, Some(best)) if best.score >= MIN_SCORE => best.section.body.clone(),
             (Some(SmallTalk::Greeting), _) => texts.greeting.to_owned(),
             (Some(SmallTalk::Thanks), _) => texts.thanks.to_owned(),
@@ -145,22 +152,34 @@ impl BuiltinAgent {
         Decision { answer, handoff: None, explanation }
     }
 
-    /// The visitor's messages since a person last spoke in the conversation, each with whether
-    /// the knowledge had an answer for it: what the failed-attempts rule counts.
-    fn attempts<'a>(&self, transcript: &'a [TranscriptEntry]) -> Vec<Attempt<'a>> {
+    /// The visitor's messages since a person last spoke in the conversation but the last, each
+    /// with whether it was small talk or the knowledge had an answer for it (what the
+    /// failed-attempts rule counts), and the last: [`BuiltinAgent::decide`] searches it anyway.
+    fn earlier_attempts<'a>(&self, transcript: &'a [TranscriptEntry]) -> (Vec<Attempt<'a>>, Option<&'a str>) {
         let since_person = transcript
             .iter()
             .rposition(|entry| matches!(entry.author, Author::Teammate { .. }))
             .map_or(0, |last| last + 1);
-        transcript[since_person..]
+        let mut visitor: Vec<&'a str> = transcript[since_person..]
             .iter()
             .filter(|entry| entry.author == Author::Visitor)
-            .map(|entry| Attempt {
-                message: &entry.text,
-                answered: triggers::small_talk(&entry.text).is_some()
-                    || self.knowledge.best_match(&entry.text).is_some_and(|best| best.score >= MIN_SCORE),
+            .map(|entry| entry.text.as_str())
+            .collect();
+        let last = visitor.pop();
+        let earlier = visitor
+            .into_iter()
+            .map(|message| Attempt {
+                message,
+                answered: triggers::small_talk(message).is_some()
+                    || Self::answers(self.knowledge.best_match(message).as_ref()),
             })
-            .collect()
+            .collect();
+        (earlier, last)
+    }
+
+    /// Whether the best section found is good enough to answer with.
+    fn answers(best: Option<&Match<'_>>) -> bool {
+        best.is_some_and(|best| best.score >= MIN_SCORE)
     }
 }
 

@@ -102,7 +102,12 @@ impl Triggers {
     /// the conversation, oldest first, the message being answered last.
     pub fn evaluate(&self, attempts: &[Attempt<'_>]) -> Vec<ClauseCheck> {
         let current = Message::read(attempts.last().map_or("", |attempt| attempt.message));
-        self.clauses.iter().map(|clause| clause.check(&current, attempts)).collect()
+        self.evaluate_read(&current, attempts)
+    }
+
+    /// [`Triggers::evaluate`], given the last message already read.
+    pub fn evaluate_read(&self, current: &Message, attempts: &[Attempt<'_>]) -> Vec<ClauseCheck> {
+        self.clauses.iter().map(|clause| clause.check(current, attempts)).collect()
     }
 }
 
