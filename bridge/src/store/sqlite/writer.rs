@@ -8,9 +8,9 @@
 //! Batches begin at most once per [`COMMIT_WINDOW`]. A write that comes after a quiet moment
 //! commits at once; under load, the writes of the next couple of milliseconds gather behind the
 //! last commit and share one. Each commit copies every page it changed into the write-ahead log
-//! and fsyncs it: at 2,000 messages a second, commits of a few writes each wrote about 60 kB per
-//! message to the disk; the window cuts the commits per message from 0.7 to 0.1 or 0.2 (its
-//! cost: a write right behind a commit waits up to 2 ms for the next).
+//! and fsyncs it, so a page that several writes change is copied once per commit, not once per
+//! write: at 10,000 conversations the window cuts the commits per message from 0.7 to 0.2, and
+//! the writer's CPU by a fifth. Its cost: a write right behind a commit waits up to 2 ms.
 
 use std::cell::Cell;
 use std::ffi::c_int;
