@@ -31,17 +31,15 @@ impl Readers {
             let queue = queue.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("baton-store-reader-{number}"))
-                .spawn(move || loop {
-                    match queue.recv() {
+                .spawn(move || {
+                    // Until every sender is gone.
+                    while let Ok(job) = queue.recv() {
                         // A read that panics (a bug) drops its answer, so its caller gets
                         // `Stopped`; the thread reads on.
-                        Ok(job) => {
-                            let read = std::panic::AssertUnwindSafe(|| job(&store));
-                            if std::panic::catch_unwind(read).is_err() {
-                                tracing::error!("a store read panicked");
-                            }
+                        let read = std::panic::AssertUnwindSafe(|| job(&store));
+                        if std::panic::catch_unwind(read).is_err() {
+                            tracing::error!("a store read panicked");
                         }
-                        Err(crossbeam_channel::RecvError) => break,
                     }
                 })
                 .map_err(|error| StoreError::Commit(format!("a reader thread did not start: {error}")))?;

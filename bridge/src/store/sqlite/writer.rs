@@ -185,7 +185,8 @@ fn run(
     let mut last_batch: Option<Instant> = None;
     while let Ok(first) = queue.recv() {
         // What arrives meanwhile waits in the channel and joins this batch.
-        if let Some(wait) = last_batch.and_then(|last| (last + window).checked_duration_since(Instant::now())) {
+        if let Some(wait) = last_batch.and_then(|last| (last + window).checked_duration_since(Instant::now()))
+        {
             std::thread::sleep(wait);
         }
         last_batch = Some(Instant::now());
