@@ -76,6 +76,14 @@ async fn conversation(conversations: &Conversations, id: &str) -> ConversationId
     id
 }
 
+/// The visitor's message `text` appended to the conversation, as a new one (client id "k").
+async fn visitor_says(conversations: &Conversations, id: &ConversationId, text: &str) {
+    conversations
+        .append_visitor_message(id, ClientId::from("k"), text.into(), Vec::new())
+        .await
+        .expect("appends");
+}
+
 fn seqs(events: &[baton_protocol::Event]) -> Vec<u64> {
     events.iter().map(|event| event.seq.0).collect()
 }
@@ -109,10 +117,7 @@ pub async fn a_retried_visitor_message_is_stored_once(conversations: &Conversati
 pub async fn the_transcript_holds_finished_messages_only(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations
-        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
-        .await
-        .expect("appends");
+    visitor_says(conversations, &id, "hi").await;
     conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     conversations.checkpoint_answer(&id, &m(), "Hel").await.expect("checkpoints");
     let done = EventKind::AgentMessageCompleted { message_id: m(), text: "Hello".into() };
@@ -127,10 +132,7 @@ pub async fn the_transcript_holds_finished_messages_only(conversations: &Convers
 /// handoff) and its finished messages; nothing for a conversation that does not exist.
 pub async fn a_conversation_is_read_with_its_transcript_in_one_go(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
-    conversations
-        .append_visitor_message(&id, ClientId::from("k"), "a person please".into(), Vec::new())
-        .await
-        .expect("appends");
+    visitor_says(conversations, &id, "a person please").await;
     conversations.append(&id, EventKind::HandoffRequested).await.expect("appends");
     let (record, transcript) = conversations.with_transcript(&id).await.expect("reads").expect("exists");
     assert_eq!(Some(&record), conversations.get(&id).await.expect("reads").as_ref());
@@ -197,10 +199,7 @@ pub async fn a_streamed_piece_reaches_listeners_as_a_delta_and_is_never_stored(
 pub async fn a_listener_joining_mid_answer_gets_its_text_so_far_then_the_rest(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
     let m = || MessageId::from("m");
-    conversations
-        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
-        .await
-        .expect("appends");
+    visitor_says(conversations, &id, "hi").await;
     let started =
         conversations.append(&id, EventKind::AgentMessageStarted { message_id: m() }).await.expect("appends");
     conversations.stream_answer(&id, &m(), started.seq, "Hel", 0).expect("streams");
@@ -608,10 +607,7 @@ pub async fn the_workspace_connection_is_replaced_and_read_back(conversations: &
 /// An export holds the whole conversation, never its token's hash.
 pub async fn an_export_holds_everything_but_the_token_hash(conversations: &Conversations) {
     let id = conversation(conversations, "c1").await;
-    conversations
-        .append_visitor_message(&id, ClientId::from("k"), "hi".into(), Vec::new())
-        .await
-        .expect("appends");
+    visitor_says(conversations, &id, "hi").await;
     let handoff =
         conversations.begin_handoff(&id, &AgentId::from("demo"), "Ada", "asked", None).await.expect("begins");
     conversations.record_decision(&id, Seq(1), r#"{"answer":"hand off"}"#).await.expect("records");
