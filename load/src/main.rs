@@ -65,6 +65,11 @@ struct Flags {
     /// nginx (round robin), for each number given (`--bridges 2` or `--bridges 1,2`).
     #[arg(long, value_delimiter = ',', requires = "postgres")]
     bridges: Vec<usize>,
+    /// With `--compare`: run every setup this many times, alternately (the baseline, the bridge,
+    /// the baseline, …), printing each round, then each figure's median and range over the
+    /// rounds and its ratio to the baseline of the same round.
+    #[arg(long, default_value_t = 1, requires = "compare")]
+    rounds: usize,
     /// With `--postgres`: a PostgreSQL setting over its durable defaults, `name=value`; repeat
     /// the flag for several (e.g. `--postgres-setting synchronous_commit=off`).
     #[arg(long, requires = "postgres")]
@@ -113,14 +118,25 @@ async fn main() -> ExitCode {
         setups.push(Setup::Postgres);
         setups.extend(flags.bridges.iter().map(|n| Setup::Proxied(*n)));
     }
-    match compare::compare_setups(&plan, timeout, &servers, &setups).await {
-        Ok(runs) => {
-            report::columns(&plan, &runs);
-            ExitCode::SUCCESS
+    let total = flags.rounds.max(1);
+    let mut rounds = Vec::new();
+    for round in 1..=total {
+        if total > 1 {
+            println!("round {round} of {total}");
         }
-        Err(error) => {
-            eprintln!("baton-load: {error}");
-            ExitCode::FAILURE
+        match compare::compare_setups(&plan, timeout, &servers, &setups).await {
+            Ok(runs) => {
+                report::columns(&plan, &runs);
+                rounds.push(runs);
+            }
+            Err(error) => {
+                eprintln!("baton-load: {error}");
+                return ExitCode::FAILURE;
+            }
         }
     }
+    if total > 1 {
+        report::rounds(&rounds);
+    }
+    ExitCode::SUCCESS
 }

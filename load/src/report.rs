@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::compare::Measured;
 use crate::run::{Outcome, Plan};
-use crate::stats;
+use crate::stats::{self, Spread};
 
 /// Prints one run against one server.
 pub fn single(plan: &Plan, outcome: &Outcome, total: Duration) {
@@ -38,6 +38,21 @@ pub fn single(plan: &Plan, outcome: &Outcome, total: Duration) {
 
 fn latency(outcome: &Outcome, p: f64) -> Option<f64> {
     stats::percentile(&outcome.latencies_ms, p)
+}
+
+fn p99(m: &Measured) -> Option<f64> {
+    latency(&m.outcome, 99.0)
+}
+
+fn per_second(m: &Measured) -> Option<f64> {
+    Some(m.outcome.messages_per_second())
+}
+
+/// The CPU time of everything watched (the servers, and nginx and PostgreSQL where they run) per
+/// message acknowledged.
+fn cpu_ms_per_message(m: &Measured) -> Option<f64> {
+    let total: Option<f64> = m.outcome.costs.iter().map(|c| c.cpu_seconds).sum();
+    Some(total? * 1_000.0 / m.outcome.sent.max(1) as f64)
 }
 
 fn ms(value: Option<f64>) -> String {
@@ -83,9 +98,9 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
     row("streams that broke", &count(|o| o.streams_broken), "", 0, false);
     row("messages acknowledged", &count(|o| o.sent), "", 0, false);
     row("messages failed", &count(|o| o.failed_sends), "", 0, false);
-    row("messages per second", &|m| Some(m.outcome.messages_per_second()), "", 0, true);
+    row("messages per second", &per_second, "", 0, true);
     row("send → echo p50", &|m| latency(&m.outcome, 50.0), " ms", 1, true);
-    row("send → echo p99", &|m| latency(&m.outcome, 99.0), " ms", 1, true);
+    row("send → echo p99", &p99, " ms", 1, true);
     row("send → echo max", &|m| latency(&m.outcome, 100.0), " ms", 1, false);
     row("answers completed", &count(|o| o.answers_completed), "", 0, false);
     row("events per message", &|m| Some(m.outcome.events_per_message()), "", 1, false);
@@ -109,11 +124,7 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
     row("servers' CPU, whole run", &|m| server(m)?.cpu_seconds, " s", 2, false);
     row("nginx CPU, whole run", &|m| cost("nginx")(m)?.cpu_seconds, " s", 2, false);
     row("PostgreSQL CPU, whole run", &|m| cost("PostgreSQL")(m)?.cpu_seconds, " s", 2, false);
-    let per_message = |m: &Measured| {
-        let total: Option<f64> = m.outcome.costs.iter().map(|c| c.cpu_seconds).sum();
-        Some(total? * 1_000.0 / m.outcome.sent.max(1) as f64)
-    };
-    row("CPU ms per message, all", &per_message, "", 2, true);
+    row("CPU ms per message, all", &cpu_ms_per_message, "", 2, true);
     let store = |m: &Measured| m.store.filter(|_| m.outcome.sent > 0);
     row(
         "store commits per message",
@@ -138,4 +149,58 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
     println!(
         "issue 13 targets (Baton/baseline, in parentheses): messages per second ≥ 0.70, p99 ≤ 2.00; ≤ 24 kB per open stream"
     );
+}
+
+/// A headline figure: its label, how it is read from a run, its unit and decimals, and whether
+/// it is also shown over the baseline's.
+type Figure = (&'static str, fn(&Measured) -> Option<f64>, &'static str, usize, bool);
+
+/// Prints, after several rounds of the same setups (each round running every setup once, in
+/// order), each headline figure's median and range over the rounds, and each setup's figure over
+/// the baseline's of the same round: on a shared machine the rate moves between runs, and the
+/// two servers of one round ran closest in time.
+pub fn rounds(rounds: &[Vec<(String, Measured)>]) {
+    let Some(first) = rounds.first() else { return };
+    println!(
+        "over {} rounds, each setup once per round in the order above: median (lowest–highest)",
+        rounds.len()
+    );
+    let heading: String = first.iter().map(|(label, _)| format!("{label:>28}")).collect();
+    println!("{:<30}{heading}", "");
+    let figures: [Figure; 4] = [
+        ("messages per second", per_second, "", 0, true),
+        ("send → echo p99", p99, " ms", 1, true),
+        ("servers' kB per open stream", |m| m.outcome.kb_per_stream(), "", 1, false),
+        ("CPU ms per message, all", cpu_ms_per_message, "", 2, true),
+    ];
+    for (label, value, unit, decimals, ratio) in figures {
+        let cell = |spread: Option<Spread>, unit: &str, decimals: usize| {
+            let shown = spread.map_or("n/a".to_owned(), |s| {
+                format!("{:.decimals$} ({:.decimals$}–{:.decimals$}){unit}", s.median, s.min, s.max)
+            });
+            format!("{shown:>28}")
+        };
+        let cells: String = (0..first.len())
+            .map(|at| {
+                cell(Spread::of(rounds.iter().filter_map(|round| value(&round.get(at)?.1))), unit, decimals)
+            })
+            .collect();
+        println!("{label:<30}{cells}");
+        if ratio {
+            let over: String = (0..first.len())
+                .map(|at| {
+                    let ratios = rounds.iter().filter_map(|round| {
+                        let (_, baseline) = round.first()?;
+                        Some(value(&round.get(at)?.1)? / value(baseline)?)
+                    });
+                    if at == 0 {
+                        format!("{:>28}", "")
+                    } else {
+                        cell(Spread::of(ratios), "", 2)
+                    }
+                })
+                .collect();
+            println!("{:<30}{over}", "  over the baseline's");
+        }
+    }
 }
