@@ -120,8 +120,7 @@ impl BuiltinAgent {
         let small_talk = read.small_talk();
         let knowledge = self.knowledge.ranked(question);
         if let Some(message) = last {
-            let answered = small_talk.is_some() || Self::answers(knowledge.first());
-            attempts.push(Attempt { message, answered });
+            attempts.push(Attempt { message, answered: Self::answered(small_talk, knowledge.first()) });
         }
         let checks = self.triggers.evaluate_read(&read, &attempts);
         let explanation = Explanation {
@@ -170,16 +169,19 @@ impl BuiltinAgent {
             .into_iter()
             .map(|message| Attempt {
                 message,
-                answered: triggers::small_talk(message).is_some()
-                    || Self::answers(self.knowledge.best_match(message).as_ref()),
+                answered: Self::answered(
+                    triggers::small_talk(message),
+                    self.knowledge.best_match(message).as_ref(),
+                ),
             })
             .collect();
         (earlier, last)
     }
 
-    /// Whether the best section found is good enough to answer with.
-    fn answers(best: Option<&Match<'_>>) -> bool {
-        best.is_some_and(|best| best.score >= MIN_SCORE)
+    /// Whether a message counts as answered for the failed-attempts rule: it was small talk, or
+    /// the best section found for it is good enough to answer with.
+    fn answered(small_talk: Option<SmallTalk>, best: Option<&Match<'_>>) -> bool {
+        small_talk.is_some() || best.is_some_and(|best| best.score >= MIN_SCORE)
     }
 }
 

@@ -116,6 +116,7 @@ impl Feeds {
         from: usize,
     ) {
         let mut inner = self.lock();
+        // Looked up before `entry`, which would clone the id for every piece of every answer.
         let feed = match inner.feeds.get_mut(id) {
             Some(feed) => feed,
             None => inner.feeds.entry(id.clone()).or_default(),
