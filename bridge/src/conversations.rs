@@ -146,6 +146,11 @@ impl Conversations {
         self.feeds.answer_ended(id);
     }
 
+    /// Ends every live feed for good, so every event stream ends: the bridge is stopping.
+    pub fn end_streams(&self) {
+        self.feeds.end();
+    }
+
     /// How many conversations have someone listening.
     pub fn listened(&self) -> usize {
         self.feeds.listened()

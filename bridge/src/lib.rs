@@ -381,7 +381,8 @@ pub async fn serve(
         }
     });
     let (connections, proxies) = (state.connections, Arc::clone(&state.trusted_proxies));
-    let (stopping, draining) = (tasks.clone(), Arc::clone(&state.draining));
+    let (stopping, draining, streams) =
+        (tasks.clone(), Arc::clone(&state.draining), state.conversations.clone());
     let stop = async move {
         shutdown.await;
         draining.store(true, Ordering::SeqCst);
@@ -394,6 +395,7 @@ pub async fn serve(
         }
         tracing::info!("stopping: ending event streams, finishing requests and background work");
         stopping.stop();
+        streams.end_streams();
     };
     let served = server::serve(listener, app(state), connections, &proxies, stop).await;
     sweeper.abort();

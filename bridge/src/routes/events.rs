@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{self, KeepAlive, Sse};
 use baton_protocol::{ConversationId, Event, EventKind, MessageId, Seq};
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, Stream};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -58,12 +58,11 @@ pub async fn stream_events(
         other => ApiError::Store(other),
     })?;
     let reader = Reader::new(state.conversations.clone(), id, after, subscription);
+    // A stopping bridge ends its feeds, and so its streams (`Conversations::end_streams`).
     let events = stream::unfold((reader, slot), |(mut reader, slot)| async move {
         let event = reader.next().await?;
         Some((Ok(to_sse(&event)), (reader, slot)))
-    })
-    // A stopping bridge ends its streams; the widget resumes elsewhere with `Last-Event-ID`.
-    .take_until(state.tasks.stopping());
+    });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(state.heartbeat).text("heartbeat")))
 }
 

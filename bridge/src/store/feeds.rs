@@ -33,6 +33,8 @@ struct Inner {
     /// One entry per conversation that has listeners or an answer streaming here: a piece of an
     /// answer finds both with one lookup.
     feeds: HashMap<ConversationId, Feed>,
+    /// Set once the bridge stops: no channel opens again, so every stream ends.
+    ended: bool,
 }
 
 /// What a conversation has live; gone once both are.
@@ -80,16 +82,33 @@ impl Feeds {
     }
 
     /// A feed of what is published on the conversation from now on.
+    /// After [`Feeds::end`], a feed that is already over.
     pub fn subscribe(&self, id: &ConversationId) -> Live {
-        let receiver = self
-            .lock()
-            .feeds
-            .entry(id.clone())
-            .or_default()
-            .channel
-            .get_or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe();
-        Live { receiver: Some(receiver), id: id.clone(), feeds: self.clone() }
+        let mut inner = self.lock();
+        let receiver = (!inner.ended).then(|| {
+            inner
+                .feeds
+                .entry(id.clone())
+                .or_default()
+                .channel
+                .get_or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+                .subscribe()
+        });
+        Live { receiver, id: id.clone(), feeds: self.clone() }
+    }
+
+    /// Ends every feed, now and from now on: the bridge is stopping, and each of its event
+    /// streams ends once it has sent what it holds (the widget resumes on another bridge by
+    /// `Last-Event-ID`). Answers still streaming keep their text. Ending the channels here,
+    /// rather than having every stream also wait on the stop, keeps that wait off the path of
+    /// each event.
+    pub fn end(&self) {
+        let mut inner = self.lock();
+        inner.ended = true;
+        inner.feeds.retain(|_, feed| {
+            feed.channel = None;
+            !feed.is_empty()
+        });
     }
 
     /// Tells the listeners of each event's conversation, in the order given: one copy of each
@@ -202,5 +221,34 @@ impl Drop for Live {
                 feed.channel = None;
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use broadcast::error::RecvError;
+
+    fn delta(text: &str) -> Event {
+        let kind =
+            EventKind::AgentMessageDelta { message_id: MessageId::from("m"), offset: 0, text: text.into() };
+        Event { seq: Seq(1), at: 0, kind }
+    }
+
+    #[tokio::test]
+    async fn once_the_feeds_end_a_listener_gets_what_was_sent_then_the_end_and_a_new_one_the_end() {
+        let feeds = Feeds::default();
+        let id = ConversationId::from("c");
+        let mut live = feeds.subscribe(&id);
+        feeds.stream(&id, &MessageId::from("m"), Seq(1), 0, "Hello", 0);
+        feeds.end();
+        let sent = live.recv().await.expect("what was sent before the end");
+        assert_eq!(*sent, delta("Hello"));
+        assert!(matches!(live.recv().await, Err(RecvError::Closed)));
+        assert!(matches!(feeds.subscribe(&id).recv().await, Err(RecvError::Closed)));
+        // The answer in flight still streams (its turn finishes before the exit), to nobody.
+        feeds.stream(&id, &MessageId::from("m"), Seq(1), 0, "Hello there", 5);
+        assert_eq!(feeds.answer(&id).map(|answer| answer.text), Some("Hello there".to_owned()));
+        assert_eq!(feeds.listened(), 0);
     }
 }
