@@ -138,7 +138,11 @@ impl Reader {
         if end <= sent {
             return None;
         }
-        self.answer = Some((message_id.clone(), end));
+        // The id is cloned once per answer, not once per piece.
+        match &mut self.answer {
+            Some((answer, sent)) if answer == message_id => *sent = end,
+            answer => *answer = Some((message_id.clone(), end)),
+        }
         if offset >= sent {
             return Some(event.clone());
         }
