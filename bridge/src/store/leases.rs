@@ -30,6 +30,9 @@ pub trait Leases {
     async fn settle(&self, work: &Work) -> Result<(), StoreError>;
 }
 
+/// The job of a handoff's delivery, before its id.
+const HANDOFF: &str = "handoff";
+
 /// A piece of background work, named alike by every bridge, and owned by a conversation (so
 /// it goes with it when the conversation is erased).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -43,7 +46,14 @@ pub struct Work {
 impl Work {
     /// Delivering the handoff `handoff` of `conversation`.
     pub fn handoff(conversation: &ConversationId, handoff: HandoffId) -> Self {
-        Self { conversation: conversation.clone(), job: format!("handoff {}", handoff.0) }
+        Self { conversation: conversation.clone(), job: format!("{HANDOFF} {}", handoff.0) }
+    }
+
+    /// Whether the work is ever settled: only a handoff's delivery is done for good. A turn, a
+    /// relay or a sync is claimed again whenever there is more to do, so a claim of one need not
+    /// look for a settled row.
+    pub fn can_settle(&self) -> bool {
+        self.job.starts_with(HANDOFF)
     }
 
     /// The agent's turn in `conversation`: answering, or finishing an answer in flight.
@@ -89,4 +99,18 @@ impl std::fmt::Display for BridgeId {
 /// A term in milliseconds, as PostgreSQL adds it to its clock.
 pub(super) fn millis(term: Duration) -> i64 {
     i64::try_from(term.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_handoffs_delivery_can_be_settled() {
+        let id = ConversationId::from("c");
+        assert!(Work::handoff(&id, HandoffId(7)).can_settle());
+        for work in [Work::turn(&id), Work::relay(&id), Work::sync(&id)] {
+            assert!(!work.can_settle(), "{}", work.job);
+        }
+    }
 }

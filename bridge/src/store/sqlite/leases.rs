@@ -97,6 +97,9 @@ impl Leases for Sqlite {
         if !self.leases.take(work, holder, term) {
             return Ok(false);
         }
+        if !work.can_settle() {
+            return Ok(true);
+        }
         // Taken before the read, so no other claim of `work` can win while it runs; settled
         // work is never claimed again.
         let settled = {
@@ -126,6 +129,7 @@ impl Leases for Sqlite {
     }
 
     async fn settle(&self, work: &Work) -> Result<(), StoreError> {
+        debug_assert!(work.can_settle(), "{} is claimed without looking for its settled row", work.job);
         let stored = work.clone();
         self.writer.write(move |store, _| store.settle(&stored)).await?;
         // Only once the row is committed: until then a claim finds the lease live, after it the
