@@ -96,7 +96,8 @@ impl Store {
             // The last event is found by the events' primary key, (conversation, seq).
             let mut statement = tx.prepare(
                 "SELECT c.id FROM conversations c
-                 WHERE coalesce((SELECT e.at FROM events e WHERE e.conversation_id = c.id AND e.seq = c.last_seq),
+                 WHERE coalesce((SELECT e.at FROM events e WHERE e.conversation_id = c.id
+                                 ORDER BY e.seq DESC LIMIT 1),
                                 c.created_at) < ?1",
             )?;
             let ids = statement.query_map(params![cutoff], |row| Ok(ConversationId(row.get(0)?)))?;

@@ -16,6 +16,17 @@ use crate::secret::SecretKey;
 use crate::store::log::transcript_entry;
 use crate::store::{AnswerSoFar, Appended, Backlog, ConversationRecord, InterruptedAnswer, StoreError};
 
+/// The last seq of conversation `c`, counted from the log: its last event's, or the floor an
+/// older bridge left above it (the seqs of the delta rows the upgrade to answers stored once
+/// deleted), so a seq is never given twice. Counting from the log rather than keeping a counter
+/// in the conversation's row spares every append a write to a second page. A macro rather than
+/// a constant, so that `concat!` builds each statement at compile time.
+macro_rules! last_seq {
+    () => {
+        "max(c.seq_floor, coalesce((SELECT max(e.seq) FROM events e WHERE e.conversation_id = c.id), 0))"
+    };
+}
+
 /// How long a connection waits for another one's lock (a checkpoint, a reopening process)
 /// before it fails.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -192,11 +203,12 @@ impl Store {
     pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let record = self
             .conn
-            .prepare_cached(
-                "SELECT agent, token_hash, page_url, page_title, locale, mode, last_seq,
-                        email, name, user_id, user_hash, email_given, test
-                 FROM conversations WHERE id = ?1",
-            )?
+            .prepare_cached(concat!(
+                "SELECT agent, token_hash, page_url, page_title, locale, mode, ",
+                last_seq!(),
+                ", email, name, user_id, user_hash, email_given, test
+                     FROM conversations c WHERE id = ?1"
+            ))?
             .query_row(params![id.0], |row| {
                 Ok(ConversationRecord {
                     id: id.clone(),
@@ -355,7 +367,8 @@ impl Store {
     }
 }
 
-/// Appends `kind` inside `tx` as the conversation's next event, moving its mode with it.
+/// Appends `kind` inside `tx` as the conversation's next event, moving its mode with it (the
+/// conversation's row is written only when the mode changes).
 pub(super) fn append_in(
     tx: &Connection,
     id: &ConversationId,
@@ -364,17 +377,20 @@ pub(super) fn append_in(
     client_id: Option<&str>,
 ) -> Result<Event, StoreError> {
     let body = serde_json::to_string(&kind)?;
-    let (mode, last): (String, u64) = tx
-        .prepare_cached("SELECT mode, last_seq FROM conversations WHERE id = ?1")?
+    let (column, last): (String, u64) = tx
+        .prepare_cached(concat!("SELECT mode, ", last_seq!(), " FROM conversations c WHERE id = ?1"))?
         .query_row(params![id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
     let seq = last + 1;
-    let mode = mode_from_column(&mode).after(&kind);
+    let before = mode_from_column(&column);
+    let mode = before.after(&kind);
     tx.prepare_cached(
         "INSERT INTO events (conversation_id, seq, at, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![id.0, seq, at, client_id, body])?;
-    tx.prepare_cached("UPDATE conversations SET last_seq = ?2, mode = ?3 WHERE id = ?1")?
-        .execute(params![id.0, seq, mode_column(mode)])?;
+    if mode != before {
+        tx.prepare_cached("UPDATE conversations SET mode = ?2 WHERE id = ?1")?
+            .execute(params![id.0, mode_column(mode)])?;
+    }
     // The answer in flight, checkpointed as it streams, so a restart can finish it and a
     // reader joining mid-answer gets its text so far.
     match &kind {

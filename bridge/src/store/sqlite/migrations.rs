@@ -82,6 +82,10 @@ const MIGRATIONS: &[Migration] = &[
             CREATE INDEX files_by_conversation ON files (conversation_id);",
         )],
     },
+    Migration {
+        about: "seqs counted from the log; the conversation keeps only the floor older bridges left",
+        changes: &[Change::Sql("ALTER TABLE conversations RENAME COLUMN last_seq TO seq_floor;")],
+    },
 ];
 
 /// The version this code writes.
@@ -286,6 +290,8 @@ CREATE INDEX IF NOT EXISTS handoffs_by_conversation ON handoffs (conversation_id
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sqlite::log::append_in;
+    use baton_protocol::{ConversationId, EventKind, Seq};
 
     fn columns(conn: &Connection, table: &str) -> Vec<String> {
         let mut statement = conn.prepare("SELECT name FROM pragma_table_info(?1)").expect("prepares");
@@ -347,6 +353,11 @@ mod tests {
             .expect("reads");
         assert_eq!(kept, [1, 3, 4], "no delta row is left");
         assert!(!columns(&conn, "conversations").iter().any(|name| name == "answering"));
+        // Clients saw seqs up to 7 (the deltas'): the next event is 8, not 5.
+        let id = ConversationId::from("c1");
+        let next = append_in(&conn, &id, 8, EventKind::HandoffRequested, None).expect("appends");
+        assert_eq!(next.seq, Seq(8));
+        assert_eq!(append_in(&conn, &id, 9, EventKind::HandoffFailed, None).expect("appends").seq, Seq(9));
     }
 
     #[test]
