@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// Spawns and tracks background work; cheap to clone, every clone tracks the same tasks.
@@ -48,12 +48,6 @@ impl Tasks {
                 return;
             }
         }
-    }
-
-    /// Completes when the bridge starts stopping: work that waits (a retry's backoff, an event
-    /// stream) selects on it and gives up, leaving what it did not do to the next start.
-    pub fn stopping(&self) -> WaitForCancellationFutureOwned {
-        self.stopping.clone().cancelled_owned()
     }
 
     /// Whether the bridge is stopping.
