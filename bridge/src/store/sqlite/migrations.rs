@@ -86,7 +86,31 @@ const MIGRATIONS: &[Migration] = &[
         about: "seqs counted from the log; the conversation keeps only the floor older bridges left",
         changes: &[Change::Sql("ALTER TABLE conversations RENAME COLUMN last_seq TO seq_floor;")],
     },
+    Migration {
+        about: "decisions stored in the order they are made, found by their message through an index",
+        changes: &[Change::Sql(DECISIONS_IN_ORDER)],
+    },
 ];
+
+/// Step 9. Keyed by conversation, a decision (700 bytes for the demo agent, five to a page)
+/// went between two others on a page all over the file, splitting it every few inserts: a third
+/// of the pages a message wrote. Numbered in the order they are made, new decisions fill the
+/// last pages together; only the index's short entries go all over the file. Only the preview's
+/// debug view and the export read them, a conversation at a time, through the index.
+const DECISIONS_IN_ORDER: &str = "
+CREATE TABLE decisions_in_order (
+    id              INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    visitor_seq     INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    body            TEXT NOT NULL
+);
+INSERT INTO decisions_in_order (conversation_id, visitor_seq, at, body)
+    SELECT conversation_id, visitor_seq, at, body FROM decisions ORDER BY at, conversation_id, visitor_seq;
+DROP TABLE decisions;
+ALTER TABLE decisions_in_order RENAME TO decisions;
+CREATE UNIQUE INDEX decisions_by_message ON decisions (conversation_id, visitor_seq);
+";
 
 /// The version this code writes.
 pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;
@@ -358,6 +382,47 @@ mod tests {
         let next = append_in(&conn, &id, 8, EventKind::HandoffRequested, None).expect("appends");
         assert_eq!(next.seq, Seq(8));
         assert_eq!(append_in(&conn, &id, 9, EventKind::HandoffFailed, None).expect("appends").seq, Seq(9));
+    }
+
+    #[test]
+    fn decisions_keep_their_rows_and_stay_one_per_visitor_message() {
+        let mut conn = Connection::open_in_memory().expect("opens");
+        // A database at step 2, its decisions keyed by conversation.
+        conn.execute_batch(TABLES).expect("tables");
+        conn.execute_batch(INDEXES).expect("indexes");
+        conn.pragma_update(None, "user_version", 2).expect("version");
+        conn.execute_batch(
+            "INSERT INTO conversations (id, agent, token_hash, created_at) VALUES ('c1', 'demo', '00', 1);
+             INSERT INTO conversations (id, agent, token_hash, created_at) VALUES ('c2', 'demo', '00', 2);
+             INSERT INTO decisions VALUES ('c2', 1, 5, 'second');
+             INSERT INTO decisions VALUES ('c1', 4, 9, 'third');
+             INSERT INTO decisions VALUES ('c1', 1, 3, 'first');",
+        )
+        .expect("old decisions");
+        migrate(&mut conn).expect("migrates");
+        let rows = |conn: &Connection| -> Vec<(String, u64, String)> {
+            let mut statement = conn
+                .prepare("SELECT conversation_id, visitor_seq, body FROM decisions ORDER BY id")
+                .expect("prepares");
+            let rows =
+                statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).expect("reads");
+            rows.collect::<Result<_, _>>().expect("reads")
+        };
+        let kept = rows(&conn);
+        assert_eq!(
+            kept,
+            [
+                ("c1".into(), 1, "first".into()),
+                ("c2".into(), 1, "second".into()),
+                ("c1".into(), 4, "third".into())
+            ],
+            "every decision, in the order it was made"
+        );
+        conn.execute_batch("INSERT OR REPLACE INTO decisions (conversation_id, visitor_seq, at, body) VALUES ('c1', 1, 10, 'again')")
+            .expect("decides again");
+        let after = rows(&conn);
+        assert_eq!(after.len(), 3, "a message decided again keeps one decision: {after:?}");
+        assert_eq!(after[2], ("c1".into(), 1, "again".into()));
     }
 
     #[test]
