@@ -335,13 +335,18 @@ mod tests {
         assert_eq!(kept, 1);
     }
 
-    #[test]
-    fn stored_deltas_become_the_checkpoint_of_an_unfinished_answer_and_go() {
-        let mut conn = Connection::open_in_memory().expect("opens");
-        // A database at step 2, as the bridges that stored every delta left it.
+    /// An empty database at step 2, as the bridges that stored every delta left it.
+    fn at_step_two() -> Connection {
+        let conn = Connection::open_in_memory().expect("opens");
         conn.execute_batch(TABLES).expect("tables");
         conn.execute_batch(INDEXES).expect("indexes");
         conn.pragma_update(None, "user_version", 2).expect("version");
+        conn
+    }
+
+    #[test]
+    fn stored_deltas_become_the_checkpoint_of_an_unfinished_answer_and_go() {
+        let mut conn = at_step_two();
         let event =
             |seq: u64, body: &str| format!("INSERT INTO events VALUES ('c1', {seq}, {seq}, NULL, '{body}');");
         let mut old = String::from(
@@ -386,11 +391,8 @@ mod tests {
 
     #[test]
     fn decisions_keep_their_rows_and_stay_one_per_visitor_message() {
-        let mut conn = Connection::open_in_memory().expect("opens");
-        // A database at step 2, its decisions keyed by conversation.
-        conn.execute_batch(TABLES).expect("tables");
-        conn.execute_batch(INDEXES).expect("indexes");
-        conn.pragma_update(None, "user_version", 2).expect("version");
+        // Its decisions keyed by conversation.
+        let mut conn = at_step_two();
         conn.execute_batch(
             "INSERT INTO conversations (id, agent, token_hash, created_at) VALUES ('c1', 'demo', '00', 1);
              INSERT INTO conversations (id, agent, token_hash, created_at) VALUES ('c2', 'demo', '00', 2);
