@@ -391,7 +391,7 @@ mod tests {
 
     #[test]
     fn decisions_keep_their_rows_and_stay_one_per_visitor_message() {
-        // Its decisions keyed by conversation.
+        // A database at step 2, its decisions keyed by conversation.
         let mut conn = at_step_two();
         conn.execute_batch(
             "INSERT INTO conversations (id, agent, token_hash, created_at) VALUES ('c1', 'demo', '00', 1);
