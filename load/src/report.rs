@@ -28,6 +28,15 @@ pub fn single(plan: &Plan, outcome: &Outcome, total: Duration) {
     if let (Some((before, after)), Some(per_stream)) = (outcome.memory_kb(), outcome.kb_per_stream()) {
         println!("bridge memory: {before} kB before, {after} kB with streams open, {per_stream:.1} kB per open stream");
     }
+    let send_phase = outcome.costs.first().and_then(|cost| cost.send_phase_cpu_seconds);
+    if let (Some(server), Some(load)) = (send_phase, outcome.load_cpu_seconds) {
+        let per_message = |seconds: f64| seconds * 1_000.0 / outcome.sent.max(1) as f64;
+        println!(
+            "CPU per message in the send phase: {:.2} ms the bridge's, {:.2} ms this load generator's",
+            per_message(server),
+            per_message(load)
+        );
+    }
     println!(
         "wall time: {:.1} s for {} conversations × {} messages",
         total.as_secs_f64(),
@@ -52,7 +61,22 @@ fn per_second(m: &Measured) -> Option<f64> {
 /// message acknowledged.
 fn cpu_ms_per_message(m: &Measured) -> Option<f64> {
     let total: Option<f64> = m.outcome.costs.iter().map(|c| c.cpu_seconds).sum();
-    Some(total? * 1_000.0 / m.outcome.sent.max(1) as f64)
+    per_message(m, total?)
+}
+
+/// The same over the send phase alone, where the messages per second are measured.
+fn send_phase_cpu_ms_per_message(m: &Measured) -> Option<f64> {
+    let total: Option<f64> = m.outcome.costs.iter().map(|c| c.send_phase_cpu_seconds).sum();
+    per_message(m, total?)
+}
+
+/// The load generator's CPU time per message in the send phase.
+fn load_cpu_ms_per_message(m: &Measured) -> Option<f64> {
+    per_message(m, m.outcome.load_cpu_seconds?)
+}
+
+fn per_message(m: &Measured, cpu_seconds: f64) -> Option<f64> {
+    Some(cpu_seconds * 1_000.0 / m.outcome.sent.max(1) as f64)
 }
 
 fn ms(value: Option<f64>) -> String {
@@ -125,6 +149,8 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
     row("nginx CPU, whole run", &|m| cost("nginx")(m)?.cpu_seconds, " s", 2, false);
     row("PostgreSQL CPU, whole run", &|m| cost("PostgreSQL")(m)?.cpu_seconds, " s", 2, false);
     row("CPU ms per message, all", &cpu_ms_per_message, "", 2, true);
+    row("the same, send phase", &send_phase_cpu_ms_per_message, "", 2, true);
+    row("load generator's, send phase", &load_cpu_ms_per_message, "", 2, false);
     let store = |m: &Measured| m.store.filter(|_| m.outcome.sent > 0);
     row(
         "store commits per message",
@@ -145,7 +171,8 @@ pub fn columns(plan: &Plan, runs: &[(String, Measured)]) {
         "memory: the servers' row is the bridges' RSS summed (the baseline's own); nginx's and PostgreSQL's rows,"
     );
     println!("where a setup has them, are PSS over all their processes, not in the servers' figure. CPU covers the whole");
-    println!("run, conversations created to the last answer; so do the store's commits and writes (the bridges' /metrics).");
+    println!("run, conversations created to the last answer (\"send phase\": from the first send to the last echo, in");
+    println!("ticks of 10 ms); so do the store's commits and writes (the bridges' /metrics).");
     println!(
         "issue 13 targets (Baton/baseline, in parentheses): messages per second ≥ 0.70, p99 ≤ 2.00; ≤ 24 kB per open stream"
     );
@@ -167,11 +194,13 @@ pub fn rounds(rounds: &[Vec<(String, Measured)>]) {
     );
     let heading: String = first.iter().map(|(label, _)| format!("{label:>28}")).collect();
     println!("{:<30}{heading}", "");
-    let figures: [Figure; 4] = [
+    let figures: [Figure; 6] = [
         ("messages per second", per_second, "", 0, true),
         ("send → echo p99", p99, " ms", 1, true),
         ("servers' kB per open stream", |m| m.outcome.kb_per_stream(), "", 1, false),
         ("CPU ms per message, all", cpu_ms_per_message, "", 2, true),
+        ("the same, send phase", send_phase_cpu_ms_per_message, "", 2, true),
+        ("load generator's, send phase", load_cpu_ms_per_message, "", 2, false),
     ];
     for (label, value, unit, decimals, ratio) in figures {
         let cell = |spread: Option<Spread>, unit: &str, decimals: usize| {

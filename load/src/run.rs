@@ -60,6 +60,9 @@ pub struct Outcome {
     pub events: u64,
     /// What each watched group cost, in the plan's order.
     pub costs: Vec<Cost>,
+    /// The load generator's own CPU seconds in the send phase: on one machine it takes its
+    /// share of the cores from the server's.
+    pub load_cpu_seconds: Option<f64>,
     /// Answers completed, waited for after the send phase.
     pub answers_completed: usize,
     /// The text of the first answer completed, to check two servers answered alike.
@@ -75,6 +78,8 @@ pub struct Cost {
     pub memory_kb: Option<(u64, u64)>,
     /// CPU seconds used from the first conversation to the last answer.
     pub cpu_seconds: Option<f64>,
+    /// CPU seconds used in the send phase alone, the time the messages per second are over.
+    pub send_phase_cpu_seconds: Option<f64>,
 }
 
 impl Cost {
@@ -146,6 +151,9 @@ pub async fn run(plan: Plan) -> Outcome {
     let memory: Vec<Option<(u64, u64)>> =
         plan.watched.iter().zip(memory_before).map(|((_, w), before)| before.zip(w.memory_kb())).collect();
 
+    let this = Watched::Each(vec![std::process::id()]);
+    let send_cpu_before: Vec<Option<f64>> = plan.watched.iter().map(|(_, w)| w.cpu_seconds()).collect();
+    let load_cpu_before = this.cpu_seconds();
     let start = Instant::now();
     let permits = Arc::new(Semaphore::new(plan.sends_in_flight));
     let sends = conversations.iter().flat_map(|c| (0..plan.messages).map(move |n| (c, n)));
@@ -178,6 +186,9 @@ pub async fn run(plan: Plan) -> Outcome {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     outcome.send_phase = start.elapsed();
+    let send_cpu: Vec<Option<f64>> =
+        plan.watched.iter().zip(send_cpu_before).map(|((_, w), before)| spent(before, w)).collect();
+    outcome.load_cpu_seconds = spent(load_cpu_before, &this);
     // Not timed: the answers still streaming are waited for, so the events per message and the
     // answer compared are whole. The figures above are the send phase's alone.
     while shared.completed.load(Ordering::Relaxed) < outcome.sent && Instant::now() < plan.deadline {
@@ -188,10 +199,12 @@ pub async fn run(plan: Plan) -> Outcome {
         .iter()
         .zip(memory)
         .zip(cpu_before)
-        .map(|(((label, watched), memory_kb), before)| Cost {
+        .zip(send_cpu)
+        .map(|((((label, watched), memory_kb), before), send_phase_cpu_seconds)| Cost {
             label: label.clone(),
             memory_kb,
-            cpu_seconds: before.zip(watched.cpu_seconds()).map(|(before, after)| after - before),
+            cpu_seconds: spent(before, watched),
+            send_phase_cpu_seconds,
         })
         .collect();
     outcome.answers_completed = shared.completed.load(Ordering::Relaxed);
@@ -203,6 +216,11 @@ pub async fn run(plan: Plan) -> Outcome {
     outcome.latencies_ms = latencies;
     outcome.answer = shared.answer.get().cloned();
     outcome
+}
+
+/// The CPU seconds `watched` used since it had used `before`.
+fn spent(before: Option<f64>, watched: &Watched) -> Option<f64> {
+    Some(watched.cpu_seconds()? - before?)
 }
 
 async fn create(posts: &reqwest::Client, plan: &Plan) -> Option<ConversationCreated> {
