@@ -30,11 +30,10 @@ pub fn single(plan: &Plan, outcome: &Outcome, total: Duration) {
     }
     let send_phase = outcome.costs.first().and_then(|cost| cost.send_phase_cpu_seconds);
     if let (Some(server), Some(load)) = (send_phase, outcome.load_cpu_seconds) {
-        let per_message = |seconds: f64| seconds * 1_000.0 / outcome.sent.max(1) as f64;
         println!(
             "CPU per message in the send phase: {:.2} ms the bridge's, {:.2} ms this load generator's",
-            per_message(server),
-            per_message(load)
+            ms_per_message(outcome, server),
+            ms_per_message(outcome, load)
         );
     }
     println!(
@@ -61,22 +60,23 @@ fn per_second(m: &Measured) -> Option<f64> {
 /// message acknowledged.
 fn cpu_ms_per_message(m: &Measured) -> Option<f64> {
     let total: Option<f64> = m.outcome.costs.iter().map(|c| c.cpu_seconds).sum();
-    per_message(m, total?)
+    Some(ms_per_message(&m.outcome, total?))
 }
 
 /// The same over the send phase alone, where the messages per second are measured.
 fn send_phase_cpu_ms_per_message(m: &Measured) -> Option<f64> {
     let total: Option<f64> = m.outcome.costs.iter().map(|c| c.send_phase_cpu_seconds).sum();
-    per_message(m, total?)
+    Some(ms_per_message(&m.outcome, total?))
 }
 
 /// The load generator's CPU time per message in the send phase.
 fn load_cpu_ms_per_message(m: &Measured) -> Option<f64> {
-    per_message(m, m.outcome.load_cpu_seconds?)
+    Some(ms_per_message(&m.outcome, m.outcome.load_cpu_seconds?))
 }
 
-fn per_message(m: &Measured, cpu_seconds: f64) -> Option<f64> {
-    Some(cpu_seconds * 1_000.0 / m.outcome.sent.max(1) as f64)
+/// `cpu_seconds` as milliseconds per message the run acknowledged.
+fn ms_per_message(outcome: &Outcome, cpu_seconds: f64) -> f64 {
+    cpu_seconds * 1_000.0 / outcome.sent.max(1) as f64
 }
 
 fn ms(value: Option<f64>) -> String {
